@@ -1,0 +1,45 @@
+# IPNet-SPICE -- `make help` lists the targets.
+# Every target does the set-up it needs; finished set-up is skipped in seconds.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PY := .venv/bin/python
+TOOLCHAIN_OK := build/.toolchain-ok
+PYTEST_ARGS ?=
+
+.PHONY: help setup ngspice venv osdi netlists test energy-report sweep bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+
+ngspice: ## install ngspice >= 39 with OSDI + libngspice (Debian 12: from bookworm-backports)
+	@bash scripts/setup_ngspice.sh
+
+venv: ## create .venv and install the Python side (PySpice, openvaf-r, numpy, ...)
+	@bash scripts/setup_venv.sh
+
+setup: ngspice venv $(TOOLCHAIN_OK) ## all set-up: ngspice, .venv, and a compile+simulate proof
+
+$(TOOLCHAIN_OK): .venv/.installed scripts/setup_ngspice.sh pyspice_flows/session.py
+	@$(PY) -m pyspice_flows.toolchain_check
+	@mkdir -p build && touch $@
+
+osdi: setup ## compile models/verilog_a/*.va to build/osdi/*.osdi (only what changed)
+	@$(PY) -m pyspice_flows.osdi
+
+netlists: osdi ## write the neuron testbench netlists to build/netlists/
+	@$(PY) -m circuits.write_netlists
+
+test: osdi ## run the test suite (pytest)
+	@$(PY) -m pytest $(PYTEST_ARGS)
+
+energy-report: netlists ## simulate the neurons and write reports/energy_report.{md,html,json}
+	@$(PY) -m area_energy.report
+
+sweep: osdi ## Monte Carlo sweep of the IPNet neuron -> build/sweep/results.csv
+	@$(PY) -m pyspice_flows.sweep
+
+bench: osdi ## benchmarks -> build/bench.json
+	@$(PY) -m pyspice_flows.bench
+
+clean: ## remove build/ and reports/ (keeps .venv)
+	rm -rf build reports .pytest_cache

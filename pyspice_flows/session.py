@@ -1,0 +1,345 @@
+"""The one owner of the simulator: PySpice's shared-library ngspice, with OSDI models.
+
+A :class:`Session` starts libngspice once per process, sets its OpenMP thread count,
+loads every compiled OSDI model *before* any circuit is parsed, runs an analysis on a
+PySpice circuit (or on netlist text) and returns the waveforms as numpy arrays.
+
+Units of the returned vectors are SI, as ngspice writes them: node voltages and OSDI
+thermal nodes in volts (a thermal node's "volt" is a kelvin of temperature rise),
+branch currents in amperes, ``time`` in seconds, ``temp-sweep`` in degrees Celsius.
+
+ngspice's errors and non-convergence become :class:`SimulationError` carrying
+ngspice's own lines.  One shared ngspice exists per process (a limitation of the
+library): run simulations in parallel in separate processes.
+"""
+
+from __future__ import annotations
+
+import ctypes.util
+import logging
+import os
+import re
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT_THREADS = 1
+"""OpenMP threads per ngspice.  Debian's spinit asks for 8, which makes OSDI models
+about 10x slower on a 2-core machine (thread waits dominate small circuits); one thread
+per simulation, and parallelism across processes, is the faster arrangement here.
+Override with the environment variable ``IPNET_NGSPICE_THREADS``."""
+
+# Lines that mean the simulator failed.  ngspice prints errors on stdout or stderr and
+# keeps going, so the session classifies every line by content.
+_ERROR_RE = re.compile(
+    r"error|timestep too small|singular matrix|aborted|unknown (model|device|subckt|parameter)"
+    r"|could not find|unable to find|no such|not found|cannot|out of range|out of bounds|iteration limit"
+    r"|failed",
+    re.IGNORECASE,
+)
+# Lines that match the above but are harmless.
+_HARMLESS_RE = re.compile(
+    r"^(Warning|Note|Using SPARSE|Supplies reduced|Source Stepping|gmin stepping|"
+    r"Circuit: |Doing analysis|Reference value|No. of Data Rows|Initial Transient)",
+    re.IGNORECASE,
+)
+
+
+class SimulationError(RuntimeError):
+    """ngspice refused a circuit or failed during an analysis.
+
+    ``ngspice_messages`` holds ngspice's own lines that signalled the failure and
+    ``netlist`` the text that was simulated.
+    """
+
+    def __init__(self, summary: str, ngspice_messages: list[str], netlist: str = ""):
+        self.ngspice_messages = ngspice_messages
+        self.netlist = netlist
+        detail = "\n".join(f"  ngspice: {m}" for m in ngspice_messages) or "  (ngspice said nothing)"
+        super().__init__(f"{summary}\n{detail}")
+
+
+# ----------------------------------------------------------------------------- analyses
+@dataclass(frozen=True)
+class Transient:
+    """A ``.tran`` analysis; all times in seconds."""
+
+    step_s: float
+    stop_s: float
+    start_s: float = 0.0
+    max_step_s: float | None = None
+    uic: bool = False
+
+    def __post_init__(self):
+        if not self.step_s > 0:
+            raise ValueError(f"Transient step_s must be > 0 s, got {self.step_s!r}")
+        if not self.stop_s > self.start_s >= 0:
+            raise ValueError(
+                f"Transient needs 0 <= start_s < stop_s, got start_s={self.start_s!r}, "
+                f"stop_s={self.stop_s!r}"
+            )
+        if self.max_step_s is not None and not self.max_step_s > 0:
+            raise ValueError(f"Transient max_step_s must be > 0 s, got {self.max_step_s!r}")
+
+    def command(self) -> str:
+        parts = [".tran", f"{self.step_s:.6g}", f"{self.stop_s:.6g}"]
+        if self.start_s or self.max_step_s is not None:
+            parts.append(f"{self.start_s:.6g}")
+        if self.max_step_s is not None:
+            parts.append(f"{self.max_step_s:.6g}")
+        if self.uic:
+            parts.append("uic")
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class OperatingPoint:
+    """A ``.op`` analysis."""
+
+    def command(self) -> str:
+        return ".op"
+
+
+@dataclass(frozen=True)
+class DcSweep:
+    """A ``.dc`` sweep of one source (or ``temp``) from ``start`` to ``stop`` by ``step``."""
+
+    source: str
+    start: float
+    stop: float
+    step: float
+
+    def __post_init__(self):
+        if self.step == 0 or (self.stop - self.start) / self.step < 0:
+            raise ValueError(
+                f"DcSweep step {self.step!r} does not lead from {self.start!r} to {self.stop!r}"
+            )
+
+    def command(self) -> str:
+        return f".dc {self.source} {self.start:.6g} {self.stop:.6g} {self.step:.6g}"
+
+
+Analysis = Transient | OperatingPoint | DcSweep
+
+
+# ----------------------------------------------------------------------------- results
+@dataclass
+class Waveforms:
+    """The vectors of one analysis, by ngspice's lower-case names.
+
+    ``v("out")`` is a node voltage [V], ``i("vdd")`` the current [A] through a voltage
+    source (positive into its + terminal, ngspice's convention), ``x("xm1#tnode")`` any
+    vector by its exact name (OSDI internal nodes are ``<instance>#<node>``).
+    """
+
+    plot_type: str
+    vectors: dict[str, np.ndarray]
+    netlist: str = field(default="", repr=False)
+
+    @property
+    def time(self) -> np.ndarray:
+        return self.x("time")
+
+    def x(self, name: str) -> np.ndarray:
+        key = name.lower()
+        if key not in self.vectors:
+            raise KeyError(
+                f"no vector {name!r} in the {self.plot_type} results; "
+                f"available: {', '.join(sorted(self.vectors))}"
+            )
+        return self.vectors[key]
+
+    def v(self, node: str) -> np.ndarray:
+        key = node.lower()
+        return self.vectors[key] if key in self.vectors else self.x(f"v({key})")
+
+    def i(self, source: str) -> np.ndarray:
+        return self.x(f"{source.lower()}#branch")
+
+    def __contains__(self, name: str) -> bool:
+        return name.lower() in self.vectors
+
+
+# ----------------------------------------------------------------------------- session
+def _configure_library_path() -> None:
+    """Point PySpice at Debian's ``libngspice.so.0`` (no unversioned symlink is installed)."""
+    if "NGSPICE_LIBRARY_PATH" in os.environ:
+        return
+    found = ctypes.util.find_library("ngspice")
+    if found:
+        os.environ["NGSPICE_LIBRARY_PATH"] = found
+
+
+class Session:
+    """The process's shared ngspice.  Use :meth:`get`; never more than one per process."""
+
+    _instance: Session | None = None
+    _lock = threading.Lock()
+
+    def __init__(self, threads: int | None = None):
+        _configure_library_path()
+        # PySpice logs every stderr line as an error and warns about unknown versions;
+        # this session classifies ngspice's messages itself.
+        logging.getLogger("PySpice").setLevel(logging.CRITICAL)
+        from PySpice.Spice.NgSpice.Shared import NgSpiceShared
+
+        session = self
+
+        class _Shared(NgSpiceShared):
+            def send_char(self, message, ngspice_id):
+                session._lines.append(message)
+                return 0
+
+        self._lines: list[str] = []
+        self._ng = _Shared(ngspice_id=0, send_data=False)
+        self._lib = self._ng._ngspice_shared
+        self.version = self._ng.ngspice_version
+        self.threads = int(threads or os.environ.get("IPNET_NGSPICE_THREADS", DEFAULT_THREADS))
+        if self.threads < 1:
+            raise ValueError(f"ngspice thread count must be >= 1, got {self.threads}")
+        self.command(f"set num_threads={self.threads}")
+        self.loaded_osdi: list[Path] = []
+
+    @classmethod
+    def get(cls) -> Session:
+        """The process's session, started on first use with every compiled OSDI model."""
+        with cls._lock:
+            if cls._instance is None:
+                from . import osdi
+
+                inst = cls()
+                for model in osdi.compile_all():
+                    inst.load_osdi(model.osdi)
+                cls._instance = inst
+            return cls._instance
+
+    # -- low level -----------------------------------------------------------------
+    def command(self, text: str) -> list[str]:
+        """Run one ngspice command; returns its output lines, raises on an error line."""
+        self._lines = []
+        rc = self._lib.ngSpice_Command(text.encode("ascii"))
+        lines = [_strip_prefix(m) for m in self._lines]
+        errors = _error_lines(lines)
+        if rc or errors:
+            raise SimulationError(f"ngspice command {text!r} failed", errors or lines)
+        return lines
+
+    def load_osdi(self, path: Path | str) -> None:
+        """Load an OSDI library; must happen before a circuit using it is parsed."""
+        path = Path(path).resolve()
+        if path in self.loaded_osdi:
+            return
+        if not path.exists():
+            raise FileNotFoundError(f"OSDI file {path} does not exist (run `make osdi`)")
+        self.command(f"osdi {path}")
+        self.loaded_osdi.append(path)
+
+    def _load_netlist(self, text: str) -> None:
+        from PySpice.Spice.NgSpice.Shared import ffi
+
+        lines = [ln for ln in text.splitlines() if ln.strip()] + [""]
+        keep = [ffi.new("char[]", ln.encode("utf8")) for ln in lines] + [ffi.NULL]
+        self._lines = []
+        rc = self._lib.ngSpice_Circ(ffi.new("char *[]", keep))
+        out = [_strip_prefix(m) for m in self._lines]
+        errors = _error_lines(out)
+        if rc or errors:
+            raise SimulationError("ngspice refused the circuit", errors or out, text)
+
+    def _current_vectors(self) -> tuple[str, dict[str, np.ndarray]]:
+        from PySpice.Spice.NgSpice.Shared import ffi
+
+        plot = ffi.string(self._lib.ngSpice_CurPlot()).decode()
+        names_c = self._lib.ngSpice_AllVecs(plot.encode())
+        vectors: dict[str, np.ndarray] = {}
+        i = 0
+        while names_c[i] != ffi.NULL:
+            name = ffi.string(names_c[i]).decode()
+            info = self._lib.ngGet_Vec_Info(f"{plot}.{name}".encode())
+            n = info.v_length
+            if info.v_realdata != ffi.NULL:
+                arr = np.frombuffer(ffi.buffer(info.v_realdata, n * 8), dtype=np.float64).copy()
+            else:
+                raw = np.frombuffer(ffi.buffer(info.v_compdata, n * 16), dtype=np.float64)
+                arr = (raw[0::2] + 1j * raw[1::2]).copy()
+            vectors[name.lower()] = arr
+            i += 1
+        return plot, vectors
+
+    # -- high level ----------------------------------------------------------------
+    def run(
+        self,
+        circuit,
+        analysis: Analysis,
+        options: Mapping[str, object] | None = None,
+        temperature_c: float | None = None,
+        extra_lines: Iterable[str] = (),
+    ) -> Waveforms:
+        """Simulate ``circuit`` (a PySpice ``Circuit`` or netlist text) under ``analysis``.
+
+        ``options`` become a ``.options`` line (e.g. ``{"seed": 42, "reltol": 1e-4}``);
+        ``temperature_c`` sets ``.temp``.  Returns every vector ngspice produced.
+        """
+        text = netlist_for(circuit, analysis, options, temperature_c, extra_lines)
+        with self._lock:
+            self._load_netlist(text)
+            self._lines = []
+            rc = self._lib.ngSpice_Command(b"run")
+            out = [_strip_prefix(m) for m in self._lines]
+            errors = _error_lines(out)
+            if rc or errors:
+                self._free()
+                raise SimulationError(
+                    f"ngspice failed during {analysis.command()}", errors or out, text
+                )
+            plot, vectors = self._current_vectors()
+            self._free()
+        if not vectors or (isinstance(analysis, Transient) and "time" not in vectors):
+            raise SimulationError(f"ngspice produced no {analysis.command()} results", out, text)
+        return Waveforms(plot_type=re.sub(r"\d+$", "", plot), vectors=vectors, netlist=text)
+
+    def _free(self) -> None:
+        """Drop the circuit and its plots so memory does not grow run after run."""
+        for cmd in (b"destroy all", b"remcirc"):
+            self._lib.ngSpice_Command(cmd)
+
+
+def netlist_for(
+    circuit,
+    analysis: Analysis,
+    options: Mapping[str, object] | None = None,
+    temperature_c: float | None = None,
+    extra_lines: Iterable[str] = (),
+) -> str:
+    """The netlist text that :meth:`Session.run` simulates (a title line first)."""
+    body = str(circuit).rstrip().splitlines()
+    while body and body[-1].strip().lower() == ".end":
+        body.pop()
+    if not body:
+        raise ValueError("empty circuit")
+    lines = list(body)
+    if options:
+        lines.append(".options " + " ".join(f"{k}={v}" for k, v in options.items()))
+    if temperature_c is not None:
+        lines.append(f".temp {temperature_c:.6g}")
+    lines.extend(extra_lines)
+    lines.append(analysis.command())
+    lines.append(".end")
+    return "\n".join(lines) + "\n"
+
+
+def _strip_prefix(message: str) -> str:
+    prefix, _, content = message.partition(" ")
+    return content if prefix in ("stdout", "stderr") else message
+
+
+def _error_lines(lines: list[str]) -> list[str]:
+    return [ln for ln in lines if _ERROR_RE.search(ln) and not _HARMLESS_RE.match(ln.strip())]
+
+
+def simulate(circuit, analysis: Analysis, **kwargs) -> Waveforms:
+    """Shorthand for ``Session.get().run(circuit, analysis, **kwargs)``."""
+    return Session.get().run(circuit, analysis, **kwargs)

@@ -1,0 +1,10 @@
+"""Shared fixtures: one ngspice session per test process, compiled models."""
+
+import pytest
+
+from pyspice_flows.session import Session
+
+
+@pytest.fixture(scope="session")
+def session() -> Session:
+    return Session.get()
