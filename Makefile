@@ -26,7 +26,7 @@ $(TOOLCHAIN_OK): .venv/.installed scripts/setup_ngspice.sh pyspice_flows/session
 osdi: setup ## compile models/verilog_a/*.va to build/osdi/*.osdi (only what changed)
 	@$(PY) -m pyspice_flows.osdi
 
-netlists: osdi ## write the neuron testbench netlists to build/netlists/
+netlists: osdi ## write the neuron testbench netlists to build/netlists/ (run: ngspice -b build/netlists/<name>.cir)
 	@$(PY) -m circuits.write_netlists
 
 test: osdi ## run the test suite (pytest)

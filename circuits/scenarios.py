@@ -1,0 +1,81 @@
+"""The standard testbenches: the circuits `make netlists` writes and the report simulates.
+
+A :class:`Scenario` is a PySpice circuit plus the transient it is meant to run with
+(times in seconds).  ``netlist_text`` renders the stand-alone netlist that runs as it is
+with ``ngspice -b build/netlists/<name>.cir`` from the repository root.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .ipnet_neuron import IpnetParams, build_ipnet_testbench
+from .stimulus import SpikeTrain, regular
+from .technology import REPO_ROOT
+
+IPNET_SPIKE_WIDTH_S = 0.5e-9
+IPNET_INPUT_AMPLITUDE_V = 0.62   # gate drive that sinks about Ic0 through the junction
+IPNET_CLEAR_PERIOD_S = 20e-9     # global clear: ends output spike and reset phase
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A testbench circuit and its transient analysis (seconds).
+
+    sources: {voltage source name: (positive node, role)} for energy accounting.
+    """
+
+    name: str
+    circuit: object
+    step_s: float
+    stop_s: float
+    max_step_s: float
+    sources: dict[str, tuple[str, str]] = field(default_factory=dict)
+    osdi_models: tuple[str, ...] = ()
+    output_node: str = "out"
+    description: str = ""
+
+    def netlist_text(self) -> str:
+        """Stand-alone netlist: paths relative to the repository root, analysis and control."""
+        body = str(self.circuit).rstrip().splitlines()
+        while body and body[-1].strip().lower() == ".end":
+            body.pop()
+        root = str(REPO_ROOT) + "/"
+        body = [ln.replace(root, "") for ln in body]
+        lines = [body[0]]
+        if self.description:
+            lines.append(f"* {self.description}")
+        lines += body[1:]
+        lines.append(f".tran {self.step_s:.6g} {self.stop_s:.6g} 0 {self.max_step_s:.6g}")
+        lines.append(".control")
+        lines += [f"pre_osdi build/osdi/{m}.osdi" for m in self.osdi_models]
+        lines += ["set num_threads=1", "run",
+                  f"print vecmax(v({self.output_node})) vecmin(v({self.output_node}))", ".endc", ".end"]
+        return "\n".join(ln for ln in lines if ln != "") + "\n"
+
+
+def ipnet_clear_train(stop_s: float, period_s: float = IPNET_CLEAR_PERIOD_S) -> SpikeTrain:
+    """Clear pulses at t = 0 (initialises the latch) and every ``period_s``."""
+    return SpikeTrain(tuple(np.arange(0.0, stop_s, period_s)), 0.9, 0.2e-9, label="clear")
+
+
+def ipnet_scenario(params: IpnetParams | None = None, rate_hz: float = 1e9, count: int = 60,
+                   amplitude_v: float = IPNET_INPUT_AMPLITUDE_V, stop_s: float = 80e-9,
+                   name: str = "ipnet_neuron") -> Scenario:
+    """IPNet neuron driven by a regular input train; fires, resets and fires again."""
+    params = params or IpnetParams()
+    train = regular(rate_hz, count, amplitude_v, IPNET_SPIKE_WIDTH_S, start_s=0.5e-9)
+    clear = ipnet_clear_train(stop_s)
+    circuit = build_ipnet_testbench(params, [train], clear)
+    sources = {"VDD": ("vdd", "logic"), "VWR": ("vwr", "write"), "VCLR": ("clr", "clock")}
+    sources.update({f"VIN{k + 1}": (f"in{k + 1}", "input") for k in range(params.n_inputs)})
+    return Scenario(name, circuit, 10e-12, stop_s, 20e-12, sources, ("mtj",),
+                    description=f"input: {train.label}, amplitude {amplitude_v} V; clear every "
+                                f"{IPNET_CLEAR_PERIOD_S * 1e9:.0f} ns")
+
+
+def standard_scenarios() -> list[Scenario]:
+    """The testbenches `make netlists` writes and the report simulates."""
+    return [ipnet_scenario()]

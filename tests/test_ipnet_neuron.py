@@ -1,0 +1,69 @@
+"""The capacitor-free IPNet neuron, simulated in ngspice."""
+
+import re
+
+import numpy as np
+import pytest
+
+from circuits.ipnet_neuron import IpnetParams, Size, build_ipnet_testbench
+from circuits.scenarios import ipnet_clear_train, ipnet_scenario
+from circuits.stimulus import regular
+from pyspice_flows.session import Transient
+
+VDD = 0.9
+
+
+def simulate(session, sc):
+    w = session.run(sc.circuit, Transient(sc.step_s, sc.stop_s, max_step_s=sc.max_step_s))
+    out = w.v("out")
+    rises = np.count_nonzero((out[1:] > VDD / 2) & (out[:-1] <= VDD / 2))
+    return w, out, rises
+
+
+def test_suprathreshold_input_gives_rail_to_rail_spikes(session):
+    w, out, rises = simulate(session, ipnet_scenario(count=40, stop_s=60e-9))
+    assert rises >= 2
+    assert out.max() > 0.9 * VDD and out.min() < 0.1 * VDD
+    m = w.x("n.x1.nmtj#m")
+    assert m.min() < -0.9 and m[0] == pytest.approx(1.0)  # fired by switching to AP, started P
+
+
+def test_subthreshold_input_stays_silent(session):
+    _, out, rises = simulate(session, ipnet_scenario(count=40, stop_s=60e-9, amplitude_v=0.55))
+    assert rises == 0 and out.max() < 0.1 * VDD
+
+
+def test_output_rate_rises_with_input_rate(session):
+    counts = []
+    for rate in (0.1e9, 0.2e9, 1e9):
+        n = int(rate * 115e-9)
+        _, _, rises = simulate(session, ipnet_scenario(rate_hz=rate, count=n, stop_s=120e-9))
+        counts.append(rises)
+    assert counts[0] < counts[-1] and counts == sorted(counts)
+
+
+def test_netlist_is_capacitor_free():
+    text = str(ipnet_scenario().circuit)
+    assert not re.search(r"^\s*C\w*\s", text, re.MULTILINE | re.IGNORECASE)
+    assert "mtj_ipnet" in text and "NMTJ" in text
+
+
+@pytest.mark.parametrize(
+    "change, match",
+    [({"input": Size(-100e-9, 30e-9)}, "input"), ({"reset": Size(50e-9, 30e-9)}, "reset"),
+     ({"vdd_v": -0.9}, "vdd_v"), ({"n_inputs": 0}, "n_inputs")],
+)
+def test_bad_parameters_raise_before_simulation(change, match):
+    with pytest.raises(ValueError, match=match):
+        IpnetParams(**change)
+
+
+def test_missing_device_file_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nothere.toml"):
+        IpnetParams(device_file=tmp_path / "nothere.toml")
+
+
+def test_input_count_must_match():
+    p = IpnetParams(n_inputs=2)
+    with pytest.raises(ValueError, match="n_inputs=2"):
+        build_ipnet_testbench(p, [regular(1e9, 2, 0.6, 0.5e-9)], ipnet_clear_train(10e-9))
