@@ -32,7 +32,7 @@ netlists: osdi ## write the neuron testbench netlists to build/netlists/ (run: n
 test: osdi ## run the test suite (pytest)
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
-energy-report: netlists ## simulate the neurons and write reports/energy_report.{md,html,json}
+energy-report: netlists ## simulate the neurons and write reports/energy_report.{md,html,json} + PNGs
 	@$(PY) -m area_energy.report
 
 sweep: osdi ## Monte Carlo sweep of the IPNet neuron -> build/sweep/results.csv

@@ -8,6 +8,7 @@ with ``ngspice -b build/netlists/<name>.cir`` from the repository root.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -36,6 +37,8 @@ class Scenario:
     osdi_models: tuple[str, ...] = ()
     output_node: str = "out"
     description: str = ""
+    input_events: int = 0
+    device_file: Path | None = None
 
     def netlist_text(self) -> str:
         """Stand-alone netlist: paths relative to the repository root, analysis and control."""
@@ -73,7 +76,8 @@ def ipnet_scenario(params: IpnetParams | None = None, rate_hz: float = 1e9, coun
     sources.update({f"VIN{k + 1}": (f"in{k + 1}", "input") for k in range(params.n_inputs)})
     return Scenario(name, circuit, 10e-12, stop_s, 20e-12, sources, ("mtj",),
                     description=f"input: {train.label}, amplitude {amplitude_v} V; clear every "
-                                f"{IPNET_CLEAR_PERIOD_S * 1e9:.0f} ns")
+                                f"{IPNET_CLEAR_PERIOD_S * 1e9:.0f} ns",
+                    input_events=train.count, device_file=params.device_file)
 
 
 def standard_scenarios() -> list[Scenario]:

@@ -1,0 +1,536 @@
+"""Render a finished results dict into the energy report: Markdown, HTML, JSON, PNGs.
+
+:func:`write_report` writes ``energy_report.md``, ``energy_report.html`` (self-contained:
+inline CSS, figures embedded as base64 PNG data URIs), ``energy_report.json`` and one
+``<name>.png`` per figure, atomically: every file is first written into a temporary
+folder beside ``out_dir`` and moved into place only when all of them are complete.  If
+anything fails, no half-written file is left and a previous report stays as it was.
+
+The results dict (every key optional, unknown keys go to the JSON only)::
+
+    {
+      "title": "IPNet vs capacitor LIF: energy and area",
+      "claims": [{"claim", "published", "ours", "comment"}, ...],
+      "neurons": {"ipnet": {"area_um2": 4.5, "energy_per_spike_J": 1.2e-15,
+                            "transistors": 12, "capacitors": 0, ...}, "lif": {...}},
+      "sections": [{"title", "text" (markdown paragraphs),
+                    "table": {"columns": [...], "rows": [[...], ...]} (optional),
+                    "figure": "<figure name>" (optional)}, ...],
+      "assumptions": {nested dict},
+      "provenance": {nested dict},
+    }
+
+A cell (claim value, table entry) is a string (printed as is), a number, None (a dash)
+or a quantity ``{"value": 1.2e-15, "unit": "J"}`` printed with :func:`fmt_si`.  In the
+neurons table a key's unit suffix gives the unit: ``area_um2`` -> um^2,
+``energy_per_spike_J`` -> J (``_W``, ``_s``, ``_V``, ``_A``, ``_F``, ``_K``, ``_Hz``,
+``_ohm`` likewise).
+
+PNGs are rendered with matplotlib's Agg backend (``savefig(..., backend="agg")``), so
+the caller's pyplot backend is neither needed nor changed.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import math
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+
+REPORT_STEM = "energy_report"
+FIGURE_DPI = 150
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+DASH = "—"
+
+_PREFIXES = {
+    -24: "y", -21: "z", -18: "a", -15: "f", -12: "p", -9: "n", -6: "u", -3: "m",
+    0: "", 3: "k", 6: "M", 9: "G", 12: "T", 15: "P", 18: "E", 21: "Z", 24: "Y",
+}  # fmt: skip
+_FIGURE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+# Unit suffixes of neuron-table keys, longest first.
+_KEY_UNITS = [
+    ("_um2", "um^2"), ("_ohm", "ohm"), ("_Hz", "Hz"), ("_J", "J"), ("_W", "W"),
+    ("_s", "s"), ("_V", "V"), ("_A", "A"), ("_F", "F"), ("_K", "K"),
+]  # fmt: skip
+
+
+# ----------------------------------------------------------------------------- numbers
+def _sig(x: float, digits: int) -> str:
+    """``x`` with ``digits`` significant digits in fixed notation, trailing zeros dropped."""
+    if x == 0:
+        return "0"
+    decimals = max(digits - 1 - math.floor(math.log10(abs(x))), 0)
+    s = f"{x:.{decimals}f}"
+    if "." in s:
+        s = s.rstrip("0").rstrip(".")
+    return "0" if s in ("-0", "") else s
+
+
+def fmt_si(value, unit: str = "", digits: int = 3) -> str:
+    """Engineering notation: ``fmt_si(1.234e-15, "J") == "1.23 fJ"``, ``fmt_si(0, "J") == "0 J"``.
+
+    ``digits`` significant digits, trailing zeros dropped; prefixes y..Y with ``u`` for
+    micro.  A unit with an exponent (``um^2``) or an already prefixed length unit gets no
+    prefix, since a prefix on a squared unit is ambiguous: ``fmt_si(4.5, "um^2") ==
+    "4.5 um^2"``.  None and nan print as a dash.
+    """
+    sep = " " if unit else ""
+    if value is None:
+        return DASH
+    if isinstance(value, (bool, np.bool_)):
+        return f"{value}{sep}{unit}"
+    v = float(value)
+    if math.isnan(v):
+        return DASH
+    if math.isinf(v):
+        return f"{'-' if v < 0 else ''}inf{sep}{unit}"
+    if v == 0:
+        return f"0{sep}{unit}"
+    if "^" in unit or "²" in unit:
+        return f"{_plain(v, digits)}{sep}{unit}"
+    exp3 = 3 * math.floor(math.log10(abs(v)) / 3)
+    if not -24 <= exp3 <= 24:  # beyond y..Y: scientific notation
+        return f"{_plain(v, digits)}{sep}{unit}"
+    mant = v / 10.0**exp3
+    # rounding may carry into the next prefix (999.6 -> 1000)
+    if abs(float(f"{mant:.{digits}g}")) >= 1000 and exp3 < 24:
+        exp3 += 3
+        mant = v / 10.0**exp3
+    suffix = f"{_PREFIXES[exp3]}{unit}"
+    return f"{_sig(mant, digits)}{' ' if suffix else ''}{suffix}"
+
+
+def _plain(v: float, digits: int = 3) -> str:
+    """A number without prefix: fixed notation for 1e-2..1e6, else scientific."""
+    if v == 0:
+        return "0"
+    if 1e-2 <= abs(v) < 1e6:
+        return _sig(v, digits)
+    mant, exp = f"{v:.{digits - 1}e}".split("e")
+    if "." in mant:
+        mant = mant.rstrip("0").rstrip(".")
+    return f"{mant}e{int(exp)}"
+
+
+def _fmt_number(x, digits: int = 4) -> str:
+    if isinstance(x, (bool, np.bool_)):
+        return str(bool(x))
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    v = float(x)
+    if math.isnan(v):
+        return DASH
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    if v == int(v) and abs(v) < 1e6:
+        return str(int(v))
+    return _plain(v, digits)
+
+
+def fmt_cell(x) -> str:
+    """One table cell as text: str as is, numbers compactly, quantities with :func:`fmt_si`."""
+    if x is None:
+        return DASH
+    if isinstance(x, str):
+        return x
+    if isinstance(x, Mapping) and "value" in x:
+        return fmt_si(x["value"], str(x.get("unit", "")))
+    if isinstance(x, (int, float, np.integer, np.floating, np.bool_)):
+        return _fmt_number(x)
+    if isinstance(x, (list, tuple, np.ndarray)):
+        return ", ".join(fmt_cell(e) for e in x)
+    return str(x)
+
+
+def _key_label(key: str) -> tuple[str, str]:
+    """``"energy_per_spike_J"`` -> ``("energy per spike", "J")``."""
+    for suffix, unit in _KEY_UNITS:
+        if key.endswith(suffix) and len(key) > len(suffix):
+            return key[: -len(suffix)].replace("_", " "), unit
+    return key.replace("_", " "), ""
+
+
+def _fmt_keyed(key: str, value) -> str:
+    _, unit = _key_label(key)
+    if (
+        unit
+        and isinstance(value, (int, float, np.integer, np.floating))
+        and not isinstance(value, (bool, np.bool_))
+    ):
+        return fmt_si(value, unit)
+    return fmt_cell(value)
+
+
+# ----------------------------------------------------------------------------- JSON
+def to_jsonable(obj):
+    """Plain-Python copy of ``obj``: numpy scalars/arrays to floats/ints/lists, Paths to str.
+
+    Non-finite floats become None (JSON has no nan); objects with ``to_dict()`` are
+    expanded; mapping keys become strings.
+    """
+    if obj is None or isinstance(obj, (str, bool)):
+        return obj
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        f = float(obj)
+        return f if math.isfinite(f) else None
+    if isinstance(obj, np.ndarray):
+        return to_jsonable(obj.tolist())
+    if isinstance(obj, Path):
+        return str(obj)
+    if isinstance(obj, Mapping):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, set, frozenset)):
+        return [to_jsonable(v) for v in obj]
+    if hasattr(obj, "to_dict"):
+        return to_jsonable(obj.to_dict())
+    raise TypeError(f"cannot write {type(obj).__name__} value {obj!r} to the JSON report")
+
+
+# ----------------------------------------------------------------------------- model
+def _flatten(d: Mapping, prefix: str = "") -> list[tuple[str, object]]:
+    rows: list[tuple[str, object]] = []
+    for k, v in d.items():
+        key = f"{prefix}.{k}" if prefix else str(k)
+        if isinstance(v, Mapping) and not ("value" in v and "unit" in v):
+            rows.extend(_flatten(v, key))
+        else:
+            rows.append((key, v))
+    return rows
+
+
+def _neuron_table(neurons: Mapping) -> tuple[list[str], list[list[str]]]:
+    names = list(neurons)
+    keys: list[str] = []
+    for props in neurons.values():
+        for k in props:
+            if k not in keys:
+                keys.append(k)
+    rows = []
+    for k in keys:
+        label, _ = _key_label(k)
+        row = [label]
+        for name in names:
+            row.append(_fmt_keyed(k, neurons[name][k]) if k in neurons[name] else DASH)
+        rows.append(row)
+    return ["Quantity", *names], rows
+
+
+def _validate(results: Mapping, figures: Mapping) -> None:
+    if not isinstance(results, Mapping):
+        raise TypeError(f"results must be a dict, got {type(results).__name__}")
+    for name, fig in figures.items():
+        if not (isinstance(name, str) and _FIGURE_NAME_RE.match(name)):
+            raise ValueError(
+                f"figure name {name!r} is not a plain file name (letters, digits, _ . -)"
+            )
+        if name.startswith(REPORT_STEM):
+            raise ValueError(f"figure name {name!r} would collide with the report files")
+        if not (isinstance(fig, (str, Path)) or hasattr(fig, "savefig")):
+            raise TypeError(f"figure {name!r} is neither a matplotlib Figure nor a PNG path")
+    claims = results.get("claims", [])
+    if not isinstance(claims, list) or not all(isinstance(c, Mapping) for c in claims):
+        raise TypeError("results['claims'] must be a list of dicts")
+    for i, c in enumerate(claims):
+        if "claim" not in c:
+            raise ValueError(f"results['claims'][{i}] has no 'claim' key")
+    neurons = results.get("neurons", {})
+    if not isinstance(neurons, Mapping) or not all(
+        isinstance(p, Mapping) for p in neurons.values()
+    ):
+        raise TypeError("results['neurons'] must be a dict {neuron: {quantity: value}}")
+    sections = results.get("sections", [])
+    if not isinstance(sections, list):
+        raise TypeError("results['sections'] must be a list of dicts")
+    for i, s in enumerate(sections):
+        if not isinstance(s, Mapping) or "title" not in s:
+            raise ValueError(f"results['sections'][{i}] must be a dict with a 'title'")
+        fig = s.get("figure")
+        if fig is not None and fig not in figures:
+            raise ValueError(
+                f"section {s['title']!r} shows figure {fig!r}, which is not among the "
+                f"figures given ({', '.join(sorted(figures)) or 'none'})"
+            )
+        table = s.get("table")
+        if table is not None:
+            cols, rows = table.get("columns"), table.get("rows", [])
+            if not cols or any(len(r) != len(cols) for r in rows):
+                raise ValueError(
+                    f"section {s['title']!r}: every table row needs {len(cols or [])} cells "
+                    f"(one per column)"
+                )
+    for key in ("assumptions", "provenance"):
+        if not isinstance(results.get(key, {}), Mapping):
+            raise TypeError(f"results[{key!r}] must be a dict")
+
+
+def _blocks(results: Mapping, figures: Mapping) -> list[tuple]:
+    """The report as a list of format-neutral blocks, in order.
+
+    ("h1", text) ("h2", text) ("md", markdown text) ("table", columns, rows)
+    ("figure", name, caption)
+    """
+    out: list[tuple] = [("h1", str(results.get("title", "IPNet energy and area report")))]
+    if results.get("subtitle"):
+        out.append(("md", str(results["subtitle"])))
+    claims = results.get("claims", [])
+    if claims:
+        out.append(("h2", "Summary: published claim vs ours"))
+        rows = [
+            [fmt_cell(c.get(k)) for k in ("claim", "published", "ours", "comment")] for c in claims
+        ]
+        out.append(("table", ["Claim", "Published", "Ours", "Comment"], rows))
+    neurons = results.get("neurons", {})
+    if neurons:
+        out.append(("h2", "Neurons"))
+        out.append(("table", *_neuron_table(neurons)))
+    shown = set()
+    for s in results.get("sections", []):
+        out.append(("h2", str(s["title"])))
+        if s.get("text"):
+            out.append(("md", str(s["text"])))
+        if s.get("table"):
+            t = s["table"]
+            out.append(
+                (
+                    "table",
+                    [str(c) for c in t["columns"]],
+                    [[fmt_cell(x) for x in r] for r in t["rows"]],
+                )
+            )
+        if s.get("figure"):
+            out.append(("figure", s["figure"], s.get("caption", "")))
+            shown.add(s["figure"])
+    rest = [n for n in figures if n not in shown]
+    if rest:
+        out.append(("h2", "Other figures"))
+        out.extend(("figure", n, "") for n in rest)
+    for key, title, head in (
+        ("assumptions", "Assumptions", "Parameter"),
+        ("provenance", "Provenance", "Item"),
+    ):
+        if results.get(key):
+            rows = [[k, fmt_cell(v)] for k, v in _flatten(results[key])]
+            out.append(("h2", title))
+            out.append(("table", [head, "Value"], rows))
+    return out
+
+
+# ----------------------------------------------------------------------------- markdown
+def _md_cell(s: str) -> str:
+    return s.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def _md_table(columns: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(_md_cell(c) for c in columns) + " |"]
+    lines.append("|" + "|".join("---" for _ in columns) + "|")
+    lines += ["| " + " | ".join(_md_cell(c) for c in r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def render_markdown(results: Mapping, figures: Mapping) -> str:
+    """The Markdown report; figures are referenced as ``![name](name.png)``."""
+    parts = []
+    for block in _blocks(results, figures):
+        kind = block[0]
+        if kind == "h1":
+            parts.append(f"# {block[1]}")
+        elif kind == "h2":
+            parts.append(f"## {block[1]}")
+        elif kind == "md":
+            parts.append(block[1].strip())
+        elif kind == "table":
+            parts.append(_md_table(block[1], block[2]))
+        elif kind == "figure":
+            name, caption = block[1], block[2]
+            parts.append(f"![{name}]({name}.png)" + (f"\n\n*{caption}*" if caption else ""))
+    return "\n\n".join(parts) + "\n"
+
+
+# ----------------------------------------------------------------------------- HTML
+_CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 60rem;
+       margin: 2rem auto; padding: 0 1rem; color: #222; line-height: 1.5; }
+h1 { border-bottom: 2px solid #444; padding-bottom: .3rem; }
+h2 { margin-top: 2.2rem; border-bottom: 1px solid #ccc; padding-bottom: .2rem; }
+table { border-collapse: collapse; margin: 1rem 0; font-size: .92rem; }
+th, td { border: 1px solid #bbb; padding: .3rem .6rem; text-align: left; vertical-align: top; }
+th { background: #eef1f5; }
+tr:nth-child(even) td { background: #fafafa; }
+figure { margin: 1rem 0; }
+figure img { max-width: 100%; height: auto; border: 1px solid #ddd; }
+figcaption { font-size: .9rem; color: #555; }
+code { background: #f2f2f2; padding: 0 .2rem; border-radius: 3px; }
+"""
+
+_INLINE = [
+    (re.compile(r"`([^`]+)`"), r"<code>\1</code>"),
+    (re.compile(r"\*\*([^*]+)\*\*"), r"<strong>\1</strong>"),
+    (re.compile(r"(?<![*\w])\*([^*]+)\*(?![*\w])"), r"<em>\1</em>"),
+    (re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)"), r'<a href="\2">\1</a>'),
+]
+
+
+def _inline_html(text: str) -> str:
+    s = html.escape(text, quote=True)
+    for pattern, repl in _INLINE:
+        s = pattern.sub(repl, s)
+    return s
+
+
+def _md_to_html(text: str) -> str:
+    """The little Markdown the report's prose uses: paragraphs, ``- `` lists, inline marks."""
+    out = []
+    for para in re.split(r"\n\s*\n", text.strip()):
+        lines = [ln.strip() for ln in para.splitlines() if ln.strip()]
+        if lines and all(ln.startswith(("- ", "* ")) for ln in lines):
+            items = "".join(f"<li>{_inline_html(ln[2:])}</li>" for ln in lines)
+            out.append(f"<ul>{items}</ul>")
+        elif lines:
+            out.append(f"<p>{_inline_html(' '.join(lines))}</p>")
+    return "\n".join(out)
+
+
+def _html_table(columns: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def render_html(results: Mapping, figures: Mapping, png: Mapping[str, bytes]) -> str:
+    """The self-contained HTML report; ``png`` maps figure names to PNG bytes."""
+    title = html.escape(str(results.get("title", "IPNet energy and area report")))
+    parts = []
+    for block in _blocks(results, figures):
+        kind = block[0]
+        if kind in ("h1", "h2"):
+            parts.append(f"<{kind}>{html.escape(block[1])}</{kind}>")
+        elif kind == "md":
+            parts.append(_md_to_html(block[1]))
+        elif kind == "table":
+            parts.append(_html_table(block[1], block[2]))
+        elif kind == "figure":
+            name, caption = block[1], block[2]
+            data = base64.b64encode(png[name]).decode("ascii")
+            cap = f"<figcaption>{html.escape(caption or name)}</figcaption>"
+            parts.append(
+                f'<figure id="fig-{html.escape(name)}"><img alt="{html.escape(name)}" '
+                f'src="data:image/png;base64,{data}">{cap}</figure>'
+            )
+    body = "\n".join(parts)
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{title}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
+    )
+
+
+# ----------------------------------------------------------------------------- files
+def _figure_png(name: str, fig) -> bytes:
+    if isinstance(fig, (str, Path)):
+        path = Path(fig)
+        data = path.read_bytes()
+        if not data.startswith(PNG_SIGNATURE):
+            raise ValueError(f"figure {name!r}: {path} is not a PNG file")
+        return data
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=FIGURE_DPI, bbox_inches="tight", backend="agg")
+    return buf.getvalue()
+
+
+def _render_files(staging: Path, results: Mapping, figures: Mapping) -> list[str]:
+    """Write every report file into ``staging``; returns their names."""
+    png = {name: _figure_png(name, fig) for name, fig in figures.items()}
+    names = []
+    for name, data in png.items():
+        (staging / f"{name}.png").write_bytes(data)
+        names.append(f"{name}.png")
+    text = json.dumps(to_jsonable(results), indent=2, allow_nan=False, ensure_ascii=False)
+    (staging / f"{REPORT_STEM}.json").write_text(text + "\n", encoding="utf-8")
+    (staging / f"{REPORT_STEM}.md").write_text(render_markdown(results, figures), encoding="utf-8")
+    (staging / f"{REPORT_STEM}.html").write_text(
+        render_html(results, figures, png), encoding="utf-8"
+    )
+    return [f"{REPORT_STEM}.md", f"{REPORT_STEM}.html", f"{REPORT_STEM}.json", *names]
+
+
+def _commit(staging: Path, out_dir: Path, names: list[str]) -> None:
+    """Move the staged files into ``out_dir``; on failure put the previous files back."""
+    backup = staging / ".previous"
+    backup.mkdir()
+    for name in names:
+        target = out_dir / name
+        if target.exists():
+            try:
+                os.link(target, backup / name)
+            except OSError:
+                shutil.copy2(target, backup / name)
+    moved: list[str] = []
+    try:
+        for name in names:
+            os.replace(staging / name, out_dir / name)
+            moved.append(name)
+    except BaseException:
+        for name in moved:
+            if (backup / name).exists():
+                os.replace(backup / name, out_dir / name)
+            else:
+                (out_dir / name).unlink(missing_ok=True)
+        raise
+
+
+def write_report(results: Mapping, figures: Mapping[str, object], out_dir: Path) -> list[Path]:
+    """Write the report files into ``out_dir`` atomically; returns their paths.
+
+    ``figures`` maps a name (a plain file name without extension) to a matplotlib
+    ``Figure`` or to the path of an existing PNG.  Files: ``energy_report.md``,
+    ``energy_report.html``, ``energy_report.json``, ``<name>.png``.  Other files already
+    in ``out_dir`` (an older report's figures, say) are left alone.  Nothing in
+    ``out_dir`` changes unless every file was rendered; ``out_dir`` is created if needed.
+    """
+    figures = dict(figures or {})
+    _validate(results, figures)
+    out_dir = Path(out_dir).absolute()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
+    try:
+        names = _render_files(staging, results, figures)
+        out_dir.mkdir(exist_ok=True)
+        _commit(staging, out_dir, names)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [out_dir / n for n in names]
+
+
+# ----------------------------------------------------------------------------- terminal
+def summary_lines(results: Mapping) -> list[str]:
+    """A few plain-text lines for the terminal: title, claims, one line per neuron."""
+    lines = [str(results.get("title", "IPNet energy and area report"))]
+    for c in results.get("claims", []):
+        line = (
+            f"  {fmt_cell(c.get('claim'))}: published {fmt_cell(c.get('published'))}, "
+            f"ours {fmt_cell(c.get('ours'))}"
+        )
+        if c.get("comment"):
+            line += f" ({fmt_cell(c['comment'])})"
+        lines.append(line)
+    for name, props in results.get("neurons", {}).items():
+        items = []
+        for k, v in props.items():
+            label, _ = _key_label(k)
+            items.append(f"{label} {_fmt_keyed(k, v)}")
+        lines.append(f"  {name}: " + ", ".join(items))
+    return lines

@@ -1,0 +1,215 @@
+"""Report rendering: files, self-contained HTML, JSON round trip, atomic writes, number format."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure  # no pyplot: PNGs are rendered with Agg by render.py
+
+from area_energy import render
+from area_energy.render import fmt_si, summary_lines, write_report
+
+
+def tiny_figure(slope: float) -> Figure:
+    fig = Figure(figsize=(2, 1.5))
+    ax = fig.add_subplot()
+    x = np.linspace(0, 1, 5)
+    ax.plot(x, slope * x)
+    return fig
+
+
+class BrokenFigure(Figure):
+    def savefig(self, *args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+
+def fake_results() -> dict:
+    return {
+        "title": "Test report",
+        "claims": [
+            {
+                "claim": "energy per spike",
+                "published": {"value": 1.61e-15, "unit": "J"},
+                "ours": {"value": np.float64(1.234e-15), "unit": "J"},
+                "comment": "same order | fine",
+            },
+            {"claim": "area", "published": "34 um^2", "ours": "4.5 um^2", "comment": ""},
+        ],
+        "neurons": {
+            "ipnet": {
+                "area_um2": 4.5,
+                "energy_per_spike_J": np.float64(1.234e-15),
+                "transistors": np.int64(12),
+                "capacitors": 0,
+            },
+            "lif": {
+                "area_um2": 34.0,
+                "energy_per_spike_J": 1.61e-15,
+                "transistors": 20,
+                "capacitors": 1,
+                "static_W": 2e-12,
+            },
+        },
+        "sections": [
+            {
+                "title": "Energy",
+                "text": "First **paragraph** with `code`.\n\nSecond <paragraph>.\n\n- a\n- b",
+                "table": {
+                    "columns": ["source", "energy"],
+                    "rows": [["vdd", {"value": 2e-15, "unit": "J"}]],
+                },
+                "figure": "energy",
+            },
+            {"title": "Notes", "text": "Only text."},
+        ],
+        "assumptions": {"mtj": {"rth_K_per_W": 1e5, "cth_J_per_K": 1e-14}, "vdd_V": 0.9},
+        "provenance": {"ngspice": "46", "commit": "abc123", "array": np.arange(3)},
+    }
+
+
+def report_files(d):
+    return sorted(p.name for p in d.glob("energy_report.*"))
+
+
+def test_write_report_writes_every_file(tmp_path):
+    out = tmp_path / "reports"
+    figs = {"energy": tiny_figure(1.0), "area": tiny_figure(2.0)}
+    paths = write_report(fake_results(), figs, out)
+    names = {p.name for p in paths}
+    assert names == {
+        "energy_report.md", "energy_report.html", "energy_report.json", "energy.png", "area.png"
+    }  # fmt: skip
+    assert all(p.is_file() and p.parent == out for p in paths)
+    # nothing else is left behind next to the report
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["reports"]
+    assert sorted(p.name for p in out.iterdir()) == sorted(names)
+    assert (out / "energy.png").read_bytes().startswith(render.PNG_SIGNATURE)
+
+    data = json.loads((out / "energy_report.json").read_text())
+    assert set(data) == {"title", "claims", "neurons", "sections", "assumptions", "provenance"}
+    assert data["neurons"]["ipnet"]["energy_per_spike_J"] == pytest.approx(1.234e-15)
+    assert type(data["neurons"]["ipnet"]["transistors"]) is int
+    assert data["provenance"]["array"] == [0, 1, 2]
+    assert data["claims"][0]["ours"] == {"value": 1.234e-15, "unit": "J"}
+
+    html = (out / "energy_report.html").read_text()
+    assert html.count("data:image/png;base64,") == 2
+    assert 'src="http' not in html and "<link" not in html and "<script" not in html
+    assert "1.23 fJ" in html and "4.5 um^2" in html
+    assert "Second &lt;paragraph&gt;." in html
+    assert "<strong>paragraph</strong>" in html and "<li>a</li>" in html
+
+    md = (out / "energy_report.md").read_text()
+    assert md.startswith("# Test report")
+    assert "## Summary: published claim vs ours" in md
+    assert "| energy per spike | 1.61 fJ | 1.23 fJ | same order \\| fine |" in md
+    assert "| Quantity | ipnet | lif |" in md
+    assert "| static | — | 2 pW |" in md
+    assert "![energy](energy.png)" in md
+    assert "![area](area.png)" in md  # not shown by a section: listed under Other figures
+    assert md.index("## Energy") < md.index("## Other figures") < md.index("## Assumptions")
+    assert "| mtj.rth_K_per_W | 100000 |" in md
+    assert "| commit | abc123 |" in md
+
+
+def test_png_path_figures_are_copied(tmp_path):
+    src = tmp_path / "given.png"
+    tiny_figure(1.0).savefig(src, format="png")
+    results = {"title": "p", "sections": [{"title": "s", "figure": "energy"}]}
+    write_report(results, {"energy": src}, tmp_path / "out")
+    assert (tmp_path / "out" / "energy.png").read_bytes() == src.read_bytes()
+
+    not_png = tmp_path / "x.png"
+    not_png.write_text("hello")
+    with pytest.raises(ValueError, match="not a PNG"):
+        write_report(results, {"energy": not_png}, tmp_path / "out2")
+    assert not (tmp_path / "out2").exists()
+
+
+def test_failed_figure_leaves_no_report_in_fresh_dir(tmp_path):
+    out = tmp_path / "fresh"
+    figs = {"energy": tiny_figure(1.0), "bad": BrokenFigure()}
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        write_report(fake_results(), figs, out)
+    assert not list(tmp_path.rglob("energy_report.*"))
+    assert not list(tmp_path.rglob("*.png"))
+    assert [p.name for p in tmp_path.iterdir()] == []  # staging folder removed too
+
+
+def test_failed_rewrite_keeps_the_previous_report(tmp_path):
+    out = tmp_path / "reports"
+    write_report(fake_results(), {"energy": tiny_figure(1.0)}, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    changed = fake_results() | {"title": "Second attempt"}
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        write_report(changed, {"energy": tiny_figure(3.0), "bad": BrokenFigure()}, out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["reports"]
+
+
+def test_failure_while_moving_rolls_back(tmp_path, monkeypatch):
+    out = tmp_path / "reports"
+    write_report(fake_results(), {"energy": tiny_figure(1.0)}, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    real_replace, calls = os.replace, []
+
+    def flaky_replace(src, dst):
+        calls.append(dst)
+        if len(calls) == 3:  # fail after two report files were already moved in
+            raise OSError("device vanished")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(render.os, "replace", flaky_replace)
+    with pytest.raises(OSError, match="device vanished"):
+        write_report(fake_results() | {"title": "New"}, {"energy": tiny_figure(2.0)}, out)
+    monkeypatch.undo()
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_invalid_input_is_refused_before_writing(tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(ValueError, match="figure 'missing'"):
+        write_report({"sections": [{"title": "s", "figure": "missing"}]}, {}, out)
+    with pytest.raises(ValueError, match="plain file name"):
+        write_report({}, {"../evil": tiny_figure(1.0)}, out)
+    with pytest.raises(ValueError, match="2 cells"):
+        bad_table = {"columns": ["a", "b"], "rows": [["only one"]]}
+        write_report({"sections": [{"title": "s", "table": bad_table}]}, {}, out)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "expected"),
+    [
+        (1.234e-15, "J", "1.23 fJ"),
+        (0, "J", "0 J"),
+        (0.0, "W", "0 W"),
+        (4.5, "um^2", "4.5 um^2"),
+        (1e-15, "J", "1 fJ"),
+        (-2.5e-6, "A", "-2.5 uA"),
+        (999.6e-12, "s", "1 ns"),
+        (123.456e3, "ohm", "123 kohm"),
+        (1.5, "V", "1.5 V"),
+        (12345.0, "um^2", "12345 um^2"),
+        (1.234e-15, "", "1.23 f"),
+        (float("nan"), "J", "—"),
+        (None, "J", "—"),
+        (float("inf"), "W", "inf W"),
+        (2e30, "J", "2e30 J"),
+        (1e-3, "um^2", "1e-3 um^2"),
+    ],
+)
+def test_fmt_si(value, unit, expected):
+    assert fmt_si(value, unit) == expected
+
+
+def test_summary_lines():
+    lines = summary_lines(fake_results())
+    assert lines[0] == "Test report"
+    assert any("energy per spike: published 1.61 fJ, ours 1.23 fJ" in ln for ln in lines)
+    ipnet = next(ln for ln in lines if ln.strip().startswith("ipnet:"))
+    assert "area 4.5 um^2" in ipnet and "energy per spike 1.23 fJ" in ipnet
+    assert "transistors 12" in ipnet
