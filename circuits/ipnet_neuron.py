@@ -41,7 +41,7 @@ from pathlib import Path
 from PySpice.Spice.Netlist import Circuit, SubCircuit
 
 from .mtj_device import DEFAULT_DEVICE, MtjParams, load_device
-from .stimulus import SpikeTrain
+from .stimulus import SpikeTrain, Stimulus
 from .technology import CMOS28, Technology
 
 MTJ_MODEL = "mtj_ipnet"
@@ -135,7 +135,7 @@ class IpnetNeuron(SubCircuit):
         mos("N5", "outb", "out", 0, 0, n, p.out_n)
 
 
-def build_ipnet_testbench(p: IpnetParams, inputs: list[SpikeTrain], clear: SpikeTrain,
+def build_ipnet_testbench(p: IpnetParams, inputs: list[SpikeTrain | Stimulus], clear: SpikeTrain,
                           title: str = "IPNet capacitor-free MTJ neuron testbench") -> Circuit:
     """The neuron ``X1`` with one source per supply (VDD, VWR), per input (VIN<k>) and VCLR."""
     if len(inputs) != p.n_inputs:

@@ -39,6 +39,7 @@ class Scenario:
     description: str = ""
     input_events: int = 0
     device_file: Path | None = None
+    markers_s: dict[str, float] = field(default_factory=dict)
 
     def netlist_text(self) -> str:
         """Stand-alone netlist: paths relative to the repository root, analysis and control."""
@@ -83,3 +84,29 @@ def ipnet_scenario(params: IpnetParams | None = None, rate_hz: float = 1e9, coun
 def standard_scenarios() -> list[Scenario]:
     """The testbenches `make netlists` writes and the report simulates."""
     return [ipnet_scenario()]
+
+
+def ipnet_plasticity_scenario(gap_s: float, conditioned: bool = True, params: IpnetParams | None = None,
+                              burst_count: int = 6, probe_amplitude_v: float = 0.61,
+                              probe_width_s: float = 12e-9, clear_at_s: float = 18e-9) -> Scenario:
+    """Intrinsic plasticity: a conditioning burst (which fires the neuron), a clear, then a probe.
+
+    The probe starts ``gap_s`` after the clear pulse ends; ``conditioned=False`` omits the
+    burst (a rested neuron).  The probe's latency to an output spike measures excitability.
+    """
+    from .stimulus import Stimulus
+
+    params = params or IpnetParams()
+    burst = regular(1e9, burst_count if conditioned else 0, IPNET_INPUT_AMPLITUDE_V, IPNET_SPIKE_WIDTH_S,
+                    start_s=0.5e-9)
+    clear = SpikeTrain((0.0, clear_at_s), 0.9, 0.2e-9, label="clear")
+    probe_t = clear.end_s() + gap_s
+    probe = SpikeTrain((probe_t,), probe_amplitude_v, probe_width_s, label="probe")
+    stim = Stimulus((burst, probe))
+    circuit = build_ipnet_testbench(params, [stim], clear)
+    return Scenario(f"ipnet_plasticity_gap{gap_s * 1e9:.2f}ns", circuit, 10e-12, probe.end_s(), 20e-12,
+                    {"VDD": ("vdd", "logic"), "VWR": ("vwr", "write"), "VCLR": ("clr", "clock"),
+                     "VIN1": ("in1", "input")}, ("mtj",),
+                    description=f"{'conditioned' if conditioned else 'rested'}: probe at {probe_t:.4g} s",
+                    input_events=stim.count, device_file=params.device_file,
+                    markers_s={"probe": probe_t})

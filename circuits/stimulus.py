@@ -101,3 +101,39 @@ def burst_then_probe(burst_rate_hz: float, burst_count: int, gap_s: float, ampli
                            label=f"burst of {burst_count}, probe after {gap_s:.3g} s")
         return train, probe_t
     return burst, probe_t
+
+
+@dataclass(frozen=True)
+class Stimulus:
+    """Several spike trains on one input (e.g. a burst and a probe of another amplitude).
+
+    The trains must not overlap in time and share ``base_v``.
+    """
+
+    trains: tuple[SpikeTrain, ...]
+
+    def __post_init__(self):
+        object.__setattr__(self, "trains", tuple(self.trains))
+        spans = sorted((t, t + tr.width_s + 2 * tr.edge_s) for tr in self.trains for t in tr.times_s)
+        for (a0, a1), (b0, _) in zip(spans, spans[1:]):
+            if b0 < a1:
+                raise ValueError(f"Stimulus: spikes at {a0:.4g} s and {b0:.4g} s overlap")
+        if len({tr.base_v for tr in self.trains}) > 1:
+            raise ValueError("Stimulus: all trains must share base_v")
+
+    @property
+    def count(self) -> int:
+        return sum(tr.count for tr in self.trains)
+
+    @property
+    def label(self) -> str:
+        return " + ".join(tr.label for tr in self.trains)
+
+    def pwl(self) -> str:
+        points: list[tuple[float, float]] = []
+        for tr in self.trains:
+            body = tr.pwl()[4:-1].split()
+            points += [(float(t), float(v)) for t, v in zip(body[0::2], body[1::2])][1:]
+        base = self.trains[0].base_v if self.trains else 0.0
+        pts = [(0.0, base)] + sorted(points)
+        return "PWL(" + " ".join(f"{t:.12g} {v:.6g}" for t, v in pts) + ")"

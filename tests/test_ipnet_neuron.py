@@ -67,3 +67,22 @@ def test_input_count_must_match():
     p = IpnetParams(n_inputs=2)
     with pytest.raises(ValueError, match="n_inputs=2"):
         build_ipnet_testbench(p, [regular(1e9, 2, 0.6, 0.5e-9)], ipnet_clear_train(10e-9))
+
+
+def test_conditioned_neuron_answers_a_probe_a_rested_one_ignores():
+    from pyspice_flows.ipnet_plasticity import probe_response
+
+    rested = probe_response(0.5e-9, conditioned=False, probe_width_s=3.6e-9)
+    conditioned = probe_response(0.5e-9, conditioned=True, probe_width_s=3.6e-9)
+    assert np.isnan(rested["latency_s"])
+    assert conditioned["latency_s"] < 3.6e-9
+    assert conditioned["rise_at_probe_K"] > 1.0 > rested["rise_at_probe_K"]
+
+
+def test_plasticity_decays_with_the_thermal_time_constant():
+    from pyspice_flows.ipnet_plasticity import plasticity_curve
+
+    curve = plasticity_curve()
+    assert np.all(np.diff(curve.latency_s) > 0)  # the later the probe, the slower the answer
+    assert np.all(curve.latency_s < curve.rested_latency_s)
+    assert curve.tau_fit_s == pytest.approx(curve.tau_th_s, rel=0.20)

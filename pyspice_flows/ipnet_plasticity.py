@@ -1,0 +1,110 @@
+"""Intrinsic plasticity of the IPNet neuron: probe latency versus time since a conditioning burst.
+
+A burst of input spikes fires the neuron; its reset current and the burst heat the
+junction.  After the clear pulse, a probe of fixed amplitude arrives ``gap`` later.  A warm
+junction switches sooner, so the probe's latency to an output spike is shorter; the
+advantage A(gap) = ln(latency_rested / latency(gap)) decays as the residual heat,
+exp(-gap / (rth*cth)).  ``python -m pyspice_flows.ipnet_plasticity`` writes PNG and CSV.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from circuits.ipnet_neuron import IpnetParams
+from circuits.scenarios import ipnet_plasticity_scenario
+
+from .session import Session, Transient
+
+OUT_DIR = Path(__file__).resolve().parent.parent / "build" / "plasticity"
+
+
+def probe_response(gap_s: float, conditioned: bool, params: IpnetParams | None = None, **kw) -> dict:
+    """Latency [s] of the first output spike after the probe (nan if none) and the junction
+    temperature rise [K] when the probe starts."""
+    sc = ipnet_plasticity_scenario(gap_s, conditioned, params, **kw)
+    w = Session.get().run(sc.circuit, Transient(sc.step_s, sc.stop_s, max_step_s=sc.max_step_s))
+    probe_t = sc.markers_s["probe"]
+    t, out = w.time, w.v("out")
+    idx = np.nonzero((out[1:] > 0.45) & (out[:-1] <= 0.45) & (t[1:] > probe_t))[0]
+    latency = float(t[idx[0] + 1] - probe_t) if idx.size else float("nan")
+    return {"gap_s": gap_s, "conditioned": conditioned, "latency_s": latency,
+            "rise_at_probe_K": float(np.interp(probe_t, t, w.v("x1.tj")))}
+
+
+@dataclass(frozen=True)
+class PlasticityCurve:
+    gaps_s: np.ndarray
+    latency_s: np.ndarray
+    rested_latency_s: float
+    rise_at_probe_k: np.ndarray
+    tau_fit_s: float
+    tau_th_s: float
+
+    @property
+    def advantage(self) -> np.ndarray:
+        return np.log(self.rested_latency_s / self.latency_s)
+
+    def to_csv(self, path: Path) -> None:
+        data = np.column_stack([self.gaps_s, self.latency_s, np.full_like(self.gaps_s, self.rested_latency_s),
+                                self.advantage, self.rise_at_probe_k])
+        np.savetxt(path, data, delimiter=",", comments="", fmt="%.9g",
+                   header="gap_s,latency_s,rested_latency_s,advantage,rise_at_probe_K")
+
+
+def plasticity_curve(gaps_s=None, params: IpnetParams | None = None, **kw) -> PlasticityCurve:
+    """Probe latency at several gaps after conditioning, and the fitted decay constant."""
+    params = params or IpnetParams()
+    gaps = np.asarray(gaps_s if gaps_s is not None else np.linspace(0.5e-9, 3e-9, 6), float)
+    rested = probe_response(gaps[0], False, params, **kw)["latency_s"]
+    runs = [probe_response(g, True, params, **kw) for g in gaps]
+    lat = np.array([r["latency_s"] for r in runs])
+    rise = np.array([r["rise_at_probe_K"] for r in runs])
+    adv = np.log(rested / lat)
+    good = np.isfinite(adv) & (adv > 0)
+    if good.sum() < 3 or not np.isfinite(rested):
+        raise ValueError("plasticity_curve: the probe must fire both rested and conditioned neurons "
+                         f"(rested latency {rested!r} s); raise probe_amplitude_v or probe_width_s")
+    slope = np.polyfit(gaps[good], np.log(adv[good]), 1)[0]
+    return PlasticityCurve(gaps, lat, rested, rise, -1.0 / slope, params.mtj().tau_th_s)
+
+
+def plot(curve: PlasticityCurve, path: Path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    g = curve.gaps_s * 1e9
+    ax.semilogy(g, curve.advantage, "o", label="simulated advantage ln(L_rested / L)")
+    a0 = curve.advantage[0] * np.exp(curve.gaps_s[0] / curve.tau_th_s)
+    ax.semilogy(g, a0 * np.exp(-curve.gaps_s / curve.tau_th_s), "-",
+                label=f"exp(-gap / rth*cth), rth*cth = {curve.tau_th_s * 1e9:.2f} ns")
+    ax.set_xlabel("time since the conditioning burst's clear [ns]")
+    ax.set_ylabel("excitability advantage")
+    ax.set_title(f"IPNet heat memory: fitted decay {curve.tau_fit_s * 1e9:.2f} ns")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=120)
+    return fig
+
+
+def main() -> int:
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    curve = plasticity_curve()
+    curve.to_csv(OUT_DIR / "plasticity.csv")
+    plot(curve, OUT_DIR / "plasticity.png")
+    print(f"plasticity: fitted decay {curve.tau_fit_s:.3g} s vs rth*cth {curve.tau_th_s:.3g} s; "
+          f"wrote {OUT_DIR}/plasticity.csv, .png")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
