@@ -416,9 +416,7 @@ class _Parser:
     @staticmethod
     def value(text: str, scope: Mapping[str, float], what: str) -> float:
         token = text.strip()
-        if token.startswith("{") and token.endswith("}"):
-            token = token[1:-1].strip()
-        elif token.startswith("'") and token.endswith("'"):
+        if (token[:1], token[-1:]) in (("{", "}"), ("'", "'")):
             token = token[1:-1].strip()
         try:
             return parse_spice_number(token)
@@ -442,10 +440,13 @@ class _Parser:
         multiplier: int,
         depth: int,
     ) -> None:
-        positional, params = _split(line)
-        raw_name = positional[0]
+        raw_name = line.split(None, 1)[0]
         name = prefix + raw_name
         kind = raw_name[0].lower()
+        if kind in _IGNORED_PREFIXES:  # sources may hold expressions: do not parse them
+            self.ignored.append(IgnoredElement(name, _IGNORED_PREFIXES[kind]))
+            return
+        positional, params = _split(line)
 
         def net(node: str) -> str:
             low = node.lower()
@@ -465,8 +466,6 @@ class _Parser:
             self._osdi(name, positional, params, net, scope, multiplier)
         elif kind == "r":
             self._resistor(name, positional, params, net, scope, multiplier)
-        elif kind in _IGNORED_PREFIXES:
-            self.ignored.append(IgnoredElement(name, _IGNORED_PREFIXES[kind]))
         else:
             raise ValueError(
                 f"{name}: element type {raw_name[0]!r} has no area rule (allowed: M, C, X, N, R; "
@@ -482,7 +481,7 @@ class _Parser:
                 raise ValueError(
                     f"{name}: {key}={text} = {value:g} is not allowed (allowed: an integer >= 1)"
                 )
-            return int(round(value))
+            return round(value)
         return value
 
     def _multiplier(self, name, params, scope, multiplier) -> int:
@@ -809,7 +808,7 @@ def _rules_or_default(rules: RuleDeck | None) -> RuleDeck:
 # --------------------------------------------------------------------------- geometry
 
 
-def _check_size(w: float, l: float, nf: int) -> None:  # noqa: E741
+def _check_size(w: float, l: float, nf: int) -> None:
     for label, value in (("w", w), ("l", l)):
         if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
             raise ValueError(f"{label} = {value!r} m is not allowed (allowed: > 0)")
@@ -823,7 +822,7 @@ def _finger_height_m(w: float, nf: int, rules: RuleDeck) -> float:
 
 def transistor_area_m2(
     w: float,
-    l: float,  # noqa: E741
+    l: float,
     nf: int = 1,
     rules: RuleDeck | None = None,
 ) -> float:
@@ -868,9 +867,8 @@ class AreaEstimate:
 
     @property
     def total_m2(self) -> float:
-        return self.transistors_m2 + self.wells_m2 + self.routing_m2 + self.capacitors_m2 + (
-            self.mtj_m2
-        )
+        parts = (self.transistors_m2, self.wells_m2, self.routing_m2, self.capacitors_m2)
+        return sum(parts) + self.mtj_m2
 
     @property
     def total_um2(self) -> float:

@@ -1,0 +1,582 @@
+"""Memory-power models of the digital baselines IPNet's thermal working memory replaces.
+
+IPNet keeps a neuron's short-term memory as heat in its MTJ.  A digital network needs
+hardware to carry information from one time step to the next; this module counts that
+hardware's operations and memory accesses per time step and prices them with Horowitz's
+energy table (``energy_ops_28nm.toml``).  Two baselines:
+
+* an LSTM layer (:class:`LstmMemoryConfig`, :func:`lstm_memory_ops`,
+  :func:`lstm_memory_power_w`), and
+* a parallel 3D-CNN, i.e. a frame buffer plus a temporal convolution
+  (:class:`Cnn3dMemoryConfig`, :func:`cnn3d_memory_ops`, :func:`cnn3d_memory_power_w`).
+
+:func:`sensitivity` varies every parameter and the scaling assumptions for a table of
+baseline/IPNet power ratios.  The IPNet side (the neuron's simulated memory energy per
+time step) is an input here; it is not computed in this module.
+
+What the IPNet paper says about "memory power" (full text not found)
+--------------------------------------------------------------------
+The claim is from arXiv:2512.15829 (J. Liu, H. Zheng, B. Zou, K. Yang; v1 17 Dec 2025,
+"Human-like Working Memory from Artificial Intrinsic Plasticity Neurons"; v3 25 Mar 2026
+retitled "Physics-driven human-like working memory outperforms digital networks in dynamic
+vision").  Its abstract (v1/v2) states "a reduction in memory power of 2,874x compared to
+LSTMs and 90,920x versus parallel 3D-CNNs" and a ~1.5 um^2 capacitor-free neuron in 28 nm
+CMOS; v3 says "reducing memory-energy overhead by >90,000x" against spatiotemporal
+convolutional models.  The baselines share IPNet's backbones (DVS Gesture, DDD-20).  Only
+abstracts were reachable (https://arxiv.org/abs/2512.15829 and its listings); the methods
+section that defines memory power -- which operations, which memories, which energy table,
+which node -- was NOT found.  The definitions below are therefore this project's
+assumptions, stated so that they can be compared once the paper's are known.
+
+What counts as memory here
+--------------------------
+Only what exists to carry information across time steps:
+
+* LSTM: the recurrent path and the state.  Per time step, with H hidden units:
+  recurrent matrix-vector product ``U h_{t-1}`` -- 4H^2 multiplies, 4H^2 adds and 4H^2
+  weight reads (each recurrent weight is used once per step, so it is read once); the
+  cell update ``c_t = f * c_{t-1} + i * g`` -- 2H multiplies, H adds; state reads of
+  ``h_{t-1}`` and ``c_{t-1}`` (2H words) and writes of ``h_t`` and ``c_t`` (2H words).
+  Not counted: the input projection ``W x_t`` (a feed-forward layer has it too), biases,
+  gate nonlinearities and the output gating ``o * tanh(c_t)`` (it produces the layer's
+  output).  The number of inputs therefore does not change the memory cost.
+* Parallel 3D-CNN: per time step one new frame (H x W x C words) is written to a buffer
+  holding ``frames`` frames, the whole buffer is read (frames x H x W x C words), and the
+  temporal part of the 3D convolution is computed: with stride 1 and same spatial
+  padding, ``T_out`` = frames - kernel_t + 1 output positions (``recompute_clip``: the
+  clip is reprocessed each step; else only the newest position, T_out = 1), of which
+  (kernel_t - 1)/kernel_t of the MACs exist only because the kernel spans time:
+  ``T_out H W C_out C (kernel_t - 1) kernel_h kernel_w`` multiplies and adds, and
+  ``C_out C (kernel_t - 1) kernel_h kernel_w`` weight reads (weights read once per step, a
+  weight-stationary accelerator -- optimistic for the CNN).
+
+Energy: multiplies/adds at the configured arithmetic (``int`` 8/16/32 bit, ``fp`` 16/32 bit);
+a ``b``-bit memory access costs b/64 of Horowitz's 64-bit access, a write as much as a read.
+Logic and SRAM are scaled 45 -> 28 nm by 0.53 (Stillmaker & Baas; see the TOML) when the
+table's ``scale_to_28nm`` is set; DRAM is not scaled.  Leakage and control are ignored.
+
+Default configurations (assumptions, not the paper's): a small event-vision layer --
+LSTM with 128 inputs, 128 hidden units, 16-bit integers, 1 ms step, state in an 8 KB
+SRAM, recurrent weights (128 KiB) in a 1 MB SRAM; 3D-CNN first layer on 64 x 64 DVS
+frames with 2 polarity channels, a 16-frame buffer in DRAM, 3x3x3 kernels, 16 output
+channels, 16-bit integers, 1 ms step, weights in an 8 KB SRAM.  With the table scaled to
+28 nm these give 0.90 mW (LSTM; 95 % recurrent-weight reads) and 59.8 mW (3D-CNN; 76 % DRAM
+frame-buffer traffic); unscaled 45 nm: 1.69 mW and 72.5 mW.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import NamedTuple
+
+__all__ = [
+    "ARITHMETIC_BITS",
+    "DEFAULT_ENERGY_PATH",
+    "MEMORY_KINDS",
+    "Cnn3dMemoryConfig",
+    "EnergyTable",
+    "LstmMemoryConfig",
+    "SensitivityRow",
+    "cnn3d_memory_energy_j",
+    "cnn3d_memory_ops",
+    "cnn3d_memory_power_w",
+    "load_energy_table",
+    "lstm_memory_energy_j",
+    "lstm_memory_ops",
+    "lstm_memory_power_w",
+    "node_energy_factor",
+    "sensitivity",
+]
+
+DEFAULT_ENERGY_PATH = Path(__file__).resolve().with_name("energy_ops_28nm.toml")
+"""Horowitz 45 nm energy table with the 45 -> 28 nm scaling coefficients."""
+
+MEMORY_KINDS = ("sram_8kb", "sram_32kb", "sram_1mb", "dram")
+"""Memories with an access energy in the table."""
+
+ARITHMETIC_BITS: Mapping[str, tuple[int, ...]] = MappingProxyType(
+    {"int": (8, 16, 32), "fp": (16, 32)}
+)
+"""Arithmetic kind -> word widths with an add and a multiply energy in the table."""
+
+_ACCESS_BITS = 64  # Horowitz's access energies are per 64-bit word
+_PJ = 1e-12
+
+
+# --------------------------------------------------------------------------- energy table
+
+
+def node_energy_factor(coefficients: tuple[float, float, float], supply_v: float) -> float:
+    """Stillmaker-Baas energy factor of one node, ``a V^2 + b V + c`` (dimensionless;
+    only ratios between nodes are meaningful)."""
+    a, b, c = coefficients
+    return a * supply_v**2 + b * supply_v + c
+
+
+def _scale_factor_45_to_28(entry: Mapping) -> float:
+    """``E(28) / E(45)`` at ``supply_v``; E(28) interpolated linearly in feature size
+    between the 32 nm and 20 nm factors."""
+    v = float(entry["supply_v"])
+    e45 = node_energy_factor(tuple(entry["hp45"]), v)
+    e32 = node_energy_factor(tuple(entry["hp32"]), v)
+    e20 = node_energy_factor(tuple(entry["hp20"]), v)
+    to_nm = float(entry["to_node_nm"])
+    if not 20.0 <= to_nm <= 32.0:
+        raise ValueError(f"[node_scaling] to_node_nm = {to_nm} (allowed: 20-32 nm)")
+    e_to = e32 + (to_nm - 32.0) / (20.0 - 32.0) * (e20 - e32)
+    return e_to / e45
+
+
+@dataclass(frozen=True)
+class EnergyTable:
+    """Energies per operation and per access, stored at 45 nm [J].
+
+    Attributes:
+        add_j: (arithmetic, bits) -> energy of one add at 45 nm [J].
+        mult_j: (arithmetic, bits) -> energy of one multiply at 45 nm [J].
+        access_64b_j: memory kind -> energy of one 64-bit access at 45 nm [J].
+        dram_access_64b_high_j: upper end of the DRAM range [J].
+        scale_factor: E(28 nm) / E(45 nm) for logic and SRAM (Stillmaker & Baas).
+        scale_to_28nm: apply ``scale_factor`` to logic and SRAM energies (never to DRAM).
+        sources: table entry -> source (DOI or URL).
+    """
+
+    add_j: Mapping[tuple[str, int], float]
+    mult_j: Mapping[tuple[str, int], float]
+    access_64b_j: Mapping[str, float]
+    dram_access_64b_high_j: float
+    scale_factor: float
+    scale_to_28nm: bool = True
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self):
+        for name in ("add_j", "mult_j", "access_64b_j", "sources"):
+            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+        missing = [kind for kind in MEMORY_KINDS if kind not in self.access_64b_j]
+        if missing:
+            raise ValueError(f"EnergyTable: no access energy for {missing}")
+        if not (math.isfinite(self.scale_factor) and self.scale_factor > 0):
+            raise ValueError(f"EnergyTable.scale_factor = {self.scale_factor!r} (allowed: > 0)")
+
+    def _node(self) -> float:
+        return self.scale_factor if self.scale_to_28nm else 1.0
+
+    def add_energy_j(self, arithmetic: str, bits: int) -> float:
+        """One add of ``bits``-wide ``arithmetic`` (``int``/``fp``) [J]."""
+        return self._op(self.add_j, arithmetic, bits) * self._node()
+
+    def mult_energy_j(self, arithmetic: str, bits: int) -> float:
+        """One multiply of ``bits``-wide ``arithmetic`` [J]."""
+        return self._op(self.mult_j, arithmetic, bits) * self._node()
+
+    def access_energy_j(self, memory: str, bits: int) -> float:
+        """One ``bits``-wide read or write of ``memory``: ``bits/64`` of a 64-bit access [J].
+        SRAM is node-scaled with the logic; DRAM is not."""
+        if memory not in self.access_64b_j:
+            raise ValueError(f"memory {memory!r} is not allowed (allowed: {MEMORY_KINDS})")
+        node = 1.0 if memory == "dram" else self._node()
+        return self.access_64b_j[memory] * bits / _ACCESS_BITS * node
+
+    @staticmethod
+    def _op(values: Mapping[tuple[str, int], float], arithmetic: str, bits: int) -> float:
+        if (arithmetic, bits) not in values:
+            raise ValueError(
+                f"no energy for {bits}-bit {arithmetic!r} arithmetic "
+                f"(allowed: {dict(ARITHMETIC_BITS)})"
+            )
+        return values[(arithmetic, bits)]
+
+    def with_scaling(self, scale_to_28nm: bool) -> EnergyTable:
+        """The same table with node scaling switched on or off."""
+        return dataclasses.replace(self, scale_to_28nm=scale_to_28nm)
+
+    def with_dram_high(self) -> EnergyTable:
+        """The same table with DRAM at the high end of Horowitz's 1.3-2.6 nJ range."""
+        access = dict(self.access_64b_j)
+        access["dram"] = self.dram_access_64b_high_j
+        return dataclasses.replace(self, access_64b_j=access)
+
+
+def load_energy_table(
+    path: Path | str = DEFAULT_ENERGY_PATH, scale_to_28nm: bool = True
+) -> EnergyTable:
+    """Read ``energy_ops_28nm.toml`` (or a file of its format) into an :class:`EnergyTable`.
+
+    Args:
+        path: the TOML file.
+        scale_to_28nm: scale logic and SRAM energies from 45 nm to 28 nm (factor from the
+            file's ``[node_scaling]``, 0.53 for the shipped file); DRAM is never scaled.
+    """
+    path = Path(path)
+    with path.open("rb") as handle:
+        data = tomllib.load(handle)
+
+    def pj(table: str, key: str = "value_pj") -> float:
+        if table not in data or key not in data[table]:
+            raise ValueError(f"{path}: [{table}] {key} is missing")
+        if not data[table].get("source"):
+            raise ValueError(f"{path}: [{table}] has no source")
+        return float(data[table][key]) * _PJ
+
+    add_j: dict[tuple[str, int], float] = {}
+    mult_j: dict[tuple[str, int], float] = {}
+    for arithmetic, widths in ARITHMETIC_BITS.items():
+        for bits in widths:
+            add_j[(arithmetic, bits)] = pj(f"{arithmetic}{bits}_add")
+            mult_j[(arithmetic, bits)] = pj(f"{arithmetic}{bits}_mult")
+    access = {
+        "sram_8kb": pj("sram_8kb_read_64b"),
+        "sram_32kb": pj("sram_32kb_read_64b"),
+        "sram_1mb": pj("sram_1mb_read_64b"),
+        "dram": pj("dram_read_64b"),
+    }
+    if data["dram_read_64b"].get("scales", False):
+        raise ValueError(f"{path}: [dram_read_64b] scales must be false (DRAM is not node-scaled)")
+    if "node_scaling" not in data or not data["node_scaling"].get("source"):
+        raise ValueError(f"{path}: [node_scaling] with a source is missing")
+    sources = {
+        name: entry["source"]
+        for name, entry in data.items()
+        if isinstance(entry, dict) and "source" in entry
+    }
+    return EnergyTable(
+        add_j=add_j,
+        mult_j=mult_j,
+        access_64b_j=access,
+        dram_access_64b_high_j=pj("dram_read_64b", "high_pj"),
+        scale_factor=_scale_factor_45_to_28(data["node_scaling"]),
+        scale_to_28nm=scale_to_28nm,
+        sources=sources,
+    )
+
+
+# --------------------------------------------------------------------------- configs
+
+
+def _check_positive_int(owner: str, name: str, value) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{owner}.{name} = {value!r} is not allowed (allowed: an integer >= 1)")
+
+
+def _check_time_step(owner: str, value) -> None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not (ok and math.isfinite(value) and value > 0):
+        raise ValueError(
+            f"{owner}.time_step_s = {value!r} is not allowed (allowed: a finite number > 0 [s])"
+        )
+
+
+def _check_choice(owner: str, name: str, value, allowed: tuple) -> None:
+    if value not in allowed:
+        raise ValueError(f"{owner}.{name} = {value!r} is not allowed (allowed: {allowed})")
+
+
+def _check_arithmetic(owner: str, arithmetic, bits) -> None:
+    _check_choice(owner, "arithmetic", arithmetic, tuple(ARITHMETIC_BITS))
+    _check_positive_int(owner, "bits", bits)
+    _check_choice(owner, "bits", bits, ARITHMETIC_BITS[arithmetic])
+
+
+@dataclass(frozen=True)
+class LstmMemoryConfig:
+    """One LSTM layer, as far as its memory is concerned.
+
+    Attributes:
+        inputs: input vector length (does not enter the memory cost; kept for the record).
+        hidden_units: H, the number of LSTM cells.
+        bits: word width of weights, states and arithmetic [bit].
+        time_step_s: time between two updates [s].
+        state_memory: where ``h`` and ``c`` live between steps (one of
+            :data:`MEMORY_KINDS`).
+        weight_memory: where the recurrent weights U (4H x H words) live.
+        arithmetic: ``int`` or ``fp``.
+    """
+
+    inputs: int = 128
+    hidden_units: int = 128
+    bits: int = 16
+    time_step_s: float = 1e-3
+    state_memory: str = "sram_8kb"
+    weight_memory: str = "sram_1mb"
+    arithmetic: str = "int"
+
+    def __post_init__(self):
+        owner = type(self).__name__
+        _check_positive_int(owner, "inputs", self.inputs)
+        _check_positive_int(owner, "hidden_units", self.hidden_units)
+        _check_arithmetic(owner, self.arithmetic, self.bits)
+        _check_time_step(owner, self.time_step_s)
+        _check_choice(owner, "state_memory", self.state_memory, MEMORY_KINDS)
+        _check_choice(owner, "weight_memory", self.weight_memory, MEMORY_KINDS)
+
+
+@dataclass(frozen=True)
+class Cnn3dMemoryConfig:
+    """A parallel 3D-CNN layer: frame buffer plus temporal convolution.
+
+    Attributes:
+        frame_height, frame_width: frame size [pixel].
+        channels: input channels per frame (2 for DVS ON/OFF polarity).
+        frames: frames held in the buffer and processed as one clip (>= kernel_t).
+        kernel_t, kernel_h, kernel_w: 3D kernel size (time, height, width).
+        out_channels: output channels.
+        bits: word width [bit].
+        time_step_s: time between two frames [s].
+        buffer_memory: where the frame buffer lives (one of :data:`MEMORY_KINDS`).
+        weight_memory: where the kernels live.
+        arithmetic: ``int`` or ``fp``.
+        recompute_clip: reprocess every output position of the clip each step (parallel
+            clip processing); if False only the newest position is computed (streaming).
+    """
+
+    frame_height: int = 64
+    frame_width: int = 64
+    channels: int = 2
+    frames: int = 16
+    kernel_t: int = 3
+    kernel_h: int = 3
+    kernel_w: int = 3
+    out_channels: int = 16
+    bits: int = 16
+    time_step_s: float = 1e-3
+    buffer_memory: str = "dram"
+    weight_memory: str = "sram_8kb"
+    arithmetic: str = "int"
+    recompute_clip: bool = True
+
+    def __post_init__(self):
+        owner = type(self).__name__
+        for name in (
+            "frame_height",
+            "frame_width",
+            "channels",
+            "frames",
+            "kernel_t",
+            "kernel_h",
+            "kernel_w",
+            "out_channels",
+        ):
+            _check_positive_int(owner, name, getattr(self, name))
+        if self.frames < self.kernel_t:
+            raise ValueError(
+                f"{owner}.frames = {self.frames} is not allowed with kernel_t = {self.kernel_t} "
+                "(allowed: frames >= kernel_t)"
+            )
+        _check_arithmetic(owner, self.arithmetic, self.bits)
+        _check_time_step(owner, self.time_step_s)
+        _check_choice(owner, "buffer_memory", self.buffer_memory, MEMORY_KINDS)
+        _check_choice(owner, "weight_memory", self.weight_memory, MEMORY_KINDS)
+        if not isinstance(self.recompute_clip, bool):
+            raise TypeError(
+                f"{owner}.recompute_clip = {self.recompute_clip!r} (allowed: True or False)"
+            )
+
+
+# --------------------------------------------------------------------------- op counts
+
+
+def lstm_memory_ops(cfg: LstmMemoryConfig) -> dict[str, int]:
+    """Memory operations of one LSTM time step (definitions in the module docstring).
+
+    Returns counts: ``recurrent_mult`` = ``recurrent_add`` = ``recurrent_weight_read`` =
+    4H^2; ``cell_update_mult`` = 2H; ``cell_update_add`` = H; ``state_read`` =
+    ``state_write`` = 2H words; and ``total`` (their sum).
+    """
+    h = cfg.hidden_units
+    ops = {
+        "recurrent_mult": 4 * h * h,
+        "recurrent_add": 4 * h * h,
+        "recurrent_weight_read": 4 * h * h,
+        "cell_update_mult": 2 * h,
+        "cell_update_add": h,
+        "state_read": 2 * h,
+        "state_write": 2 * h,
+    }
+    ops["total"] = sum(ops.values())
+    return ops
+
+
+def cnn3d_memory_ops(cfg: Cnn3dMemoryConfig) -> dict[str, int]:
+    """Memory operations of one 3D-CNN time step (definitions in the module docstring).
+
+    Returns counts: ``buffer_write`` = H W C; ``buffer_read`` = frames H W C;
+    ``temporal_mult`` = ``temporal_add`` = T_out H W C_out C (kernel_t - 1) kh kw with
+    T_out = frames - kernel_t + 1 (1 if not ``recompute_clip``); ``temporal_weight_read``
+    = C_out C (kernel_t - 1) kh kw; and ``total`` (their sum).
+    """
+    pixels = cfg.frame_height * cfg.frame_width
+    frame_words = pixels * cfg.channels
+    t_out = cfg.frames - cfg.kernel_t + 1 if cfg.recompute_clip else 1
+    temporal_taps = cfg.channels * (cfg.kernel_t - 1) * cfg.kernel_h * cfg.kernel_w
+    macs = t_out * pixels * cfg.out_channels * temporal_taps
+    ops = {
+        "buffer_write": frame_words,
+        "buffer_read": cfg.frames * frame_words,
+        "temporal_mult": macs,
+        "temporal_add": macs,
+        "temporal_weight_read": cfg.out_channels * temporal_taps,
+    }
+    ops["total"] = sum(ops.values())
+    return ops
+
+
+# --------------------------------------------------------------------------- energy, power
+
+
+def _priced(ops: Mapping[str, int], unit_j: Mapping[str, float]) -> dict[str, float]:
+    energy = {name: ops[name] * unit_j[name] for name in unit_j}
+    energy["total"] = sum(energy.values())
+    return energy
+
+
+def lstm_memory_energy_j(cfg: LstmMemoryConfig, table: EnergyTable) -> dict[str, float]:
+    """Energy per time step of each LSTM memory operation [J], plus ``total``."""
+    mult = table.mult_energy_j(cfg.arithmetic, cfg.bits)
+    add = table.add_energy_j(cfg.arithmetic, cfg.bits)
+    state = table.access_energy_j(cfg.state_memory, cfg.bits)
+    unit = {
+        "recurrent_mult": mult,
+        "recurrent_add": add,
+        "recurrent_weight_read": table.access_energy_j(cfg.weight_memory, cfg.bits),
+        "cell_update_mult": mult,
+        "cell_update_add": add,
+        "state_read": state,
+        "state_write": state,
+    }
+    return _priced(lstm_memory_ops(cfg), unit)
+
+
+def cnn3d_memory_energy_j(cfg: Cnn3dMemoryConfig, table: EnergyTable) -> dict[str, float]:
+    """Energy per time step of each 3D-CNN memory operation [J], plus ``total``."""
+    buffer = table.access_energy_j(cfg.buffer_memory, cfg.bits)
+    unit = {
+        "buffer_write": buffer,
+        "buffer_read": buffer,
+        "temporal_mult": table.mult_energy_j(cfg.arithmetic, cfg.bits),
+        "temporal_add": table.add_energy_j(cfg.arithmetic, cfg.bits),
+        "temporal_weight_read": table.access_energy_j(cfg.weight_memory, cfg.bits),
+    }
+    return _priced(cnn3d_memory_ops(cfg), unit)
+
+
+def _power(energy: Mapping[str, float], time_step_s: float) -> dict[str, float]:
+    return {name: value / time_step_s for name, value in energy.items()}
+
+
+def lstm_memory_power_w(cfg: LstmMemoryConfig, table: EnergyTable) -> dict[str, float]:
+    """Memory power of an LSTM layer [W]: energy per step / ``time_step_s``, per
+    operation and ``total``."""
+    return _power(lstm_memory_energy_j(cfg, table), cfg.time_step_s)
+
+
+def cnn3d_memory_power_w(cfg: Cnn3dMemoryConfig, table: EnergyTable) -> dict[str, float]:
+    """Memory power of a parallel 3D-CNN layer [W], per operation and ``total``."""
+    return _power(cnn3d_memory_energy_j(cfg, table), cfg.time_step_s)
+
+
+# --------------------------------------------------------------------------- sensitivity
+
+
+class SensitivityRow(NamedTuple):
+    """One row of the sensitivity table: the baseline/IPNet memory-power ratio with
+    ``parameter`` at ``low_value`` and at ``high_value`` (all else at the base case).
+    A ratio is NaN where the changed configuration is not allowed."""
+
+    parameter: str
+    low_value: object
+    high_value: object
+    ratio_low: float
+    ratio_high: float
+
+
+def _baseline_power_w(cfg, table: EnergyTable) -> float:
+    if isinstance(cfg, LstmMemoryConfig):
+        return lstm_memory_power_w(cfg, table)["total"]
+    if isinstance(cfg, Cnn3dMemoryConfig):
+        return cnn3d_memory_power_w(cfg, table)["total"]
+    raise ValueError(
+        f"base_cfg of type {type(cfg).__name__} is not allowed "
+        "(allowed: LstmMemoryConfig, Cnn3dMemoryConfig)"
+    )
+
+
+def _scaled(value, factor):
+    if isinstance(value, int):
+        return max(1, round(value * factor))
+    return value * factor
+
+
+def sensitivity(
+    base_cfg: LstmMemoryConfig | Cnn3dMemoryConfig,
+    table: EnergyTable,
+    ipnet_memory_power_w: float,
+    factors: tuple[float, float] = (0.5, 2.0),
+) -> list[SensitivityRow]:
+    """Baseline/IPNet memory-power ratios with each assumption changed in turn.
+
+    Rows: every numeric field of ``base_cfg`` multiplied by ``factors[0]`` and
+    ``factors[1]`` (integers rounded, at least 1); ``scale_to_28nm`` off/on; and
+    ``dram_read_64b_pj`` at Horowitz's low/high end (rows whose configuration becomes
+    invalid, e.g. fewer frames than kernel_t, get NaN ratios).
+
+    Args:
+        base_cfg: the base-case baseline.
+        table: the energy table of the base case.
+        ipnet_memory_power_w: the IPNet neuron layer's memory power for the same task [W].
+        factors: low and high multipliers.
+    """
+    if not (
+        isinstance(ipnet_memory_power_w, (int, float))
+        and math.isfinite(ipnet_memory_power_w)
+        and ipnet_memory_power_w > 0
+    ):
+        raise ValueError(
+            f"ipnet_memory_power_w = {ipnet_memory_power_w!r} is not allowed (allowed: > 0 [W])"
+        )
+    if len(factors) != 2 or not all(
+        isinstance(f, (int, float)) and math.isfinite(f) and f > 0 for f in factors
+    ):
+        raise ValueError(f"factors = {factors!r} is not allowed (allowed: two numbers > 0)")
+
+    def ratio(cfg, tab) -> float:
+        return _baseline_power_w(cfg, tab) / ipnet_memory_power_w
+
+    _baseline_power_w(base_cfg, table)  # rejects an unknown config type early
+    rows: list[SensitivityRow] = []
+    for f in dataclasses.fields(base_cfg):
+        value = getattr(base_cfg, f.name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue
+        low, high = (_scaled(value, factor) for factor in factors)
+        ratios = []
+        for changed in (low, high):
+            try:
+                ratios.append(ratio(dataclasses.replace(base_cfg, **{f.name: changed}), table))
+            except ValueError:
+                ratios.append(math.nan)
+        rows.append(SensitivityRow(f.name, low, high, ratios[0], ratios[1]))
+    rows.append(
+        SensitivityRow(
+            "scale_to_28nm",
+            False,
+            True,
+            ratio(base_cfg, table.with_scaling(False)),
+            ratio(base_cfg, table.with_scaling(True)),
+        )
+    )
+    rows.append(
+        SensitivityRow(
+            "dram_read_64b_pj",
+            table.access_64b_j["dram"] / _PJ,
+            table.dram_access_64b_high_j / _PJ,
+            ratio(base_cfg, table),
+            ratio(base_cfg, table.with_dram_high()),
+        )
+    )
+    return rows
