@@ -524,12 +524,12 @@ def summary_lines(results: Mapping) -> list[str]:
             f"  {fmt_cell(c.get('claim'))}: published {fmt_cell(c.get('published'))}, "
             f"ours {fmt_cell(c.get('ours'))}"
         )
-        if c.get("comment"):
-            line += f" ({fmt_cell(c['comment'])})"
         lines.append(line)
     for name, props in results.get("neurons", {}).items():
         items = []
         for k, v in props.items():
+            if isinstance(v, Mapping):
+                continue  # breakdowns belong in the report, not on the terminal
             label, _ = _key_label(k)
             items.append(f"{label} {_fmt_keyed(k, v)}")
         lines.append(f"  {name}: " + ", ".join(items))

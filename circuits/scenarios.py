@@ -83,7 +83,7 @@ def ipnet_scenario(params: IpnetParams | None = None, rate_hz: float = 1e9, coun
 
 def standard_scenarios() -> list[Scenario]:
     """The testbenches `make netlists` writes and the report simulates."""
-    return [ipnet_scenario()]
+    return [ipnet_scenario(), lif_scenario()]
 
 
 def ipnet_plasticity_scenario(gap_s: float, conditioned: bool = True, params: IpnetParams | None = None,
@@ -110,3 +110,26 @@ def ipnet_plasticity_scenario(gap_s: float, conditioned: bool = True, params: Ip
                     description=f"{'conditioned' if conditioned else 'rested'}: probe at {probe_t:.4g} s",
                     input_events=stim.count, device_file=params.device_file,
                     markers_s={"probe": probe_t})
+
+
+LIF_SPIKE_WIDTH_S = 1e-9
+LIF_INPUT_RATE_HZ = 50e6
+
+
+def lif_scenario(params=None, rate_hz: float = LIF_INPUT_RATE_HZ, duration_s: float = 1.5e-6,
+                 amplitude_v: float = 0.9, idle: bool = False, name: str = "lif_neuron") -> Scenario:
+    """Capacitor-based LIF baseline driven by a regular input train (``idle``: no input)."""
+    from .lif_neuron import LifParams, build_lif_testbench
+
+    params = params or LifParams()
+    count = 0 if idle else int(rate_hz * duration_s)
+    stop = 0.2e-6 if idle else duration_s + 0.1e-6
+    train = regular(rate_hz, count, amplitude_v, LIF_SPIKE_WIDTH_S, start_s=10e-9)
+    circuit = build_lif_testbench(params, [train])
+    sources = {"VDD": ("vdd", "logic"), "VLEAK": ("vlk", "bias"), "VTHB": ("vthb", "bias"),
+               "VW": ("vw", "bias")}
+    sources.update({f"VIN{k + 1}": (f"in{k + 1}", "input") for k in range(params.n_inputs)})
+    return Scenario(name if not idle else f"{name}_idle", circuit, 1e-10, stop, 0.5e-9, sources, (),
+                    description=f"input: {train.label}, amplitude {amplitude_v} V, width "
+                                f"{LIF_SPIKE_WIDTH_S * 1e9:.0f} ns",
+                    input_events=train.count)

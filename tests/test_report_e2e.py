@@ -1,21 +1,56 @@
-"""End to end: `python -m area_energy.report` on the standard scenarios writes a complete report."""
+"""End to end: `python -m area_energy.report` simulates both neurons and writes a complete report."""
 
 import json
+
+import pytest
 
 from area_energy import report
 
 
-def test_report_end_to_end(tmp_path):
-    assert report.main(tmp_path) == 0
-    data = json.loads((tmp_path / "energy_report.json").read_text())
-    ipnet = data["neurons"]["ipnet"]
-    for key in ("area_um2", "energy_per_spike_J", "transistors", "capacitors"):
-        assert key in ipnet
-    assert ipnet["capacitors"] == 0 and ipnet["transistors"] >= 10
-    assert 0.2 < ipnet["area_um2"] < 5.0
-    assert ipnet["output_spikes"] >= 1 and ipnet["energy_per_spike_J"] > 0
-    # the heat memory is a part of what the sources delivered
-    assert 0 < ipnet["mtj_heat_J"] < ipnet["energy_total_J"]
-    html = (tmp_path / "energy_report.html").read_text()
-    assert "data:image/png;base64," in html
-    assert (tmp_path / "energy_report.md").exists() and "provenance" in data
+@pytest.fixture(scope="module")
+def report_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    assert report.main(out) == 0
+    return out
+
+
+def test_report_files_and_required_json_keys(report_dir):
+    data = json.loads((report_dir / "energy_report.json").read_text())
+    for neuron in ("ipnet", "lif"):
+        for key in ("area_um2", "energy_per_spike_J", "transistors", "capacitors"):
+            assert key in data["neurons"][neuron]
+    assert set(data["memory_power_W"]) >= {"ipnet", "lstm", "cnn3d"}
+    assert set(data["memory_power_ratio"]) == {"lstm_over_ipnet", "cnn3d_over_ipnet"}
+    assert "area_ratio_lif_over_ipnet" in data and "assumptions" in data
+    assert {"ngspice", "openvaf", "model_files_sha256"} <= set(data["provenance"])
+    html = (report_dir / "energy_report.html").read_text()
+    assert "data:image/png;base64," in html and 'src="http' not in html
+    for fig in ("neuron_waveforms", "energy_per_spike", "area", "memory_power", "heat_memory_decay"):
+        assert (report_dir / f"{fig}.png").stat().st_size > 1000
+
+
+def test_report_numbers_are_physical(report_dir):
+    data = json.loads((report_dir / "energy_report.json").read_text())
+    ip, lif = data["neurons"]["ipnet"], data["neurons"]["lif"]
+    assert ip["capacitors"] == 0 and ip["mtjs"] == 1 and lif["capacitors"] == 1
+    assert ip["output_spikes"] >= 1 and lif["output_spikes"] >= 1
+    # energy conservation: sources = MOSFET channels + MTJ heat + stored, within 1 %
+    for n in (ip, lif):
+        assert n["conservation"]["relative_error"] < 0.01
+        assert sum(n["energy_breakdown_J"].values()) == pytest.approx(n["energy_total_J"], rel=1e-9)
+    assert 0 < ip["heat_memory_write_per_input_event_J"] < ip["memory_write_energy_delivered_per_input_event_J"]
+    assert data["area_ratio_lif_over_ipnet"] == pytest.approx(lif["area_um2"] / ip["area_um2"])
+    mp = data["memory_power_W"]
+    assert data["memory_power_ratio"]["lstm_over_ipnet"] == pytest.approx(mp["lstm"] / mp["ipnet"])
+    assert ip["heat_memory_tau_fit_s"] == pytest.approx(ip["heat_memory_tau_rth_cth_s"], rel=0.2)
+
+
+def test_failed_report_leaves_previous_report_intact(report_dir, monkeypatch):
+    before = (report_dir / "energy_report.json").read_bytes()
+
+    def broken():
+        raise RuntimeError("simulated failure")
+
+    monkeypatch.setattr(report, "build_results", broken)
+    assert report.main(report_dir) == 1
+    assert (report_dir / "energy_report.json").read_bytes() == before
