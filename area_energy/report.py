@@ -59,11 +59,10 @@ def _source_table(sc: Scenario) -> dict[str, tuple[str, str, str]]:
     return {name: (node, "0", role) for name, (node, role) in sc.sources.items()}
 
 
-def mtj_heat_j(w, inventory: area.DeviceInventory, device_file) -> float:
-    """Joule heat [J] of every MTJ of the netlist, from its thermal node."""
+def mtj_heat_j(w, inventory: area.DeviceInventory, dev) -> float:
+    """Joule heat [J] of every MTJ of the netlist (parameters ``dev``), from its thermal node."""
     if not inventory.mtjs:
         return 0.0
-    dev = load_device(device_file).params
     return sum(energy.mtj_joule_heat_j(w.time, w.v(j.nodes[2]), dev.rth, dev.cth) * j.m
                for j in inventory.mtjs)
 
@@ -85,7 +84,7 @@ def measure_neuron(sc: Scenario, sc_idle: Scenario, vdd_v: float) -> tuple[dict,
     by_source = energy.energy_by_source(w, sources)
     by_role = energy.group_by_role(by_source, energy.roles_of(sources))
     total = float(sum(by_source.values()))
-    heat = mtj_heat_j(w, inv, sc.device_file)
+    heat = mtj_heat_j(w, inv, sc.mtj)
     mos = dissipation.mosfet_energy_j(w, inv)
     stored = dissipation.capacitor_stored_change_j(w, inv)
     spikes = energy.count_spikes(w.time, w.v(sc.output_node), SPIKE_THRESHOLD_FRACTION * vdd_v)
@@ -142,7 +141,7 @@ def ipnet_memory_write(sc: Scenario) -> dict:
         raise RuntimeError(f"memory-write run {sc.name} fired {fired} times; it must stay sub-threshold")
     n = sc.input_events
     return {
-        "heat_per_event_J": mtj_heat_j(w, inv, sc.device_file) / n,
+        "heat_per_event_J": mtj_heat_j(w, inv, sc.mtj) / n,
         "delivered_per_event_J": (by_role.get("write", 0.0) + by_role.get("input", 0.0)) / n,
         "events": n,
     }

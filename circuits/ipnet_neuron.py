@@ -45,6 +45,9 @@ from .stimulus import SpikeTrain, Stimulus
 from .technology import CMOS28, Technology
 
 MTJ_MODEL = "mtj_ipnet"
+SIM_OPTIONS = {"method": "gear"}
+"""Gear integration: the trapezoidal rule rang on the stiff MTJ state nodes and the latch
+near its threshold (femtosecond steps, 100x slower); Gear damps it."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,7 @@ class IpnetParams:
     """Parameters of the IPNet neuron and its supplies (SI units).
 
     device_file: MTJ parameter file (models/devices/*.toml)
+    mtj_overrides: MTJ parameters that replace the file's values (a sample of a variation sweep)
     vdd_v: logic supply [V]; vwr_v: write rail feeding the junction [V]
     n_inputs: number of input (synapse) transistors
     input, write, reset, inv_n, inv_p, latch_n, latch_p, sense_n, sense_p, set_n, clear_n: sizes
@@ -67,6 +71,7 @@ class IpnetParams:
     """
 
     device_file: Path = DEFAULT_DEVICE
+    mtj_overrides: dict[str, float] = field(default_factory=dict)
     vdd_v: float = 0.9
     vwr_v: float = 0.9
     n_inputs: int = 1
@@ -95,13 +100,20 @@ class IpnetParams:
             raise ValueError(f"IPNet neuron: n_inputs={self.n_inputs!r}; allowed 1..64")
         for name, size in self.sizes().items():
             self.tech.check_size(name, size.w_m, size.l_m)
+        self.mtj()  # a bad override fails here, before any netlist exists
 
     def sizes(self) -> dict[str, Size]:
         return {k: getattr(self, k) for k in ("input", "write", "reset", "sense_n", "sense_p", "latch_n",
                                                "latch_p", "set_n", "clear_n", "out_n", "out_p")}
 
     def mtj(self) -> MtjParams:
-        return load_device(self.device_file).params
+        """The junction's parameters: the device file's, with ``mtj_overrides`` applied."""
+        params = load_device(self.device_file).params
+        unknown = set(self.mtj_overrides) - set(params.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"IPNet neuron: unknown MTJ parameter(s) {sorted(unknown)}; allowed: "
+                             f"{', '.join(params.__dataclass_fields__)}")
+        return params.with_(**self.mtj_overrides) if self.mtj_overrides else params
 
 
 class IpnetNeuron(SubCircuit):
@@ -145,6 +157,7 @@ def build_ipnet_testbench(p: IpnetParams, inputs: list[SpikeTrain | Stimulus], c
     for line in _header(p, mtj):
         c.raw_spice += line + "\n"
     c.raw_spice += p.tech.include_line() + "\n"
+    c.raw_spice += ".options " + " ".join(f"{k}={v}" for k, v in SIM_OPTIONS.items()) + "\n"
     c.raw_spice += mtj.model_line(MTJ_MODEL, state0=1) + "\n"
     c.subcircuit(IpnetNeuron(p))
     pins = [f"in{k + 1}" for k in range(p.n_inputs)]

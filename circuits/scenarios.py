@@ -8,11 +8,11 @@ with ``ngspice -b build/netlists/<name>.cir`` from the repository root.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
 from .ipnet_neuron import IpnetParams, build_ipnet_testbench
+from .mtj_device import MtjParams
 from .stimulus import SpikeTrain, regular
 from .technology import REPO_ROOT
 
@@ -26,6 +26,7 @@ class Scenario:
     """A testbench circuit and its transient analysis (seconds).
 
     sources: {voltage source name: (positive node, role)} for energy accounting.
+    mtj: parameters of the junction(s) in the circuit, for heat accounting (None: no MTJ).
     """
 
     name: str
@@ -38,7 +39,7 @@ class Scenario:
     output_node: str = "out"
     description: str = ""
     input_events: int = 0
-    device_file: Path | None = None
+    mtj: MtjParams | None = None
     markers_s: dict[str, float] = field(default_factory=dict)
 
     def netlist_text(self) -> str:
@@ -78,7 +79,7 @@ def ipnet_scenario(params: IpnetParams | None = None, rate_hz: float = 1e9, coun
     return Scenario(name, circuit, 10e-12, stop_s, 20e-12, sources, ("mtj",),
                     description=f"input: {train.label}, amplitude {amplitude_v} V; clear every "
                                 f"{IPNET_CLEAR_PERIOD_S * 1e9:.0f} ns",
-                    input_events=train.count, device_file=params.device_file)
+                    input_events=train.count, mtj=params.mtj())
 
 
 def standard_scenarios() -> list[Scenario]:
@@ -108,7 +109,7 @@ def ipnet_plasticity_scenario(gap_s: float, conditioned: bool = True, params: Ip
                     {"VDD": ("vdd", "logic"), "VWR": ("vwr", "write"), "VCLR": ("clr", "clock"),
                      "VIN1": ("in1", "input")}, ("mtj",),
                     description=f"{'conditioned' if conditioned else 'rested'}: probe at {probe_t:.4g} s",
-                    input_events=stim.count, device_file=params.device_file,
+                    input_events=stim.count, mtj=params.mtj(),
                     markers_s={"probe": probe_t})
 
 

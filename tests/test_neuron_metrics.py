@@ -1,0 +1,35 @@
+"""Per-sample figures of merit of the IPNet neuron (used by variation sweeps)."""
+
+import math
+
+import pytest
+
+from circuits.mtj_device import load_device
+from pyspice_flows.neuron_metrics import heat_tau_s, ipnet_sample_metrics, params_for
+
+
+def test_default_sample_metrics():
+    m = ipnet_sample_metrics({})
+    dev = load_device().params
+    # the 0.62 V standard input fires and 0.55 V does not (tests/test_ipnet_neuron.py)
+    assert 0.55 < m["firing_threshold_v"] <= 0.62
+    assert m["heat_tau_s"] == pytest.approx(dev.tau_th_s, rel=0.05)
+    assert m["output_spikes"] >= 1 and m["energy_per_spike_j"] > 0
+
+
+def test_heat_tau_fit_on_an_exact_exponential():
+    import numpy as np
+
+    t = np.linspace(0, 10e-9, 2001)
+    y = 12.0 * np.exp(-(t - 1e-9).clip(0) / 2e-9)
+    assert heat_tau_s(t, y, 1e-9) == pytest.approx(2e-9, rel=1e-3)
+    assert math.isnan(heat_tau_s(t, np.zeros_like(t), 1e-9))
+
+
+def test_sample_overrides_and_bad_keys():
+    params, temp = params_for({"rth": 4e5, "temp_k": 350.0, "vdd_v": 0.95})
+    assert params.mtj().rth == 4e5 and temp == 350.0 and params.vwr_v == 0.95
+    with pytest.raises(ValueError, match="sample keys"):
+        params_for({"rpp": 1.0})
+    with pytest.raises(ValueError, match="rth"):
+        params_for({"rth": -1.0})
