@@ -212,11 +212,12 @@ def _flatten(d: Mapping, prefix: str = "") -> list[tuple[str, object]]:
 
 
 def _neuron_table(neurons: Mapping) -> tuple[list[str], list[list[str]]]:
+    """Scalar quantities only: nested breakdowns go into sections of their own (and the JSON)."""
     names = list(neurons)
     keys: list[str] = []
     for props in neurons.values():
-        for k in props:
-            if k not in keys:
+        for k, v in props.items():
+            if k not in keys and not isinstance(v, Mapping):
                 keys.append(k)
     rows = []
     for k in keys:

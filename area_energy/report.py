@@ -86,7 +86,7 @@ def measure_neuron(sc: Scenario, sc_idle: Scenario, vdd_v: float) -> tuple[dict,
     total = float(sum(by_source.values()))
     heat = mtj_heat_j(w, inv, sc.mtj)
     mos = dissipation.mosfet_energy_j(w, inv)
-    stored = dissipation.capacitor_stored_change_j(w, inv)
+    stored = float(dissipation.capacitor_stored_change_j(w, inv))
     spikes = energy.count_spikes(w.time, w.v(sc.output_node), SPIKE_THRESHOLD_FRACTION * vdd_v)
     p_static = static_power_w(sc_idle)
     e_static = p_static * sc.stop_s
@@ -95,7 +95,7 @@ def measure_neuron(sc: Scenario, sc_idle: Scenario, vdd_v: float) -> tuple[dict,
         "input_drive": e_input,
         "mtj_joule_heat": heat,
         "static_leakage": e_static,
-        "cmos_switching_and_resistive": total - e_input - heat - e_static - stored,
+        "cmos_switching_and_resistive": float(total - e_input - heat - e_static - stored),
         "stored_in_capacitors": stored,
     }
     out = {
@@ -120,7 +120,7 @@ def measure_neuron(sc: Scenario, sc_idle: Scenario, vdd_v: float) -> tuple[dict,
             "dissipated_mosfets_J": mos,
             "dissipated_mtj_J": heat,
             "stored_change_J": stored,
-            "relative_error": energy.conservation_error(total, mos + heat, stored),
+            "relative_error": float(energy.conservation_error(total, mos + heat, stored)),
         },
     }
     return out, w
@@ -346,6 +346,20 @@ def build_results() -> tuple[dict, dict]:
                              render.fmt_si((v["energy_per_spike_breakdown_J"] or {}).get("mtj_joule_heat"), "J"),
                              render.fmt_si(v["static_power_W"], "W"), f"{cons[k]:.3%}"]
                             for k, v in neurons.items()]}},
+        {"title": "Energy breakdown per output spike",
+         "text": "Where the energy of one output spike goes (J).  For IPNet the MTJ Joule heat is "
+                 "measured at the junction's thermal node; the CMOS part is what the transistors "
+                 "dissipate, from their drain currents.",
+         "table": {"columns": ["part", *neurons],
+                   "rows": [[k.replace("_", " "),
+                             *[render.fmt_si((v["energy_per_spike_breakdown_J"] or {}).get(k), "J")
+                               for v in neurons.values()]]
+                            for k in neurons["ipnet"]["energy_breakdown_J"]]}},
+        {"title": "Layout area breakdown",
+         "text": "Area by component (um^2), from the rule deck.",
+         "table": {"columns": ["component", *neurons],
+                   "rows": [[k, *[f"{v['area_breakdown_um2'][k]:.3f}" for v in neurons.values()]]
+                            for k in neurons["ipnet"]["area_breakdown_um2"]]}},
         {"title": "Layout area",
          "text": "Area from each generated netlist's device inventory and the rule deck "
                  "area_energy/rules_28nm.toml (contacted poly pitch 117 nm, shared diffusion, well strips, "
