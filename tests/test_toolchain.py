@@ -80,3 +80,13 @@ def test_compile_cache_and_compile_error(tmp_path):
     assert not osdi.compile_model(good, out_dir=tmp_path).rebuilt
     (tmp_path / "inc.vams").write_text("`define RVAL 2e3\n")  # an include changed
     assert osdi.compile_model(good, out_dir=tmp_path).rebuilt
+
+
+def test_non_convergence_carries_ngspice_message(session):
+    # two diodes with an absurd emission coefficient and almost no Newton iterations
+    netlist = ("nonconvergent\nV1 a 0 PULSE(0 1 0 1p 1p 1n 2n)\nD1 a b dmod\nD2 b 0 dmod\n"
+               ".model dmod D(is=1e-30 n=0.01)\n")
+    with pytest.raises(SimulationError, match="[Tt]imestep too small"):
+        session.run(netlist, Transient(1e-12, 5e-9), options={"itl4": 1, "itl1": 2})
+    # and the session is usable afterwards
+    assert session.run("ok\nV1 a 0 1\nR1 a 0 1k\n", OperatingPoint()).i("v1")[0] == pytest.approx(-1e-3)
