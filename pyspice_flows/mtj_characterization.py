@@ -76,13 +76,9 @@ def rv_loop(p: MtjParams, v_max: float = 1.0, period_s: float = 200e-9) -> Curve
                           Transient(period_s / 4000, period_s, max_step_s=period_s / 4000))
     v = w.v("p")
     with np.errstate(divide="ignore", invalid="ignore"):
-        r = np.where(np.abs(v) > 1e-3, v / -w.i("i1") if "i1#branch" in w else v / _current(w), np.nan)
+        r = np.where(np.abs(v) > 1e-3, v / -w.i("v1"), np.nan)
     return Curve({"time_s": w.time, "v_V": v, "r_ohm": r, "state": w.x(STATE), "rise_K": w.v("t")},
                  "R-V hysteresis loop")
-
-
-def _current(w) -> np.ndarray:
-    return -w.i("v1")
 
 
 def thermal_step(p: MtjParams, current_a: float = 20e-6, duration_tau: float = 8.0) -> Curve:
