@@ -127,3 +127,19 @@ def test_bad_parameters_are_refused(session, dev):
     line = dev.model_line("mtj_dev").replace(f"rth={dev.rth:.8g}", "rth=0")
     with pytest.raises(SimulationError, match="rth"):
         session.run(f"bad\nV1 p 0 0.1\nN1 p 0 t mtj_dev\n{line}\n", OperatingPoint())
+
+
+def test_rv_loop_is_hysteretic(dev):
+    c = mc.rv_loop(dev, v_max=1.0, period_s=200e-9)
+    state, v, r = c.columns["state"], c.columns["v_V"], c.columns["r_ohm"]
+    assert state[0] == pytest.approx(1.0) and state.min() < -0.99 and state[-1] > 0.99
+    # P -> AP on the positive half, AP -> P on the negative half
+    t_ap = np.argmax(state < 0)
+    t_p = t_ap + np.argmax(state[t_ap:] > 0)
+    assert v[t_ap] > 0 > v[t_p]
+    # small-bias resistances on the two branches are R_P and R_AP
+    near0 = np.abs(v) < 0.05
+    up = near0 & (np.arange(v.size) < t_ap)
+    down = near0 & (np.arange(v.size) > t_ap) & (np.arange(v.size) < t_p)
+    assert np.nanmean(r[up]) == pytest.approx(dev.rp, rel=0.01)
+    assert np.nanmean(r[down]) == pytest.approx(dev.rap, rel=0.02)
