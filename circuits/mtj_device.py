@@ -78,13 +78,19 @@ class MtjParams:
         """A copy with some parameters changed (validated)."""
         return replace(self, **changes)
 
-    def model_line(self, name: str = "mtj_dev", state0: int = 1, **model_extra) -> str:
-        """The ngspice ``.model`` card of this device for the OSDI ``mtj`` model."""
+    def model_line(
+        self, name: str = "mtj_dev", state0: int = 1, module: str = "mtj", **model_extra
+    ) -> str:
+        """The ngspice ``.model`` card of this device for the OSDI ``mtj`` model.
+
+        ``module`` names another Verilog-A module that takes the same parameters (e.g.
+        ``"mtj_stoch"``); ``model_extra`` adds or overrides parameters.
+        """
         if state0 not in (1, -1):
             raise ValueError(f"state0={state0!r}; allowed +1 (parallel) or -1 (antiparallel)")
         values = {**asdict(self), "state0": state0, **model_extra}
         body = " ".join(f"{k}={v:.8g}" for k, v in values.items())
-        return f".model {name} mtj {body}"
+        return f".model {name} {module} {body}"
 
 
 _INF = math.inf
