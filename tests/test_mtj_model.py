@@ -143,3 +143,12 @@ def test_rv_loop_is_hysteretic(dev):
     down = near0 & (np.arange(v.size) > t_ap) & (np.arange(v.size) < t_p)
     assert np.nanmean(r[up]) == pytest.approx(dev.rp, rel=0.01)
     assert np.nanmean(r[down]) == pytest.approx(dev.rap, rel=0.02)
+
+
+@pytest.mark.parametrize("max_step_s", [1e-10, 1e-11])
+def test_progress_is_spent_after_a_reversal(session, dev, max_step_s):
+    """After P -> AP the progress returns to 0 (Gear integration; see README limits)."""
+    w = session.run(tb.current_pulses(dev, [(0.0, 10e-9, 2 * dev.ic0)], state0=1),
+                    Transient(1e-10, 100e-9, max_step_s=max_step_s), options={"method": "gear"})
+    assert w.x("n1#m")[-1] < -0.99
+    assert abs(w.x("n1#x")[-1]) < 1e-6
