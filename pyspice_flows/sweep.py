@@ -906,11 +906,9 @@ def run_sweep(
     t0 = time.perf_counter()
     interrupted = False
     try:
-        if not todo:
-            pass
-        elif scheduler is not None:
+        if todo and scheduler is not None:
             _run_dask(todo, scheduler, workers, record)
-        elif workers == 0:
+        elif todo and workers == 0:
             for task in todo:
                 record(run_sample(task))
                 if _NGSPICE_DEAD:
@@ -919,7 +917,7 @@ def run_sweep(
                         "far are kept: rerun to resume, or use worker processes (workers >= 1), "
                         "which replace such a process by a fresh one"
                     )
-        else:
+        elif todo:
             _run_local(todo, workers or default_workers(), record)
     except KeyboardInterrupt:
         interrupted = True
