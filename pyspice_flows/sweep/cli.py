@@ -1,0 +1,89 @@
+"""``python -m pyspice_flows.sweep``: the command line of the variation sweeps."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .runners import default_workers, run_sweep
+from .spec import DEFAULT_OUT, DEFAULT_SPEC, REPO_ROOT, load_spec
+
+_DESCRIPTION = "Variation sweeps: many isolated ngspice simulations, in parallel, into one table."
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pyspice_flows.sweep", description=_DESCRIPTION)
+    parser.add_argument("--spec", type=Path, default=DEFAULT_SPEC, help="sweep spec (TOML)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="local worker processes (default: usable cores; 0 = in this process)",
+    )
+    parser.add_argument(
+        "--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786"
+    )
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder")
+    parser.add_argument(
+        "--samples", type=int, default=None, help="override the spec's sample count"
+    )
+    parser.add_argument(
+        "--retry-failed", action="store_true", help="rerun samples recorded as failed"
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        help="time limit of one sample [s] (default: the spec's timeout_s)",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+    if args.workers is not None and args.workers < 0:
+        parser.error("--workers must be >= 0")
+    try:
+        spec = load_spec(args.spec)
+        if args.samples is not None:
+            spec = spec.with_samples(args.samples)
+        where = (
+            f"Dask scheduler {args.scheduler}"
+            if args.scheduler
+            else f"{args.workers if args.workers is not None else default_workers()} local worker process(es)"
+        )
+        print(
+            f"sweep: {spec.name}: {spec.samples} samples, seed {spec.seed}, {spec.evaluate} on {where}",
+            flush=True,
+        )
+        res = run_sweep(
+            spec,
+            args.out,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            progress=not args.no_progress,
+            retry_failed=args.retry_failed,
+            timeout_s=args.timeout,
+        )
+    except KeyboardInterrupt:
+        print(
+            "sweep: interrupted; the rows written so far are kept -- rerun to resume",
+            file=sys.stderr,
+        )
+        return 130
+    except (ValueError, FileNotFoundError, RuntimeError) as exc:
+        print(f"sweep: error: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"sweep: ran {res.ran} samples in {res.wall_s:.1f} s, skipped {res.skipped} already done; "
+        f"{res.ok} ok, {res.failed} failed"
+    )
+    summary = json.loads(res.summary_path.read_text())
+    for name, s in summary["figures"].items():
+        print(
+            f"sweep:   {name}: median {s['median']:.4g}  (5-95 %: {s['p05']:.4g} .. {s['p95']:.4g}, n={s['n']})"
+        )
+    for msg, n in summary["failure_messages"].items():
+        print(f"sweep:   failed x{n}: {msg}")
+    for p in (res.csv_path, *res.plots):
+        print(f"sweep: wrote {p.relative_to(REPO_ROOT) if p.is_relative_to(REPO_ROOT) else p}")
+    return 0 if res.ok or not (res.ok + res.failed) else 1

@@ -1,0 +1,346 @@
+"""Running a sweep: local worker processes or a Dask cluster, resume, progress."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from . import worker as _worker_state
+from .spec import DEFAULT_OUT, META_NAME, RESULTS_NAME, SweepSpec
+from .summary import plot_distributions, summarize
+from .table import _Table, _write_json, read_results
+from .worker import (
+    _crashed_row,
+    _import_root,
+    _init_worker,
+    _retired,
+    _Task,
+    _timeout_row,
+    resolve_evaluate,
+    run_sample,
+)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """What a run did: the table, counts and wall time [s]."""
+
+    csv_path: Path
+    ran: int
+    skipped: int
+    ok: int
+    failed: int
+    wall_s: float
+    plots: tuple[Path, ...] = ()
+    summary_path: Path | None = None
+
+
+def default_workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def run_sweep(
+    spec: SweepSpec,
+    out_dir: Path | str = DEFAULT_OUT,
+    workers: int | None = None,
+    scheduler: str | object | None = None,
+    progress: bool = True,
+    retry_failed: bool = False,
+    plots: bool = True,
+    timeout_s: float | None = None,
+) -> SweepResult:
+    """Run every sample of ``spec`` not yet in ``out_dir/results.csv``; see the module doc.
+
+    workers: local worker processes (default: usable cores); 0 runs the samples in this
+        process, one after another (for debugging).
+    scheduler: a Dask scheduler address (``"tcp://host:port"``) or a ``distributed.Client``;
+        when given, the samples run on that cluster and ``workers`` only bounds the number
+        of samples in flight.
+    timeout_s: overrides the spec's per-sample time limit [s].
+    """
+    out_dir = Path(out_dir).resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    work_root = out_dir / "work"
+    resolve_evaluate(spec.evaluate)  # fail early, in this process, on a wrong path
+    _check_meta(out_dir / META_NAME, spec)
+
+    table = _Table(out_dir / RESULTS_NAME, spec.columns(), retry_failed=retry_failed)
+    skipped = sum(1 for i in table.done if i < spec.samples)
+    root = _import_root(spec.evaluate)
+    token = f"{socket.gethostname()}-{os.getpid()}-{time.time_ns()}"
+    limit = timeout_s if timeout_s is not None else spec.timeout_s
+    todo = [
+        _Task(
+            i,
+            spec.sample(i),
+            spec.evaluate,
+            spec.figures,
+            str(work_root),
+            import_paths=(root,) if root else (),
+            in_worker=scheduler is not None or workers != 0,
+            timeout_s=limit,
+            token=token,
+        )
+        for i in range(spec.samples)
+        if i not in table.done
+    ]
+    if todo:
+        from .. import osdi
+
+        # Once, here: workers sharing this file system must not race to write the same
+        # cache.  Workers elsewhere (a remote Dask cluster) compile their own.
+        try:
+            osdi.compile_all()
+        except (osdi.OsdiCompileError, OSError) as exc:
+            if scheduler is None:
+                raise RuntimeError(f"cannot compile the OSDI models: {exc}") from exc
+
+    counts = {"ok": 0, "failed": 0}
+    bar = _progress_bar(spec, skipped, progress)
+
+    def record(row: dict) -> None:
+        table.append(row)
+        counts[row["status"]] += 1
+        bar.update(1)
+        if counts["failed"]:
+            bar.set_postfix(failed=counts["failed"], refresh=False)
+
+    t0 = time.perf_counter()
+    interrupted = False
+    try:
+        if todo and scheduler is not None:
+            _run_dask(todo, scheduler, workers, record)
+        elif todo and workers == 0:
+            for task in todo:
+                record(run_sample(task))
+                if _worker_state._NGSPICE_DEAD:
+                    raise RuntimeError(
+                        f"sample {task.index} left this process's ngspice unusable; the rows so "
+                        "far are kept: rerun to resume, or use worker processes (workers >= 1), "
+                        "which replace such a process by a fresh one"
+                    )
+        elif todo:
+            _run_local(todo, workers or default_workers(), record)
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
+    finally:
+        bar.close()
+        table.close(sort=not interrupted)
+    wall = time.perf_counter() - t0
+
+    rows = [r for r in read_results(table.path) if r["index"] < spec.samples]
+    written: tuple[Path, ...] = ()
+    if plots and rows:
+        written = tuple(plot_distributions(rows, spec, out_dir))
+    summary_path = out_dir / "summary.json"
+    _write_json(summary_path, summarize(rows, spec, wall, len(todo), skipped))
+    return SweepResult(
+        table.path,
+        ran=len(todo),
+        skipped=skipped,
+        ok=sum(r["status"] == "ok" for r in rows),
+        failed=sum(r["status"] == "failed" for r in rows),
+        wall_s=wall,
+        plots=written,
+        summary_path=summary_path,
+    )
+
+
+def _check_meta(path: Path, spec: SweepSpec) -> None:
+    fp = spec.fingerprint()
+    if path.exists():
+        old = json.loads(path.read_text())
+        if old.get("fingerprint") != fp:
+            raise ValueError(
+                f"{path.parent} holds results of a different sweep ({old.get('name')!r}, another "
+                "seed, law or evaluation function); use another --out folder or remove it"
+            )
+        return
+    _write_json(
+        path,
+        {
+            "name": spec.name,
+            "fingerprint": fp,
+            "seed": spec.seed,
+            "evaluate": spec.evaluate,
+            "params": [asdict(p) for p in spec.params],
+            "figures": list(spec.figures),
+        },
+    )
+
+
+class _NoBar:
+    def update(self, n=1):
+        pass
+
+    def set_postfix(self, **kw):
+        pass
+
+    def close(self):
+        pass
+
+
+def _progress_bar(spec: SweepSpec, done: int, enabled: bool):
+    if not enabled:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(
+        total=spec.samples,
+        initial=done,
+        desc=f"sweep {spec.name}",
+        unit="sample",
+        dynamic_ncols=True,
+        smoothing=0.1,
+    )
+
+
+def _run_local(tasks: Sequence[_Task], workers: int, record: Callable[[dict], None]) -> None:
+    """Samples on a pool of spawned processes; a sample that kills its worker is retried alone."""
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    ctx = multiprocessing.get_context("spawn")
+    pending = deque(tasks)
+    suspects: list[_Task] = []
+    window = 2 * workers
+    while pending:
+        inflight: dict = {}
+        broken = False
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=ctx, initializer=_init_worker
+        ) as ex:
+            try:
+                while (pending or inflight) and not broken:
+                    while pending and len(inflight) < window:
+                        task = pending.popleft()
+                        try:
+                            inflight[ex.submit(run_sample, task)] = task
+                        except BrokenProcessPool:
+                            pending.appendleft(task)
+                            broken = True
+                            break
+                    if broken:
+                        break
+                    done, _ = wait(inflight, return_when=FIRST_COMPLETED)
+                    for fut in done:
+                        task = inflight.pop(fut)
+                        try:
+                            record(fut.result())
+                        except BrokenProcessPool:
+                            broken = True
+                            suspects.append(task)
+                if broken:
+                    # the pool fails every future still open; keep the results that came
+                    wait(inflight)
+                    for fut, task in inflight.items():
+                        try:
+                            record(fut.result())
+                        except BrokenProcessPool:
+                            suspects.append(task)
+                    inflight.clear()
+            except BaseException:
+                for fut in inflight:
+                    fut.cancel()
+                ex.shutdown(wait=False, cancel_futures=True)
+                raise
+        # A worker died.  One that ended itself left a note: its watchdog stopped a
+        # sample over its time limit (recorded as failed), or its ngspice could no longer
+        # be used and it retired before starting a sample (that sample is queued again).
+        # The other samples in flight go back to the queue.  Without a note (a crash
+        # inside ngspice, out of memory) each sample in flight runs alone, so the one that
+        # kills its process is the one recorded.
+        timed_out = {t.index: row for t in suspects if (row := _timeout_row(t)) is not None}
+        retired = {t.index for t in suspects if _retired(t)}
+        if timed_out or retired:
+            for row in timed_out.values():
+                record(row)
+            again = sorted((t for t in suspects if t.index not in timed_out), key=lambda t: t.index)
+            pending.extendleft(reversed(again))
+            suspects = []
+            continue
+        for task in sorted(suspects, key=lambda t: t.index):
+            with ProcessPoolExecutor(
+                max_workers=1, mp_context=ctx, initializer=_init_worker
+            ) as one:
+                try:
+                    record(one.submit(run_sample, task).result())
+                except BrokenProcessPool as exc:
+                    record(
+                        _crashed_row(task, f"worker process died while running this sample ({exc})")
+                    )
+        suspects = []
+
+
+DASK_ATTEMPTS = 3
+"""Submissions of one sample to Dask before a lost sample is recorded as failed: a worker
+that dies (a timeout, a crash) takes the samples queued on it along."""
+
+DASK_CONNECT_TIMEOUT_S = 10.0
+"""How long to try to reach a Dask scheduler before giving up with a clear message [s]."""
+
+
+def _run_dask(tasks: Sequence[_Task], scheduler, workers: int | None, record) -> None:
+    """Samples on a Dask cluster (address or Client); a sample lost with its worker is
+    submitted again, up to DASK_ATTEMPTS times, then recorded as failed."""
+    from dask.distributed import Client, as_completed
+
+    own = not hasattr(scheduler, "submit")
+    if own:
+        try:
+            client = Client(scheduler, timeout=DASK_CONNECT_TIMEOUT_S)
+        except (OSError, TimeoutError) as exc:
+            raise RuntimeError(
+                f"cannot reach the Dask scheduler at {scheduler} within "
+                f"{DASK_CONNECT_TIMEOUT_S:g} s ({type(exc).__name__}); start one with "
+                "`dask scheduler` and at least one `dask worker ADDRESS`"
+            ) from None
+    else:
+        client = scheduler
+    try:
+        nworkers = max(1, len(client.scheduler_info().get("workers", {})))
+        # one sample per worker in flight: a worker that dies then takes no queue along
+        window = max(workers or 0, nworkers)
+        pending = deque(tasks)
+        by_key: dict = {}
+        attempts: dict[int, int] = {}
+        token = f"{os.getpid()}-{time.time_ns()}"
+
+        def submit():
+            task = pending.popleft()
+            attempts[task.index] = attempts.get(task.index, 0) + 1
+            key = f"ipnet-sweep-{token}-{task.index}-{attempts[task.index]}"
+            fut = client.submit(run_sample, task, key=key, pure=False, retries=0)
+            by_key[fut.key] = task
+            return fut
+
+        ac = as_completed([submit() for _ in range(min(window, len(pending)))])
+        for fut in ac:
+            task = by_key.pop(fut.key)
+            try:
+                row = fut.result()
+            except Exception as exc:  # noqa: BLE001 - KilledWorker, lost connection, ...
+                row = _timeout_row(task)
+                if row is None and attempts[task.index] < DASK_ATTEMPTS:
+                    pending.appendleft(task)
+                else:
+                    row = row or _crashed_row(task, f"dask: {type(exc).__name__}: {exc}")
+            if row is not None:
+                record(row)
+            fut.release()
+            while pending and len(by_key) < window:
+                ac.add(submit())
+    finally:
+        if own:
+            client.close()

@@ -1,0 +1,367 @@
+"""Sweep specs: swept parameters, their laws, and the TOML layout that describes a sweep."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import tomllib
+import zlib
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SPECS_DIR = Path(__file__).resolve().parents[1] / "sweeps"
+DEFAULT_SPEC = SPECS_DIR / "ipnet_default.toml"
+DEFAULT_OUT = REPO_ROOT / "build" / "sweep"
+RESULTS_NAME = "results.csv"
+META_NAME = "sweep_meta.json"
+
+KINDS = ("normal", "lognormal", "uniform", "choice", "cycle", "fixed")
+"""Distribution kinds of a swept parameter:
+
+- ``normal``: ``mean`` + ``sigma`` (absolute) or ``rel_sigma`` (relative to ``mean``);
+- ``lognormal``: ``median`` x exp(``sigma`` z), ``sigma`` is the standard deviation of ln x
+  (about the relative spread for small values);
+- ``uniform``: between ``low`` and ``high``;
+- ``choice``: one of ``values`` at random (numbers or strings, e.g. input patterns);
+- ``cycle``: corners -- every ``cycle`` parameter walks its ``values`` deterministically, and
+  together they form a full factorial grid (the first one varies fastest);
+- ``fixed``: always ``value``.
+"""
+
+MTJ_KEYS = ("rp", "tmr0", "rth", "cth", "ic0", "delta0")
+"""Parameters whose centre (``mean``/``median``) defaults to the spec's device file."""
+
+RESERVED_COLUMNS = ("index", "status", "elapsed_s", "worker", "error")
+
+
+# ----------------------------------------------------------------------------- spec
+@dataclass(frozen=True)
+class Param:
+    """One swept parameter: its name (the key the evaluation function reads) and its law.
+
+    Units are those the evaluation function expects (SI: ohm, K/W, J/K, A, K, V).
+    ``source`` says where the spread comes from (a citation or "assumption: ...").
+    """
+
+    name: str
+    dist: str
+    mean: float | None = None
+    median: float | None = None
+    sigma: float | None = None
+    rel_sigma: float | None = None
+    low: float | None = None
+    high: float | None = None
+    values: tuple = ()
+    value: object = None
+    source: str = ""
+
+    def __post_init__(self):
+        where = f"sweep parameter {self.name!r}"
+        if not self.name or not isinstance(self.name, str) or self.name in RESERVED_COLUMNS:
+            raise ValueError(
+                f"{where}: a name must be a non-empty string other than "
+                f"{', '.join(RESERVED_COLUMNS)}"
+            )
+        if self.dist not in KINDS:
+            raise ValueError(f"{where}: unknown dist {self.dist!r}; allowed {', '.join(KINDS)}")
+        object.__setattr__(self, "values", tuple(self.values))
+
+        def number(label, value, positive=False):
+            if value is None:
+                raise ValueError(f"{where}: dist={self.dist!r} needs {label!r}")
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not math.isfinite(value)
+            ):
+                raise ValueError(f"{where}: {label}={value!r} must be a finite number")
+            if positive and value <= 0:
+                raise ValueError(f"{where}: {label}={value!r} must be > 0")
+
+        if self.dist == "normal":
+            number("mean", self.mean)
+            if (self.sigma is None) == (self.rel_sigma is None):
+                raise ValueError(
+                    f"{where}: dist='normal' needs exactly one of 'sigma', 'rel_sigma'"
+                )
+            number(
+                "sigma" if self.sigma is not None else "rel_sigma",
+                self.sigma if self.sigma is not None else self.rel_sigma,
+            )
+            if (self.sigma if self.sigma is not None else self.rel_sigma) < 0:
+                raise ValueError(f"{where}: the spread of a normal law must be >= 0")
+        elif self.dist == "lognormal":
+            number("median", self.median, positive=True)
+            number("sigma", self.sigma)
+            if self.sigma < 0:
+                raise ValueError(f"{where}: sigma={self.sigma!r} must be >= 0")
+        elif self.dist == "uniform":
+            number("low", self.low)
+            number("high", self.high)
+            if not self.high > self.low:
+                raise ValueError(
+                    f"{where}: uniform needs low < high, got {self.low!r}, {self.high!r}"
+                )
+        elif self.dist in ("choice", "cycle"):
+            if not self.values:
+                raise ValueError(f"{where}: dist={self.dist!r} needs a non-empty 'values' list")
+            for v in self.values:
+                if isinstance(v, bool) or not isinstance(v, (int, float, str)):
+                    raise ValueError(f"{where}: values must be numbers or strings, got {v!r}")  # noqa: TRY004
+        elif self.dist == "fixed" and (
+            isinstance(self.value, bool) or not isinstance(self.value, (int, float, str))
+        ):
+            raise ValueError(f"{where}: dist='fixed' needs a number or string 'value'")
+
+    def draw(self, seed: int, index: int) -> object:
+        """This parameter's value in sample ``index`` (random kinds only)."""
+        rng = np.random.default_rng([seed, index, zlib.crc32(self.name.encode())])
+        if self.dist == "normal":
+            sigma = self.sigma if self.sigma is not None else self.rel_sigma * abs(self.mean)
+            return float(self.mean + sigma * rng.standard_normal())
+        if self.dist == "lognormal":
+            return float(self.median * math.exp(self.sigma * rng.standard_normal()))
+        if self.dist == "uniform":
+            return float(rng.uniform(self.low, self.high))
+        if self.dist == "choice":
+            return _plain(self.values[int(rng.integers(len(self.values)))])
+        if self.dist == "fixed":
+            return _plain(self.value)
+        raise AssertionError(f"{self.dist} is not drawn at random")
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """A sweep: what to vary, how often, and which function measures a sample.
+
+    name: label of the sweep (progress bar, summary)
+    evaluate: ``"module:function"``; the function takes the sample dict and returns a dict
+        holding (at least) every name in ``figures``
+    samples: number of samples (indices 0 .. samples-1)
+    seed: seed of every draw
+    params: the swept parameters, in column order
+    figures: the measured figures, in column order
+    overrides: {index: {name: value}} forced onto single samples after drawing (to
+        reproduce a sample, or to plant a bad value on purpose)
+    timeout_s: wall-time limit of one sample [s] (None: no limit); a sample still running
+        then is recorded as failed and its worker process is ended (worker processes and
+        Dask only: a sweep run in this process, ``workers=0``, cannot stop itself)
+    """
+
+    name: str
+    evaluate: str
+    samples: int
+    seed: int
+    params: tuple[Param, ...]
+    figures: tuple[str, ...]
+    overrides: Mapping[int, Mapping[str, object]] = field(default_factory=dict)
+    description: str = ""
+    timeout_s: float | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "params", tuple(self.params))
+        object.__setattr__(self, "figures", tuple(self.figures))
+        if not isinstance(self.evaluate, str) or ":" not in self.evaluate:
+            raise ValueError(
+                f"sweep {self.name!r}: evaluate={self.evaluate!r} must be 'module:function'"
+            )
+        if isinstance(self.samples, bool) or not isinstance(self.samples, int) or self.samples < 1:
+            raise ValueError(
+                f"sweep {self.name!r}: samples={self.samples!r} must be an integer >= 1"
+            )
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ValueError(f"sweep {self.name!r}: seed={self.seed!r} must be an integer >= 0")
+        if not self.figures:
+            raise ValueError(
+                f"sweep {self.name!r}: 'figures' must name at least one measured figure"
+            )
+        names = [p.name for p in self.params] + list(self.figures)
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"sweep {self.name!r}: names used twice: {', '.join(dup)}")
+        if self.timeout_s is not None and (
+            isinstance(self.timeout_s, bool)
+            or not isinstance(self.timeout_s, (int, float))
+            or not self.timeout_s > 0
+        ):
+            raise ValueError(
+                f"sweep {self.name!r}: timeout_s={self.timeout_s!r} must be a number > 0"
+            )
+        bad = [f for f in self.figures if not isinstance(f, str) or f in RESERVED_COLUMNS or not f]
+        if bad:
+            raise ValueError(f"sweep {self.name!r}: bad figure names {bad!r}")
+        overrides = {}
+        for key, values in dict(self.overrides).items():
+            try:
+                index = int(key)
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"sweep {self.name!r}: override key {key!r} is not a sample index"
+                ) from None
+            unknown = [k for k in values if k not in {p.name for p in self.params}]
+            if unknown:
+                raise ValueError(
+                    f"sweep {self.name!r}: override of sample {index} sets "
+                    f"{', '.join(unknown)}, which are not swept parameters"
+                )
+            overrides[index] = {k: _plain(v) for k, v in values.items()}
+        object.__setattr__(self, "overrides", overrides)
+
+    # -- samples ---------------------------------------------------------------------
+    def sample(self, index: int) -> dict[str, object]:
+        """The parameter values of sample ``index`` (a function of seed and index only)."""
+        if not 0 <= index:
+            raise ValueError(f"sample index {index!r} must be >= 0")
+        out: dict[str, object] = {}
+        stride = 1
+        for p in self.params:
+            if p.dist == "cycle":
+                out[p.name] = _plain(p.values[(index // stride) % len(p.values)])
+                stride *= len(p.values)
+            else:
+                out[p.name] = p.draw(self.seed, index)
+        out.update(self.overrides.get(index, {}))
+        return out
+
+    def columns(self) -> list[str]:
+        """The CSV header."""
+        return [
+            "index",
+            "status",
+            *(p.name for p in self.params),
+            *self.figures,
+            "elapsed_s",
+            "worker",
+            "error",
+        ]
+
+    def with_samples(self, samples: int) -> SweepSpec:
+        return replace(self, samples=samples)
+
+    def fingerprint(self) -> str:
+        """SHA-256 of everything that decides a sample's values and columns.
+
+        Not ``samples``, ``description`` or ``timeout_s``: a sweep may grow, or get more
+        time per sample, and still resume.
+        """
+        data = asdict(self)
+        for key in ("samples", "description", "timeout_s"):
+            data.pop(key)
+        data["overrides"] = {str(k): v for k, v in sorted(self.overrides.items())}
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+    # -- construction --------------------------------------------------------------------
+    @classmethod
+    def from_dict(cls, data: Mapping, base_dir: Path = REPO_ROOT) -> SweepSpec:
+        """A spec from the TOML layout (see ``pyspice_flows/sweeps/ipnet_default.toml``).
+
+        ``device`` (a path relative to the repository root, or to ``base_dir``) supplies the
+        centre of an MTJ parameter (rp, tmr0, rth, cth, ic0, delta0) that gives none.
+        """
+        known = {
+            "name",
+            "description",
+            "evaluate",
+            "samples",
+            "seed",
+            "device",
+            "figures",
+            "params",
+            "overrides",
+            "timeout_s",
+        }
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(
+                f"sweep spec: unknown keys {', '.join(unknown)}; allowed {', '.join(sorted(known))}"
+            )
+        for key in ("evaluate", "samples", "seed", "figures"):
+            if key not in data:
+                raise ValueError(f"sweep spec: missing {key!r}")
+        nominal = _device_nominal(data.get("device"), base_dir)
+        params = []
+        for name, entry in dict(data.get("params", {})).items():
+            if not isinstance(entry, Mapping):
+                raise ValueError(f"sweep spec: [params.{name}] must be a table")  # noqa: TRY004
+            allowed = {
+                "dist",
+                "mean",
+                "median",
+                "sigma",
+                "rel_sigma",
+                "low",
+                "high",
+                "values",
+                "value",
+                "source",
+                "note",
+            }
+            extra = sorted(set(entry) - allowed)
+            if extra:
+                raise ValueError(f"sweep spec: [params.{name}] has unknown keys {', '.join(extra)}")
+            if "dist" not in entry:
+                raise ValueError(f"sweep spec: [params.{name}] needs 'dist' ({', '.join(KINDS)})")
+            kw = {k: v for k, v in entry.items() if k != "note"}
+            if name in nominal:
+                if kw["dist"] == "normal":
+                    kw.setdefault("mean", nominal[name])
+                elif kw["dist"] == "lognormal":
+                    kw.setdefault("median", nominal[name])
+            params.append(Param(name=name, **kw))
+        return cls(
+            name=str(data.get("name", "sweep")),
+            description=str(data.get("description", "")),
+            evaluate=data["evaluate"],
+            samples=data["samples"],
+            seed=data["seed"],
+            params=tuple(params),
+            figures=tuple(data["figures"]),
+            overrides=dict(data.get("overrides", {})),
+            timeout_s=data.get("timeout_s"),
+        )
+
+
+def load_spec(path: Path | str = DEFAULT_SPEC) -> SweepSpec:
+    """Read a sweep spec from a TOML file; raises ValueError naming what is wrong."""
+    path = Path(path)
+    if not path.exists():
+        available = ", ".join(sorted(p.name for p in SPECS_DIR.glob("*.toml")))
+        raise FileNotFoundError(f"sweep spec {path} does not exist; shipped specs: {available}")
+    with path.open("rb") as fh:
+        try:
+            data = tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise ValueError(f"sweep spec {path}: {exc}") from exc
+    try:
+        return SweepSpec.from_dict(data, base_dir=path.parent)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from exc
+
+
+def _device_nominal(device: object, base_dir: Path) -> dict[str, float]:
+    from circuits.mtj_device import DEFAULT_DEVICE, load_device
+
+    if device is None:
+        path = DEFAULT_DEVICE
+    else:
+        path = Path(str(device))
+        if not path.is_absolute():
+            path = REPO_ROOT / path if (REPO_ROOT / path).exists() else base_dir / path
+    params = load_device(path).params
+    return {k: float(getattr(params, k)) for k in MTJ_KEYS}
+
+
+def _plain(value: object) -> object:
+    """A Python scalar (no numpy types, so CSV text is identical everywhere)."""
+    if isinstance(value, (bool, np.bool_)):
+        return int(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value)
+    return value
