@@ -50,18 +50,26 @@ Only what exists to carry information across time steps:
   ``C_out C (kernel_t - 1) kernel_h kernel_w`` weight reads (weights read once per step, a
   weight-stationary accelerator -- optimistic for the CNN).
 
-Energy: multiplies/adds at the configured arithmetic (``int`` 8/16/32 bit, ``fp`` 16/32 bit);
-a ``b``-bit memory access costs b/64 of Horowitz's 64-bit access, a write as much as a read.
-Logic and SRAM are scaled 45 -> 28 nm by 0.53 (Stillmaker & Baas; see the TOML) when the
-table's ``scale_to_28nm`` is set; DRAM is not scaled.  Leakage and control are ignored.
+Energy: multiplies/adds at the configured arithmetic (``int`` 8/16/32 bit, ``fp`` 16/32 bit),
+scaled 45 -> 28 nm by 0.53 (Stillmaker & Baas; see the TOML) when the table's
+``scale_to_28nm`` is set.  SRAM accesses at 28 nm come from CACTI 7.0 at the memory's
+capacity and word width, reads and writes apart, and the SRAMs leak (``sram_access_cacti.toml``,
+:mod:`area_energy.sram_cacti`): a ``b``-bit access does not cost b/64 of a 64-bit one (1 MiB:
+halving 64 -> 32 bits saves 35 %).  Without the CACTI table (``sram_path=None``) or unscaled,
+a ``b``-bit SRAM access costs b/64 of Horowitz's 64-bit read and nothing leaks.  DRAM: b/64
+of Horowitz's 64-bit access, never node-scaled, background power not modelled.  Control is
+ignored.  Every table entry is checked: negative, NaN or absurd values are refused.
 
 Default configurations (assumptions, not the paper's): a small event-vision layer --
 LSTM with 128 inputs, 128 hidden units, 16-bit integers, 1 ms step, state in an 8 KB
 SRAM, recurrent weights (128 KiB) in a 1 MB SRAM; 3D-CNN first layer on 64 x 64 DVS
 frames with 2 polarity channels, a 16-frame buffer in DRAM, 3x3x3 kernels, 16 output
-channels, 16-bit integers, 1 ms step, weights in an 8 KB SRAM.  With the table scaled to
-28 nm these give 0.90 mW (LSTM; 95 % recurrent-weight reads) and 59.8 mW (3D-CNN; 76 % DRAM
-frame-buffer traffic); unscaled 45 nm: 1.69 mW and 72.5 mW.
+channels, 16-bit integers, 1 ms step, weights in an 8 KB SRAM.  At 28 nm with CACTI SRAMs
+these give 1.40 mW (LSTM; 91 % recurrent-weight reads, 6 % SRAM leakage) and 59.8 mW (3D-CNN;
+76 % DRAM frame-buffer traffic); with the linear b/64 SRAM rule 0.90 mW and 59.8 mW; unscaled
+45 nm: 1.69 mW and 72.5 mW.  These stand-alone baselines are the alternative definition; the
+report's main one puts all three memories at one layer of one backbone
+(:mod:`area_energy.backbone`).
 """
 
 from __future__ import annotations
@@ -75,9 +83,13 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import NamedTuple
 
+from .sram_cacti import DEFAULT_SRAM_PATH, SramAccessTable, load_sram_table
+
 __all__ = [
     "ARITHMETIC_BITS",
     "DEFAULT_ENERGY_PATH",
+    "DEFAULT_SRAM_PATH",
+    "MEMORY_CAPACITY_BYTES",
     "MEMORY_KINDS",
     "Cnn3dMemoryConfig",
     "EnergyTable",
@@ -100,6 +112,11 @@ DEFAULT_ENERGY_PATH = Path(__file__).resolve().with_name("energy_ops_28nm.toml")
 MEMORY_KINDS = ("sram_8kb", "sram_32kb", "sram_1mb", "dram")
 """Memories with an access energy in the table."""
 
+MEMORY_CAPACITY_BYTES: Mapping[str, int] = MappingProxyType(
+    {"sram_8kb": 8192, "sram_32kb": 32768, "sram_1mb": 1048576}
+)
+"""SRAM kind -> capacity [byte] (Horowitz's 8 KB, 32 KB, 1 MB)."""
+
 ARITHMETIC_BITS: Mapping[str, tuple[int, ...]] = MappingProxyType(
     {"int": (8, 16, 32), "fp": (16, 32)}
 )
@@ -119,16 +136,30 @@ def node_energy_factor(coefficients: tuple[float, float, float], supply_v: float
     return a * supply_v**2 + b * supply_v + c
 
 
-def _scale_factor_45_to_28(entry: Mapping) -> float:
+def _scale_factor_45_to_28(entry: Mapping, path: Path | str = "energy table") -> float:
     """``E(28) / E(45)`` at ``supply_v``; E(28) interpolated linearly in feature size
     between the 32 nm and 20 nm factors."""
-    v = float(entry["supply_v"])
+    v = entry.get("supply_v")
+    if not (isinstance(v, (int, float)) and math.isfinite(v) and 0.3 <= v <= 1.5):
+        raise ValueError(
+            f"{path}: [node_scaling] supply_v = {v!r} is not allowed (allowed: 0.3-1.5 V)"
+        )
+    for key in ("hp45", "hp32", "hp20"):
+        c = entry.get(key)
+        if not (
+            isinstance(c, list)
+            and len(c) == 3
+            and all(isinstance(x, (int, float)) and math.isfinite(x) for x in c)
+        ):
+            raise ValueError(
+                f"{path}: [node_scaling] {key} = {c!r} is not allowed (allowed: 3 finite numbers)"
+            )
     e45 = node_energy_factor(tuple(entry["hp45"]), v)
     e32 = node_energy_factor(tuple(entry["hp32"]), v)
     e20 = node_energy_factor(tuple(entry["hp20"]), v)
     to_nm = float(entry["to_node_nm"])
     if not 20.0 <= to_nm <= 32.0:
-        raise ValueError(f"[node_scaling] to_node_nm = {to_nm} (allowed: 20-32 nm)")
+        raise ValueError(f"{path}: [node_scaling] to_node_nm = {to_nm} (allowed: 20-32 nm)")
     e_to = e32 + (to_nm - 32.0) / (20.0 - 32.0) * (e20 - e32)
     return e_to / e45
 
@@ -144,6 +175,10 @@ class EnergyTable:
         dram_access_64b_high_j: upper end of the DRAM range [J].
         scale_factor: E(28 nm) / E(45 nm) for logic and SRAM (Stillmaker & Baas).
         scale_to_28nm: apply ``scale_factor`` to logic and SRAM energies (never to DRAM).
+        sram: CACTI access energies and leakage (:mod:`area_energy.sram_cacti`), used for
+            every SRAM access when ``scale_to_28nm`` is set; None (or ``scale_to_28nm`` off,
+            i.e. Horowitz's 45 nm table as published) charges a ``b``-bit SRAM access b/64 of
+            Horowitz's 64-bit read and no leakage.
         sources: table entry -> source (DOI or URL).
     """
 
@@ -153,6 +188,7 @@ class EnergyTable:
     dram_access_64b_high_j: float
     scale_factor: float
     scale_to_28nm: bool = True
+    sram: SramAccessTable | None = None
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self):
@@ -161,8 +197,11 @@ class EnergyTable:
         missing = [kind for kind in MEMORY_KINDS if kind not in self.access_64b_j]
         if missing:
             raise ValueError(f"EnergyTable: no access energy for {missing}")
-        if not (math.isfinite(self.scale_factor) and self.scale_factor > 0):
-            raise ValueError(f"EnergyTable.scale_factor = {self.scale_factor!r} (allowed: > 0)")
+        if not (math.isfinite(self.scale_factor) and 0 < self.scale_factor <= 1):
+            raise ValueError(
+                f"EnergyTable.scale_factor = {self.scale_factor!r} is not allowed "
+                "(allowed: 0 < factor <= 1, 45 nm -> 28 nm)"
+            )
 
     def _node(self) -> float:
         return self.scale_factor if self.scale_to_28nm else 1.0
@@ -175,13 +214,46 @@ class EnergyTable:
         """One multiply of ``bits``-wide ``arithmetic`` [J]."""
         return self._op(self.mult_j, arithmetic, bits) * self._node()
 
-    def access_energy_j(self, memory: str, bits: int) -> float:
-        """One ``bits``-wide read or write of ``memory``: ``bits/64`` of a 64-bit access [J].
-        SRAM is node-scaled with the logic; DRAM is not."""
+    @property
+    def uses_cacti(self) -> bool:
+        """SRAM accesses and leakage come from CACTI (else Horowitz's linear rule)."""
+        return self.sram is not None and self.scale_to_28nm
+
+    def access_energy_j(self, memory: str, bits: int, write: bool = False) -> float:
+        """One ``bits``-wide read (or write) of ``memory`` (one of :data:`MEMORY_KINDS`) [J].
+
+        DRAM: ``bits/64`` of Horowitz's 64-bit access, read or write, never node-scaled.
+        SRAM: CACTI's energy at the kind's capacity and width (:attr:`uses_cacti`), else
+        ``bits/64`` of Horowitz's 64-bit read, node-scaled, a write as much as a read.
+        """
         if memory not in self.access_64b_j:
             raise ValueError(f"memory {memory!r} is not allowed (allowed: {MEMORY_KINDS})")
-        node = 1.0 if memory == "dram" else self._node()
-        return self.access_64b_j[memory] * bits / _ACCESS_BITS * node
+        if memory == "dram":
+            return self.dram_access_energy_j(bits)
+        if self.uses_cacti:
+            return self.sram_access_energy_j(MEMORY_CAPACITY_BYTES[memory], bits, write)
+        return self.access_64b_j[memory] * bits / _ACCESS_BITS * self._node()
+
+    def dram_access_energy_j(self, bits: int) -> float:
+        """One ``bits``-wide DRAM access: ``bits/64`` of Horowitz's 64-bit access [J]."""
+        return self.access_64b_j["dram"] * bits / _ACCESS_BITS
+
+    def sram_access_energy_j(self, capacity_bytes: int, bits: int, write: bool = False) -> float:
+        """One ``bits``-wide read (or write) of a ``capacity_bytes`` SRAM from CACTI [J]."""
+        if not self.uses_cacti:
+            raise ValueError("sram_access_energy_j needs a CACTI table and scale_to_28nm")
+        if write:
+            return self.sram.write_energy_j(capacity_bytes, bits)
+        return self.sram.read_energy_j(capacity_bytes, bits)
+
+    def leakage_power_w(self, memory: str | int) -> float:
+        """Static power of one memory [W]: CACTI's SRAM leakage (``memory`` a kind of
+        :data:`MEMORY_KINDS` or an SRAM capacity in bytes); 0 for DRAM (its background
+        and refresh power is not modelled) and for the linear Horowitz rule."""
+        if memory == "dram" or not self.uses_cacti:
+            return 0.0
+        capacity = MEMORY_CAPACITY_BYTES[memory] if isinstance(memory, str) else memory
+        return self.sram.leakage_power_w(capacity)
 
     @staticmethod
     def _op(values: Mapping[tuple[str, int], float], arithmetic: str, bits: int) -> float:
@@ -196,6 +268,10 @@ class EnergyTable:
         """The same table with node scaling switched on or off."""
         return dataclasses.replace(self, scale_to_28nm=scale_to_28nm)
 
+    def with_sram(self, sram: SramAccessTable | None) -> EnergyTable:
+        """The same table with another SRAM model (None: Horowitz's linear b/64 rule)."""
+        return dataclasses.replace(self, sram=sram)
+
     def with_dram_high(self) -> EnergyTable:
         """The same table with DRAM at the high end of Horowitz's 1.3-2.6 nJ range."""
         access = dict(self.access_64b_j)
@@ -203,8 +279,14 @@ class EnergyTable:
         return dataclasses.replace(self, access_64b_j=access)
 
 
+_PJ_RANGE = (1e-4, 1e4)  # allowed energy per operation or access [pJ]
+
+
 def load_energy_table(
-    path: Path | str = DEFAULT_ENERGY_PATH, scale_to_28nm: bool = True
+    path: Path | str = DEFAULT_ENERGY_PATH,
+    scale_to_28nm: bool = True,
+    sram_path: Path | str | None = DEFAULT_SRAM_PATH,
+    sram_cell_type: str = "itrs-lstp",
 ) -> EnergyTable:
     """Read ``energy_ops_28nm.toml`` (or a file of its format) into an :class:`EnergyTable`.
 
@@ -212,6 +294,12 @@ def load_energy_table(
         path: the TOML file.
         scale_to_28nm: scale logic and SRAM energies from 45 nm to 28 nm (factor from the
             file's ``[node_scaling]``, 0.53 for the shipped file); DRAM is never scaled.
+        sram_path: CACTI SRAM table (``sram_access_cacti.toml``) used for SRAM accesses and
+            leakage at 28 nm; None keeps Horowitz's linear b/64 rule.
+        sram_cell_type: CACTI device type read from that table.
+
+    Every energy must be a finite number from 1e-4 to 1e4 pJ; anything else (negative,
+    NaN, absurd) is refused with a ValueError naming the file, entry, value and range.
     """
     path = Path(path)
     with path.open("rb") as handle:
@@ -222,7 +310,15 @@ def load_energy_table(
             raise ValueError(f"{path}: [{table}] {key} is missing")
         if not data[table].get("source"):
             raise ValueError(f"{path}: [{table}] has no source")
-        return float(data[table][key]) * _PJ
+        value = data[table][key]
+        low, high = _PJ_RANGE
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not (number and math.isfinite(value) and low <= value <= high):
+            raise ValueError(
+                f"{path}: [{table}] {key} = {value!r} is not allowed "
+                f"(allowed: a finite number from {low:g} to {high:g} pJ)"
+            )
+        return float(value) * _PJ
 
     add_j: dict[tuple[str, int], float] = {}
     mult_j: dict[tuple[str, int], float] = {}
@@ -250,8 +346,9 @@ def load_energy_table(
         mult_j=mult_j,
         access_64b_j=access,
         dram_access_64b_high_j=pj("dram_read_64b", "high_pj"),
-        scale_factor=_scale_factor_45_to_28(data["node_scaling"]),
+        scale_factor=_scale_factor_45_to_28(data["node_scaling"], path),
         scale_to_28nm=scale_to_28nm,
+        sram=None if sram_path is None else load_sram_table(sram_path, sram_cell_type),
         sources=sources,
     )
 
@@ -439,25 +536,23 @@ def lstm_memory_energy_j(cfg: LstmMemoryConfig, table: EnergyTable) -> dict[str,
     """Energy per time step of each LSTM memory operation [J], plus ``total``."""
     mult = table.mult_energy_j(cfg.arithmetic, cfg.bits)
     add = table.add_energy_j(cfg.arithmetic, cfg.bits)
-    state = table.access_energy_j(cfg.state_memory, cfg.bits)
     unit = {
         "recurrent_mult": mult,
         "recurrent_add": add,
         "recurrent_weight_read": table.access_energy_j(cfg.weight_memory, cfg.bits),
         "cell_update_mult": mult,
         "cell_update_add": add,
-        "state_read": state,
-        "state_write": state,
+        "state_read": table.access_energy_j(cfg.state_memory, cfg.bits),
+        "state_write": table.access_energy_j(cfg.state_memory, cfg.bits, write=True),
     }
     return _priced(lstm_memory_ops(cfg), unit)
 
 
 def cnn3d_memory_energy_j(cfg: Cnn3dMemoryConfig, table: EnergyTable) -> dict[str, float]:
     """Energy per time step of each 3D-CNN memory operation [J], plus ``total``."""
-    buffer = table.access_energy_j(cfg.buffer_memory, cfg.bits)
     unit = {
-        "buffer_write": buffer,
-        "buffer_read": buffer,
+        "buffer_write": table.access_energy_j(cfg.buffer_memory, cfg.bits, write=True),
+        "buffer_read": table.access_energy_j(cfg.buffer_memory, cfg.bits),
         "temporal_mult": table.mult_energy_j(cfg.arithmetic, cfg.bits),
         "temporal_add": table.add_energy_j(cfg.arithmetic, cfg.bits),
         "temporal_weight_read": table.access_energy_j(cfg.weight_memory, cfg.bits),
@@ -465,19 +560,25 @@ def cnn3d_memory_energy_j(cfg: Cnn3dMemoryConfig, table: EnergyTable) -> dict[st
     return _priced(cnn3d_memory_ops(cfg), unit)
 
 
-def _power(energy: Mapping[str, float], time_step_s: float) -> dict[str, float]:
-    return {name: value / time_step_s for name, value in energy.items()}
+def _power(energy: Mapping[str, float], time_step_s: float, leakage_w: float) -> dict[str, float]:
+    power = {name: value / time_step_s for name, value in energy.items() if name != "total"}
+    power["sram_leakage"] = leakage_w
+    power["total"] = sum(power.values())
+    return power
 
 
 def lstm_memory_power_w(cfg: LstmMemoryConfig, table: EnergyTable) -> dict[str, float]:
     """Memory power of an LSTM layer [W]: energy per step / ``time_step_s``, per
-    operation and ``total``."""
-    return _power(lstm_memory_energy_j(cfg, table), cfg.time_step_s)
+    operation, plus ``sram_leakage`` of the state and weight memories, and ``total``."""
+    leak = table.leakage_power_w(cfg.state_memory) + table.leakage_power_w(cfg.weight_memory)
+    return _power(lstm_memory_energy_j(cfg, table), cfg.time_step_s, leak)
 
 
 def cnn3d_memory_power_w(cfg: Cnn3dMemoryConfig, table: EnergyTable) -> dict[str, float]:
-    """Memory power of a parallel 3D-CNN layer [W], per operation and ``total``."""
-    return _power(cnn3d_memory_energy_j(cfg, table), cfg.time_step_s)
+    """Memory power of a parallel 3D-CNN layer [W], per operation, plus ``sram_leakage``
+    of the buffer and weight memories, and ``total``."""
+    leak = table.leakage_power_w(cfg.buffer_memory) + table.leakage_power_w(cfg.weight_memory)
+    return _power(cnn3d_memory_energy_j(cfg, table), cfg.time_step_s, leak)
 
 
 # --------------------------------------------------------------------------- sensitivity

@@ -12,6 +12,7 @@ import pytest
 
 from area_energy.memory_cost import (
     DEFAULT_ENERGY_PATH,
+    DEFAULT_SRAM_PATH,
     Cnn3dMemoryConfig,
     LstmMemoryConfig,
     cnn3d_memory_ops,
@@ -107,14 +108,14 @@ def test_lstm_power_is_ops_times_energy_over_time_step():
 
 def test_scaling_flag_changes_result_by_documented_factor():
     factor = scale_factor_by_hand()
-    lstm = LstmMemoryConfig()  # SRAM and logic only: everything scales
+    lstm = LstmMemoryConfig()  # SRAM and logic only: everything scales (linear SRAM rule)
     p45 = lstm_memory_power_w(lstm, load_energy_table(scale_to_28nm=False))["total"]
-    p28 = lstm_memory_power_w(lstm, load_energy_table(scale_to_28nm=True))["total"]
+    p28 = lstm_memory_power_w(lstm, load_energy_table(sram_path=None))["total"]
     assert p28 == rel(factor * p45)
     # 3D-CNN with a DRAM frame buffer: the DRAM part is not scaled.
     cnn = Cnn3dMemoryConfig()
     c45 = cnn3d_memory_power_w(cnn, load_energy_table(scale_to_28nm=False))
-    c28 = cnn3d_memory_power_w(cnn, load_energy_table(scale_to_28nm=True))
+    c28 = cnn3d_memory_power_w(cnn, load_energy_table(sram_path=None))
     dram = c45["buffer_write"] + c45["buffer_read"]
     assert c28["buffer_read"] == rel(c45["buffer_read"])
     assert c28["total"] == rel(dram + factor * (c45["total"] - dram))
@@ -163,8 +164,13 @@ def test_default_configs_give_documented_powers():
     table = load_energy_table()
     lstm = lstm_memory_power_w(LstmMemoryConfig(), table)["total"]
     cnn = cnn3d_memory_power_w(Cnn3dMemoryConfig(), table)["total"]
-    assert lstm == pytest.approx(0.90e-3, rel=0.01)
+    assert lstm == pytest.approx(1.40e-3, rel=0.01)
     assert cnn == pytest.approx(59.8e-3, rel=0.01)
+    # With Horowitz's linear b/64 SRAM rule and no leakage (the former definition):
+    linear = load_energy_table(sram_path=None)
+    assert lstm_memory_power_w(LstmMemoryConfig(), linear)["total"] == pytest.approx(
+        0.90e-3, rel=0.01
+    )
 
 
 @pytest.mark.parametrize(
@@ -204,14 +210,18 @@ def _row(rows, name):
 def test_lstm_sensitivity_is_monotonic_where_physics_says_so():
     table = load_energy_table()
     rows = sensitivity(LstmMemoryConfig(), table, ipnet_memory_power_w=1e-6)
-    base = lstm_memory_power_w(LstmMemoryConfig(), table)["total"] / 1e-6
+    power = lstm_memory_power_w(LstmMemoryConfig(), table)
+    base = power["total"] / 1e-6
+    leak = power["sram_leakage"] / 1e-6  # a power: it does not scale with the step
+    assert leak > 0
     hidden = _row(rows, "hidden_units")
     assert (hidden.low_value, hidden.high_value) == (64, 256)
     assert hidden.ratio_low < base < hidden.ratio_high  # more hidden units -> more power
     bits = _row(rows, "bits")
     assert bits.ratio_low < base < bits.ratio_high
     step = _row(rows, "time_step_s")
-    assert step.ratio_low == rel(2 * base) and step.ratio_high == rel(base / 2)
+    assert step.ratio_low == rel(2 * (base - leak) + leak)
+    assert step.ratio_high == rel((base - leak) / 2 + leak)
     inputs = _row(rows, "inputs")
     assert inputs.ratio_low == rel(base) == inputs.ratio_high
     scale = _row(rows, "scale_to_28nm")
@@ -229,3 +239,78 @@ def test_cnn3d_sensitivity_is_monotonic_where_physics_says_so():
     assert dram.ratio_high > dram.ratio_low
     with pytest.raises(ValueError, match="ipnet_memory_power_w"):
         sensitivity(Cnn3dMemoryConfig(), table, ipnet_memory_power_w=0.0)
+
+
+# --------------------------------------------------------------------------- CACTI SRAM
+
+
+with DEFAULT_SRAM_PATH.open("rb") as _f:
+    CACTI = tomllib.load(_f)
+
+
+def cacti_run(cell, node, cap, bits):
+    return next(
+        r
+        for r in CACTI["run"]
+        if (r["cell_type"], r["node_nm"], r["capacity_bytes"], r["bits"]) == (cell, node, cap, bits)
+    )
+
+
+def test_cacti_table_records_model_version_and_configuration():
+    model = CACTI["model"]
+    assert model["name"] == "CACTI" and model["version"].startswith("7.0")
+    assert model["source"].startswith("https://") and model["reference"].startswith("https://")
+    assert model["overrides"]["-cache type"] == '"ram"'
+    assert all(r["model"].startswith("CACTI 7.0") for r in CACTI["run"])
+
+
+def test_sram_access_is_cacti_interpolated_to_28nm_by_hand():
+    table = load_energy_table()
+    # 28 nm = 32 nm + (28 - 32) / (22 - 32) (22 nm - 32 nm) = 0.6 E32 + 0.4 E22
+    r32, r22 = (cacti_run("itrs-lstp", n, 1048576, 16) for n in (32, 22))
+    read = (0.6 * r32["read_nj"] + 0.4 * r22["read_nj"]) * 1e-9
+    write = (0.6 * r32["write_nj"] + 0.4 * r22["write_nj"]) * 1e-9
+    assert table.access_energy_j("sram_1mb", 16) == rel(read)
+    assert table.access_energy_j("sram_1mb", 16, write=True) == rel(write)
+    l32, l22 = (cacti_run("itrs-lstp", n, 8192, 8) for n in (32, 22))
+    leak = 0.6 * (l32["leakage_mw"] + l32["gate_leakage_mw"])
+    leak += 0.4 * (l22["leakage_mw"] + l22["gate_leakage_mw"])
+    assert table.leakage_power_w("sram_8kb") == rel(leak * 1e-3)
+    assert table.leakage_power_w("dram") == 0.0
+    # Narrow words: halving 64 -> 32 bits saves far less than half (not the b/64 rule).
+    e32, e64 = (table.access_energy_j("sram_1mb", b) for b in (32, 64))
+    assert 0.2 < 1 - e32 / e64 < 0.45
+    # The linear rule stays available: 45 nm Horowitz as published, or sram_path=None.
+    assert load_energy_table(sram_path=None).access_energy_j("sram_1mb", 32) == rel(
+        pj("sram_1mb_read_64b") * 32 / 64 * scale_factor_by_hand()
+    )
+
+
+def _write_bad(tmp_path, source, old, new):
+    text = source.read_text()
+    assert old in text
+    bad = tmp_path / source.name
+    bad.write_text(text.replace(old, new, 1))
+    return bad
+
+
+@pytest.mark.parametrize("bad", ["-10.0", "nan", "1000000000.0"])
+def test_bad_energy_entry_is_refused_naming_file_key_value_range(tmp_path, bad):
+    path = _write_bad(tmp_path, DEFAULT_ENERGY_PATH, "value_pj = 10.0", f"value_pj = {bad}")
+    with pytest.raises(ValueError) as err:
+        load_energy_table(path)
+    message = str(err.value)
+    assert str(path) in message and "[sram_8kb_read_64b] value_pj" in message
+    assert bad in message and "allowed" in message and "pJ" in message
+
+
+def test_bad_cacti_entry_is_refused_naming_file_key_value_range(tmp_path):
+    first = f"read_nj = {cacti_run('itrs-lstp', 32, 8192, 8)['read_nj']!r}"
+    path = _write_bad(tmp_path, DEFAULT_SRAM_PATH, first, "read_nj = -0.5")
+    with pytest.raises(ValueError) as err:
+        load_energy_table(sram_path=path)
+    message = str(err.value)
+    assert str(path) in message and "read_nj = -0.5" in message and "allowed" in message
+    path = _write_bad(tmp_path, DEFAULT_SRAM_PATH, "gate_leakage_mw = ", "gate_leakage_mw = nan #")
+    with pytest.raises(ValueError, match=r"gate_leakage_mw = nan .*allowed"):
+        load_energy_table(sram_path=path)
