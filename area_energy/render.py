@@ -41,6 +41,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -493,6 +494,49 @@ def _commit(staging: Path, out_dir: Path, names: list[str]) -> None:
         raise
 
 
+STALE_STAGING_AGE_S = 3600.0
+"""A staging folder without a recognisable owner is removed after this age [s]."""
+
+
+def _owner_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_staging(out_dir: Path) -> list[Path]:
+    """Remove the staging folders (``.<out>.partial-<pid>-*``) left beside ``out_dir`` by
+    runs that were killed (SIGKILL, power loss); returns them.
+
+    A folder whose process is still alive is another run in progress and is kept; one
+    without a process id in its name (older runs) is removed once it is an hour old.
+    """
+    removed = []
+    prefix = f".{out_dir.name}.partial-"
+    try:
+        candidates = [p for p in out_dir.parent.iterdir() if p.name.startswith(prefix)]
+    except OSError:
+        return removed
+    for path in candidates:
+        pid_text = path.name[len(prefix) :].split("-", 1)[0]
+        if pid_text.isdigit():
+            if int(pid_text) == os.getpid() or _owner_alive(int(pid_text)):
+                continue
+        else:
+            try:
+                if time.time() - path.stat().st_mtime < STALE_STAGING_AGE_S:
+                    continue
+            except OSError:
+                continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
 def write_report(results: Mapping, figures: Mapping[str, object], out_dir: Path) -> list[Path]:
     """Write the report files into ``out_dir`` atomically; returns their paths.
 
@@ -506,7 +550,10 @@ def write_report(results: Mapping, figures: Mapping[str, object], out_dir: Path)
     _validate(results, figures)
     out_dir = Path(out_dir).absolute()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
+    remove_stale_staging(out_dir)
+    staging = Path(
+        tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-{os.getpid()}-", dir=out_dir.parent)
+    )
     try:
         names = _render_files(staging, results, figures)
         out_dir.mkdir(exist_ok=True)

@@ -12,9 +12,11 @@ claims are set beside them with the assumptions that produce ours.
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import hashlib
 import math
+import os
 import subprocess
 import sys
 import time
@@ -22,10 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
+from circuits.ipnet_neuron import IpnetParams
 from circuits.mtj_device import load_device
 from circuits.scenarios import Scenario, ipnet_scenario, lif_scenario
 from circuits.technology import REPO_ROOT
 from pyspice_flows import osdi
+from pyspice_flows.commandline import add_debug_flag, run_main, temperature_k
 from pyspice_flows.ipnet_plasticity import plasticity_curve
 from pyspice_flows.ipnet_plasticity import plot as plot_plasticity
 from pyspice_flows.session import Session, Transient
@@ -53,10 +57,17 @@ def _progress(msg: str) -> None:
 
 
 # ----------------------------------------------------------------------------- measurements
-def run_scenario(sc: Scenario, inventory: area.DeviceInventory):
-    """Simulate a scenario, keeping every MOSFET drain current for the conservation check."""
+def run_scenario(sc: Scenario, inventory: area.DeviceInventory, temp_k: float | None = None):
+    """Simulate a scenario, keeping every MOSFET drain current for the conservation check.
+
+    ``temp_k``: ambient temperature [K] (None: ngspice's default, 300.15 K)."""
     return Session.get().run(sc.circuit, Transient(sc.step_s, sc.stop_s, max_step_s=sc.max_step_s),
-                             extra_lines=dissipation.save_lines(inventory))
+                             extra_lines=dissipation.save_lines(inventory),
+                             temperature_c=_celsius(temp_k))
+
+
+def _celsius(temp_k: float | None) -> float | None:
+    return None if temp_k is None else temp_k - 273.15
 
 
 def _source_table(sc: Scenario) -> dict[str, tuple[str, str, str]]:
@@ -71,19 +82,21 @@ def mtj_heat_j(w, inventory: area.DeviceInventory, dev) -> float:
                for j in inventory.mtjs)
 
 
-def static_power_w(sc_idle: Scenario) -> float:
+def static_power_w(sc_idle: Scenario, temp_k: float | None = None) -> float:
     """Leakage power [W]: all sources, averaged over the second half of an input-free run."""
     w = Session.get().run(sc_idle.circuit, Transient(sc_idle.step_s, sc_idle.stop_s,
-                                                     max_step_s=sc_idle.max_step_s))
+                                                     max_step_s=sc_idle.max_step_s),
+                          temperature_c=_celsius(temp_k))
     p = energy.total_source_power_w(w, _source_table(sc_idle))
     return energy.window_average_power_w(w.time, p, sc_idle.stop_s / 2, sc_idle.stop_s)
 
 
-def measure_neuron(sc: Scenario, sc_idle: Scenario, vdd_v: float) -> tuple[dict, object]:
+def measure_neuron(sc: Scenario, sc_idle: Scenario, vdd_v: float,
+                   temp_k: float | None = None) -> tuple[dict, object]:
     """Energy, spikes, area and the conservation check of one neuron testbench."""
     inv = area.parse_inventory(str(sc.circuit))
     est = area.estimate_area(inv)
-    w = run_scenario(sc, inv)
+    w = run_scenario(sc, inv, temp_k)
     sources = _source_table(sc)
     by_source = energy.energy_by_source(w, sources)
     by_role = energy.group_by_role(by_source, energy.roles_of(sources))
@@ -92,7 +105,7 @@ def measure_neuron(sc: Scenario, sc_idle: Scenario, vdd_v: float) -> tuple[dict,
     mos = dissipation.mosfet_energy_j(w, inv)
     stored = float(dissipation.capacitor_stored_change_j(w, inv))
     spikes = energy.count_spikes(w.time, w.v(sc.output_node), SPIKE_THRESHOLD_FRACTION * vdd_v)
-    p_static = static_power_w(sc_idle)
+    p_static = static_power_w(sc_idle, temp_k)
     e_static = p_static * sc.stop_s
     e_input = by_role.get("input", 0.0)
     breakdown = {
@@ -130,14 +143,14 @@ def measure_neuron(sc: Scenario, sc_idle: Scenario, vdd_v: float) -> tuple[dict,
     return out, w
 
 
-def ipnet_memory_write(sc: Scenario) -> dict:
+def ipnet_memory_write(sc: Scenario, temp_k: float | None = None) -> dict:
     """Energy that writes the heat memory per input event, from a sub-threshold run.
 
     Two input spikes far apart (no firing): the MTJ's Joule heat per event, and the energy
     the write rail and input source deliver per event (the whole cost of a memory write).
     """
     inv = area.parse_inventory(str(sc.circuit))
-    w = run_scenario(sc, inv)
+    w = run_scenario(sc, inv, temp_k)
     sources = _source_table(sc)
     by_role = energy.group_by_role(energy.energy_by_source(w, sources), energy.roles_of(sources))
     fired = energy.count_spikes(w.time, w.v(sc.output_node), 0.45)
@@ -494,23 +507,31 @@ def _provenance() -> dict:
             "model_files_sha256": {str(f.relative_to(REPO_ROOT)): sha(f) for f in files}}
 
 
-def build_results() -> tuple[dict, dict]:
-    """Run every simulation and assemble results and figures (writes nothing)."""
+def build_results(device_file: Path | None = None, temp_k: float | None = None) -> tuple[dict, dict]:
+    """Run every simulation and assemble results and figures (writes nothing).
+
+    device_file: the IPNet neuron's MTJ parameter file (default: the default device);
+    temp_k: ambient temperature of every simulation [K] (default: ngspice's 300.15 K).
+    """
     t0 = time.time()
+    dev = load_device(device_file) if device_file is not None else load_device()
+    ip_params = IpnetParams(device_file=dev.path)
     _progress("compiling Verilog-A models")
     osdi.compile_all()
     vdd = 0.9
     neurons, waves = {}, {}
-    for key, sc, idle in (("ipnet", ipnet_scenario(), ipnet_scenario(count=0, stop_s=10e-9)),
+    for key, sc, idle in (("ipnet", ipnet_scenario(ip_params),
+                           ipnet_scenario(ip_params, count=0, stop_s=10e-9)),
                           ("lif", lif_scenario(), lif_scenario(idle=True))):
         _progress(f"simulating {sc.name} ({sc.stop_s * 1e9:.0f} ns) and its idle leakage")
-        neurons[key], waves[key] = measure_neuron(sc, idle, vdd)
+        neurons[key], waves[key] = measure_neuron(sc, idle, vdd, temp_k)
     _progress("simulating IPNet memory writes (sub-threshold inputs)")
-    write = ipnet_memory_write(ipnet_scenario(rate_hz=0.1e9, count=2, stop_s=30e-9, name="ipnet_memory_write"))
+    write = ipnet_memory_write(ipnet_scenario(ip_params, rate_hz=0.1e9, count=2, stop_s=30e-9,
+                                              name="ipnet_memory_write"), temp_k)
     neurons["ipnet"]["heat_memory_write_per_input_event_J"] = write["heat_per_event_J"]
     neurons["ipnet"]["memory_write_energy_delivered_per_input_event_J"] = write["delivered_per_event_J"]
     _progress("simulating the heat-memory decay (conditioning burst, then probes)")
-    curve = plasticity_curve()
+    curve = plasticity_curve(params=ip_params, temperature_c=_celsius(temp_k))
     neurons["ipnet"]["heat_memory_tau_fit_s"] = curve.tau_fit_s
     neurons["ipnet"]["heat_memory_tau_rth_cth_s"] = curve.tau_th_s
     _progress("memory-cost models")
@@ -518,7 +539,6 @@ def build_results() -> tuple[dict, dict]:
     ip, lif = neurons["ipnet"], neurons["lif"]
     area_ratio = lif["area_um2"] / ip["area_um2"]
     ratios = mem["memory_power_ratio"]
-    dev = load_device()
     claims = [
         {"claim": "IPNet neuron area, 28 nm", "published": "~1.5 um^2", "ours": f"{ip['area_um2']:.2f} um^2",
          "comment": f"{ip['transistors']} minimum-class transistors and {ip['mtjs']} MTJ above them, "
@@ -590,9 +610,10 @@ def build_results() -> tuple[dict, dict]:
         "claims": claims,
         "sections": sections,
         "assumptions": {
-            "mtj_device": {"file": str(dev.path.relative_to(REPO_ROOT)), **dataclasses.asdict(dev.params)},
+            "mtj_device": {"file": _shown(dev.path), **dataclasses.asdict(dev.params)},
+            "ambient_temperature_k": temp_k if temp_k is not None else 300.15,
             "supply_v": vdd,
-            "ipnet_stimulus": ipnet_scenario().description,
+            "ipnet_stimulus": ipnet_scenario(ip_params).description,
             "lif_stimulus": lif_scenario().description,
             "memory": mem["configs"],
             "published_claims": PUBLISHED,
@@ -606,19 +627,63 @@ def build_results() -> tuple[dict, dict]:
     return results, figures
 
 
-def main(out_dir: Path = OUT_DIR) -> int:
-    try:
-        results, figures = build_results()
-        paths = render.write_report(results, figures, out_dir)
-    except Exception as exc:  # the renderer leaves no half-written report behind
-        print(f"energy-report: FAILED: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
-    for line in render.summary_lines(results):
-        print(line)
-    for p in paths:
-        shown = p.relative_to(REPO_ROOT) if p.is_relative_to(REPO_ROOT) else p
-        print(f"energy-report: wrote {shown}")
-    return 0
+def _shown(path: Path) -> str:
+    path = Path(path).resolve()
+    return str(path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path)
+
+
+def _check_out_dir(out: Path) -> Path:
+    """The report folder, refused before any simulation if it cannot be written."""
+    out = Path(out).absolute()
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} is a file, not a folder")
+    probe = out if out.exists() else next((p for p in out.parents if p.exists()), out.parent)
+    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+        raise ValueError(f"--out {out}: {probe} is not writable")
+    if out.exists() and not os.access(out.parent, os.W_OK | os.X_OK):
+        raise ValueError(f"--out {out}: its parent {out.parent} is not writable (staging goes there)")
+    return out
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m area_energy.report",
+        description="Simulate the IPNet and LIF neurons in ngspice and write the energy, area and "
+                    "memory-power report (md, html, json, PNG figures).  The previous report stays "
+                    "as it was unless every file was written.",
+    )
+    parser.add_argument("--out", type=Path, default=OUT_DIR, metavar="DIR",
+                        help="report folder (default: reports/)")
+    parser.add_argument("--device", type=Path, default=None, metavar="FILE",
+                        help="MTJ parameter file of the IPNet neuron (default: "
+                             "models/devices/ikeda2010_pmtj_40nm.toml)")
+    parser.add_argument("--temp", type=temperature_k, default=None, metavar="K",
+                        help="ambient temperature of every simulation [K] (default: 300.15)")
+    add_debug_flag(parser)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m area_energy.report [--out DIR] [--device FILE] [--temp K] [--debug]``.
+
+    Exit 0 on success, 1 on an error (one line on stderr), 2 on a usage error, 130 after
+    Ctrl-C and 143 after SIGTERM; in every failure the previous report is left untouched.
+    """
+    args = parse_args(argv)
+
+    def body() -> int:
+        out = _check_out_dir(args.out)
+        if args.device is not None:
+            load_device(args.device)  # a wrong file fails now, not after the simulations
+        results, figures = build_results(device_file=args.device, temp_k=args.temp)
+        paths = render.write_report(results, figures, out)
+        for line in render.summary_lines(results):
+            print(line)
+        for p in paths:
+            print(f"energy-report: wrote {_shown(p)}")
+        return 0
+
+    return run_main("energy-report", body, args.debug)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,9 @@ root; PySpice simulates the very same circuits (``circuits.scenarios``).
 
 from __future__ import annotations
 
+import argparse
 import sys
+import traceback
 from pathlib import Path
 
 from .scenarios import Scenario, standard_scenarios
@@ -28,9 +30,56 @@ def write_netlists(out_dir: Path = OUT_DIR, scenarios: list[Scenario] | None = N
     return written
 
 
-def main() -> int:
-    for path in write_netlists():
-        print(f"netlists: wrote {path.relative_to(REPO_ROOT)}")
+def main(argv: list[str] | None = None) -> int:
+    """``python -m circuits.write_netlists [--out DIR] [--device FILE] [--debug]``.
+
+    Exit 0, 1 on an error (one line on stderr), 2 on a usage error, 130 after Ctrl-C.
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m circuits.write_netlists",
+        description="Write the standard testbench netlists (IPNet neuron, LIF baseline); each runs "
+        "as it is with `ngspice -b <file>` from the repository root.",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=OUT_DIR,
+        metavar="DIR",
+        help="output folder (default: build/netlists)",
+    )
+    parser.add_argument(
+        "--device",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="MTJ parameter file of the IPNet neuron (default: "
+        "models/devices/ikeda2010_pmtj_40nm.toml)",
+    )
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
+    args = parser.parse_args(argv)
+    try:
+        if args.out.exists() and not args.out.is_dir():
+            raise ValueError(f"--out {args.out} is a file, not a folder")
+        scenarios = None
+        if args.device is not None:
+            from .ipnet_neuron import IpnetParams
+            from .scenarios import ipnet_scenario, lif_scenario
+
+            scenarios = [ipnet_scenario(IpnetParams(device_file=args.device)), lif_scenario()]
+        paths = write_netlists(args.out, scenarios)
+    except KeyboardInterrupt:
+        print("netlists: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the command line's last line of defence
+        if args.debug:
+            traceback.print_exc()
+        text = " | ".join(ln.strip() for ln in str(exc).splitlines() if ln.strip())
+        print(f"netlists: error: {text or type(exc).__name__}", file=sys.stderr)
+        return 1
+    for path in paths:
+        full = path.resolve()
+        shown = full.relative_to(REPO_ROOT) if full.is_relative_to(REPO_ROOT) else path
+        print(f"netlists: wrote {shown}")
     return 0
 
 

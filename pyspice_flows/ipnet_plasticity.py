@@ -9,6 +9,8 @@ exp(-gap / (rth*cth)).  ``python -m pyspice_flows.ipnet_plasticity`` writes PNG 
 
 from __future__ import annotations
 
+import argparse
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,17 +25,32 @@ from .session import Session, Transient
 OUT_DIR = Path(__file__).resolve().parent.parent / "build" / "plasticity"
 
 
-def probe_response(gap_s: float, conditioned: bool, params: IpnetParams | None = None, **kw) -> dict:
+def probe_response(
+    gap_s: float,
+    conditioned: bool,
+    params: IpnetParams | None = None,
+    temperature_c: float | None = None,
+    **kw,
+) -> dict:
     """Latency [s] of the first output spike after the probe (nan if none) and the junction
-    temperature rise [K] when the probe starts."""
+    temperature rise [K] when the probe starts (ambient ``temperature_c`` [deg C], None:
+    ngspice's 27 C)."""
     sc = ipnet_plasticity_scenario(gap_s, conditioned, params, **kw)
-    w = Session.get().run(sc.circuit, Transient(sc.step_s, sc.stop_s, max_step_s=sc.max_step_s))
+    w = Session.get().run(
+        sc.circuit,
+        Transient(sc.step_s, sc.stop_s, max_step_s=sc.max_step_s),
+        temperature_c=temperature_c,
+    )
     probe_t = sc.markers_s["probe"]
     t, out = w.time, w.v("out")
     idx = np.nonzero((out[1:] > 0.45) & (out[:-1] <= 0.45) & (t[1:] > probe_t))[0]
     latency = float(t[idx[0] + 1] - probe_t) if idx.size else float("nan")
-    return {"gap_s": gap_s, "conditioned": conditioned, "latency_s": latency,
-            "rise_at_probe_K": float(np.interp(probe_t, t, w.v("x1.tj")))}
+    return {
+        "gap_s": gap_s,
+        "conditioned": conditioned,
+        "latency_s": latency,
+        "rise_at_probe_K": float(np.interp(probe_t, t, w.v("x1.tj"))),
+    }
 
 
 @dataclass(frozen=True)
@@ -50,14 +67,30 @@ class PlasticityCurve:
         return np.log(self.rested_latency_s / self.latency_s)
 
     def to_csv(self, path: Path) -> None:
-        data = np.column_stack([self.gaps_s, self.latency_s, np.full_like(self.gaps_s, self.rested_latency_s),
-                                self.advantage, self.rise_at_probe_k])
-        np.savetxt(path, data, delimiter=",", comments="", fmt="%.9g",
-                   header="gap_s,latency_s,rested_latency_s,advantage,rise_at_probe_K")
+        data = np.column_stack(
+            [
+                self.gaps_s,
+                self.latency_s,
+                np.full_like(self.gaps_s, self.rested_latency_s),
+                self.advantage,
+                self.rise_at_probe_k,
+            ]
+        )
+        np.savetxt(
+            path,
+            data,
+            delimiter=",",
+            comments="",
+            fmt="%.9g",
+            header="gap_s,latency_s,rested_latency_s,advantage,rise_at_probe_K",
+        )
 
 
-def plasticity_curve(gaps_s=None, params: IpnetParams | None = None, **kw) -> PlasticityCurve:
+def plasticity_curve(
+    gaps_s=None, params: IpnetParams | None = None, temperature_c: float | None = None, **kw
+) -> PlasticityCurve:
     """Probe latency at several gaps after conditioning, and the fitted decay constant."""
+    kw["temperature_c"] = temperature_c
     params = params or IpnetParams()
     gaps = np.asarray(gaps_s if gaps_s is not None else np.linspace(0.5e-9, 3e-9, 6), float)
     rested = probe_response(gaps[0], False, params, **kw)["latency_s"]
@@ -67,8 +100,10 @@ def plasticity_curve(gaps_s=None, params: IpnetParams | None = None, **kw) -> Pl
     adv = np.log(rested / lat)
     good = np.isfinite(adv) & (adv > 0)
     if good.sum() < 3 or not np.isfinite(rested):
-        raise ValueError("plasticity_curve: the probe must fire both rested and conditioned neurons "
-                         f"(rested latency {rested!r} s); raise probe_amplitude_v or probe_width_s")
+        raise ValueError(
+            "plasticity_curve: the probe must fire both rested and conditioned neurons "
+            f"(rested latency {rested!r} s); raise probe_amplitude_v or probe_width_s"
+        )
     slope = np.polyfit(gaps[good], np.log(adv[good]), 1)[0]
     return PlasticityCurve(gaps, lat, rested, rise, -1.0 / slope, params.mtj().tau_th_s)
 
@@ -83,8 +118,12 @@ def plot(curve: PlasticityCurve, path: Path):
     g = curve.gaps_s * 1e9
     ax.semilogy(g, curve.advantage, "o", label="simulated advantage ln(L_rested / L)")
     a0 = curve.advantage[0] * np.exp(curve.gaps_s[0] / curve.tau_th_s)
-    ax.semilogy(g, a0 * np.exp(-curve.gaps_s / curve.tau_th_s), "-",
-                label=f"exp(-gap / rth*cth), rth*cth = {curve.tau_th_s * 1e9:.2f} ns")
+    ax.semilogy(
+        g,
+        a0 * np.exp(-curve.gaps_s / curve.tau_th_s),
+        "-",
+        label=f"exp(-gap / rth*cth), rth*cth = {curve.tau_th_s * 1e9:.2f} ns",
+    )
     ax.set_xlabel("time since the conditioning burst's clear [ns]")
     ax.set_ylabel("excitability advantage")
     ax.set_title(f"IPNet heat memory: fitted decay {curve.tau_fit_s * 1e9:.2f} ns")
@@ -96,14 +135,64 @@ def plot(curve: PlasticityCurve, path: Path):
     return fig
 
 
-def main() -> int:
-    OUT_DIR.mkdir(parents=True, exist_ok=True)
-    curve = plasticity_curve()
-    curve.to_csv(OUT_DIR / "plasticity.csv")
-    plot(curve, OUT_DIR / "plasticity.png")
-    print(f"plasticity: fitted decay {curve.tau_fit_s:.3g} s vs rth*cth {curve.tau_th_s:.3g} s; "
-          f"wrote {OUT_DIR}/plasticity.csv, .png")
-    return 0
+def main(argv: list[str] | None = None) -> int:
+    """``python -m pyspice_flows.ipnet_plasticity [--out DIR] [--device FILE] [--temp K]``."""
+    from .commandline import add_debug_flag, run_main, temperature_k
+
+    parser = argparse.ArgumentParser(
+        prog="python -m pyspice_flows.ipnet_plasticity",
+        description="Probe latency of the IPNet neuron versus time since a conditioning burst; "
+        "writes plasticity.csv and plasticity.png.",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=OUT_DIR,
+        metavar="DIR",
+        help="output folder (default: build/plasticity)",
+    )
+    parser.add_argument(
+        "--device",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="MTJ parameter file (default: models/devices/ikeda2010_pmtj_40nm.toml)",
+    )
+    parser.add_argument(
+        "--temp",
+        type=temperature_k,
+        default=None,
+        metavar="K",
+        help="ambient temperature [K] (default: 300.15)",
+    )
+    add_debug_flag(parser)
+    args = parser.parse_args(argv)
+
+    def body() -> int:
+        params = IpnetParams(device_file=args.device) if args.device else IpnetParams()
+        if args.out.exists() and not args.out.is_dir():
+            raise ValueError(f"--out {args.out} is a file, not a folder")
+        curve = plasticity_curve(
+            params=params, temperature_c=None if args.temp is None else args.temp - 273.15
+        )
+        args.out.mkdir(parents=True, exist_ok=True)
+        for name, write in (
+            ("plasticity.csv", curve.to_csv),
+            ("plasticity.png", lambda path: plot(curve, path)),
+        ):
+            tmp = args.out / f".{name}.{os.getpid()}.tmp{Path(name).suffix}"
+            try:
+                write(tmp)
+                tmp.replace(args.out / name)
+            finally:
+                tmp.unlink(missing_ok=True)
+        print(
+            f"plasticity: fitted decay {curve.tau_fit_s:.3g} s vs rth*cth {curve.tau_th_s:.3g} s; "
+            f"wrote {args.out}/plasticity.csv, .png"
+        )
+        return 0
+
+    return run_main("plasticity", body, args.debug)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ import logging
 import os
 import re
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +31,36 @@ DEFAULT_THREADS = 1
 """OpenMP threads per ngspice.  Debian's spinit asks for 8, which makes OSDI models
 about 10x slower on a 2-core machine (thread waits dominate small circuits); one thread
 per simulation, and parallelism across processes, is the faster arrangement here.
-Override with the environment variable ``IPNET_NGSPICE_THREADS``."""
+Override with the environment variable ``IPNET_NGSPICE_THREADS`` (1 .. the machine's cores)."""
+
+THREADS_ENV = "IPNET_NGSPICE_THREADS"
+_HALT_ATTEMPTS = 30  # ``bg_halt`` waits up to 1 s each time
+
+
+def ngspice_threads(value: object = None) -> int:
+    """The OpenMP thread count to give ngspice: ``value``, else ``$IPNET_NGSPICE_THREADS``,
+    else :data:`DEFAULT_THREADS`; an integer from 1 to the machine's core count.
+
+    More threads than cores only adds OpenMP waits (999 turned a 7 s report into more
+    than 10 minutes), so such a value is refused with a ValueError naming it.
+    """
+    where = "ngspice thread count" if value is not None else THREADS_ENV
+    raw = value if value is not None else os.environ.get(THREADS_ENV, "").strip() or DEFAULT_THREADS
+    cores = os.cpu_count() or 1
+    try:
+        if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
+            raise ValueError
+        n = int(str(raw).strip()) if isinstance(raw, str) else int(raw)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{where}={raw!r} is not an integer; allowed 1..{cores} (this machine's cores)"
+        ) from None
+    if not 1 <= n <= cores:
+        raise ValueError(
+            f"{where}={raw!r} is out of range; allowed 1..{cores} (this machine's cores)"
+        )
+    return n
+
 
 # Lines that mean the simulator failed.  ngspice prints errors on stdout or stderr and
 # keeps going, so the session classifies every line by content.
@@ -58,7 +88,9 @@ class SimulationError(RuntimeError):
     def __init__(self, summary: str, ngspice_messages: list[str], netlist: str = ""):
         self.ngspice_messages = ngspice_messages
         self.netlist = netlist
-        detail = "\n".join(f"  ngspice: {m}" for m in ngspice_messages) or "  (ngspice said nothing)"
+        detail = (
+            "\n".join(f"  ngspice: {m}" for m in ngspice_messages) or "  (ngspice said nothing)"
+        )
         super().__init__(f"{summary}\n{detail}")
 
 
@@ -180,6 +212,7 @@ class Session:
     _lock = threading.Lock()
 
     def __init__(self, threads: int | None = None):
+        threads = ngspice_threads(threads)
         _configure_library_path()
         # PySpice logs every stderr line as an error and warns about unknown versions;
         # this session classifies ngspice's messages itself.
@@ -193,13 +226,19 @@ class Session:
                 session._lines.append(message)
                 return 0
 
+            @staticmethod
+            def _background_thread_running(is_running, ngspice_id, user_data):
+                # ngspice passes false when its background thread starts, true when it ends
+                if is_running:
+                    session._bg_stopped.set()
+                return 0
+
         self._lines: list[str] = []
+        self._bg_stopped = threading.Event()
         self._ng = _Shared(ngspice_id=0, send_data=False)
         self._lib = self._ng._ngspice_shared
         self.version = self._ng.ngspice_version
-        self.threads = int(threads or os.environ.get("IPNET_NGSPICE_THREADS", DEFAULT_THREADS))
-        if self.threads < 1:
-            raise ValueError(f"ngspice thread count must be >= 1, got {self.threads}")
+        self.threads = threads
         self.command(f"set num_threads={self.threads}")
         self.loaded_osdi: list[Path] = []
 
@@ -287,7 +326,7 @@ class Session:
         with self._lock:
             self._load_netlist(text)
             self._lines = []
-            rc = self._lib.ngSpice_Command(b"run")
+            rc = self._run_loaded()
             out = [_strip_prefix(m) for m in self._lines]
             errors = _error_lines(out)
             if rc or errors:
@@ -300,6 +339,46 @@ class Session:
         if not vectors or (isinstance(analysis, Transient) and "time" not in vectors):
             raise SimulationError(f"ngspice produced no {analysis.command()} results", out, text)
         return Waveforms(plot_type=re.sub(r"\d+$", "", plot), vectors=vectors, netlist=text)
+
+    def _run_loaded(self) -> int:
+        """Run the loaded circuit's analysis; returns ngspice's status.
+
+        In the main thread the analysis runs on ngspice's background thread while this
+        thread waits, so that Ctrl-C (KeyboardInterrupt) and any signal handler that
+        raises (SIGTERM in the command lines) stop the simulation: ngspice is halted, the
+        circuit freed, and the exception goes on.  (Raised inside ngspice's own callbacks,
+        as with a plain ``run``, the exception would be swallowed and the run go on.)
+        Elsewhere (Dask worker threads, where no signal arrives) it is a plain ``run``.
+        """
+        if threading.current_thread() is not threading.main_thread():
+            return self._lib.ngSpice_Command(b"run")
+        self._bg_stopped.clear()
+        rc = self._lib.ngSpice_Command(b"bg_run")
+        if rc:
+            return rc
+        try:
+            # The thread announces its end through the callback; ngSpice_running() alone
+            # is no proof of a start (the new thread raises its flag a moment later).
+            idle_polls = 0
+            while not self._bg_stopped.wait(0.05):
+                idle_polls = 0 if self._lib.ngSpice_running() else idle_polls + 1
+                if idle_polls >= 20:  # a second without a running thread nor its callback
+                    break
+            deadline = time.monotonic() + 5.0
+            while self._lib.ngSpice_running() and time.monotonic() < deadline:
+                time.sleep(0.0001)  # the flag drops just after the callback
+        except BaseException:
+            self._halt()
+            raise
+        return 0
+
+    def _halt(self) -> None:
+        """Stop ngspice's background thread and drop the circuit (after an interruption)."""
+        for _ in range(_HALT_ATTEMPTS):
+            if not self._lib.ngSpice_running():
+                break
+            self._lib.ngSpice_Command(b"bg_halt")
+        self._free()
 
     def _free(self) -> None:
         """Drop the circuit and its plots so memory does not grow run after run."""

@@ -10,7 +10,7 @@ from area_energy import report
 @pytest.fixture(scope="module")
 def report_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("report")
-    assert report.main(out) == 0
+    assert report.main(["--out", str(out)]) == 0
     return out
 
 
@@ -48,9 +48,9 @@ def test_report_numbers_are_physical(report_dir):
 def test_failed_report_leaves_previous_report_intact(report_dir, monkeypatch):
     before = (report_dir / "energy_report.json").read_bytes()
 
-    def broken():
+    def broken(**kwargs):
         raise RuntimeError("simulated failure")
 
     monkeypatch.setattr(report, "build_results", broken)
-    assert report.main(report_dir) == 1
+    assert report.main(["--out", str(report_dir)]) == 1
     assert (report_dir / "energy_report.json").read_bytes() == before

@@ -5,12 +5,35 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import traceback
 from pathlib import Path
 
+from ..commandline import (
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    Terminated,
+    add_debug_flag,
+    one_line,
+    positive_float,
+    raise_on_sigterm,
+)
 from .runners import default_workers, run_sweep
 from .spec import DEFAULT_OUT, DEFAULT_SPEC, REPO_ROOT, load_spec
 
 _DESCRIPTION = "Variation sweeps: many isolated ngspice simulations, in parallel, into one table."
+
+
+def _count(label: str, minimum: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{label} {text!r} is not an integer") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{label} {text!r} must be >= {minimum}")
+        return value
+
+    return parse
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spec", type=Path, default=DEFAULT_SPEC, help="sweep spec (TOML)")
     parser.add_argument(
         "--workers",
-        type=int,
+        type=_count("--workers", minimum=0),
         default=None,
         help="local worker processes (default: usable cores; 0 = in this process)",
     )
@@ -27,21 +50,24 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder")
     parser.add_argument(
-        "--samples", type=int, default=None, help="override the spec's sample count"
+        "--samples",
+        type=_count("--samples", minimum=1),
+        default=None,
+        help="override the spec's sample count",
     )
     parser.add_argument(
         "--retry-failed", action="store_true", help="rerun samples recorded as failed"
     )
     parser.add_argument(
         "--timeout",
-        type=float,
+        type=positive_float("--timeout"),
         default=None,
-        help="time limit of one sample [s] (default: the spec's timeout_s)",
+        help="time limit of one sample [s], > 0 (default: the spec's timeout_s)",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_debug_flag(parser)
     args = parser.parse_args(argv)
-    if args.workers is not None and args.workers < 0:
-        parser.error("--workers must be >= 0")
+    raise_on_sigterm()
     try:
         spec = load_spec(args.spec)
         if args.samples is not None:
@@ -64,14 +90,14 @@ def main(argv: list[str] | None = None) -> int:
             retry_failed=args.retry_failed,
             timeout_s=args.timeout,
         )
-    except KeyboardInterrupt:
-        print(
-            "sweep: interrupted; the rows written so far are kept -- rerun to resume",
-            file=sys.stderr,
-        )
-        return 130
-    except (ValueError, FileNotFoundError, RuntimeError) as exc:
-        print(f"sweep: error: {exc}", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        how = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
+        print(f"sweep: {how}; the rows written so far are kept -- rerun to resume", file=sys.stderr)
+        return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - the command line's last line of defence
+        if args.debug:
+            traceback.print_exc()
+        print(f"sweep: error: {one_line(exc)}", file=sys.stderr)
         return 1
     print(
         f"sweep: ran {res.ran} samples in {res.wall_s:.1f} s, skipped {res.skipped} already done; "

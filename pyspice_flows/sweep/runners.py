@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import socket
 import time
@@ -67,6 +68,9 @@ def run_sweep(
         of samples in flight.
     timeout_s: overrides the spec's per-sample time limit [s].
     """
+    _check_workers(workers, spec.samples)
+    if timeout_s is not None:
+        _check_timeout(timeout_s)
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     work_root = out_dir / "work"
@@ -129,7 +133,7 @@ def run_sweep(
                         "which replace such a process by a fresh one"
                     )
         elif todo:
-            _run_local(todo, workers or default_workers(), record)
+            _run_local(todo, min(workers or default_workers(), len(todo)), record)
     except KeyboardInterrupt:
         interrupted = True
         raise
@@ -154,6 +158,29 @@ def run_sweep(
         plots=written,
         summary_path=summary_path,
     )
+
+
+def _check_workers(workers: object, samples: int) -> None:
+    if workers is None:
+        return
+    if isinstance(workers, bool) or not isinstance(workers, int) or not 0 <= workers <= samples:
+        raise ValueError(
+            f"workers={workers!r} is out of range; allowed 1..{samples} (the number of "
+            "samples), or 0 to run the samples in this process"
+        )
+
+
+def _check_timeout(timeout_s: object) -> None:
+    if (
+        isinstance(timeout_s, bool)
+        or not isinstance(timeout_s, (int, float))
+        or not math.isfinite(timeout_s)
+        or timeout_s <= 0
+    ):
+        raise ValueError(
+            f"timeout={timeout_s!r} s is not allowed; a per-sample time limit must be a "
+            "number > 0 s (leave it out for no limit)"
+        )
 
 
 def _check_meta(path: Path, spec: SweepSpec) -> None:

@@ -282,5 +282,24 @@ def _crashed_row(task: _Task, why: str) -> dict:
     }
 
 
+PARENT_POLL_S = 0.5
+"""How often a local worker process checks that the sweep that started it is alive [s]."""
+ORPHAN_EXIT = 77
+
+
 def _init_worker() -> None:
+    """Initialiser of a local worker process: one ngspice thread, and end with the parent."""
     os.environ["IPNET_NGSPICE_THREADS"] = "1"
+    parent = os.getppid()
+    threading.Thread(
+        target=_watch_parent, args=(parent,), name="ipnet-sweep-parent", daemon=True
+    ).start()
+
+
+def _watch_parent(parent: int) -> None:
+    """End this process as soon as its parent is gone (killed, even by SIGKILL): its
+    samples would be written by nobody, and ngspice would keep a core busy for nothing."""
+    while True:
+        time.sleep(PARENT_POLL_S)
+        if os.getppid() != parent:
+            os._exit(ORPHAN_EXIT)

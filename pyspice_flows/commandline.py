@@ -1,0 +1,97 @@
+"""What every command line of the toolkit shares: exit codes, signals, one-line errors.
+
+- exit 0 on success, 1 on an error (one line on stderr: ``<prog>: error: <message>``; the
+  traceback only with ``--debug``), 2 on a usage error (argparse), 130 after Ctrl-C
+  (SIGINT), 143 after SIGTERM;
+- SIGTERM is raised as :class:`Terminated` (a ``KeyboardInterrupt``), so a simulation in
+  progress stops (see ``Session``) and every ``finally`` runs: staging folders and
+  temporary files are removed, nothing half-written is published;
+- argparse types that refuse an impossible value with its name and the allowed range.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import signal
+import sys
+import threading
+import traceback
+from collections.abc import Callable
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
+EXIT_TERMINATED = 143  # 128 + SIGTERM
+
+
+class Terminated(KeyboardInterrupt):
+    """The process received SIGTERM; raised like Ctrl-C so that cleanup runs."""
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated(f"signal {signal.Signals(signum).name}")
+
+
+def raise_on_sigterm() -> None:
+    """Turn SIGTERM into :class:`Terminated` (main thread only; elsewhere a no-op)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _raise_terminated)
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception's message on one line (multi-line messages joined by ' | ')."""
+    text = " | ".join(ln.strip() for ln in str(exc).splitlines() if ln.strip())
+    return text or type(exc).__name__
+
+
+def add_debug_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
+
+
+def run_main(prog: str, body: Callable[[], int], debug: bool = False) -> int:
+    """Run ``body()`` the way a command line should; returns the exit code.
+
+    ``KeyboardInterrupt`` -> 130, :class:`Terminated` -> 143, any other exception -> 1 with
+    one line on stderr (and the traceback when ``debug``).
+    """
+    raise_on_sigterm()
+    try:
+        return body()
+    except Terminated:
+        print(f"{prog}: terminated (SIGTERM); nothing half-written was kept", file=sys.stderr)
+        return EXIT_TERMINATED
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted; nothing half-written was kept", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - the command line's last line of defence
+        if debug:
+            traceback.print_exc()
+        print(f"{prog}: error: {one_line(exc)}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def positive_float(label: str) -> Callable[[str], float]:
+    """An argparse type: a finite number > 0, refused with its value otherwise."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{label} {text!r} is not a number") from None
+        if not math.isfinite(value) or value <= 0:
+            raise argparse.ArgumentTypeError(f"{label} {text!r} must be a finite number > 0")
+        return value
+
+    return parse
+
+
+def temperature_k(text: str) -> float:
+    """An argparse type: an absolute temperature [K], 1 K .. 500 K."""
+    value = positive_float("temperature")(text)
+    if not 1.0 <= value <= 500.0:
+        raise argparse.ArgumentTypeError(
+            f"temperature {text!r} K is out of range; allowed 1 .. 500 K (kelvin, not Celsius)"
+        )
+    return value

@@ -1,0 +1,356 @@
+"""Every documented command, run as users type it: arguments, exit codes, messages, signals.
+
+Each command runs as its own process (``python -m ...``) in a temporary folder; none of
+them writes into reports/ or build/ here except the OSDI cache.  Exit codes: 0 ok, 1 error
+(one line on stderr), 2 usage error, 130 after SIGINT, 143 after SIGTERM.  About 60 s on
+2 idle cores (two report runs are started and interrupted).
+"""
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from area_energy import render
+from pyspice_flows import session as session_mod
+from pyspice_flows.session import OperatingPoint, Transient
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+TESTS_DIR = Path(__file__).resolve().parent
+COMMANDS = (
+    "area_energy.report",
+    "pyspice_flows.ipnet_plasticity",
+    "circuits.write_netlists",
+    "pyspice_flows.sweep",
+)
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO_ROOT), str(TESTS_DIR)]))
+    env.update(extra)
+    return env
+
+
+def _run(module: str, *args: str, cwd: Path, timeout: float = 120, **env: str):
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=cwd,
+        env=_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def _one_error_line(res) -> str:
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1, res.stderr
+    assert "Traceback" not in res.stderr
+    return lines[0]
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+# ----------------------------------------------------------------------------- arguments
+@pytest.mark.parametrize("module", COMMANDS)
+def test_help_prints_usage_and_simulates_nothing(module, tmp_path):
+    t0 = time.monotonic()
+    res = _run(module, "--help", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.startswith("usage: python -m " + module)
+    assert "--debug" in res.stdout
+    assert time.monotonic() - t0 < 30
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("module", COMMANDS)
+def test_unknown_arguments_are_usage_errors(module, tmp_path):
+    res = _run(module, "--out", str(tmp_path / "o"), "--bogus", cwd=tmp_path)
+    assert res.returncode == 2
+    assert "unrecognized arguments: --bogus" in res.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_write_netlists_honours_out_and_device(tmp_path):
+    device = REPO_ROOT / "models" / "devices" / "ikeda2010_pmtj_40nm.toml"
+    res = _run(
+        "circuits.write_netlists",
+        "--out",
+        str(tmp_path / "n"),
+        "--device",
+        str(device),
+        cwd=tmp_path,
+    )
+    assert res.returncode == 0, res.stderr
+    assert sorted(p.name for p in (tmp_path / "n").iterdir()) == [
+        "ipnet_neuron.cir",
+        "lif_neuron.cir",
+    ]
+    (tmp_path / "file").write_text("x")
+    res = _run("circuits.write_netlists", "--out", str(tmp_path / "file"), cwd=tmp_path)
+    assert res.returncode == 1
+    assert "is a file" in _one_error_line(res)
+
+
+def test_report_refuses_bad_arguments_before_simulating(tmp_path):
+    (tmp_path / "file").write_text("x")
+    t0 = time.monotonic()
+    res = _run("area_energy.report", "--out", str(tmp_path / "file"), cwd=tmp_path)
+    assert res.returncode == 1
+    assert f"--out {tmp_path / 'file'} is a file" in _one_error_line(res)
+    res = _run(
+        "area_energy.report",
+        "--out",
+        str(tmp_path / "r"),
+        "--device",
+        str(tmp_path / "nope.toml"),
+        cwd=tmp_path,
+    )
+    assert res.returncode == 1
+    assert "nope.toml" in _one_error_line(res)
+    assert time.monotonic() - t0 < 60  # no simulation ran
+    for bad in ("-5", "0", "abc", "1000"):
+        res = _run("area_energy.report", "--temp", bad, "--out", str(tmp_path / "r"), cwd=tmp_path)
+        assert res.returncode == 2, bad
+        assert f"'{bad}'" in res.stderr
+    assert not (tmp_path / "r").exists()
+
+
+# ----------------------------------------------------------------------------- caps
+def test_ngspice_thread_count_is_capped_at_the_cores():
+    cores = os.cpu_count()
+    assert session_mod.ngspice_threads(1) == 1
+    assert session_mod.ngspice_threads(str(cores)) == cores
+    for bad in (999, 0, -1, "two", 1.5):
+        with pytest.raises(ValueError, match=rf"allowed 1\.\.{cores}") as info:
+            session_mod.ngspice_threads(bad)
+        assert repr(bad) in str(info.value)
+
+
+def test_too_many_ngspice_threads_is_one_clear_line(tmp_path):
+    res = _run(
+        "pyspice_flows.ipnet_plasticity",
+        "--out",
+        str(tmp_path / "p"),
+        cwd=tmp_path,
+        IPNET_NGSPICE_THREADS="999",
+    )
+    assert res.returncode == 1
+    line = _one_error_line(res)
+    assert "IPNET_NGSPICE_THREADS='999'" in line and f"1..{os.cpu_count()}" in line
+    assert not (tmp_path / "p").exists()
+
+
+SWEEP_SPEC = """\
+name = "cli_caps"
+evaluate = "test_sweep:mtj_sample_metrics"
+samples = 2
+seed = 5
+figures = ["switch_time_s", "tau_th_s", "cwd_index"]
+
+[params.ic0]
+dist = "lognormal"
+sigma = 0.05
+
+[params.sleep_s]
+dist = "fixed"
+value = {sleep}
+"""
+
+
+def test_sweep_refuses_impossible_timeouts_and_worker_counts(tmp_path):
+    spec = tmp_path / "s.toml"
+    spec.write_text(SWEEP_SPEC.format(sleep=0))
+    for bad in ("0", "-1", "nan"):
+        res = _run(
+            "pyspice_flows.sweep", "--spec", str(spec), "--out", "o", "--timeout", bad, cwd=tmp_path
+        )
+        assert res.returncode == 2, bad
+        assert f"--timeout '{bad}'" in res.stderr
+    res = _run(
+        "pyspice_flows.sweep",
+        "--spec",
+        str(spec),
+        "--out",
+        "o",
+        "--workers",
+        "999",
+        "--no-progress",
+        cwd=tmp_path,
+    )
+    assert res.returncode == 1
+    line = _one_error_line(res)
+    assert "workers=999" in line and "1..2" in line
+    from pyspice_flows import sweep
+
+    s = sweep.load_spec(spec)
+    with pytest.raises(ValueError, match="timeout=0"):
+        sweep.run_sweep(s, tmp_path / "o2", timeout_s=0, progress=False)
+    with pytest.raises(ValueError, match="timeout=-1"):
+        sweep.run_sweep(s, tmp_path / "o2", timeout_s=-1, progress=False)
+
+
+# ----------------------------------------------------------------------------- signals
+def test_sigint_stops_a_running_simulation_and_ngspice_stays_usable(session):
+    long = "long\nV1 a 0 SIN(0 1 1e6)\nR1 a b 1k\nC1 b 0 1p\n"
+    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
+    t0 = time.monotonic()
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            session.run(long, Transient(1e-9, 2e-3, max_step_s=1e-9))  # ~30 s if not stopped
+    finally:
+        timer.cancel()
+    assert time.monotonic() - t0 < 5
+    w = session.run("probe\nI1 0 a 1m\nR1 a 0 1k\n", OperatingPoint())
+    assert float(w.v("a")[0]) == pytest.approx(1.0)
+
+
+def _start_report(out: Path, cwd: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "area_energy.report", "--out", str(out)],
+        cwd=cwd,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait_for_line(proc: subprocess.Popen, needle: str, timeout: float) -> list[str]:
+    """Read stdout until a line holding ``needle`` (on a thread: readline blocks)."""
+    seen: list[str] = []
+    found = threading.Event()
+
+    def reader():
+        for line in proc.stdout:
+            seen.append(line)
+            if needle in line:
+                found.set()
+        found.set()
+
+    threading.Thread(target=reader, daemon=True).start()
+    if not found.wait(timeout) or proc.poll() is not None:
+        proc.kill()
+        _, err = proc.communicate(timeout=30)
+        pytest.fail(f"the report did not reach {needle!r}:\n{''.join(seen)}\n{err}")
+    return seen
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_during_the_simulations_leaves_the_previous_report(tmp_path, signum, code):
+    out = tmp_path / "reports"
+    out.mkdir()
+    (out / "energy_report.json").write_text('{"previous": true}\n')
+    (out / "energy_report.md").write_text("# the previous report\n")
+    (out / "notes.txt").write_text("not the report's\n")
+    before = _snapshot(out)
+    proc = _start_report(out, tmp_path)
+    try:
+        _wait_for_line(proc, "simulating", timeout=120)
+        time.sleep(1.0)  # inside a simulation now
+        t0 = time.monotonic()
+        proc.send_signal(signum)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)
+    assert proc.returncode == code, err
+    assert time.monotonic() - t0 < 30
+    assert "nothing half-written" in err and "Traceback" not in err
+    assert _snapshot(out) == before
+    assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]
+
+
+def test_stale_staging_folders_are_removed_live_ones_kept(tmp_path):
+    out = tmp_path / "reports"
+    dead = tmp_path / ".reports.partial-999999999-abc"  # above any pid_max: no such process
+    live = tmp_path / f".reports.partial-{os.getppid()}-def"
+    old_style = tmp_path / ".reports.partial-xyz"
+    young_old_style = tmp_path / ".reports.partial-uvw"
+    for d in (dead, live, old_style, young_old_style):
+        d.mkdir()
+        (d / "energy_report.json").write_text("{}")
+    hour_ago = time.time() - 2 * render.STALE_STAGING_AGE_S
+    os.utime(old_style, (hour_ago, hour_ago))
+    removed = render.remove_stale_staging(out)
+    assert sorted(removed) == sorted([dead, old_style])
+    assert live.exists() and young_old_style.exists()
+
+
+def _children(pid: int) -> list[int]:
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                kids.append(int(stat.parent.name))
+    return kids
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_sweep_workers_end_with_their_parent(tmp_path):
+    spec = tmp_path / "slow.toml"
+    spec.write_text(SWEEP_SPEC.format(sleep=120))
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pyspice_flows.sweep",
+            "--spec",
+            str(spec),
+            "--out",
+            "o",
+            "--workers",
+            "2",
+            "--no-progress",
+        ],
+        cwd=tmp_path,
+        env=_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 120
+        while not (tmp_path / "o" / "work" / "1").exists():  # both samples are running
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.2)
+        workers = [
+            k
+            for k in _children(proc.pid)
+            if "spawn_main" in Path(f"/proc/{k}/cmdline").read_text(errors="replace")
+        ]
+        assert len(workers) == 2
+        proc.kill()  # SIGKILL: the parent cannot clean up
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 15
+        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not any(_alive(w) for w in workers)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for w in workers:
+            with contextlib.suppress(ProcessLookupError):
+                if _alive(w):
+                    os.kill(w, signal.SIGKILL)
