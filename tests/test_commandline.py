@@ -354,3 +354,35 @@ def test_sweep_workers_end_with_their_parent(tmp_path):
             with contextlib.suppress(ProcessLookupError):
                 if _alive(w):
                     os.kill(w, signal.SIGKILL)
+
+
+# ----------------------------------------------------------------------------- ipnet
+def _ipnet() -> list[str]:
+    script = Path(sys.executable).with_name("ipnet")  # the console script, once installed
+    return [str(script)] if script.exists() else [sys.executable, "-m", "area_energy.cli"]
+
+
+def test_ipnet_console_script_mirrors_the_modules(tmp_path):
+    def ipnet(*args):
+        return subprocess.run(
+            [*_ipnet(), *args],
+            cwd=tmp_path,
+            env=_env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    res = ipnet("--help")
+    assert res.returncode == 0
+    for name in ("report", "netlists", "sweep", "bench", "characterize"):
+        assert name in res.stdout
+    res = ipnet("report", "--help")
+    assert res.returncode == 0 and "--device FILE" in res.stdout and "--temp K" in res.stdout
+    assert ipnet("bogus").returncode == 2
+    assert ipnet().returncode == 2
+    assert ipnet("netlists", "--bogus").returncode == 2
+    res = ipnet("netlists", "--out", str(tmp_path / "n"))
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "n" / "ipnet_neuron.cir").exists()

@@ -1,0 +1,58 @@
+"""``ipnet``: one command for the toolkit; each subcommand is its ``python -m`` module.
+
+    ipnet report [--out DIR] [--device FILE] [--temp K]   = python -m area_energy.report
+    ipnet netlists [--out DIR] [--device FILE]            = python -m circuits.write_netlists
+    ipnet sweep [--spec FILE] [--scheduler ADDR] ...      = python -m pyspice_flows.sweep
+    ipnet bench [...]                                     = python -m pyspice_flows.bench
+    ipnet characterize [...]                              = python -m pyspice_flows.mtj_characterization
+    ipnet plasticity [--out DIR] [--device FILE] [--temp K] = python -m pyspice_flows.ipnet_plasticity
+    ipnet osdi [--force] [--out DIR]                      = python -m pyspice_flows.osdi
+
+Everything after the subcommand goes to that module unchanged (``ipnet report --help``
+prints the report's own help).  It lives in ``area_energy``, the top of the one-way data
+flow, because the report is one of the commands it reaches.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+SUBCOMMANDS = {
+    "report": ("area_energy.report", "simulate both neurons and write the energy/area report"),
+    "netlists": ("circuits.write_netlists", "write the testbench netlists"),
+    "sweep": ("pyspice_flows.sweep.cli", "variation sweep (local processes or a Dask cluster)"),
+    "bench": ("pyspice_flows.bench", "benchmarks -> build/bench.json"),
+    "characterize": ("pyspice_flows.mtj_characterization", "MTJ characterization flows"),
+    "plasticity": ("pyspice_flows.ipnet_plasticity", "heat-memory (plasticity) curve"),
+    "osdi": ("pyspice_flows.osdi", "compile the Verilog-A models (cached)"),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(
+        prog="ipnet",
+        description="IPNet-SPICE command line; `ipnet COMMAND --help` for a command's options.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (module, help_text) in SUBCOMMANDS.items():
+        sub.add_parser(
+            name, help=f"{help_text} (python -m {module.removesuffix('.cli')})", add_help=False
+        )
+    if not argv or argv[0] not in SUBCOMMANDS:
+        parser.parse_args(argv[:1])  # prints usage / help and exits (0 for --help, else 2)
+        return 2  # pragma: no cover - parse_args exits
+    module = importlib.import_module(SUBCOMMANDS[argv[0]][0])
+    prog = f"ipnet {argv[0]}"
+    old = sys.argv
+    sys.argv = [prog, *argv[1:]]  # argparse of the module names itself after sys.argv[0]
+    try:
+        return module.main(argv[1:])
+    finally:
+        sys.argv = old
+
+
+if __name__ == "__main__":
+    sys.exit(main())
