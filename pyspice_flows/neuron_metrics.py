@@ -1,8 +1,9 @@
 """Figures of merit of one IPNet neuron, for variation sweeps (one sample = one neuron).
 
 :func:`ipnet_sample_metrics` takes a sample ``{rp, tmr0, rth, cth, ic0, delta0, temp_k,
-vdd_v}`` (any subset; the rest from the default device file and 300.15 K, 0.9 V) and
-returns:
+vdd_v, device}`` (any subset; the rest from the default device file and 300.15 K, 0.9 V;
+``device`` is the MTJ parameter file the neuron is built from, relative to the repository
+root or absolute, as a sweep passes its spec's ``device``) and returns:
 
 - ``firing_threshold_v``: the smallest input-spike amplitude [V] that fires the neuron
   within a standard train (``THRESHOLD_TRAIN``), by bisection to 2 mV;
@@ -15,11 +16,13 @@ returns:
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 
 from circuits.ipnet_neuron import IpnetParams
 from circuits.scenarios import Scenario, ipnet_scenario
+from circuits.technology import REPO_ROOT
 
 from .session import Session, Transient
 
@@ -31,13 +34,18 @@ THRESHOLD_RESOLUTION_V = 2e-3
 
 def params_for(sample: dict) -> tuple[IpnetParams, float]:
     """IpnetParams and ambient temperature [K] of a sample (unknown keys are refused)."""
-    allowed = set(MTJ_KEYS) | {"temp_k", "vdd_v"}
+    allowed = set(MTJ_KEYS) | {"temp_k", "vdd_v", "device"}
     unknown = set(sample) - allowed
     if unknown:
         raise ValueError(f"sample keys {sorted(unknown)} not allowed; allowed: {sorted(allowed)}")
     overrides = {k: float(sample[k]) for k in MTJ_KEYS if k in sample}
     vdd = float(sample.get("vdd_v", 0.9))
-    return IpnetParams(mtj_overrides=overrides, vdd_v=vdd, vwr_v=vdd), float(sample.get("temp_k", 300.15))
+    kw = {}
+    if sample.get("device"):
+        device = Path(str(sample["device"]))
+        kw["device_file"] = device if device.is_absolute() else REPO_ROOT / device
+    params = IpnetParams(mtj_overrides=overrides, vdd_v=vdd, vwr_v=vdd, **kw)
+    return params, float(sample.get("temp_k", 300.15))
 
 
 def _run(sc: Scenario, temp_k: float):
@@ -83,7 +91,7 @@ def heat_tau_s(t: np.ndarray, rise_k: np.ndarray, t_from: float) -> float:
 
 def ipnet_sample_metrics(sample: dict) -> dict:
     """The three figures of merit of one neuron sample (see the module docstring)."""
-    from area_energy import energy  # noqa: PLC0415 - post-processing helpers only
+    from area_energy import energy  # post-processing helpers only (an upward import)
 
     params, temp_k = params_for(sample)
     sc = ipnet_scenario(params)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -13,7 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from . import worker as _worker_state
-from .spec import DEFAULT_OUT, META_NAME, RESULTS_NAME, SweepSpec
+from .spec import DEFAULT_OUT, META_NAME, REPO_ROOT, RESULTS_NAME, SweepSpec
 from .summary import plot_distributions, summarize
 from .table import _Table, _write_json, read_results
 from .worker import (
@@ -183,14 +184,69 @@ def _check_timeout(timeout_s: object) -> None:
         )
 
 
+MODEL_SOURCE_GLOBS = ("models/verilog_a/*.va", "models/verilog_a/*.vams", "models/tech/*")
+"""The model sources whose content is part of a sweep's identity (relative to REPO_ROOT)."""
+
+
+def input_digests(spec: SweepSpec) -> dict:
+    """SHA-256 of what a sample's numbers depend on besides the spec: the device file and
+    the model sources (Verilog-A, its includes, the technology cards)."""
+
+    def sha(path: Path) -> str:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+    models = {}
+    for pattern in MODEL_SOURCE_GLOBS:
+        for path in sorted(REPO_ROOT.glob(pattern)):
+            if path.is_file():
+                models[str(path.relative_to(REPO_ROOT))] = sha(path)
+    device = spec.device_path()
+    if device is not None and not device.is_file():
+        raise ValueError(f"sweep {spec.name!r}: device file {device} does not exist")
+    return {
+        "device": None if device is None else {"file": spec.device, "sha256": sha(device)},
+        "models": models,
+    }
+
+
+def _input_changes(old: dict, new: dict) -> list[str]:
+    changes = []
+    od, nd = old.get("device"), new.get("device")
+    if (od or {}).get("file") != (nd or {}).get("file"):
+        changes.append(f"device file {(od or {}).get('file')} -> {(nd or {}).get('file')}")
+    elif od and nd and od.get("sha256") != nd.get("sha256"):
+        changes.append(f"device file {nd['file']} changed")
+    om, nm = old.get("models", {}), new.get("models", {})
+    edited = sorted(k for k in om.keys() & nm.keys() if om[k] != nm[k])
+    added, removed = sorted(nm.keys() - om.keys()), sorted(om.keys() - nm.keys())
+    for label, names in (("changed", edited), ("added", added), ("removed", removed)):
+        if names:
+            changes.append(f"model sources {label}: {', '.join(names)}")
+    return changes
+
+
 def _check_meta(path: Path, spec: SweepSpec) -> None:
+    """Record what the table's rows were computed from, or refuse to mix in other rows."""
     fp = spec.fingerprint()
+    inputs = input_digests(spec)
     if path.exists():
         old = json.loads(path.read_text())
         if old.get("fingerprint") != fp:
             raise ValueError(
                 f"{path.parent} holds results of a different sweep ({old.get('name')!r}, another "
-                "seed, law or evaluation function); use another --out folder or remove it"
+                "seed, law, device or evaluation function); use another --out folder or remove it"
+            )
+        if "inputs" not in old:
+            raise ValueError(
+                f"{path.parent} holds results that recorded no device or model hashes (written "
+                "by an older version): they cannot be told apart from new rows; use another "
+                "--out folder or remove it"
+            )
+        changes = _input_changes(old["inputs"], inputs)
+        if changes:
+            raise ValueError(
+                f"{path.parent} holds rows computed from other inputs ({'; '.join(changes)}); "
+                "resuming would mix them: use another --out folder, or remove it to start over"
             )
         return
     _write_json(
@@ -202,6 +258,7 @@ def _check_meta(path: Path, spec: SweepSpec) -> None:
             "evaluate": spec.evaluate,
             "params": [asdict(p) for p in spec.params],
             "figures": list(spec.figures),
+            "inputs": inputs,
         },
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import math
@@ -151,6 +152,9 @@ class SweepSpec:
     timeout_s: wall-time limit of one sample [s] (None: no limit); a sample still running
         then is recorded as failed and its worker process is ended (worker processes and
         Dask only: a sweep run in this process, ``workers=0``, cannot stop itself)
+    device: the MTJ parameter file the neuron of every sample is built from (a path
+        relative to the repository root when inside it; None: the evaluation's default).
+        It reaches the evaluation function as ``sample["device"]``; it is no CSV column.
     """
 
     name: str
@@ -162,8 +166,13 @@ class SweepSpec:
     overrides: Mapping[int, Mapping[str, object]] = field(default_factory=dict)
     description: str = ""
     timeout_s: float | None = None
+    device: str | None = None
 
     def __post_init__(self):
+        if self.device is not None:
+            if not isinstance(self.device, (str, Path)) or not str(self.device):
+                raise ValueError(f"sweep {self.name!r}: device={self.device!r} must be a file path")
+            object.__setattr__(self, "device", _repo_relative(Path(self.device)))
         object.__setattr__(self, "params", tuple(self.params))
         object.__setattr__(self, "figures", tuple(self.figures))
         if not isinstance(self.evaluate, str) or ":" not in self.evaluate:
@@ -226,7 +235,16 @@ class SweepSpec:
             else:
                 out[p.name] = p.draw(self.seed, index)
         out.update(self.overrides.get(index, {}))
+        if self.device is not None:
+            out["device"] = self.device
         return out
+
+    def device_path(self) -> Path | None:
+        """The device file as a path on this machine (None: the evaluation's default)."""
+        if self.device is None:
+            return None
+        path = Path(self.device)
+        return path if path.is_absolute() else REPO_ROOT / path
 
     def columns(self) -> list[str]:
         """The CSV header."""
@@ -263,27 +281,21 @@ class SweepSpec:
         ``device`` (a path relative to the repository root, or to ``base_dir``) supplies the
         centre of an MTJ parameter (rp, tmr0, rth, cth, ic0, delta0) that gives none.
         """
-        known = {
-            "name",
-            "description",
-            "evaluate",
-            "samples",
-            "seed",
-            "device",
-            "figures",
-            "params",
-            "overrides",
-            "timeout_s",
-        }
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(
-                f"sweep spec: unknown keys {', '.join(unknown)}; allowed {', '.join(sorted(known))}"
-            )
+        _refuse_unknown("sweep spec", data, TOP_LEVEL_TYPES)
         for key in ("evaluate", "samples", "seed", "figures"):
             if key not in data:
                 raise ValueError(f"sweep spec: missing {key!r}")
-        nominal = _device_nominal(data.get("device"), base_dir)
+        for key, (types, what) in TOP_LEVEL_TYPES.items():
+            value = data.get(key)
+            if key in data and (isinstance(value, bool) or not isinstance(value, types)):
+                raise ValueError(
+                    f"sweep spec: {key} = {value!r} must be {what}, not {type(value).__name__}"
+                )
+        bad = [f for f in data["figures"] if not isinstance(f, str)]
+        if bad:
+            raise ValueError(f"sweep spec: figures must be names (strings), got {bad!r}")
+        device = _device_file(data.get("device"), base_dir)
+        nominal = _device_nominal(device)
         params = []
         for name, entry in dict(data.get("params", {})).items():
             if not isinstance(entry, Mapping):
@@ -301,9 +313,7 @@ class SweepSpec:
                 "source",
                 "note",
             }
-            extra = sorted(set(entry) - allowed)
-            if extra:
-                raise ValueError(f"sweep spec: [params.{name}] has unknown keys {', '.join(extra)}")
+            _refuse_unknown(f"sweep spec: [params.{name}]", entry, allowed)
             if "dist" not in entry:
                 raise ValueError(f"sweep spec: [params.{name}] needs 'dist' ({', '.join(KINDS)})")
             kw = {k: v for k, v in entry.items() if k != "note"}
@@ -323,6 +333,7 @@ class SweepSpec:
             figures=tuple(data["figures"]),
             overrides=dict(data.get("overrides", {})),
             timeout_s=data.get("timeout_s"),
+            device=None if device is None else str(device),
         )
 
 
@@ -343,16 +354,60 @@ def load_spec(path: Path | str = DEFAULT_SPEC) -> SweepSpec:
         raise ValueError(f"{path}: {exc}") from exc
 
 
-def _device_nominal(device: object, base_dir: Path) -> dict[str, float]:
+TOP_LEVEL_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
+    "name": ((str,), "a string"),
+    "description": ((str,), "a string"),
+    "evaluate": ((str,), "a string 'module:function'"),
+    "samples": ((int,), "an integer >= 1"),
+    "seed": ((int,), "an integer >= 0"),
+    "device": ((str,), "a file path (string)"),
+    "figures": ((list,), "a list of figure names"),
+    "params": ((dict,), "a table of [params.<name>] tables"),
+    "overrides": ((dict,), "a table of [overrides.<index>] tables"),
+    "timeout_s": ((int, float), "a number of seconds > 0"),
+}
+"""The keys of a spec file, with the type each must have."""
+
+
+def _refuse_unknown(where: str, data: Mapping, allowed) -> None:
+    """ValueError naming each unknown key, with the closest allowed one when there is one."""
+    unknown = sorted(set(data) - set(allowed))
+    if not unknown:
+        return
+    hints = []
+    for key in unknown:
+        close = difflib.get_close_matches(str(key), sorted(allowed), n=1, cutoff=0.6)
+        hints.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    raise ValueError(
+        f"{where}: unknown key{'s' if len(unknown) > 1 else ''} {', '.join(hints)}; "
+        f"allowed: {', '.join(sorted(allowed))}"
+    )
+
+
+def _repo_relative(path: Path) -> str:
+    """``path`` relative to the repository root when inside it (the same on every worker's
+    checkout), else absolute."""
+    full = path if path.is_absolute() else REPO_ROOT / path
+    full = full.resolve()
+    return str(full.relative_to(REPO_ROOT)) if full.is_relative_to(REPO_ROOT) else str(full)
+
+
+def _device_file(device: object, base_dir: Path) -> Path | None:
+    """The spec's device file (relative to the repository root, or to the spec's folder)."""
+    if device is None:
+        return None
+    path = Path(str(device))
+    if not path.is_absolute():
+        path = REPO_ROOT / path if (REPO_ROOT / path).exists() else base_dir / path
+    if not path.is_file():
+        raise ValueError(f"sweep spec: device = {str(device)!r}: no such file ({path})")
+    return path.resolve()
+
+
+def _device_nominal(path: Path | None) -> dict[str, float]:
     from circuits.mtj_device import DEFAULT_DEVICE, load_device
 
-    if device is None:
-        path = DEFAULT_DEVICE
-    else:
-        path = Path(str(device))
-        if not path.is_absolute():
-            path = REPO_ROOT / path if (REPO_ROOT / path).exists() else base_dir / path
-    params = load_device(path).params
+    params = load_device(path if path is not None else DEFAULT_DEVICE).params
     return {k: float(getattr(params, k)) for k in MTJ_KEYS}
 
 
