@@ -673,8 +673,11 @@ def main(argv: list[str] | None = None) -> int:
 
     def body() -> int:
         out = _check_out_dir(args.out)
-        if args.device is not None:
-            load_device(args.device)  # a wrong file fails now, not after the simulations
+        if args.device is not None:  # a wrong file fails now, not after the simulations
+            try:
+                load_device(args.device)
+            except (ValueError, KeyError, TypeError) as exc:  # TOMLDecodeError is a ValueError
+                raise ValueError(f"--device {args.device}: {exc}") from exc
         results, figures = build_results(device_file=args.device, temp_k=args.temp)
         paths = render.write_report(results, figures, out)
         for line in render.summary_lines(results):

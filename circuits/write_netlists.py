@@ -63,8 +63,13 @@ def main(argv: list[str] | None = None) -> int:
         scenarios = None
         if args.device is not None:
             from .ipnet_neuron import IpnetParams
+            from .mtj_device import load_device
             from .scenarios import ipnet_scenario, lif_scenario
 
+            try:
+                load_device(args.device)
+            except (ValueError, KeyError, TypeError) as exc:  # TOMLDecodeError is a ValueError
+                raise ValueError(f"--device {args.device}: {exc}") from exc
             scenarios = [ipnet_scenario(IpnetParams(device_file=args.device)), lif_scenario()]
         paths = write_netlists(args.out, scenarios)
     except KeyboardInterrupt:

@@ -170,6 +170,10 @@ def main(argv: list[str] | None = None) -> int:
 
     def body() -> int:
         params = IpnetParams(device_file=args.device) if args.device else IpnetParams()
+        try:
+            params.mtj()  # a wrong device file fails now, naming itself
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"--device {args.device}: {exc}") from exc
         if args.out.exists() and not args.out.is_dir():
             raise ValueError(f"--out {args.out} is a file, not a folder")
         curve = plasticity_curve(

@@ -119,6 +119,12 @@ def test_report_refuses_bad_arguments_before_simulating(tmp_path):
     )
     assert res.returncode == 1
     assert "nope.toml" in _one_error_line(res)
+    malformed = tmp_path / "malformed.toml"
+    malformed.write_text('name = "x"\n[params.rp\n')
+    for module in ("area_energy.report", "circuits.write_netlists"):
+        res = _run(module, "--out", str(tmp_path / "r"), "--device", str(malformed), cwd=tmp_path)
+        assert res.returncode == 1
+        assert f"--device {malformed}" in _one_error_line(res)
     assert time.monotonic() - t0 < 60  # no simulation ran
     for bad in ("-5", "0", "abc", "1000"):
         res = _run("area_energy.report", "--temp", bad, "--out", str(tmp_path / "r"), cwd=tmp_path)

@@ -42,13 +42,21 @@ Resume
     Rows are appended and flushed as samples finish, so an interrupted sweep keeps its
     rows; rerunning the same spec into the same folder skips every index already in the
     table (``--retry-failed`` reruns the failed ones).  A different spec (other than a
-    larger ``samples``) is refused rather than mixed into the same table.
+    larger ``samples``) is refused rather than mixed into the same table, and so are
+    rows computed from other inputs: ``sweep_meta.json`` records the SHA-256 of the
+    spec's device file and of the model sources (``models/verilog_a``, ``models/tech``),
+    and a resume after any of them changed says which and stops.
+
+Device
+    The spec's ``device`` file gives the centres of the MTJ laws and reaches every
+    sample as ``sample["device"]`` (relative to the repository root when inside it), so
+    the evaluation builds its neuron from that file, not from the default one.
 
 Command line (``pyspice_flows/sweep/cli.py``)::
 
     python -m pyspice_flows.sweep [--spec FILE] [--workers N] [--scheduler ADDRESS]
                                   [--out DIR] [--samples N] [--timeout S] [--retry-failed]
-                                  [--no-progress]
+                                  [--no-progress] [--debug]
 
 ``--scheduler tcp://host:8786`` runs the samples on an existing Dask cluster; without it
 they run on ``--workers`` local processes (default: the number of usable cores).

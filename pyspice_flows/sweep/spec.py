@@ -407,7 +407,11 @@ def _device_file(device: object, base_dir: Path) -> Path | None:
 def _device_nominal(path: Path | None) -> dict[str, float]:
     from circuits.mtj_device import DEFAULT_DEVICE, load_device
 
-    params = load_device(path if path is not None else DEFAULT_DEVICE).params
+    path = path if path is not None else DEFAULT_DEVICE
+    try:
+        params = load_device(path).params
+    except (ValueError, KeyError, TypeError) as exc:  # TOMLDecodeError is a ValueError
+        raise ValueError(f"device file {path}: {exc}") from exc
     return {k: float(getattr(params, k)) for k in MTJ_KEYS}
 
 
