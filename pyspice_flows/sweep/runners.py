@@ -73,6 +73,8 @@ def run_sweep(
     if timeout_s is not None:
         _check_timeout(timeout_s)
     out_dir = Path(out_dir).resolve()
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ValueError(f"output folder {out_dir} is a file, not a folder")
     out_dir.mkdir(parents=True, exist_ok=True)
     work_root = out_dir / "work"
     resolve_evaluate(spec.evaluate)  # fail early, in this process, on a wrong path
