@@ -1,21 +1,34 @@
 """MTJ parameter sets: measured device data files -> typed parameters -> a ``.model`` line.
 
 A device file (``models/devices/<name>.toml``) holds each parameter of the Verilog-A
-``mtj`` model as ``[params.<key>]`` with ``value`` (SI), ``unit``, ``source`` and ``note``.
-This module reads it into :class:`MtjParams`, checks every value against the model's
-allowed range before any simulation starts, and writes the ngspice ``.model`` card.
+``mtj`` model as ``[params.<key>]`` with ``value`` (SI), ``unit``, ``source`` and ``note``;
+entries that document the device but are not model parameters (its diameter, RA, damping)
+carry ``provenance_only = true``.  This module reads a file into :class:`MtjParams` and
+refuses, before any simulation, anything the model would not accept: an unknown key (with
+the nearest known one), a value that is not a number (``true`` is not 1 ohm), a value
+outside the range the Verilog-A source declares.  Names, units, defaults and ranges come
+from ``models/verilog_a/mtj_parameters.vams`` through :mod:`circuits.mtj_model_spec`.
 """
 
 from __future__ import annotations
 
+import difflib
 import math
 import tomllib
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEVICES_DIR = REPO_ROOT / "models" / "devices"
+from . import mtj_model_spec as spec
+from .paths import DEVICES_DIR
+
 DEFAULT_DEVICE = DEVICES_DIR / "ikeda2010_pmtj_40nm.toml"
+MODEL_ONLY = ("version", "state0")
+"""Parameters of the Verilog-A model that are not device properties: the model version
+(fixed by the source) and the initial state (chosen per instance)."""
+
+
+def _default(name: str):
+    return field(default=spec.parameters()[name].default)
 
 
 @dataclass(frozen=True)
@@ -23,11 +36,13 @@ class MtjParams:
     """Parameters of the ``mtj`` Verilog-A model, SI units, values at ``tnom``.
 
     rp: parallel resistance at zero bias [ohm]; tmr0: TMR ratio at zero bias (1.5 = 150 %);
-    vh: bias halving the TMR [V]; asp: spin-polarisation Bloch coefficient [K^-1.5];
-    rth: thermal resistance to ambient [K/W]; cth: thermal capacitance [J/K];
-    ic0: critical switching current [A]; delta0: thermal stability factor;
-    tau0: attempt time [s]; taup: precessional time unit [s]; tc: Curie temperature [K];
-    kexp: anisotropy exponent K ~ Ms^kexp; tnom: temperature of these values [K].
+    vh: bias halving the TMR [V]; rth: thermal resistance to ambient [K/W];
+    cth: thermal capacitance [J/K]; ic0: critical switching current [A];
+    delta0: thermal stability factor; tau0: attempt time [s]; taup: precessional time
+    unit [s]; tc: Curie temperature [K]; kexp: anisotropy exponent K ~ Ms^kexp;
+    asp: spin-polarisation Bloch coefficient [K^-1.5]; tnom: temperature of these values
+    [K]; ismooth: half-width of the C1 corner of both switching channels at Ic0 [Ic0];
+    tflip: transit time of a reversal [s].  Defaults and ranges: mtj_parameters.vams.
     """
 
     rp: float
@@ -37,26 +52,28 @@ class MtjParams:
     cth: float
     ic0: float
     delta0: float
-    tau0: float = 1e-9
-    taup: float = 1e-9
-    tc: float = 1120.0
-    kexp: float = 2.0
-    asp: float = 2e-5
-    tnom: float = 300.0
+    tau0: float = _default("tau0")
+    taup: float = _default("taup")
+    tc: float = _default("tc")
+    kexp: float = _default("kexp")
+    asp: float = _default("asp")
+    tnom: float = _default("tnom")
+    ismooth: float = _default("ismooth")
+    tflip: float = _default("tflip")
 
     def __post_init__(self):
+        ranges = spec.parameters()
         for f in fields(self):
             value = getattr(self, f.name)
-            if not isinstance(value, (int, float)) or not math.isfinite(value):
-                raise ValueError(f"MTJ parameter {f.name}={value!r} must be a finite number")
-            lo, lo_open, hi, hi_open = _RANGES[f.name]
-            bad_lo = value <= lo if lo_open else value < lo
-            bad_hi = value >= hi if hi_open else value > hi
-            if bad_lo or bad_hi:
-                allowed = f"{'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}"
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ValueError(
-                    f"MTJ parameter {f.name}={value!r} is out of range; allowed {allowed} "
-                    f"{_UNITS[f.name]}".rstrip()
+                    f"MTJ parameter {f.name}={value!r} must be a number "
+                    f"({ranges[f.name].units or 'dimensionless'})"
+                )
+            if not ranges[f.name].contains(float(value)):
+                raise ValueError(
+                    f"MTJ parameter {f.name}={value!r} is out of range; "
+                    f"allowed {ranges[f.name].allowed()}"
                 )
         if self.tc <= self.tnom:
             raise ValueError(
@@ -75,7 +92,10 @@ class MtjParams:
         return self.rp * (1.0 + self.tmr0)
 
     def with_(self, **changes) -> MtjParams:
-        """A copy with some parameters changed (validated)."""
+        """A copy with some parameters changed (validated; unknown names refused)."""
+        unknown = sorted(set(changes) - set(parameter_names()))
+        if unknown:
+            raise ValueError(_unknown_message("MTJ parameter", unknown, parameter_names()))
         return replace(self, **changes)
 
     def model_line(
@@ -93,27 +113,17 @@ class MtjParams:
         return f".model {name} {module} {body}"
 
 
-_INF = math.inf
-# name: (low, low is open, high, high is open) -- the same ranges as mtj_parameters.vams
-_RANGES = {
-    "rp": (0, True, _INF, True),
-    "tmr0": (0, False, _INF, True),
-    "vh": (0, True, _INF, True),
-    "rth": (0, True, _INF, True),
-    "cth": (0, False, _INF, True),
-    "ic0": (0, True, _INF, True),
-    "delta0": (0, True, _INF, True),
-    "tau0": (0, True, _INF, True),
-    "taup": (0, True, _INF, True),
-    "tc": (0, True, _INF, True),
-    "kexp": (0, False, 10, False),
-    "asp": (0, False, _INF, True),
-    "tnom": (0, True, _INF, True),
-}
-_UNITS = {
-    "rp": "ohm", "tmr0": "", "vh": "V", "rth": "K/W", "cth": "J/K", "ic0": "A", "delta0": "",
-    "tau0": "s", "taup": "s", "tc": "K", "kexp": "", "asp": "K^-1.5", "tnom": "K",
-}
+def parameter_names() -> tuple[str, ...]:
+    """The device parameters MtjParams carries (the model's, less version and state0)."""
+    return tuple(f.name for f in fields(MtjParams))
+
+
+def _unknown_message(what: str, unknown: list[str], known) -> str:
+    parts = []
+    for key in unknown:
+        near = difflib.get_close_matches(key, list(known), n=1)
+        parts.append(f"{key!r}" + (f" (did you mean {near[0]!r}?)" if near else ""))
+    return f"unknown {what}(s) {', '.join(parts)}; known: {', '.join(known)}"
 
 
 @dataclass(frozen=True)
@@ -127,28 +137,74 @@ class MtjDevice:
     path: Path
 
 
+_ENTRY_KEYS = {"value", "unit", "source", "note", "provenance_only"}
+_TOP_KEYS = {"name", "description", "params"}
+
+
 def load_device(path: Path | str = DEFAULT_DEVICE) -> MtjDevice:
-    """Read a device file; raises ValueError naming a missing or bad parameter."""
+    """Read and validate a device file; every error names the file and the key."""
     path = Path(path)
-    if not path.exists():
+    if not path.is_file():
         available = ", ".join(sorted(p.name for p in DEVICES_DIR.glob("*.toml")))
         raise FileNotFoundError(f"MTJ device file {path} does not exist; available: {available}")
-    with path.open("rb") as fh:
-        data = tomllib.load(fh)
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"MTJ device file {path}: not valid TOML: {exc}") from None
+    extra = sorted(set(data) - _TOP_KEYS)
+    if extra:
+        raise ValueError(
+            f"MTJ device file {path}: " + _unknown_message("top-level key", extra, _TOP_KEYS)
+        )
     table = data.get("params", {})
-    names = [f.name for f in fields(MtjParams)]
-    missing = [n for n in names if n not in table and _is_required(n)]
+    if not isinstance(table, dict):
+        raise ValueError(f"MTJ device file {path}: 'params' must be a table of [params.<key>]")
+    names = parameter_names()
+    values: dict[str, float] = {}
+    sources: dict[str, str] = {}
+    unknown = []
+    for key, entry in table.items():
+        where = f"MTJ device file {path}: [params.{key}]"
+        if not isinstance(entry, dict):
+            raise ValueError(f"{where} must be a table with value, unit, source, note")
+        bad = sorted(set(entry) - _ENTRY_KEYS)
+        if bad:
+            raise ValueError(f"{where}: " + _unknown_message("entry key", bad, sorted(_ENTRY_KEYS)))
+        if "value" not in entry:
+            raise ValueError(f"{where} has no 'value'")
+        value = entry["value"]
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+        ):
+            raise ValueError(f"{where}: value={value!r} is not a finite number")
+        sources[key] = str(entry.get("source", ""))
+        if entry.get("provenance_only", False) is True:
+            continue
+        if key in MODEL_ONLY:
+            raise ValueError(f"{where}: {key} is set per instance, not in a device file")
+        if key not in names:
+            unknown.append(key)
+            continue
+        if not str(entry.get("source", "")).strip():
+            raise ValueError(f"{where} has no 'source' (a DOI or URL for the value)")
+        values[key] = float(value)
+    if unknown:
+        raise ValueError(
+            f"MTJ device file {path}: "
+            + _unknown_message("parameter", sorted(unknown), names)
+            + " (mark documentation-only entries with provenance_only = true)"
+        )
+    required = [f.name for f in fields(MtjParams) if f.default is f.default_factory]
+    missing = [n for n in required if n not in values]
     if missing:
         raise ValueError(f"MTJ device file {path} lacks parameters: {', '.join(missing)}")
-    values = {}
-    for n in names:
-        if n in table:
-            entry = table[n]
-            if "value" not in entry:
-                raise ValueError(f"MTJ device file {path}: [params.{n}] has no 'value'")
-            values[n] = float(entry["value"])
-    params = MtjParams(**values)
-    sources = {k: str(v.get("source", "")) for k, v in table.items()}
+    try:
+        params = MtjParams(**values)
+    except ValueError as exc:
+        raise ValueError(f"MTJ device file {path}: {exc}") from None
     return MtjDevice(
         name=str(data.get("name", path.stem)),
         description=str(data.get("description", "")),
@@ -156,8 +212,3 @@ def load_device(path: Path | str = DEFAULT_DEVICE) -> MtjDevice:
         sources=sources,
         path=path,
     )
-
-
-def _is_required(name: str) -> bool:
-    f = next(f for f in fields(MtjParams) if f.name == name)
-    return f.default is f.default_factory  # both MISSING for a field without default

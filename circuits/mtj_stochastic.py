@@ -28,7 +28,6 @@ STOCHASTIC = "stochastic"
 MODES = (DETERMINISTIC, STOCHASTIC)
 STOCHASTIC_MODULE = "mtj_stoch"
 U_MIN = 1e-9  # the model clips a draw to [U_MIN, 1 - U_MIN]
-BRIDGE = 0.05  # the model parameter `bridge` at its default (not part of MtjParams)
 SEED_MAX = 2**31 - 1
 
 
@@ -202,6 +201,12 @@ def neel_brown_probability(p: MtjParams, current_a, width_s, temp_k):
     return -np.expm1(-np.asarray(width_s, float) / ref.neel_brown_time(p, current_a, temp_k))
 
 
+def thermal_probability(p: MtjParams, current_a, width_s, temp_k):
+    """Switching probability of the model's thermal channel alone: 1 - exp(-w r_th(I, T))."""
+    rate = ref.thermal_hazard_rate(p, current_a, temp_k)
+    return -np.expm1(-np.asarray(width_s, float) * rate)
+
+
 def sun_probability(p: MtjParams, current_a, width_s, temp_k):
     """Precessional switching probability exp(-(pi^2 Delta / 4) exp(-2 (I/Ic0 - 1) w / taup)).
 
@@ -235,10 +240,12 @@ def gumbel_switching_time(p: MtjParams, current_a: float, temp_k: float):
 class SwitchingLaw:
     """The switching law of ``mtj_stoch`` for one current waveform, from the parallel state.
 
-    The model integrates x(t; U) = int r_th(t) / eth(U) + r_prec(t; U) dt and reverses when
-    x reaches 1 (``mtj_stoch.va``); x grows with U, so the junction has switched by t iff
-    U >= U*(t), and P(switched by t) = 1 - U*(t).  The junction temperature follows the
-    model's rth || cth network under the Joule power I^2 rp of the parallel state.
+    The model fires when x(t; U) = norm(H(t) / eth(U), A(t) / ln(pi / (2 theta0(U, t))))
+    reaches 1 (``mtj_equations.vams``; the norm is :func:`circuits.mtj_analytic.channel_norm`): H integrates the thermal hazard rate, A the precessional
+    log-angle, which relaxes toward the thermal cone below Ic0.  x grows with U at every
+    time, so the junction has switched by t iff U >= U*(t), and P(switched by t) =
+    1 - U*(t).  The junction temperature follows the model's rth || cth network under the
+    Joule power I^2 rp of the parallel state.
     """
 
     params: MtjParams
@@ -272,26 +279,36 @@ class SwitchingLaw:
         temp_mid = ambient_k + 0.5 * (rise[1:] + rise[:-1])
         return cls(p, grid, amp, temp_mid)
 
-    def _rates(self):
-        p = self.params
-        i = self.current_a / ref.critical_current(p, self.temp_k)
-        delta = ref.thermal_stability(p, self.temp_k)
-        below = np.exp(-np.minimum(delta * (1.0 - i), 80.0)) / p.tau0
-        excess = np.maximum(i - 1.0, 0.0)
-        bridge = np.exp(-np.minimum(excess / BRIDGE, 80.0)) / p.tau0
-        thermal = np.where(i <= 1.0, below, bridge)
-        return thermal, excess, np.maximum(delta, 1e-3)
+    def _channels(self):
+        """H and A at every grid time (they do not depend on the draw)."""
+        p, dt = self.params, np.diff(self.time_s)
+        hazard = ref.thermal_hazard_rate(p, self.current_a, self.temp_k)
+        grow = ref.precession_rate(p, self.current_a, self.temp_k)
+        relax = ref.precession_relaxation(p, self.current_a, self.temp_k)
+        h = np.concatenate([[0.0], np.cumsum(hazard * dt)])
+        a = np.zeros(self.time_s.size)
+        for k in range(dt.size):  # dA/dt = g - r A / sqrt(1 + A^2), RK4 in 4 sub-steps
+            y, sub, g, r = a[k], dt[k] / 4.0, grow[k], relax[k]
+
+            def f(v, g=g, r=r):
+                return g - r * v / np.sqrt(1.0 + v * v)
+
+            for _ in range(4):
+                k1 = f(y)
+                k2 = f(y + 0.5 * sub * k1)
+                k3 = f(y + 0.5 * sub * k2)
+                k4 = f(y + sub * k3)
+                y += sub * (k1 + 2 * k2 + 2 * k3 + k4) / 6.0
+            a[k + 1] = y
+        temp_nodes = np.concatenate([[self.temp_k[0]], self.temp_k])
+        return h, a, temp_nodes
 
     def progress(self, u) -> np.ndarray:
         """x(t; U) at every grid time, shape (len(u), len(time_s))."""
-        p = self.params
         eth, eprec = thresholds(np.atleast_1d(u))
-        thermal, excess, delta = self._rates()
-        dt = np.diff(self.time_s)
-        lnth = np.maximum(np.log(np.pi / (2.0 * np.sqrt(eprec[:, None] / delta[None, :]))), 0.1)
-        rate = thermal[None, :] / eth[:, None] + excess[None, :] / (p.taup * lnth)
-        x = np.cumsum(rate * dt[None, :], axis=1)
-        return np.concatenate([np.zeros((x.shape[0], 1)), x], axis=1)
+        h, a, temp = self._channels()
+        lnth = ref.precession_threshold(self.params, temp[None, :], eprec[:, None])
+        return ref.channel_norm(h[None, :] / eth[:, None], a[None, :] / lnth)
 
     def probability(self, t_s=None, tol: float = 1e-7) -> np.ndarray:
         """P(switched by t) at times ``t_s`` (default: the end of the waveform)."""
@@ -299,9 +316,8 @@ class SwitchingLaw:
         lo, hi = np.zeros_like(t_s), np.ones_like(t_s)
         while np.max(hi - lo) > tol:  # bisection for U*(t) on all times at once
             mid = 0.5 * (lo + hi)
-            x = np.array(
-                [np.interp(t, self.time_s, row) for row, t in zip(self.progress(mid), t_s)]
-            )
+            reached = np.maximum.accumulate(self.progress(mid), axis=1)
+            x = np.array([np.interp(t, self.time_s, row) for row, t in zip(reached, t_s)])
             fired = x >= 1.0
             hi = np.where(fired, mid, hi)
             lo = np.where(fired, lo, mid)
@@ -314,11 +330,16 @@ class SwitchingLaw:
         for k in range(0, u.size, chunk):
             x = self.progress(u[k : k + chunk])
             for j, row in enumerate(x):
-                i = int(np.searchsorted(row, 1.0))
-                if 0 < i < row.size:
+                above = np.nonzero(row >= 1.0)[0]
+                if above.size and above[0] > 0:
+                    i = above[0]
                     t0, t1 = self.time_s[i - 1], self.time_s[i]
                     out[k + j] = t0 + (1.0 - row[i - 1]) * (t1 - t0) / (row[i] - row[i - 1])
         return out
+
+    def median_time(self) -> float:
+        """The switching time at U = 1/2: what the deterministic ``mtj`` gives [s]."""
+        return float(self.switching_time([0.5])[0])
 
     def restricted_mean(self, points: int = 801) -> float:
         """E[min(T, t_end)] = integral of 1 - P(switched by t) over the waveform [s]."""

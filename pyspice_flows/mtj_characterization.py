@@ -23,10 +23,11 @@ import numpy as np
 from circuits import mtj_analytic as ref
 from circuits import mtj_testbenches as tb
 from circuits.mtj_device import DEFAULT_DEVICE, MtjParams, load_device
+from circuits.paths import BUILD_DIR
 
 from .session import DcSweep, Session, Transient
 
-OUT_DIR = Path(__file__).resolve().parent.parent / "build" / "characterization"
+OUT_DIR = BUILD_DIR / "characterization"
 STATE = "n1#m"
 AMBIENT_K = 300.15  # ngspice's default temperature, 27 C
 
@@ -60,7 +61,9 @@ def rv_static(p: MtjParams, v_max: float = 1.0, points: int = 81) -> Curve:
     out: dict[str, np.ndarray] = {}
     step = 2 * v_max / (points - 1)
     for state, label in ((1, "p"), (-1, "ap")):
-        w = Session.get().run(tb.dc_bias(p, 0.0, state), DcSweep("v1", -v_max, v_max + step / 2, step))
+        w = Session.get().run(
+            tb.dc_bias(p, 0.0, state), DcSweep("v1", -v_max, v_max + step / 2, step)
+        )
         v = w.x("v-sweep")
         with np.errstate(divide="ignore", invalid="ignore"):
             r = np.where(v != 0, v / -w.i("v1"), np.nan)
@@ -72,26 +75,34 @@ def rv_static(p: MtjParams, v_max: float = 1.0, points: int = 81) -> Curve:
 
 def rv_loop(p: MtjParams, v_max: float = 1.0, period_s: float = 200e-9) -> Curve:
     """R-V hysteresis loop under one slow triangular voltage cycle starting in P."""
-    w = Session.get().run(tb.voltage_triangle(p, v_max, period_s, state0=1),
-                          Transient(period_s / 4000, period_s, max_step_s=period_s / 4000))
+    w = Session.get().run(
+        tb.voltage_triangle(p, v_max, period_s, state0=1),
+        Transient(period_s / 4000, period_s, max_step_s=period_s / 4000),
+    )
     v = w.v("p")
     with np.errstate(divide="ignore", invalid="ignore"):
         r = np.where(np.abs(v) > 1e-3, v / -w.i("v1"), np.nan)
-    return Curve({"time_s": w.time, "v_V": v, "r_ohm": r, "state": w.x(STATE), "rise_K": w.v("t")},
-                 "R-V hysteresis loop")
+    return Curve(
+        {"time_s": w.time, "v_V": v, "r_ohm": r, "state": w.x(STATE), "rise_K": w.v("t")},
+        "R-V hysteresis loop",
+    )
 
 
 def thermal_step(p: MtjParams, current_a: float = 20e-6, duration_tau: float = 8.0) -> Curve:
     """Temperature rise under a current step in the parallel state (constant Joule power)."""
     tau = p.tau_th_s
     stop = duration_tau * tau
-    w = Session.get().run(tb.current_pulses(p, [(0.0, stop * 2, current_a)], state0=1),
-                          Transient(tau / 200, stop, max_step_s=tau / 200))
+    w = Session.get().run(
+        tb.current_pulses(p, [(0.0, stop * 2, current_a)], state0=1),
+        Transient(tau / 200, stop, max_step_s=tau / 200),
+    )
     t = w.time
     rise = w.v("t")
     power = current_a**2 * p.rp
-    return Curve({"time_s": t, "rise_K": rise, "analytic_K": ref.first_order_rise(power, p, t)},
-                 f"thermal step, {current_a * 1e6:.0f} uA")
+    return Curve(
+        {"time_s": t, "rise_K": rise, "analytic_K": ref.first_order_rise(power, p, t)},
+        f"thermal step, {current_a * 1e6:.0f} uA",
+    )
 
 
 def switching_time(
@@ -107,17 +118,20 @@ def switching_time(
     The current flows toward the other state (p -> n from P, n -> p from AP).
     """
     if t_max is None:
-        t_max = 3.0 * float(_expected_delay(p, abs(current_a)))
+        t_max = 3.0 * float(_expected_delay(p, abs(current_a), ambient_k))
     sign = 1.0 if state0 == 1 else -1.0
     netlist = tb.current_pulses(p, [(0.0, 10 * t_max, sign * abs(current_a))], state0=state0)
-    w = Session.get().run(netlist, Transient(t_max / 2000, t_max, max_step_s=max_step_s),
-                          temperature_c=ambient_k - 273.15)
+    w = Session.get().run(
+        netlist,
+        Transient(t_max / 2000, t_max, max_step_s=max_step_s),
+        temperature_c=ambient_k - 273.15,
+    )
     return crossing_time(w.time, w.x(STATE))
 
 
-def _expected_delay(p: MtjParams, current_a: float) -> float:
-    """Mean switching time at tnom from the model's rate (both regimes and the bridge) [s]."""
-    return 1.0 / float(ref.switching_rate(p, current_a, p.tnom))
+def _expected_delay(p: MtjParams, current_a: float, temp_k: float | None = None) -> float:
+    """The model's median switching time without self-heating [s] (at tnom by default)."""
+    return float(ref.median_switching_time(p, current_a, p.tnom if temp_k is None else temp_k))
 
 
 def switching_delay(p: MtjParams, ratios: np.ndarray | None = None) -> Curve:
@@ -125,10 +139,14 @@ def switching_delay(p: MtjParams, ratios: np.ndarray | None = None) -> Curve:
     if ratios is None:
         ratios = np.concatenate([np.linspace(0.5, 0.95, 10), np.linspace(1.05, 5.0, 14)])
     sim = np.array([switching_time(p, r * p.ic0) for r in ratios])
-    nb = np.where(ratios < 1, ref.neel_brown_time(p, ratios * p.ic0, p.tnom), np.nan)
+    # textbook limits at their statistic: the median of an exponential time is ln 2 x mean
+    nb = np.where(ratios < 1, np.log(2.0) * ref.neel_brown_time(p, ratios * p.ic0, p.tnom), np.nan)
     sun = np.where(ratios > 1, ref.sun_time(p, ratios * p.ic0, p.tnom), np.nan)
-    return Curve({"i_over_ic0": ratios, "delay_s": sim, "neel_brown_s": nb, "sun_s": sun},
-                 "switching delay versus current")
+    law = ref.median_switching_time(p, ratios * p.ic0, p.tnom)
+    return Curve(
+        {"i_over_ic0": ratios, "delay_s": sim, "law_s": law, "neel_brown_s": nb, "sun_s": sun},
+        "median switching delay versus current",
+    )
 
 
 @dataclass(frozen=True)
@@ -157,25 +175,34 @@ def heat_memory(
     rise_at_probe = []
     for gap in gaps_s:
         start = heat_width_s + gap
-        d, rise = _probe_delay(p, [(0.0, heat_width_s, -heat_current_a)], probe_current_a, start, t_max,
-                               want_rise=True)
+        d, rise = _probe_delay(
+            p, [(0.0, heat_width_s, -heat_current_a)], probe_current_a, start, t_max, want_rise=True
+        )
         delays.append(d)
         rise_at_probe.append(rise)
     delays = np.array(delays)
     adv = np.log(cold / delays)
     good = adv > 0
     slope = np.polyfit(np.asarray(gaps_s)[good], np.log(adv[good]), 1)[0]
-    curve = Curve({"gap_s": np.asarray(gaps_s), "delay_s": delays, "cold_delay_s": np.full_like(delays, cold),
-                   "advantage": adv, "rise_at_probe_K": np.array(rise_at_probe)},
-                  "heat memory: probe delay versus time since a heating pulse")
+    curve = Curve(
+        {
+            "gap_s": np.asarray(gaps_s),
+            "delay_s": delays,
+            "cold_delay_s": np.full_like(delays, cold),
+            "advantage": adv,
+            "rise_at_probe_K": np.array(rise_at_probe),
+        },
+        "heat memory: probe delay versus time since a heating pulse",
+    )
     return HeatMemoryResult(curve, -1.0 / slope, p.tau_th_s)
 
 
 def _probe_delay(p, heat_pulses, probe_a, start, t_max, want_rise=False):
     pulses = [*heat_pulses, (start, 10 * t_max, probe_a)]
     step = min(t_max, p.tau_th_s) / 200
-    w = Session.get().run(tb.current_pulses(p, pulses, state0=1),
-                          Transient(step, start + t_max, max_step_s=step))
+    w = Session.get().run(
+        tb.current_pulses(p, pulses, state0=1), Transient(step, start + t_max, max_step_s=step)
+    )
     d = crossing_time(w.time, w.x(STATE), after=start) - start
     if want_rise:
         return d, float(np.interp(start, w.time, w.v("t")))
@@ -183,7 +210,9 @@ def _probe_delay(p, heat_pulses, probe_a, start, t_max, want_rise=False):
 
 
 # ----------------------------------------------------------------------------- CLI
-def _plot(curve: Curve, path: Path, x: str, ys: list[str], logx=False, logy=False, xlabel="", ylabel=""):
+def _plot(
+    curve: Curve, path: Path, x: str, ys: list[str], logx=False, logy=False, xlabel="", ylabel=""
+):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -218,13 +247,32 @@ def run_all(device_path: Path = DEFAULT_DEVICE, out_dir: Path = OUT_DIR) -> list
 
     loop = rv_loop(p)
     save(loop, "rv_loop", "v_V", ["r_ohm"], xlabel="V(p,n) [V]", ylabel="R [ohm]")
-    save(thermal_step(p), "thermal_step", "time_s", ["rise_K", "analytic_K"], xlabel="t [s]",
-         ylabel="temperature rise [K]")
-    save(switching_delay(p), "switching_delay", "i_over_ic0", ["delay_s", "neel_brown_s", "sun_s"],
-         logy=True, xlabel="I / Ic0", ylabel="switching delay [s]")
+    save(
+        thermal_step(p),
+        "thermal_step",
+        "time_s",
+        ["rise_K", "analytic_K"],
+        xlabel="t [s]",
+        ylabel="temperature rise [K]",
+    )
+    save(
+        switching_delay(p),
+        "switching_delay",
+        "i_over_ic0",
+        ["delay_s", "law_s", "neel_brown_s", "sun_s"],
+        logy=True,
+        xlabel="I / Ic0",
+        ylabel="switching delay [s]",
+    )
     hm = heat_memory_default(p)
-    save(hm.curve, "heat_memory", "gap_s", ["delay_s", "cold_delay_s"], xlabel="time since heating pulse [s]",
-         ylabel="probe switching delay [s]")
+    save(
+        hm.curve,
+        "heat_memory",
+        "gap_s",
+        ["delay_s", "cold_delay_s"],
+        xlabel="time since heating pulse [s]",
+        ylabel="probe switching delay [s]",
+    )
     print(f"heat memory: fitted decay {hm.tau_fit_s:.3g} s, rth*cth = {hm.tau_th_s:.3g} s")
     return written
 

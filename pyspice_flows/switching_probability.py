@@ -38,11 +38,12 @@ from scipy import stats
 from circuits import mtj_analytic as ref
 from circuits import mtj_stochastic as ms
 from circuits.mtj_device import DEFAULT_DEVICE, MtjParams, load_device
+from circuits.paths import BUILD_DIR
 
 from .mtj_characterization import AMBIENT_K, Curve, crossing_time
 from .session import Session, Transient
 
-OUT_DIR = Path(__file__).resolve().parent.parent / "build" / "switching_probability"
+OUT_DIR = BUILD_DIR / "switching_probability"
 STATE = "n1#m"
 DRAW = "n1#e"
 SETTLE_S = 0.2e-9  # simulated time after the last pulse, so a reversal fired at its end completes
@@ -381,7 +382,7 @@ def switching_time_distribution(
 
 def _quantile_time(p: MtjParams, amp: float, ambient_k: float, q: float, probe: Trial) -> float:
     """Time at which the model's switching probability under a constant current reaches q."""
-    guess = 1.0 / float(ref.switching_rate(p, amp, ambient_k))
+    guess = float(ref.median_switching_time(p, amp, ambient_k))
     for _ in range(60):
         law = ms.SwitchingLaw.for_pulses(p, ((0.0, 2 * guess, amp),), guess, ambient_k, points=4001)
         if law.probability()[0] >= q:

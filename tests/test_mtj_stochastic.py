@@ -1,14 +1,17 @@
-"""The stochastic MTJ model (``mtj_stoch``) against its statistics, from fixed seeds.
+"""The stochastic MTJ model (``mtj_stoch``, version 2) against its statistics, from fixed seeds.
 
-Every test uses fixed seeds, so it is deterministic; the tolerances are the issue's and the
-sample sizes are chosen so that a tolerance is at least 2.5 standard errors wide:
+Every test uses fixed seeds, so it is deterministic; the sample sizes are chosen so that a
+tolerance is at least 2.5 standard errors wide:
 
-- thermally activated regime, I = 0.95 Ic0 (Neel-Brown tau = 7.3 ns), 600 runs: the mean
-  switching time within 15 % of tau (one standard error is 4 %; the exact 95 % interval
-  from chi^2(2n) is printed with -s);
-- one pulse of width w at 0.95 Ic0, 1000 runs per width: P(switch) within 0.05 of
-  1 - exp(-w/tau) (one standard error is at most 0.016);
-- a junction preheated by 24 K switches more often under the same probe pulse.
+- thermally activated regime, I = 0.9 Ic0, 600 runs: the waiting time is exponential with
+  the model's thermal hazard rate (Neel-Brown's tau0 exp(Delta (1 - i)) in series with the
+  barrier-free escape time; 69 ns here), the mean within 15 % (one standard error is 4 %);
+- one pulse of width w at 0.9 Ic0, 1000 runs per width: P(switch) within 0.05 of
+  1 - exp(-w/tau);
+- the deterministic ``mtj`` switches at the ensemble's median, at a constant drive and
+  during a write on a cooling junction (200 runs each, 10 %);
+- P(switch) never falls with more current or a longer pulse (per seed: common draws);
+- a preheated junction switches more often under the same probe pulse.
 
 Switching in isolation uses the default device with negligible self-heating (rth = 1 K/W).
 All simulations run in two worker processes, one ngspice each.
@@ -28,7 +31,7 @@ from pyspice_flows import switching_probability as sp
 from pyspice_flows.mtj_characterization import AMBIENT_K
 from pyspice_flows.session import Transient
 
-SUB = 0.95  # I / Ic0 of the thermally activated tests
+SUB = 0.9  # I / Ic0 of the thermally activated tests
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +47,8 @@ def iso(dev) -> MtjParams:
 
 @pytest.fixture(scope="module")
 def tau(iso) -> float:
-    return float(ref.neel_brown_time(iso, SUB * iso.ic0, AMBIENT_K))
+    """Mean waiting time of the thermal channel at SUB Ic0: 1 / the model's hazard rate."""
+    return 1.0 / float(ref.thermal_hazard_rate(iso, SUB * iso.ic0, AMBIENT_K))
 
 
 @pytest.fixture(scope="module")
@@ -122,13 +126,22 @@ def test_each_run_switches_when_its_draw_says(waiting):
 
 
 # ----------------------------------------------------------------------------- statistics
-def test_thermally_activated_mean_time_matches_neel_brown(waiting, tau):
+def test_thermal_hazard_is_neel_brown_in_series_with_barrier_free_escape(iso, tau):
+    nb = float(ref.neel_brown_time(iso, SUB * iso.ic0, AMBIENT_K))
+    esc = float(ref.barrier_free_time(iso, AMBIENT_K))
+    assert tau == pytest.approx(nb + esc, rel=1e-3)
+    assert esc == pytest.approx(
+        math.sqrt(2 * float(ref.thermal_stability(iso, AMBIENT_K))) * iso.taup
+    )
+
+
+def test_thermally_activated_mean_time_matches_the_hazard(waiting, tau):
     trial, res = waiting
     fit = sp.ExponentialMean.fit(res.time_s, trial.end_s)
     print(
         f"\nmean switching time {fit.mean_s * 1e9:.3f} ns over {res.time_s.size} runs "
         f"({fit.censored} censored at 8 tau), 95 % CI {fit.lo_s * 1e9:.3f}-{fit.hi_s * 1e9:.3f} ns; "
-        f"Neel-Brown tau {tau * 1e9:.3f} ns"
+        f"model tau {tau * 1e9:.3f} ns"
     )
     assert fit.mean_s == pytest.approx(tau, rel=0.15)
     assert fit.lo_s < tau < fit.hi_s
@@ -142,7 +155,7 @@ def test_pulse_switching_probability_is_poisson(iso, tau, pool, fraction):
     width = fraction * tau
     trial = sp.Trial(iso, ((0.0, width, SUB * iso.ic0),))
     res = sp.run_trials(trial, range(1001, 2001), pool=pool)[0]
-    expected = float(ms.neel_brown_probability(iso, SUB * iso.ic0, width, AMBIENT_K))
+    expected = float(ms.thermal_probability(iso, SUB * iso.ic0, width, AMBIENT_K))
     lo, hi = res.interval()
     print(
         f"\nw = {width * 1e9:.3f} ns: P = {res.probability:.3f} (95 % CI {lo:.3f}-{hi:.3f}), "
@@ -152,31 +165,35 @@ def test_pulse_switching_probability_is_poisson(iso, tau, pool, fraction):
 
 
 def test_precessional_spread_comes_from_the_thermal_angle(iso, pool):
-    """Above Ic0 the switching time is Sun's delay with a Rayleigh-distributed theta0: a
-    Gumbel variable.  Run by run the time follows the draw; the 300 draws of seeds
-    4001-4300 are themselves a less even sample (KS p = 0.03 against uniform), hence the
-    wide bounds of the distribution checks."""
+    """Well above Ic0 the switching time is Sun's delay with a Rayleigh-distributed theta0
+    (a Gumbel variable) wherever the draw leaves the thermal channel slow (U <= 1/2: its
+    Exp(1) threshold is at least ln 2); for large draws both channels are fast and the
+    thermal one shortens the time.  Run by run the time follows the model's law."""
     amp = 2.0 * iso.ic0
     loc, scale = ms.gumbel_switching_time(iso, amp, AMBIENT_K)
     trial = sp.Trial(iso, ((0.0, 1.0, amp),), stop_s=loc + 8 * scale)
     res = sp.run_trials(trial, range(4001, 4301), pool=pool)[0]
     t = res.time_s
     assert np.all(np.isfinite(t))
+    np.testing.assert_allclose(t, trial.law().switching_time(res.draw), rtol=0.01, atol=20e-12)
     eprec = ms.thresholds(res.draw)[1]
     delta = float(ref.thermal_stability(iso, AMBIENT_K))
     i = amp / float(ref.critical_current(iso, AMBIENT_K))
     sun = iso.taup * np.log(np.pi / (2 * np.sqrt(eprec / delta))) / (i - 1)
-    np.testing.assert_allclose(t, sun, rtol=0.01, atol=20e-12)
-    mean, sem = t.mean(), t.std(ddof=1) / math.sqrt(t.size)
-    assert abs(mean - (loc + np.euler_gamma * scale)) < 3 * sem
-    assert t.std(ddof=1) == pytest.approx(math.pi / math.sqrt(6) * scale, rel=0.15)
-    assert stats.kstest(t, stats.gumbel_r(loc, scale).cdf).pvalue > 0.001
+    slow = res.draw <= 0.5
+    assert slow.sum() > 100
+    np.testing.assert_allclose(t[slow], sun[slow], rtol=0.03)
+    assert np.all(t <= sun * 1.01 + 20e-12)  # the thermal channel only ever shortens it
+    # the whole distribution is the law's
+    assert stats.kstest(t, lambda x: trial.law().probability(x)).pvalue > 0.001
 
 
 def test_preheated_junction_switches_more_often(dev, pool):
-    """24 K of residual heat raises P(switch) of the same probe pulse (common seeds)."""
-    heat = (0.0, 3e-9, -100e-6)  # toward P on a P junction: it only heats (24 K)
-    probe = (3.2e-9, 1e-9, SUB * dev.ic0)
+    """24 K of residual heat raises P(switch) of the same probe pulse (common seeds); the
+    thermal time constant is made 10 ns so the heat lasts through the probe."""
+    dev = dev.with_(cth=10 * dev.cth)
+    heat = (0.0, 30e-9, -100e-6)  # toward P on a P junction: it only heats (24 K)
+    probe = (30.2e-9, 5e-9, SUB * dev.ic0)
     hot, cold = (sp.Trial(dev, pulses) for pulses in (((heat, probe)), (probe,)))
     r_hot, r_cold = sp.run_trials([hot, cold], range(3001, 3401), pool=pool)
     law_hot, law_cold = (float(t.law().probability()[0]) for t in (hot, cold))
@@ -210,7 +227,7 @@ def test_each_reversal_takes_a_fresh_draw(session, dev):
     """Alternating precessional pulses: after every reversal the junction holds a new draw,
     the TRRANDOM sample current at that time; if a sample boundary falls inside the re-arm
     window (a few tflip), the next sample or a mix of the two."""
-    pulses = [(k * 10e-9, 5e-9, (2.5 if k % 2 == 0 else -2.5) * dev.ic0) for k in range(8)]
+    pulses = [(k * 10e-9, 5e-9, (3.0 if k % 2 == 0 else -3.0) * dev.ic0) for k in range(8)]
     net = ms.current_pulses(dev, pulses, 1, ms.stochastic(3, sample_s=1e-9))
     w = session.run(net, Transient(1e-11, 80e-9, max_step_s=1e-9))
     t, m, e, u = w.time, w.x("n1#m"), w.x("n1#e"), w.v("u_n1")
@@ -221,8 +238,64 @@ def test_each_reversal_takes_a_fresh_draw(session, dev):
         after = np.interp(t[k] + 0.3e-9, t, e)
         now, soon = np.interp([t[k], t[k] + 0.1e-9], t, u)
         if now == soon:
-            assert after == pytest.approx(now, abs=1e-4)
+            assert after == pytest.approx(now, abs=1e-3)
         else:
-            assert min(now, soon) - 1e-4 < after < max(now, soon) + 1e-4
+            assert min(now, soon) - 1e-3 < after < max(now, soon) + 1e-3
         held.append(after)
     assert np.unique(np.round(held, 6)).size == len(held)
+
+
+# ----------------------------------------------------------------------------- v2 laws
+def _median(times: np.ndarray) -> float:
+    assert np.isfinite(times).mean() > 0.5  # the median is observed
+    return float(np.median(np.where(np.isfinite(times), times, np.inf)))
+
+
+@pytest.mark.parametrize("case", ["constant drive", "cooling write"])
+def test_deterministic_model_switches_at_the_ensemble_median(dev, pool, case):
+    """mtj is mtj_stoch with its draw held at U = 1/2: the median switching time, also while
+    the junction cools during the write (rate falling with time)."""
+    if case == "constant drive":
+        p = dev.with_(rth=1.0, cth=dev.tau_th_s)
+        pulses, start = ((0.0, 1.0, 1.5 * p.ic0),), 0.0
+        stop = 4 * float(ref.median_switching_time(p, 1.5 * p.ic0, AMBIENT_K))
+    else:
+        p = dev.with_(cth=10 * dev.cth)  # 10 ns thermal memory: it cools during the write
+        pulses, start, stop = ((0.0, 30e-9, -100e-6), (30.2e-9, 1.0, SUB * p.ic0)), 30.2e-9, 200e-9
+    trial = sp.Trial(p, pulses, stop_s=stop)
+    res = sp.run_trials(trial, range(6001, 6201), pool=pool)[0]
+    ensemble = _median(res.time_s) - start
+    det = tb.current_pulses(p, [(s, min(w, 2 * stop), a) for s, w, a in pulses], state0=1)
+    from pyspice_flows.session import Session
+
+    w = Session.get().run(det, Transient(stop / 4000, stop, max_step_s=stop / 400))
+    from pyspice_flows.mtj_characterization import crossing_time
+
+    t_det = crossing_time(w.time, w.x("n1#m"), after=start) - start
+    law = trial.law().median_time() - start
+    print(
+        f"\n{case}: deterministic {t_det * 1e9:.3f} ns, ensemble median {ensemble * 1e9:.3f} ns, "
+        f"law {law * 1e9:.3f} ns"
+    )
+    assert t_det == pytest.approx(ensemble, rel=0.10)
+    assert t_det == pytest.approx(law, rel=0.02)
+
+
+def test_switching_probability_never_falls_with_current_or_width(iso, pool):
+    """Common draws: a seed that switches at some current (width) also switches at every
+    larger current (longer width), so P(switch) is non-decreasing in both."""
+    seeds = range(7001, 7101)
+    amps = [0.9, 1.0, 1.2, 1.5, 2.0]
+    widths = [2e-9, 5e-9, 10e-9]
+    by_amp = sp.run_trials(
+        [sp.Trial(iso, ((0.0, 5e-9, r * iso.ic0),)) for r in amps], seeds, pool=pool
+    )
+    by_width = sp.run_trials(
+        [sp.Trial(iso, ((0.0, w, 1.2 * iso.ic0),)) for w in widths], seeds, pool=pool
+    )
+    for runs in (by_amp, by_width):
+        probs = [r.probability for r in runs]
+        assert np.all(np.diff(probs) >= 0), probs
+        for lo, hi in zip(runs[:-1], runs[1:]):
+            assert np.all(hi.switched[lo.switched])
+    assert by_amp[-1].probability > by_amp[0].probability + 0.3
