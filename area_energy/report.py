@@ -30,7 +30,7 @@ from circuits.scenarios import Scenario, ipnet_scenario, lif_scenario
 from circuits.technology import REPO_ROOT
 from pyspice_flows import osdi
 from pyspice_flows.commandline import add_debug_flag, run_main, temperature_k
-from pyspice_flows.ipnet_plasticity import plasticity_curve
+from pyspice_flows.ipnet_plasticity import heat_ablation, plasticity_curve
 from pyspice_flows.ipnet_plasticity import plot as plot_plasticity
 from pyspice_flows.session import Session, Transient
 
@@ -61,9 +61,12 @@ def run_scenario(sc: Scenario, inventory: area.DeviceInventory, temp_k: float | 
     """Simulate a scenario, keeping every MOSFET drain current for the conservation check.
 
     ``temp_k``: ambient temperature [K] (None: ngspice's default, 300.15 K)."""
-    return Session.get().run(sc.circuit, Transient(sc.step_s, sc.stop_s, max_step_s=sc.max_step_s),
-                             extra_lines=dissipation.save_lines(inventory),
-                             temperature_c=_celsius(temp_k))
+    return Session.get().run(
+        sc.circuit,
+        Transient(sc.step_s, sc.stop_s, max_step_s=sc.max_step_s),
+        extra_lines=dissipation.save_lines(inventory),
+        temperature_c=_celsius(temp_k),
+    )
 
 
 def _celsius(temp_k: float | None) -> float | None:
@@ -78,21 +81,26 @@ def mtj_heat_j(w, inventory: area.DeviceInventory, dev) -> float:
     """Joule heat [J] of every MTJ of the netlist (parameters ``dev``), from its thermal node."""
     if not inventory.mtjs:
         return 0.0
-    return sum(energy.mtj_joule_heat_j(w.time, w.v(j.nodes[2]), dev.rth, dev.cth) * j.m
-               for j in inventory.mtjs)
+    return sum(
+        energy.mtj_joule_heat_j(w.time, w.v(j.nodes[2]), dev.rth, dev.cth) * j.m
+        for j in inventory.mtjs
+    )
 
 
 def static_power_w(sc_idle: Scenario, temp_k: float | None = None) -> float:
     """Leakage power [W]: all sources, averaged over the second half of an input-free run."""
-    w = Session.get().run(sc_idle.circuit, Transient(sc_idle.step_s, sc_idle.stop_s,
-                                                     max_step_s=sc_idle.max_step_s),
-                          temperature_c=_celsius(temp_k))
+    w = Session.get().run(
+        sc_idle.circuit,
+        Transient(sc_idle.step_s, sc_idle.stop_s, max_step_s=sc_idle.max_step_s),
+        temperature_c=_celsius(temp_k),
+    )
     p = energy.total_source_power_w(w, _source_table(sc_idle))
     return energy.window_average_power_w(w.time, p, sc_idle.stop_s / 2, sc_idle.stop_s)
 
 
-def measure_neuron(sc: Scenario, sc_idle: Scenario, vdd_v: float,
-                   temp_k: float | None = None) -> tuple[dict, object]:
+def measure_neuron(
+    sc: Scenario, sc_idle: Scenario, vdd_v: float, temp_k: float | None = None
+) -> tuple[dict, object]:
     """Energy, spikes, area and the conservation check of one neuron testbench."""
     inv = area.parse_inventory(str(sc.circuit))
     est = area.estimate_area(inv)
@@ -130,7 +138,9 @@ def measure_neuron(sc: Scenario, sc_idle: Scenario, vdd_v: float,
         "energy_by_role_J": by_role,
         "energy_breakdown_J": breakdown,
         "energy_per_spike_J": total / spikes if spikes else None,
-        "energy_per_spike_breakdown_J": {k: v / spikes for k, v in breakdown.items()} if spikes else None,
+        "energy_per_spike_breakdown_J": {k: v / spikes for k, v in breakdown.items()}
+        if spikes
+        else None,
         "static_power_W": p_static,
         "conservation": {
             "delivered_J": total,
@@ -155,7 +165,9 @@ def ipnet_memory_write(sc: Scenario, temp_k: float | None = None) -> dict:
     by_role = energy.group_by_role(energy.energy_by_source(w, sources), energy.roles_of(sources))
     fired = energy.count_spikes(w.time, w.v(sc.output_node), 0.45)
     if fired:
-        raise RuntimeError(f"memory-write run {sc.name} fired {fired} times; it must stay sub-threshold")
+        raise RuntimeError(
+            f"memory-write run {sc.name} fired {fired} times; it must stay sub-threshold"
+        )
     n = sc.input_events
     return {
         "heat_per_event_J": mtj_heat_j(w, inv, sc.mtj) / n,
@@ -177,11 +189,20 @@ def _standalone_comparison(write: dict, table) -> dict:
     p_ip_lstm = n_lstm * e_event / lstm.time_step_s
     p_ip_cnn = n_cnn * e_event / cnn.time_step_s
     return {
-        "memory_power_W": {"ipnet_lstm_size": p_ip_lstm, "lstm": p_lstm,
-                           "ipnet_cnn3d_size": p_ip_cnn, "cnn3d": p_cnn},
-        "lstm_over_ipnet": p_lstm / p_ip_lstm, "cnn3d_over_ipnet": p_cnn / p_ip_cnn,
-        "configs": {"lstm": dataclasses.asdict(lstm), "cnn3d": dataclasses.asdict(cnn),
-                    "ipnet_neurons_for_lstm": n_lstm, "ipnet_neurons_for_cnn3d": n_cnn},
+        "memory_power_W": {
+            "ipnet_lstm_size": p_ip_lstm,
+            "lstm": p_lstm,
+            "ipnet_cnn3d_size": p_ip_cnn,
+            "cnn3d": p_cnn,
+        },
+        "lstm_over_ipnet": p_lstm / p_ip_lstm,
+        "cnn3d_over_ipnet": p_cnn / p_ip_cnn,
+        "configs": {
+            "lstm": dataclasses.asdict(lstm),
+            "cnn3d": dataclasses.asdict(cnn),
+            "ipnet_neurons_for_lstm": n_lstm,
+            "ipnet_neurons_for_cnn3d": n_cnn,
+        },
     }
 
 
@@ -203,14 +224,33 @@ def _to_reach(bb, table, e_event: float, which: str, target: float) -> list[list
             return ratio(dataclasses.replace(bb, **{n: new}))
 
         f = backbone.factor_to_reach(of, target)
-        new = None if f is None else (max(1, round(value * f)) if isinstance(value, int) else value * f)
-        note = "" if name != "activity_per_step" or new is None or new <= 1 else " (above 1: not physical)"
-        rows.append([name, str(value), "not reachable (x1e-6..x1e6)" if f is None else f"x{f:.3g}",
-                     "" if new is None else (f"{new}" if isinstance(new, int) else f"{new:.4g}") + note])
+        new = (
+            None
+            if f is None
+            else (max(1, round(value * f)) if isinstance(value, int) else value * f)
+        )
+        note = (
+            ""
+            if name != "activity_per_step" or new is None or new <= 1
+            else " (above 1: not physical)"
+        )
+        rows.append(
+            [
+                name,
+                str(value),
+                "not reachable (x1e-6..x1e6)" if f is None else f"x{f:.3g}",
+                "" if new is None else (f"{new}" if isinstance(new, int) else f"{new:.4g}") + note,
+            ]
+        )
     f = backbone.factor_to_reach(lambda f: ratio(bb, e_event * f), target)
-    rows.append(["IPNet write energy per event", render.fmt_si(e_event, "J"),
-                 "not reachable" if f is None else f"x{f:.3g}",
-                 "" if f is None else render.fmt_si(e_event * f, "J")])
+    rows.append(
+        [
+            "IPNet write energy per event",
+            render.fmt_si(e_event, "J"),
+            "not reachable" if f is None else f"x{f:.3g}",
+            "" if f is None else render.fmt_si(e_event * f, "J"),
+        ]
+    )
     return rows
 
 
@@ -225,8 +265,9 @@ def memory_comparison(write: dict) -> dict:
     here = layers[bb.memory_layer]
     alone = _standalone_comparison(write, table)
     pub_l, pub_c = PUBLISHED["memory_power_ratio_lstm"], PUBLISHED["memory_power_ratio_cnn3d"]
-    sens_rows = backbone.sensitivity_at_layer(bb.memory_layer, bb, table, e_event,
-                                              write["heat_per_event_J"])
+    sens_rows = backbone.sensitivity_at_layer(
+        bb.memory_layer, bb, table, e_event, write["heat_per_event_J"]
+    )
     base = (here.lstm_over_ipnet, here.cnn3d_over_ipnet)
 
     def moves(row, k):
@@ -237,10 +278,25 @@ def memory_comparison(write: dict) -> dict:
     for k, key in ((0, "lstm"), (1, "cnn3d")):
         row = max(sens_rows, key=lambda r, k=k: moves(r, k))
         lo, hi = (row.lstm_low, row.lstm_high) if k == 0 else (row.cnn3d_low, row.cnn3d_high)
-        most[key] = {"parameter": row.parameter, "low": row.low, "high": row.high,
-                     "ratio_low": lo, "ratio_high": hi}
-    sens = [[r.parameter, str(r.low), str(r.high), f"{r.lstm_low:,.0f}", f"{r.lstm_high:,.0f}",
-             f"{r.cnn3d_low:,.0f}", f"{r.cnn3d_high:,.0f}"] for r in sens_rows]
+        most[key] = {
+            "parameter": row.parameter,
+            "low": row.low,
+            "high": row.high,
+            "ratio_low": lo,
+            "ratio_high": hi,
+        }
+    sens = [
+        [
+            r.parameter,
+            str(r.low),
+            str(r.high),
+            f"{r.lstm_low:,.0f}",
+            f"{r.lstm_high:,.0f}",
+            f"{r.cnn3d_low:,.0f}",
+            f"{r.cnn3d_high:,.0f}",
+        ]
+        for r in sens_rows
+    ]
     ordering = {
         "paper": "cnn3d_over_ipnet > lstm_over_ipnet",
         "same_backbone": here.cnn3d_over_ipnet > here.lstm_over_ipnet,
@@ -256,23 +312,31 @@ def memory_comparison(write: dict) -> dict:
     sram = table.sram
     cacti_1mb = {b: sram.read_energy_j(1048576, b) for b in (32, 64, 128)}
     return {
-        "memory_power_W": {"ipnet": here.ipnet_w, "lstm": here.lstm_w, "cnn3d": here.cnn3d_w,
-                           "ipnet_cnn3d_equivalent": here.ipnet_w,
-                           "standalone": alone["memory_power_W"]},
+        "memory_power_W": {
+            "ipnet": here.ipnet_w,
+            "lstm": here.lstm_w,
+            "cnn3d": here.cnn3d_w,
+            "ipnet_cnn3d_equivalent": here.ipnet_w,
+            "standalone": alone["memory_power_W"],
+        },
         "memory_power_ratio": {
             "lstm_over_ipnet": here.lstm_over_ipnet,
             "cnn3d_over_ipnet": here.cnn3d_over_ipnet,
             "definition": definition,
             "memory_layer": bb.memory_layer,
             "by_layer": {str(m.index): m.to_dict() for m in layers},
-            "standalone": {"lstm_over_ipnet": alone["lstm_over_ipnet"],
-                           "cnn3d_over_ipnet": alone["cnn3d_over_ipnet"],
-                           "definition": "standalone: 128-unit LSTM vs 128 IPNet neurons; 64x64x2 "
-                                         "DRAM frame buffer + 3D convolution vs 64x64x16 IPNet neurons"},
+            "standalone": {
+                "lstm_over_ipnet": alone["lstm_over_ipnet"],
+                "cnn3d_over_ipnet": alone["cnn3d_over_ipnet"],
+                "definition": "standalone: 128-unit LSTM vs 128 IPNet neurons; 64x64x2 "
+                "DRAM frame buffer + 3D convolution vs 64x64x16 IPNet neurons",
+            },
             "ordering_matches_paper": ordering,
             "published": {"lstm_over_ipnet": pub_l, "cnn3d_over_ipnet": pub_c},
-            "published_over_ours": {"lstm": pub_l / here.lstm_over_ipnet,
-                                    "cnn3d": pub_c / here.cnn3d_over_ipnet},
+            "published_over_ours": {
+                "lstm": pub_l / here.lstm_over_ipnet,
+                "cnn3d": pub_c / here.cnn3d_over_ipnet,
+            },
             "moves_most": most,
         },
         "layers": layers,
@@ -280,12 +344,16 @@ def memory_comparison(write: dict) -> dict:
         "to_reach_lstm": _to_reach(bb, table, e_event, "lstm", pub_l),
         "to_reach_cnn3d": _to_reach(bb, table, e_event, "cnn3d", pub_c),
         "cacti_1mb_read_J": cacti_1mb,
-        "configs": {"backbone": {"file": "area_energy/backbone_dvs_gesture.toml",
-                                 **{k: v for k, v in dataclasses.asdict(bb).items() if k != "layers"},
-                                 "layers": [dataclasses.asdict(layer) for layer in bb.layers]},
-                    "standalone": alone["configs"],
-                    "energy_table": "area_energy/energy_ops_28nm.toml (Horowitz 45 nm, scaled to 28 nm)",
-                    "sram_table": sram.description},
+        "configs": {
+            "backbone": {
+                "file": "area_energy/backbone_dvs_gesture.toml",
+                **{k: v for k, v in dataclasses.asdict(bb).items() if k != "layers"},
+                "layers": [dataclasses.asdict(layer) for layer in bb.layers],
+            },
+            "standalone": alone["configs"],
+            "energy_table": "area_energy/energy_ops_28nm.toml (Horowitz 45 nm, scaled to 28 nm)",
+            "sram_table": sram.description,
+        },
     }
 
 
@@ -294,17 +362,27 @@ def memory_claims(mem: dict) -> list[dict]:
     r = mem["memory_power_ratio"]
     alone = r["standalone"]
     layer = r["by_layer"][str(r["memory_layer"])]["layer"]
-    common = (f"same backbone, memory at layer {r['memory_layer']} ({layer}); stand-alone definition: ")
+    common = (
+        f"same backbone, memory at layer {r['memory_layer']} ({layer}); stand-alone definition: "
+    )
     return [
-        {"claim": "memory power, LSTM / IPNet", "published": "2,874x",
-         "ours": f"{r['lstm_over_ipnet']:,.0f}x",
-         "comment": common + f"{alone['lstm_over_ipnet']:,.0f}x.  The paper's definition was not found; "
-                    "ours is stated in the memory sections."},
-        {"claim": "memory power, 3D-CNN / IPNet", "published": "90,920x",
-         "ours": f"{r['cnn3d_over_ipnet']:,.0f}x",
-         "comment": common + f"{alone['cnn3d_over_ipnet']:,.0f}x.  Ordering 3D-CNN > LSTM as published: "
-                    f"same backbone {'yes' if r['ordering_matches_paper']['same_backbone'] else 'no'}, "
-                    f"stand-alone {'yes' if r['ordering_matches_paper']['standalone'] else 'no'}."},
+        {
+            "claim": "memory power, LSTM / IPNet",
+            "published": "2,874x",
+            "ours": f"{r['lstm_over_ipnet']:,.0f}x",
+            "comment": common
+            + f"{alone['lstm_over_ipnet']:,.0f}x.  The paper's definition was not found; "
+            "ours is stated in the memory sections.",
+        },
+        {
+            "claim": "memory power, 3D-CNN / IPNet",
+            "published": "90,920x",
+            "ours": f"{r['cnn3d_over_ipnet']:,.0f}x",
+            "comment": common
+            + f"{alone['cnn3d_over_ipnet']:,.0f}x.  Ordering 3D-CNN > LSTM as published: "
+            f"same backbone {'yes' if r['ordering_matches_paper']['same_backbone'] else 'no'}, "
+            f"stand-alone {'yes' if r['ordering_matches_paper']['standalone'] else 'no'}.",
+        },
     ]
 
 
@@ -319,83 +397,136 @@ def memory_sections(mem: dict, write: dict, tau_th_s: float) -> list[dict]:
     most = r["moves_most"]
     cacti = mem["cacti_1mb_read_J"]
     fmt = render.fmt_si
-    by_layer = [[i, m["layer"], m["feature_elements"], fmt(m["ipnet_W"], "W"), fmt(m["lstm_W"], "W"),
-                 fmt(m["cnn3d_W"], "W"), f"{m['lstm_over_ipnet']:,.0f}", f"{m['cnn3d_over_ipnet']:,.0f}",
-                 f"{m['cnn3d_W'] / m['lstm_W']:.2g}"] for i, m in r["by_layer"].items()]
-    places = "; ".join(f"{name.replace('_', ' ')}: {where}" for name, where in here["placement"].items())
+    by_layer = [
+        [
+            i,
+            m["layer"],
+            m["feature_elements"],
+            fmt(m["ipnet_W"], "W"),
+            fmt(m["lstm_W"], "W"),
+            fmt(m["cnn3d_W"], "W"),
+            f"{m['lstm_over_ipnet']:,.0f}",
+            f"{m['cnn3d_over_ipnet']:,.0f}",
+            f"{m['cnn3d_W'] / m['lstm_W']:.2g}",
+        ]
+        for i, m in r["by_layer"].items()
+    ]
+    places = "; ".join(
+        f"{name.replace('_', ' ')}: {where}" for name, where in here["placement"].items()
+    )
 
     def far(ours, pub):
         return f"{ours:,.0f}x against {pub:,.0f}x published (published / ours = {pub / ours:.3g})"
 
     def most_text(key):
         m = most[key]
-        return (f"{m['parameter'].replace('_', ' ')} ({m['low']} -> {m['ratio_low']:,.0f}x, "
-                f"{m['high']} -> {m['ratio_high']:,.0f}x)")
+        return (
+            f"{m['parameter'].replace('_', ' ')} ({m['low']} -> {m['ratio_low']:,.0f}x, "
+            f"{m['high']} -> {m['ratio_high']:,.0f}x)"
+        )
 
     return [
-        {"title": "Memory power",
-         "text": f"IPNet's memory write costs {fmt(write['delivered_per_event_J'], 'J')} per input event "
-                 f"delivered by the write rail and input ({fmt(write['heat_per_event_J'], 'J')} of it is "
-                 "the junction's Joule heat), simulated with two sub-threshold spikes.  Holding the memory "
-                 "costs nothing: the heat decays passively.  A caveat on time scales: the heat memory lasts "
-                 f"about rth*cth = {tau_th_s * 1e9:.2f} ns, far shorter than a 1 ms step, so at equal "
-                 "steps the comparison assumes thermal stacks engineered for longer time constants.\n\n"
-                 "**Same backbone, same layer.**  The three memories sit at the same layer of the DVS "
-                 "Gesture network of area_energy/backbone_dvs_gesture.toml (Fang et al., ICCV 2021: "
-                 "128x128x2 events, five 3x3 conv layers of 128 channels with 2x2 max-pools, FC 512, FC "
-                 "110): same feature map, 1 ms step, 16-bit words, one energy table.  IPNet: one neuron per "
-                 "feature element, written once per step (activity 1, no sparsity credited).  LSTM: a "
-                 "ConvLSTM with the layer's channels and a 3x3 recurrent kernel at a feature map, an LSTM on "
-                 "the features at a fully connected layer; recurrent path and state only.  3D-CNN: a "
-                 "3x3x3 temporal convolution (C -> C) over a 16-frame clip reprocessed every step, with its "
-                 "frame buffer.  Each memory sits in the smallest CACTI SRAM that holds it up to 1 MiB, "
-                 "else in DRAM.  SRAM access energies are width-dependent (CACTI 7.0, LSTP, 300 K, 28 nm "
-                 f"interpolated from 32/22 nm; a 1 MiB SRAM reads 32/64/128 bits for {fmt(cacti[32], 'J')} / "
-                 f"{fmt(cacti[64], 'J')} / {fmt(cacti[128], 'J')}, so halving the width saves "
-                 f"{1 - cacti[32] / cacti[64]:.0%}, not 50 %) and SRAMs leak.  Default placement: layer {k} "
-                 f"({here['layer']}); {places}.  The figure and the table show every layer.",
-         "figure": "memory_power",
-         "table": {"columns": ["layer", "name", "feature elements", "IPNet", "(Conv)LSTM", "3D-CNN",
-                               "LSTM / IPNet", "3D-CNN / IPNet", "3D-CNN / LSTM"],
-                   "rows": by_layer}},
-        {"title": "Memory power against the published ratios",
-         "text": f"Default backbone and placement (layer {k}, {here['layer']}): LSTM / IPNet "
-                 f"{far(r['lstm_over_ipnet'], r['published']['lstm_over_ipnet'])}; 3D-CNN / IPNet "
-                 f"{far(r['cnn3d_over_ipnet'], r['published']['cnn3d_over_ipnet'])}.  The published ordering "
-                 f"(3D-CNN / IPNet > LSTM / IPNet, about {90920 / 2874:.0f}x apart) is "
-                 f"{'reproduced' if order['same_backbone'] else 'NOT reproduced'} on the same backbone "
-                 f"(3D-CNN / LSTM = {here['cnn3d_W'] / here['lstm_W']:.2g}) and "
-                 f"{'reproduced' if order['standalone'] else 'NOT reproduced'} by the stand-alone "
-                 f"definition ({alone['lstm_over_ipnet']:,.0f}x and {alone['cnn3d_over_ipnet']:,.0f}x).  "
-                 f"The assumption that moves LSTM / IPNet most when halved and doubled is {most_text('lstm')}; "
-                 f"for 3D-CNN / IPNet it is {most_text('cnn3d')}.  The tables below give, for each "
-                 "numeric assumption alone, the factor it would have to change by to reach the published "
-                 "value; none is applied.",
-         "table": {"columns": ["assumption", "value", "LSTM: factor to reach 2,874x", "LSTM: new value",
-                               "3D-CNN: factor to reach 90,920x", "3D-CNN: new value"],
-                   "rows": [[a[0], a[1], a[2], a[3], b[2], b[3]]
-                            for a, b in zip(mem["to_reach_lstm"], mem["to_reach_cnn3d"], strict=True)]}},
-        {"title": "Memory power sensitivity",
-         "text": f"Ratios at the default placement (layer {k}) with each assumption changed alone: numeric "
-                 "ones halved and doubled (word width: the neighbouring widths; activity is capped at 1), "
-                 "SRAM device type, SRAM access model (CACTI or Horowitz's b/64 rule), DRAM at the low and "
-                 "high end of Horowitz's range, node scaling off (Horowitz's 45 nm table as published), "
-                 "and the IPNet write counted as the junction's Joule heat only.  The time step moves the "
-                 "ratios only through SRAM leakage: every dynamic energy is per step.",
-         "table": {"columns": ["assumption", "low", "high", "LSTM/IPNet at low", "LSTM/IPNet at high",
-                               "3D-CNN/IPNet at low", "3D-CNN/IPNet at high"],
-                   "rows": mem["sensitivity_rows"]}},
-        {"title": "Memory power: alternative definition",
-         "text": "The stand-alone baselines size each digital memory on its own: a 128-unit LSTM "
-                 "(recurrent weights in a 1 MB SRAM, state in an 8 KB SRAM) against 128 IPNet neurons, and "
-                 "a 3D-CNN first layer on 64x64x2 frames with a 16-frame DRAM buffer and 16 output channels "
-                 "against 64x64x16 IPNet neurons, all written once per 1 ms step, same energy table "
-                 f"(CACTI SRAM with leakage).  They give LSTM / IPNet {alone['lstm_over_ipnet']:,.0f}x and "
-                 f"3D-CNN / IPNet {alone['cnn3d_over_ipnet']:,.0f}x: the ordering is "
-                 f"{'the published one' if order['standalone'] else 'inverted against the published one'}, "
-                 "because the two baselines and their IPNet layers are sized independently.  Which "
-                 f"definition reproduces the published ordering: same backbone "
-                 f"{'yes' if order['same_backbone'] else 'no'}, stand-alone {'yes' if order['standalone'] else 'no'}."},
+        {
+            "title": "Memory power",
+            "text": f"IPNet's memory write costs {fmt(write['delivered_per_event_J'], 'J')} per input event "
+            f"delivered by the write rail and input ({fmt(write['heat_per_event_J'], 'J')} of it is "
+            "the junction's Joule heat), simulated with two sub-threshold spikes.  Holding the memory "
+            "costs nothing: the heat decays passively.  A caveat on time scales: the heat memory lasts "
+            f"about rth*cth = {tau_th_s * 1e9:.2f} ns, far shorter than a 1 ms step, so at equal "
+            "steps the comparison assumes thermal stacks engineered for longer time constants.\n\n"
+            "**Same backbone, same layer.**  The three memories sit at the same layer of the DVS "
+            "Gesture network of area_energy/backbone_dvs_gesture.toml (Fang et al., ICCV 2021: "
+            "128x128x2 events, five 3x3 conv layers of 128 channels with 2x2 max-pools, FC 512, FC "
+            "110): same feature map, 1 ms step, 16-bit words, one energy table.  IPNet: one neuron per "
+            "feature element, written once per step (activity 1, no sparsity credited).  LSTM: a "
+            "ConvLSTM with the layer's channels and a 3x3 recurrent kernel at a feature map, an LSTM on "
+            "the features at a fully connected layer; recurrent path and state only.  3D-CNN: a "
+            "3x3x3 temporal convolution (C -> C) over a 16-frame clip reprocessed every step, with its "
+            "frame buffer.  Each memory sits in the smallest CACTI SRAM that holds it up to 1 MiB, "
+            "else in DRAM.  SRAM access energies are width-dependent (CACTI 7.0, LSTP, 300 K, 28 nm "
+            f"interpolated from 32/22 nm; a 1 MiB SRAM reads 32/64/128 bits for {fmt(cacti[32], 'J')} / "
+            f"{fmt(cacti[64], 'J')} / {fmt(cacti[128], 'J')}, so halving the width saves "
+            f"{1 - cacti[32] / cacti[64]:.0%}, not 50 %) and SRAMs leak.  Default placement: layer {k} "
+            f"({here['layer']}); {places}.  The figure and the table show every layer.",
+            "figure": "memory_power",
+            "table": {
+                "columns": [
+                    "layer",
+                    "name",
+                    "feature elements",
+                    "IPNet",
+                    "(Conv)LSTM",
+                    "3D-CNN",
+                    "LSTM / IPNet",
+                    "3D-CNN / IPNet",
+                    "3D-CNN / LSTM",
+                ],
+                "rows": by_layer,
+            },
+        },
+        {
+            "title": "Memory power against the published ratios",
+            "text": f"Default backbone and placement (layer {k}, {here['layer']}): LSTM / IPNet "
+            f"{far(r['lstm_over_ipnet'], r['published']['lstm_over_ipnet'])}; 3D-CNN / IPNet "
+            f"{far(r['cnn3d_over_ipnet'], r['published']['cnn3d_over_ipnet'])}.  The published ordering "
+            f"(3D-CNN / IPNet > LSTM / IPNet, about {90920 / 2874:.0f}x apart) is "
+            f"{'reproduced' if order['same_backbone'] else 'NOT reproduced'} on the same backbone "
+            f"(3D-CNN / LSTM = {here['cnn3d_W'] / here['lstm_W']:.2g}) and "
+            f"{'reproduced' if order['standalone'] else 'NOT reproduced'} by the stand-alone "
+            f"definition ({alone['lstm_over_ipnet']:,.0f}x and {alone['cnn3d_over_ipnet']:,.0f}x).  "
+            f"The assumption that moves LSTM / IPNet most when halved and doubled is {most_text('lstm')}; "
+            f"for 3D-CNN / IPNet it is {most_text('cnn3d')}.  The tables below give, for each "
+            "numeric assumption alone, the factor it would have to change by to reach the published "
+            "value; none is applied.",
+            "table": {
+                "columns": [
+                    "assumption",
+                    "value",
+                    "LSTM: factor to reach 2,874x",
+                    "LSTM: new value",
+                    "3D-CNN: factor to reach 90,920x",
+                    "3D-CNN: new value",
+                ],
+                "rows": [
+                    [a[0], a[1], a[2], a[3], b[2], b[3]]
+                    for a, b in zip(mem["to_reach_lstm"], mem["to_reach_cnn3d"], strict=True)
+                ],
+            },
+        },
+        {
+            "title": "Memory power sensitivity",
+            "text": f"Ratios at the default placement (layer {k}) with each assumption changed alone: numeric "
+            "ones halved and doubled (word width: the neighbouring widths; activity is capped at 1), "
+            "SRAM device type, SRAM access model (CACTI or Horowitz's b/64 rule), DRAM at the low and "
+            "high end of Horowitz's range, node scaling off (Horowitz's 45 nm table as published), "
+            "and the IPNet write counted as the junction's Joule heat only.  The time step moves the "
+            "ratios only through SRAM leakage: every dynamic energy is per step.",
+            "table": {
+                "columns": [
+                    "assumption",
+                    "low",
+                    "high",
+                    "LSTM/IPNet at low",
+                    "LSTM/IPNet at high",
+                    "3D-CNN/IPNet at low",
+                    "3D-CNN/IPNet at high",
+                ],
+                "rows": mem["sensitivity_rows"],
+            },
+        },
+        {
+            "title": "Memory power: alternative definition",
+            "text": "The stand-alone baselines size each digital memory on its own: a 128-unit LSTM "
+            "(recurrent weights in a 1 MB SRAM, state in an 8 KB SRAM) against 128 IPNet neurons, and "
+            "a 3D-CNN first layer on 64x64x2 frames with a 16-frame DRAM buffer and 16 output channels "
+            "against 64x64x16 IPNet neurons, all written once per 1 ms step, same energy table "
+            f"(CACTI SRAM with leakage).  They give LSTM / IPNet {alone['lstm_over_ipnet']:,.0f}x and "
+            f"3D-CNN / IPNet {alone['cnn3d_over_ipnet']:,.0f}x: the ordering is "
+            f"{'the published one' if order['standalone'] else 'inverted against the published one'}, "
+            "because the two baselines and their IPNet layers are sized independently.  Which "
+            f"definition reproduces the published ordering: same backbone "
+            f"{'yes' if order['same_backbone'] else 'no'}, stand-alone {'yes' if order['standalone'] else 'no'}.",
+        },
     ]
 
 
@@ -440,8 +571,15 @@ def fig_energy(neurons: dict):
     keys = ["input_drive", "mtj_joule_heat", "cmos_switching_and_resistive", "static_leakage"]
     bottom = np.zeros(len(names))
     for k in keys:
-        vals = np.array([max((neurons[n]["energy_per_spike_breakdown_J"] or {}).get(k, 0.0), 0.0)
-                         for n in names]) * 1e15
+        vals = (
+            np.array(
+                [
+                    max((neurons[n]["energy_per_spike_breakdown_J"] or {}).get(k, 0.0), 0.0)
+                    for n in names
+                ]
+            )
+            * 1e15
+        )
         ax.bar(names, vals, bottom=bottom, label=k.replace("_", " "))
         bottom += vals
     ax.set_ylabel("energy per output spike [fJ]")
@@ -454,9 +592,14 @@ def fig_energy(neurons: dict):
 def fig_area(neurons: dict):
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6, 4))
-    labels = [f"{n} (ours)" for n in neurons] + ["IPNet (published)", "LIF 28 nm (arXiv 2408.07734)"]
-    vals = [neurons[n]["area_um2"] for n in neurons] + [PUBLISHED["ipnet_area_um2"],
-                                                         PUBLISHED["lif_28nm_area_um2"]]
+    labels = [f"{n} (ours)" for n in neurons] + [
+        "IPNet (published)",
+        "LIF 28 nm (arXiv 2408.07734)",
+    ]
+    vals = [neurons[n]["area_um2"] for n in neurons] + [
+        PUBLISHED["ipnet_area_um2"],
+        PUBLISHED["lif_28nm_area_um2"],
+    ]
     ax.bar(labels, vals, color=["tab:blue", "tab:orange", "lightsteelblue", "moccasin"])
     ax.set_yscale("log")
     ax.set_ylabel("area [um^2]")
@@ -472,14 +615,23 @@ def fig_memory(mem: dict):
     fig, ax = plt.subplots(figsize=(7, 4.2))
     layers = mem["layers"]
     x = [m.index for m in layers]
-    for attr, label, style in (("ipnet_w", "IPNet", "o-"), ("lstm_w", "(Conv)LSTM", "s-"),
-                               ("cnn3d_w", "3D-CNN", "^-")):
+    for attr, label, style in (
+        ("ipnet_w", "IPNet", "o-"),
+        ("lstm_w", "(Conv)LSTM", "s-"),
+        ("cnn3d_w", "3D-CNN", "^-"),
+    ):
         ax.plot(x, [getattr(m, attr) for m in layers], style, label=label)
     default = mem["memory_power_ratio"]["memory_layer"]
     ax.axvline(default, color="gray", ls=":", lw=1)
     ax.annotate("default placement", (default, ax.get_ylim()[1]), fontsize=7, ha="left", va="top")
-    ax.set_xticks(x, [f"{m.index}\n{m.name.replace(' neurons', '').replace(' (classifier)', '')}"
-                      for m in layers], fontsize=7)
+    ax.set_xticks(
+        x,
+        [
+            f"{m.index}\n{m.name.replace(' neurons', '').replace(' (classifier)', '')}"
+            for m in layers
+        ],
+        fontsize=7,
+    )
     ax.set_yscale("log")
     ax.set_ylabel("memory power [W]")
     ax.set_xlabel("layer the temporal memory sits at (feature elements shrink to the right)")
@@ -495,19 +647,86 @@ def _provenance() -> dict:
         return hashlib.sha256(path.read_bytes()).hexdigest()
 
     models = REPO_ROOT / "models"
-    files = sorted(models.rglob("*.va")) + sorted(models.rglob("*.vams")) + sorted(models.rglob("*.toml")) \
-        + sorted(models.rglob("*.lib")) + sorted((REPO_ROOT / "area_energy").glob("*.toml"))
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True,
-                            text=True).stdout.strip()
+    files = (
+        sorted(models.rglob("*.va"))
+        + sorted(models.rglob("*.vams"))
+        + sorted(models.rglob("*.toml"))
+        + sorted(models.rglob("*.lib"))
+        + sorted((REPO_ROOT / "area_energy").glob("*.toml"))
+    )
+    commit = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True
+    ).stdout.strip()
     import PySpice
 
-    return {"ngspice": f"ngspice-{Session.get().version} (shared library)", "openvaf": osdi.compiler_version(),
-            "pyspice": PySpice.__version__, "python": sys.version.split()[0], "numpy": np.__version__,
-            "git_commit": commit,
-            "model_files_sha256": {str(f.relative_to(REPO_ROOT)): sha(f) for f in files}}
+    return {
+        "ngspice": f"ngspice-{Session.get().version} (shared library)",
+        "openvaf": osdi.compiler_version(),
+        "pyspice": PySpice.__version__,
+        "python": sys.version.split()[0],
+        "numpy": np.__version__,
+        "git_commit": commit,
+        "model_files_sha256": {str(f.relative_to(REPO_ROOT)): sha(f) for f in files},
+    }
 
 
-def build_results(device_file: Path | None = None, temp_k: float | None = None) -> tuple[dict, dict]:
+def ablation_summary(abl) -> dict:
+    """The JSON ``ablation`` entry: the plasticity effect with and without the heat memory.
+
+    ``plasticity_*`` is the probe latency advantage L_rested - L_conditioned [s] at the
+    shortest gap; ``plasticity_no_heat`` is the larger of the two ablations.
+    """
+    return {
+        "plasticity_normal": abl.plasticity_normal_s,
+        "plasticity_no_heat": abl.plasticity_no_heat_s,
+        "ratio_no_heat_over_normal": abl.ratio,
+        "unit": "s",
+        "metric": "probe latency advantage L_rested - L_conditioned",
+        "gap_s": abl.gap_s,
+        "normal": abl.normal,
+        "by_ablation": abl.by_ablation,
+    }
+
+
+def ablation_section(a: dict) -> dict:
+    """The report section of the heat ablation."""
+    rows = [
+        [
+            "normal",
+            render.fmt_si(a["normal"]["tau_th_s"], "s"),
+            f"{a['normal']['max_rise_K']:.3g} K",
+            render.fmt_si(a["plasticity_normal"], "s"),
+            "1",
+        ]
+    ]
+    rows += [
+        [
+            k.replace("_", " "),
+            render.fmt_si(v["tau_th_s"], "s"),
+            f"{v['max_rise_K']:.3g} K",
+            render.fmt_si(v["advantage_s"], "s"),
+            f"{v['advantage_s'] / a['plasticity_normal']:.3g}",
+        ]
+        for k, v in a["by_ablation"].items()
+    ]
+    return {
+        "title": "Heat ablation",
+        "text": "The same neuron and protocol with the heat memory removed: rth*cth / 100 at the same "
+        "steady-state rise, and rth / 1000 at the same rth*cth (the junction stays within "
+        "0.1 K of ambient).  The probe's latency advantage "
+        f"{render.fmt_si(a['plasticity_normal'], 's')} falls to at most "
+        f"{render.fmt_si(a['plasticity_no_heat'], 's')} (ratio "
+        f"{a['ratio_no_heat_over_normal']:.2g}): the plasticity comes from heat.",
+        "table": {
+            "columns": ["case", "rth*cth", "largest rise", "latency advantage", "/ normal"],
+            "rows": rows,
+        },
+    }
+
+
+def build_results(
+    device_file: Path | None = None, temp_k: float | None = None
+) -> tuple[dict, dict]:
     """Run every simulation and assemble results and figures (writes nothing).
 
     device_file: the IPNet neuron's MTJ parameter file (default: the default device);
@@ -520,93 +739,155 @@ def build_results(device_file: Path | None = None, temp_k: float | None = None) 
     osdi.compile_all()
     vdd = 0.9
     neurons, waves = {}, {}
-    for key, sc, idle in (("ipnet", ipnet_scenario(ip_params),
-                           ipnet_scenario(ip_params, count=0, stop_s=10e-9)),
-                          ("lif", lif_scenario(), lif_scenario(idle=True))):
+    for key, sc, idle in (
+        ("ipnet", ipnet_scenario(ip_params), ipnet_scenario(ip_params, count=0, stop_s=10e-9)),
+        ("lif", lif_scenario(), lif_scenario(idle=True)),
+    ):
         _progress(f"simulating {sc.name} ({sc.stop_s * 1e9:.0f} ns) and its idle leakage")
         neurons[key], waves[key] = measure_neuron(sc, idle, vdd, temp_k)
     _progress("simulating IPNet memory writes (sub-threshold inputs)")
-    write = ipnet_memory_write(ipnet_scenario(ip_params, rate_hz=0.1e9, count=2, stop_s=30e-9,
-                                              name="ipnet_memory_write"), temp_k)
+    write = ipnet_memory_write(
+        ipnet_scenario(ip_params, rate_hz=0.1e9, count=2, stop_s=30e-9, name="ipnet_memory_write"),
+        temp_k,
+    )
     neurons["ipnet"]["heat_memory_write_per_input_event_J"] = write["heat_per_event_J"]
-    neurons["ipnet"]["memory_write_energy_delivered_per_input_event_J"] = write["delivered_per_event_J"]
+    neurons["ipnet"]["memory_write_energy_delivered_per_input_event_J"] = write[
+        "delivered_per_event_J"
+    ]
     _progress("simulating the heat-memory decay (conditioning burst, then probes)")
     curve = plasticity_curve(params=ip_params, temperature_c=_celsius(temp_k))
     neurons["ipnet"]["heat_memory_tau_fit_s"] = curve.tau_fit_s
     neurons["ipnet"]["heat_memory_tau_rth_cth_s"] = curve.tau_th_s
+    _progress("simulating the heat ablation (same protocol, heat memory removed)")
+    ablation = ablation_summary(heat_ablation(params=ip_params, temperature_c=_celsius(temp_k)))
     _progress("memory-cost models")
     mem = memory_comparison(write)
     ip, lif = neurons["ipnet"], neurons["lif"]
     area_ratio = lif["area_um2"] / ip["area_um2"]
     ratios = mem["memory_power_ratio"]
     claims = [
-        {"claim": "IPNet neuron area, 28 nm", "published": "~1.5 um^2", "ours": f"{ip['area_um2']:.2f} um^2",
-         "comment": f"{ip['transistors']} minimum-class transistors and {ip['mtjs']} MTJ above them, "
-                    f"no capacitor; rule-based estimate, routing overhead included."},
-        {"claim": "LIF area / IPNet area", "published": "> 20x", "ours": f"{area_ratio:.1f}x",
-         "comment": f"our LIF: {lif['transistors']} transistors + {lif['capacitance_F'] * 1e15:.0f} fF MIM "
-                    f"membrane ({lif['area_um2']:.1f} um^2); the published 28 nm LIF of arXiv 2408.07734 is "
-                    f"{PUBLISHED['lif_28nm_area_um2']:.0f} um^2, i.e. "
-                    f"{PUBLISHED['lif_28nm_area_um2'] / ip['area_um2']:.0f}x ours.  The ratio follows the membrane "
-                    "capacitor's value and type."},
+        {
+            "claim": "IPNet neuron area, 28 nm",
+            "published": "~1.5 um^2",
+            "ours": f"{ip['area_um2']:.2f} um^2",
+            "comment": f"{ip['transistors']} minimum-class transistors and {ip['mtjs']} MTJ above them, "
+            f"no capacitor; rule-based estimate, routing overhead included.",
+        },
+        {
+            "claim": "LIF area / IPNet area",
+            "published": "> 20x",
+            "ours": f"{area_ratio:.1f}x",
+            "comment": f"our LIF: {lif['transistors']} transistors + {lif['capacitance_F'] * 1e15:.0f} fF MIM "
+            f"membrane ({lif['area_um2']:.1f} um^2); the published 28 nm LIF of arXiv 2408.07734 is "
+            f"{PUBLISHED['lif_28nm_area_um2']:.0f} um^2, i.e. "
+            f"{PUBLISHED['lif_28nm_area_um2'] / ip['area_um2']:.0f}x ours.  The ratio follows the membrane "
+            "capacitor's value and type.",
+        },
         *memory_claims(mem),
     ]
     cons = {k: v["conservation"]["relative_error"] for k, v in neurons.items()}
     sections = [
-        {"title": "Neuron waveforms",
-         "text": f"IPNet: {ip['input_events']} input spikes, {ip['output_spikes']} output spikes in "
-                 f"{ip['simulated_time_s'] * 1e9:.0f} ns; the junction's temperature rise is its working "
-                 f"memory.  LIF: {lif['input_events']} input spikes, {lif['output_spikes']} output spikes.",
-         "figure": "neuron_waveforms"},
-        {"title": "Energy per spike",
-         "text": "Energy delivered by every source, integrated over the run and divided by the output "
-                 "spikes.  Breakdown: input drive (the input sources), MTJ Joule heat (from the junction's "
-                 "thermal node), static leakage (all sources in an input-free run), and CMOS switching and "
-                 "resistive losses (the rest).  The IPNet neuron's energy is dominated by its reset: the "
-                 "current that returns the junction to P flows until the clear pulse "
-                 "(docs/ipnet_neuron.md).  Conservation: sources versus MOSFET channel dissipation (from "
-                 "each transistor's drain current) plus MTJ heat plus stored energy, relative error "
-                 + ", ".join(f"{k} {v:.2%}" for k, v in cons.items()) + ".",
-         "figure": "energy_per_spike",
-         "table": {"columns": ["neuron", "energy per spike", "MTJ heat / spike", "static power", "conservation error"],
-                   "rows": [[k, render.fmt_si(v["energy_per_spike_J"], "J"),
-                             render.fmt_si((v["energy_per_spike_breakdown_J"] or {}).get("mtj_joule_heat"), "J"),
-                             render.fmt_si(v["static_power_W"], "W"), f"{cons[k]:.3%}"]
-                            for k, v in neurons.items()]}},
-        {"title": "Energy breakdown per output spike",
-         "text": "Where the energy of one output spike goes (J).  For IPNet the MTJ Joule heat is "
-                 "measured at the junction's thermal node; the CMOS part is what the transistors "
-                 "dissipate, from their drain currents.",
-         "table": {"columns": ["part", *neurons],
-                   "rows": [[k.replace("_", " "),
-                             *[render.fmt_si((v["energy_per_spike_breakdown_J"] or {}).get(k), "J")
-                               for v in neurons.values()]]
-                            for k in neurons["ipnet"]["energy_breakdown_J"]]}},
-        {"title": "Layout area breakdown",
-         "text": "Area by component (um^2), from the rule deck.",
-         "table": {"columns": ["component", *neurons],
-                   "rows": [[k, *[f"{v['area_breakdown_um2'][k]:.3f}" for v in neurons.values()]]
-                            for k in neurons["ipnet"]["area_breakdown_um2"]]}},
-        {"title": "Layout area",
-         "text": "Area from each generated netlist's device inventory and the rule deck "
-                 "area_energy/rules_28nm.toml (contacted poly pitch 117 nm, shared diffusion, well strips, "
-                 "30 % routing overhead, MIM 2 fF/um^2, MTJ over its access transistors).",
-         "figure": "area",
-         "table": {"columns": ["neuron", "transistors", "capacitors", "MTJs", "area"],
-                   "rows": [[k, v["transistors"], v["capacitors"], v["mtjs"], f"{v['area_um2']:.2f} um^2"]
-                            for k, v in neurons.items()]}},
+        {
+            "title": "Neuron waveforms",
+            "text": f"IPNet: {ip['input_events']} input spikes, {ip['output_spikes']} output spikes in "
+            f"{ip['simulated_time_s'] * 1e9:.0f} ns; the junction's temperature rise is its working "
+            f"memory.  LIF: {lif['input_events']} input spikes, {lif['output_spikes']} output spikes.",
+            "figure": "neuron_waveforms",
+        },
+        {
+            "title": "Energy per spike",
+            "text": "Energy delivered by every source, integrated over the run and divided by the output "
+            "spikes.  Breakdown: input drive (the input sources), MTJ Joule heat (from the junction's "
+            "thermal node), static leakage (all sources in an input-free run), and CMOS switching and "
+            "resistive losses (the rest).  The IPNet neuron's energy is dominated by its reset: the "
+            "current that returns the junction to P flows until the clear pulse "
+            "(docs/ipnet_neuron.md).  Conservation: sources versus MOSFET channel dissipation (from "
+            "each transistor's drain current) plus MTJ heat plus stored energy, relative error "
+            + ", ".join(f"{k} {v:.2%}" for k, v in cons.items())
+            + ".",
+            "figure": "energy_per_spike",
+            "table": {
+                "columns": [
+                    "neuron",
+                    "energy per spike",
+                    "MTJ heat / spike",
+                    "static power",
+                    "conservation error",
+                ],
+                "rows": [
+                    [
+                        k,
+                        render.fmt_si(v["energy_per_spike_J"], "J"),
+                        render.fmt_si(
+                            (v["energy_per_spike_breakdown_J"] or {}).get("mtj_joule_heat"), "J"
+                        ),
+                        render.fmt_si(v["static_power_W"], "W"),
+                        f"{cons[k]:.3%}",
+                    ]
+                    for k, v in neurons.items()
+                ],
+            },
+        },
+        {
+            "title": "Energy breakdown per output spike",
+            "text": "Where the energy of one output spike goes (J).  For IPNet the MTJ Joule heat is "
+            "measured at the junction's thermal node; the CMOS part is what the transistors "
+            "dissipate, from their drain currents.",
+            "table": {
+                "columns": ["part", *neurons],
+                "rows": [
+                    [
+                        k.replace("_", " "),
+                        *[
+                            render.fmt_si((v["energy_per_spike_breakdown_J"] or {}).get(k), "J")
+                            for v in neurons.values()
+                        ],
+                    ]
+                    for k in neurons["ipnet"]["energy_breakdown_J"]
+                ],
+            },
+        },
+        {
+            "title": "Layout area breakdown",
+            "text": "Area by component (um^2), from the rule deck.",
+            "table": {
+                "columns": ["component", *neurons],
+                "rows": [
+                    [k, *[f"{v['area_breakdown_um2'][k]:.3f}" for v in neurons.values()]]
+                    for k in neurons["ipnet"]["area_breakdown_um2"]
+                ],
+            },
+        },
+        {
+            "title": "Layout area",
+            "text": "Area from each generated netlist's device inventory and the rule deck "
+            "area_energy/rules_28nm.toml (contacted poly pitch 117 nm, shared diffusion, well strips, "
+            "30 % routing overhead, MIM 2 fF/um^2, MTJ over its access transistors).",
+            "figure": "area",
+            "table": {
+                "columns": ["neuron", "transistors", "capacitors", "MTJs", "area"],
+                "rows": [
+                    [k, v["transistors"], v["capacitors"], v["mtjs"], f"{v['area_um2']:.2f} um^2"]
+                    for k, v in neurons.items()
+                ],
+            },
+        },
         *memory_sections(mem, write, curve.tau_th_s),
-        {"title": "Heat memory (intrinsic plasticity)",
-         "text": f"A conditioning burst fires the neuron; after the clear, a probe arrives a gap later.  The "
-                 f"latency advantage ln(L_rested/L) decays with a fitted {curve.tau_fit_s * 1e9:.2f} ns against "
-                 f"rth*cth = {curve.tau_th_s * 1e9:.2f} ns.",
-         "figure": "heat_memory_decay"},
+        {
+            "title": "Heat memory (intrinsic plasticity)",
+            "text": f"A conditioning burst fires the neuron; after the clear, a probe arrives a gap later.  The "
+            f"latency advantage ln(L_rested/L) decays with a fitted {curve.tau_fit_s * 1e9:.2f} ns against "
+            f"rth*cth = {curve.tau_th_s * 1e9:.2f} ns.",
+            "figure": "heat_memory_decay",
+        },
+        ablation_section(ablation),
     ]
     results = {
         "neurons": neurons,
         "area_ratio_lif_over_ipnet": area_ratio,
         "memory_power_W": mem["memory_power_W"],
         "memory_power_ratio": ratios,
+        "ablation": ablation,
         "claims": claims,
         "sections": sections,
         "assumptions": {
@@ -620,9 +901,13 @@ def build_results(device_file: Path | None = None, temp_k: float | None = None) 
         },
         "provenance": _provenance(),
     }
-    figures = {"neuron_waveforms": fig_waveforms(waves["ipnet"], waves["lif"]),
-               "energy_per_spike": fig_energy(neurons), "area": fig_area(neurons),
-               "memory_power": fig_memory(mem), "heat_memory_decay": plot_plasticity(curve, None)}
+    figures = {
+        "neuron_waveforms": fig_waveforms(waves["ipnet"], waves["lif"]),
+        "energy_per_spike": fig_energy(neurons),
+        "area": fig_area(neurons),
+        "memory_power": fig_memory(mem),
+        "heat_memory_decay": plot_plasticity(curve, None),
+    }
     _progress(f"simulations done in {time.time() - t0:.1f} s")
     return results, figures
 
@@ -641,7 +926,9 @@ def _check_out_dir(out: Path) -> Path:
     if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
         raise ValueError(f"--out {out}: {probe} is not writable")
     if out.exists() and not os.access(out.parent, os.W_OK | os.X_OK):
-        raise ValueError(f"--out {out}: its parent {out.parent} is not writable (staging goes there)")
+        raise ValueError(
+            f"--out {out}: its parent {out.parent} is not writable (staging goes there)"
+        )
     return out
 
 
@@ -649,16 +936,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m area_energy.report",
         description="Simulate the IPNet and LIF neurons in ngspice and write the energy, area and "
-                    "memory-power report (md, html, json, PNG figures).  The previous report stays "
-                    "as it was unless every file was written.",
+        "memory-power report (md, html, json, PNG figures).  The previous report stays "
+        "as it was unless every file was written.",
     )
-    parser.add_argument("--out", type=Path, default=OUT_DIR, metavar="DIR",
-                        help="report folder (default: reports/)")
-    parser.add_argument("--device", type=Path, default=None, metavar="FILE",
-                        help="MTJ parameter file of the IPNet neuron (default: "
-                             "models/devices/ikeda2010_pmtj_40nm.toml)")
-    parser.add_argument("--temp", type=temperature_k, default=None, metavar="K",
-                        help="ambient temperature of every simulation [K] (default: 300.15)")
+    parser.add_argument(
+        "--out", type=Path, default=OUT_DIR, metavar="DIR", help="report folder (default: reports/)"
+    )
+    parser.add_argument(
+        "--device",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="MTJ parameter file of the IPNet neuron (default: "
+        "models/devices/ikeda2010_pmtj_40nm.toml)",
+    )
+    parser.add_argument(
+        "--temp",
+        type=temperature_k,
+        default=None,
+        metavar="K",
+        help="ambient temperature of every simulation [K] (default: 300.15)",
+    )
     add_debug_flag(parser)
     return parser.parse_args(argv)
 

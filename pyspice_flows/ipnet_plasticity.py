@@ -5,14 +5,20 @@ junction.  After the clear pulse, a probe of fixed amplitude arrives ``gap`` lat
 junction switches sooner, so the probe's latency to an output spike is shorter; the
 advantage A(gap) = ln(latency_rested / latency(gap)) decays as the residual heat,
 exp(-gap / (rth*cth)).  ``python -m pyspice_flows.ipnet_plasticity`` writes PNG and CSV.
+
+Heat ablation (:func:`heat_ablation`): the same neuron and protocol with the heat memory
+removed, once by a 100x shorter rth*cth at the same steady-state rise (cth / 100), once by
+a 1000x smaller rth at the same rth*cth (no rise to speak of).  If the plasticity comes from
+heat, the probe's latency advantage vanishes in both.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -43,13 +49,21 @@ def probe_response(
     )
     probe_t = sc.markers_s["probe"]
     t, out = w.time, w.v("out")
-    idx = np.nonzero((out[1:] > 0.45) & (out[:-1] <= 0.45) & (t[1:] > probe_t))[0]
-    latency = float(t[idx[0] + 1] - probe_t) if idx.size else float("nan")
+    half = 0.5 * (params or IpnetParams()).vdd_v
+    up = np.nonzero((out[1:] > half) & (out[:-1] <= half))[0]
+    after = up[t[up + 1] > probe_t]
+    latency = float("nan")
+    if after.size:  # the crossing, interpolated between the two samples around it
+        k = after[0]
+        t_cross = t[k] + (half - out[k]) * (t[k + 1] - t[k]) / (out[k + 1] - out[k])
+        latency = float(t_cross - probe_t)
     return {
         "gap_s": gap_s,
         "conditioned": conditioned,
         "latency_s": latency,
         "rise_at_probe_K": float(np.interp(probe_t, t, w.v("x1.tj"))),
+        "burst_fired": bool(np.any(t[up + 1] < probe_t)),
+        "max_rise_K": float(np.max(w.v("x1.tj"))),
     }
 
 
@@ -108,6 +122,88 @@ def plasticity_curve(
     return PlasticityCurve(gaps, lat, rested, rise, -1.0 / slope, params.mtj().tau_th_s)
 
 
+ABLATIONS = {
+    "short_heat_memory": {"cth": 1e-2},
+    "no_temperature_rise": {"rth": 1e-3, "cth": 1e3},
+}
+"""Heat ablations, as factors on the device's (rth, cth): rth*cth / 100 at the same
+steady-state rise; rth / 1000 at the same rth*cth (rise < 0.1 K)."""
+
+
+@dataclass(frozen=True)
+class Ablation:
+    """Probe latency advantage [s] of a conditioned over a rested neuron, with and without heat.
+
+    plasticity_*_s: L_rested - L_conditioned at gap ``gap_s`` [s]; by_ablation: the same for
+    each entry of :data:`ABLATIONS`, with its (rth, cth) and the largest rise it reached [K];
+    plasticity_no_heat_s: the largest of them; ratio: plasticity_no_heat_s / plasticity_normal_s.
+    """
+
+    gap_s: float
+    plasticity_normal_s: float
+    plasticity_no_heat_s: float
+    ratio: float
+    normal: dict
+    by_ablation: dict
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def latency_advantage(gap_s: float, params: IpnetParams, **kw) -> dict:
+    """L_rested - L_conditioned [s] for a probe ``gap_s`` after the clear, with both runs.
+
+    Refuses a run where the protocol failed: the conditioning burst did not fire, or the
+    probe fired neither neuron (then no latency is defined)."""
+    rested = probe_response(gap_s, False, params, **kw)
+    cond = probe_response(gap_s, True, params, **kw)
+    mtj = params.mtj()
+    if not cond["burst_fired"]:
+        raise ValueError(
+            f"latency_advantage: the conditioning burst did not fire the neuron "
+            f"(rth={mtj.rth:.3g} K/W, cth={mtj.cth:.3g} J/K)"
+        )
+    if not (np.isfinite(rested["latency_s"]) and np.isfinite(cond["latency_s"])):
+        raise ValueError(
+            f"latency_advantage: the probe did not fire (rested {rested['latency_s']!r} s, "
+            f"conditioned {cond['latency_s']!r} s); lengthen probe_width_s"
+        )
+    return {
+        "advantage_s": rested["latency_s"] - cond["latency_s"],
+        "rested_latency_s": rested["latency_s"],
+        "conditioned_latency_s": cond["latency_s"],
+        "rise_at_probe_K": cond["rise_at_probe_K"],
+        "max_rise_K": max(rested["max_rise_K"], cond["max_rise_K"]),
+        "rth": mtj.rth,
+        "cth": mtj.cth,
+        "tau_th_s": mtj.tau_th_s,
+    }
+
+
+def heat_ablation(
+    params: IpnetParams | None = None,
+    gap_s: float = 0.5e-9,
+    temperature_c: float | None = None,
+    **kw,
+) -> Ablation:
+    """The plasticity effect with the heat memory and without it (see :data:`ABLATIONS`)."""
+    params = params or IpnetParams()
+    kw["temperature_c"] = temperature_c
+    base = params.mtj()
+    normal = latency_advantage(gap_s, params, **kw)
+    ablated = {}
+    for name, factors in ABLATIONS.items():
+        overrides = {
+            **params.mtj_overrides,
+            **{k: getattr(base, k) * f for k, f in factors.items()},
+        }
+        ablated[name] = latency_advantage(gap_s, replace(params, mtj_overrides=overrides), **kw)
+    no_heat = max(abs(a["advantage_s"]) for a in ablated.values())
+    return Ablation(
+        gap_s, normal["advantage_s"], no_heat, no_heat / normal["advantage_s"], normal, ablated
+    )
+
+
 def plot(curve: PlasticityCurve, path: Path):
     import matplotlib
 
@@ -142,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m pyspice_flows.ipnet_plasticity",
         description="Probe latency of the IPNet neuron versus time since a conditioning burst; "
-        "writes plasticity.csv and plasticity.png.",
+        "writes plasticity.csv, plasticity.png and the heat ablation ablation.json.",
     )
     parser.add_argument(
         "--out",
@@ -176,13 +272,17 @@ def main(argv: list[str] | None = None) -> int:
             raise ValueError(f"--device {args.device}: {exc}") from exc
         if args.out.exists() and not args.out.is_dir():
             raise ValueError(f"--out {args.out} is a file, not a folder")
-        curve = plasticity_curve(
-            params=params, temperature_c=None if args.temp is None else args.temp - 273.15
-        )
+        temp_c = None if args.temp is None else args.temp - 273.15
+        curve = plasticity_curve(params=params, temperature_c=temp_c)
+        ablation = heat_ablation(params, temperature_c=temp_c)
         args.out.mkdir(parents=True, exist_ok=True)
         for name, write in (
             ("plasticity.csv", curve.to_csv),
             ("plasticity.png", lambda path: plot(curve, path)),
+            (
+                "ablation.json",
+                lambda path: path.write_text(json.dumps(ablation.to_dict(), indent=2)),
+            ),
         ):
             tmp = args.out / f".{name}.{os.getpid()}.tmp{Path(name).suffix}"
             try:
@@ -193,6 +293,12 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"plasticity: fitted decay {curve.tau_fit_s:.3g} s vs rth*cth {curve.tau_th_s:.3g} s; "
             f"wrote {args.out}/plasticity.csv, .png"
+        )
+        print(
+            f"plasticity: probe latency advantage {ablation.plasticity_normal_s:.3g} s with heat, "
+            f"{ablation.plasticity_no_heat_s:.3g} s without (ratio {ablation.ratio:.3g}: "
+            + ", ".join(f"{k} {v['advantage_s']:.3g} s" for k, v in ablation.by_ablation.items())
+            + f"); wrote {args.out}/ablation.json"
         )
         return 0
 

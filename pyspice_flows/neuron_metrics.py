@@ -8,7 +8,7 @@ root or absolute, as a sweep passes its spec's ``device``) and returns:
 - ``firing_threshold_v``: the smallest input-spike amplitude [V] that fires the neuron
   within a standard train (``THRESHOLD_TRAIN``), by bisection to 2 mV;
 - ``energy_per_spike_j``: energy from every source per output spike [J] in the standard
-  80 ns run at 0.62 V input;
+  80 ns run at the standard input (``circuits.scenarios.IPNET_INPUT_AMPLITUDE_V``);
 - ``heat_tau_s``: the junction's heat-memory time constant [s], fitted to its cooling
   after the last input of that run (compare ``rth*cth``).
 """
@@ -27,7 +27,8 @@ from circuits.technology import REPO_ROOT
 from .session import Session, Transient
 
 MTJ_KEYS = ("rp", "tmr0", "rth", "cth", "ic0", "delta0")
-THRESHOLD_TRAIN = {"rate_hz": 1e9, "count": 12, "stop_s": 14e-9}
+THRESHOLD_TRAIN = {"rate_hz": 1e9, "count": 30, "stop_s": 32e-9}
+"""30 spikes within one clear period: the standard input needs ~23 to fire (~11 ns of drive)."""
 THRESHOLD_BRACKET_V = (0.45, 0.80)
 THRESHOLD_RESOLUTION_V = 2e-3
 
@@ -49,8 +50,11 @@ def params_for(sample: dict) -> tuple[IpnetParams, float]:
 
 
 def _run(sc: Scenario, temp_k: float):
-    return Session.get().run(sc.circuit, Transient(sc.step_s, sc.stop_s, max_step_s=sc.max_step_s),
-                             temperature_c=temp_k - 273.15)
+    return Session.get().run(
+        sc.circuit,
+        Transient(sc.step_s, sc.stop_s, max_step_s=sc.max_step_s),
+        temperature_c=temp_k - 273.15,
+    )
 
 
 def _rises(w, vdd: float) -> int:
@@ -63,8 +67,13 @@ def firing_threshold_v(params: IpnetParams, temp_k: float) -> float:
     lo, hi = THRESHOLD_BRACKET_V
 
     def fires(amp: float) -> bool:
-        return _rises(_run(ipnet_scenario(params, amplitude_v=amp, **THRESHOLD_TRAIN), temp_k),
-                      params.vdd_v) > 0
+        return (
+            _rises(
+                _run(ipnet_scenario(params, amplitude_v=amp, **THRESHOLD_TRAIN), temp_k),
+                params.vdd_v,
+            )
+            > 0
+        )
 
     if fires(lo):
         return lo

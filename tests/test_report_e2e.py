@@ -20,12 +20,23 @@ def test_report_files_and_required_json_keys(report_dir):
         for key in ("area_um2", "energy_per_spike_J", "transistors", "capacitors"):
             assert key in data["neurons"][neuron]
     assert set(data["memory_power_W"]) >= {"ipnet", "lstm", "cnn3d"}
-    assert set(data["memory_power_ratio"]) >= {"lstm_over_ipnet", "cnn3d_over_ipnet", "by_layer", "definition"}
+    assert set(data["memory_power_ratio"]) >= {
+        "lstm_over_ipnet",
+        "cnn3d_over_ipnet",
+        "by_layer",
+        "definition",
+    }
     assert "area_ratio_lif_over_ipnet" in data and "assumptions" in data
     assert {"ngspice", "openvaf", "model_files_sha256"} <= set(data["provenance"])
     html = (report_dir / "energy_report.html").read_text()
     assert "data:image/png;base64," in html and 'src="http' not in html
-    for fig in ("neuron_waveforms", "energy_per_spike", "area", "memory_power", "heat_memory_decay"):
+    for fig in (
+        "neuron_waveforms",
+        "energy_per_spike",
+        "area",
+        "memory_power",
+        "heat_memory_decay",
+    ):
         assert (report_dir / f"{fig}.png").stat().st_size > 1000
 
 
@@ -38,7 +49,11 @@ def test_report_numbers_are_physical(report_dir):
     for n in (ip, lif):
         assert n["conservation"]["relative_error"] < 0.01
         assert sum(n["energy_breakdown_J"].values()) == pytest.approx(n["energy_total_J"], rel=1e-9)
-    assert 0 < ip["heat_memory_write_per_input_event_J"] < ip["memory_write_energy_delivered_per_input_event_J"]
+    assert (
+        0
+        < ip["heat_memory_write_per_input_event_J"]
+        < ip["memory_write_energy_delivered_per_input_event_J"]
+    )
     assert data["area_ratio_lif_over_ipnet"] == pytest.approx(lif["area_um2"] / ip["area_um2"])
     mp = data["memory_power_W"]
     assert data["memory_power_ratio"]["lstm_over_ipnet"] == pytest.approx(mp["lstm"] / mp["ipnet"])
@@ -54,3 +69,13 @@ def test_failed_report_leaves_previous_report_intact(report_dir, monkeypatch):
     monkeypatch.setattr(report, "build_results", broken)
     assert report.main(["--out", str(report_dir)]) == 1
     assert (report_dir / "energy_report.json").read_bytes() == before
+
+
+def test_report_heat_ablation(report_dir):
+    data = json.loads((report_dir / "energy_report.json").read_text())
+    a = data["ablation"]
+    assert a["unit"] == "s" and a["plasticity_normal"] > 0
+    assert a["ratio_no_heat_over_normal"] == pytest.approx(
+        a["plasticity_no_heat"] / a["plasticity_normal"]
+    )
+    assert a["ratio_no_heat_over_normal"] < 0.1
