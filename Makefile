@@ -6,7 +6,7 @@ PY := .venv/bin/python
 TOOLCHAIN_OK := build/.toolchain-ok
 PYTEST_ARGS ?=
 
-.PHONY: help setup ngspice venv osdi netlists test energy-report sweep bench clean
+.PHONY: help setup ngspice venv osdi netlists test lint format energy-report sweep bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -28,6 +28,14 @@ osdi: setup ## compile models/verilog_a/*.va to build/osdi/*.osdi (only what cha
 
 netlists: osdi ## write the neuron testbench netlists to build/netlists/ (run: ngspice -b build/netlists/<name>.cir)
 	@$(PY) -m circuits.write_netlists
+
+lint: venv ## ruff: lint and format check (what CI runs before the tests)
+	@.venv/bin/ruff check .
+	@.venv/bin/ruff format --check .
+
+format: venv ## ruff: fix imports and reformat the code
+	@.venv/bin/ruff check --fix .
+	@.venv/bin/ruff format .
 
 test: osdi ## run the test suite (pytest)
 	@$(PY) -m pytest $(PYTEST_ARGS)

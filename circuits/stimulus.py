@@ -62,32 +62,59 @@ class SpikeTrain:
         pts = [(0.0, self.base_v)]
         top = self.base_v + self.amplitude_v
         for t in self.times_s:
-            for point in ((t, self.base_v), (t + self.edge_s, top),
-                          (t + self.edge_s + self.width_s, top),
-                          (t + 2 * self.edge_s + self.width_s, self.base_v)):
+            for point in (
+                (t, self.base_v),
+                (t + self.edge_s, top),
+                (t + self.edge_s + self.width_s, top),
+                (t + 2 * self.edge_s + self.width_s, self.base_v),
+            ):
                 if point[0] > pts[-1][0]:
                     pts.append(point)
         return "PWL(" + " ".join(f"{t:.12g} {v:.6g}" for t, v in pts) + ")"
 
     def shifted(self, dt_s: float) -> SpikeTrain:
-        return SpikeTrain(tuple(t + dt_s for t in self.times_s), self.amplitude_v, self.width_s,
-                          self.edge_s, self.base_v, self.label)
+        return SpikeTrain(
+            tuple(t + dt_s for t in self.times_s),
+            self.amplitude_v,
+            self.width_s,
+            self.edge_s,
+            self.base_v,
+            self.label,
+        )
 
 
-def regular(rate_hz: float, count: int, amplitude_v: float, width_s: float, start_s: float = 0.0,
-            edge_s: float = 20e-12) -> SpikeTrain:
+def regular(
+    rate_hz: float,
+    count: int,
+    amplitude_v: float,
+    width_s: float,
+    start_s: float = 0.0,
+    edge_s: float = 20e-12,
+) -> SpikeTrain:
     """``count`` spikes at a constant rate [Hz] from ``start_s``."""
     if not rate_hz > 0:
         raise ValueError(f"rate_hz={rate_hz!r} must be > 0")
     if count < 0:
         raise ValueError(f"count={count!r} must be >= 0")
-    return SpikeTrain(tuple(start_s + k / rate_hz for k in range(count)), amplitude_v, width_s, edge_s,
-                      label=f"{count} spikes at {rate_hz:.3g} Hz")
+    return SpikeTrain(
+        tuple(start_s + k / rate_hz for k in range(count)),
+        amplitude_v,
+        width_s,
+        edge_s,
+        label=f"{count} spikes at {rate_hz:.3g} Hz",
+    )
 
 
-def burst_then_probe(burst_rate_hz: float, burst_count: int, gap_s: float, amplitude_v: float,
-                     width_s: float, start_s: float = 0.0, probe_amplitude_v: float | None = None,
-                     edge_s: float = 20e-12) -> tuple[SpikeTrain, float]:
+def burst_then_probe(
+    burst_rate_hz: float,
+    burst_count: int,
+    gap_s: float,
+    amplitude_v: float,
+    width_s: float,
+    start_s: float = 0.0,
+    probe_amplitude_v: float | None = None,
+    edge_s: float = 20e-12,
+) -> tuple[SpikeTrain, float]:
     """A conditioning burst, then one probe spike ``gap_s`` after the end of the burst.
 
     Returns the train (burst and probe share amplitude unless ``probe_amplitude_v`` is given
@@ -97,8 +124,13 @@ def burst_then_probe(burst_rate_hz: float, burst_count: int, gap_s: float, ampli
     burst = regular(burst_rate_hz, burst_count, amplitude_v, width_s, start_s, edge_s)
     probe_t = (burst.end_s() if burst_count else start_s) + gap_s
     if probe_amplitude_v is None:
-        train = SpikeTrain(burst.times_s + (probe_t,), amplitude_v, width_s, edge_s,
-                           label=f"burst of {burst_count}, probe after {gap_s:.3g} s")
+        train = SpikeTrain(
+            burst.times_s + (probe_t,),
+            amplitude_v,
+            width_s,
+            edge_s,
+            label=f"burst of {burst_count}, probe after {gap_s:.3g} s",
+        )
         return train, probe_t
     return burst, probe_t
 
@@ -114,7 +146,9 @@ class Stimulus:
 
     def __post_init__(self):
         object.__setattr__(self, "trains", tuple(self.trains))
-        spans = sorted((t, t + tr.width_s + 2 * tr.edge_s) for tr in self.trains for t in tr.times_s)
+        spans = sorted(
+            (t, t + tr.width_s + 2 * tr.edge_s) for tr in self.trains for t in tr.times_s
+        )
         for (a0, a1), (b0, _) in zip(spans, spans[1:]):
             if b0 < a1:
                 raise ValueError(f"Stimulus: spikes at {a0:.4g} s and {b0:.4g} s overlap")

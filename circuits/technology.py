@@ -19,8 +19,7 @@ import numbers
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-"""The repository root (the folder that holds ``circuits/`` and ``models/``)."""
+from .paths import REPO_ROOT
 
 CMOS28_LIB = REPO_ROOT / "models" / "tech" / "cmos28.lib"
 """Absolute path of the 28 nm-class BSIM4 model library."""
@@ -88,9 +87,7 @@ class Technology:
         for label, value, minimum in (("W", w_m, self.w_min_m), ("L", l_m, self.l_min_m)):
             allowed = f"allowed: finite {label} >= {minimum:.3g} m in {self.name}"
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
-                raise ValueError(
-                    f"device {name}: {label} = {value!r} is not a number ({allowed})"
-                )
+                raise ValueError(f"device {name}: {label} = {value!r} is not a number ({allowed})")
             if not math.isfinite(value) or value <= 0:
                 raise ValueError(
                     f"device {name}: {label} = {value!r} m is not a finite positive length "

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from circuits.paths import REPO_ROOT
+
 VA_DIR = REPO_ROOT / "models" / "verilog_a"
 OSDI_DIR = REPO_ROOT / "build" / "osdi"
 OSDI_DIR_ENV = "IPNET_OSDI_DIR"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from .osdi import OsdiCompileError, VA_DIR, compile_model
+from .osdi import VA_DIR, OsdiCompileError, compile_model
 from .session import OperatingPoint, Session, SimulationError
 
 

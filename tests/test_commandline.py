@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from area_energy import render
+from circuits.paths import REPO_ROOT
 from pyspice_flows import session as session_mod
 from pyspice_flows.session import OperatingPoint, Transient
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 TESTS_DIR = Path(__file__).resolve().parent
 COMMANDS = (
     "area_energy.report",

@@ -21,10 +21,15 @@ def test_netlist_matches_golden(scenario):
     new = scenario.netlist_text()
     old = golden.read_text()
     if new != old:
-        diff = "".join(difflib.unified_diff(old.splitlines(True), new.splitlines(True),
-                                            str(golden), "generated"))
-        pytest.fail(f"netlist {scenario.name} changed; review the diff and, if intended, "
-                    f"regenerate tests/golden:\n{diff[:6000]}")
+        diff = "".join(
+            difflib.unified_diff(
+                old.splitlines(True), new.splitlines(True), str(golden), "generated"
+            )
+        )
+        pytest.fail(
+            f"netlist {scenario.name} changed; review the diff and, if intended, "
+            f"regenerate tests/golden:\n{diff[:6000]}"
+        )
     assert str(REPO_ROOT) not in new  # relative paths only
 
 
@@ -32,7 +37,12 @@ def test_written_netlists_run_in_plain_ngspice(tmp_path):
     osdi.compile_all()
     paths = write_netlists(REPO_ROOT / "build" / "netlists")
     for path in paths:
-        proc = subprocess.run([shutil.which("ngspice"), "-b", str(path.relative_to(REPO_ROOT))],
-                              cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+        proc = subprocess.run(
+            [shutil.which("ngspice"), "-b", str(path.relative_to(REPO_ROOT))],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
         assert "vecmax" in proc.stdout.lower() and "error" not in proc.stdout.lower()

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from circuits.paths import REPO_ROOT
 from pyspice_flows import osdi
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 MODELS = sorted(p.stem for p in osdi.VA_DIR.glob("*.va"))
 
 

@@ -19,9 +19,10 @@ from pathlib import Path
 
 import pytest
 
+from circuits.paths import REPO_ROOT
+
 distributed = pytest.importorskip("distributed")
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 TESTS_DIR = Path(__file__).resolve().parent
 HOST = "127.0.0.1"
 START_TIMEOUT_S = 60

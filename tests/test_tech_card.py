@@ -137,8 +137,7 @@ def figures(session) -> dict[str, dict[str, float]]:
 @pytest.fixture(scope="module")
 def output_curves(session) -> dict[str, dict[float, tuple[np.ndarray, np.ndarray]]]:
     return {
-        kind: {vgs: _id_vd(session, kind, vgs) for vgs in (0.45, 0.675, 0.9)}
-        for kind in DEVICES
+        kind: {vgs: _id_vd(session, kind, vgs) for vgs in (0.45, 0.675, 0.9)} for kind in DEVICES
     }
 
 

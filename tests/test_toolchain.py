@@ -22,7 +22,9 @@ def step_netlist() -> str:
 
 
 def test_thermal_step_matches_first_order_solution(session):
-    w = session.run(step_netlist(), Transient(step_s=1e-12, stop_s=8 * TAU_S, max_step_s=TAU_S / 200))
+    w = session.run(
+        step_netlist(), Transient(step_s=1e-12, stop_s=8 * TAU_S, max_step_s=TAU_S / 200)
+    )
     t, rise = w.time, w.v("t")
     # steady-state rise within 1 %
     assert rise[-1] == pytest.approx(RISE_K * (1 - np.exp(-8)), rel=0.01)
@@ -65,15 +67,19 @@ def test_thread_count_is_set_deliberately(session):
 
 def test_compile_cache_and_compile_error(tmp_path):
     src = tmp_path / "broken.va"
-    src.write_text('`include "disciplines.vams"\nmodule broken(a); inout a; electrical a;\n'
-                   "analog begin I(a) <+ V(a) / undefined_thing; end\nendmodule\n")
+    src.write_text(
+        '`include "disciplines.vams"\nmodule broken(a); inout a; electrical a;\n'
+        "analog begin I(a) <+ V(a) / undefined_thing; end\nendmodule\n"
+    )
     with pytest.raises(osdi.OsdiCompileError, match="broken.va"):
         osdi.compile_model(src, out_dir=tmp_path)
     assert not (tmp_path / "broken.osdi").exists()
     good = tmp_path / "good.va"
-    good.write_text('`include "disciplines.vams"\n`include "inc.vams"\n'
-                    "module good(a); inout a; electrical a;\n"
-                    "analog begin I(a) <+ V(a) / `RVAL; end\nendmodule\n")
+    good.write_text(
+        '`include "disciplines.vams"\n`include "inc.vams"\n'
+        "module good(a); inout a; electrical a;\n"
+        "analog begin I(a) <+ V(a) / `RVAL; end\nendmodule\n"
+    )
     (tmp_path / "inc.vams").write_text("`define RVAL 1e3\n")
     first = osdi.compile_model(good, out_dir=tmp_path)
     assert first.rebuilt and first.osdi.exists()
@@ -84,9 +90,13 @@ def test_compile_cache_and_compile_error(tmp_path):
 
 def test_non_convergence_carries_ngspice_message(session):
     # two diodes with an absurd emission coefficient and almost no Newton iterations
-    netlist = ("nonconvergent\nV1 a 0 PULSE(0 1 0 1p 1p 1n 2n)\nD1 a b dmod\nD2 b 0 dmod\n"
-               ".model dmod D(is=1e-30 n=0.01)\n")
+    netlist = (
+        "nonconvergent\nV1 a 0 PULSE(0 1 0 1p 1p 1n 2n)\nD1 a b dmod\nD2 b 0 dmod\n"
+        ".model dmod D(is=1e-30 n=0.01)\n"
+    )
     with pytest.raises(SimulationError, match="[Tt]imestep too small"):
         session.run(netlist, Transient(1e-12, 5e-9), options={"itl4": 1, "itl1": 2})
     # and the session is usable afterwards
-    assert session.run("ok\nV1 a 0 1\nR1 a 0 1k\n", OperatingPoint()).i("v1")[0] == pytest.approx(-1e-3)
+    assert session.run("ok\nV1 a 0 1\nR1 a 0 1k\n", OperatingPoint()).i("v1")[0] == pytest.approx(
+        -1e-3
+    )

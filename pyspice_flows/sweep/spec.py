@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from circuits.paths import REPO_ROOT
+
 SPECS_DIR = Path(__file__).resolve().parents[1] / "sweeps"
 DEFAULT_SPEC = SPECS_DIR / "ipnet_default.toml"
 DEFAULT_OUT = REPO_ROOT / "build" / "sweep"
