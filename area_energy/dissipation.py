@@ -1,6 +1,6 @@
 """Energy dissipated inside the devices, from their own currents: the conservation check.
 
-The sources' delivered energy (area_energy.energy) must equal what the devices dissipate
+The sources' delivered energy (pyspice_flows.measure) must equal what the devices dissipate
 plus what is stored at the end.  Device dissipation is computed independently of the
 sources: each MOSFET's channel power from its drain current ``@m.<path>[id]`` (ngspice's
 BSIM4 reports ``id`` into the drain for NMOS and out of it for PMOS), each MTJ's Joule heat
@@ -13,8 +13,9 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from pyspice_flows.measure import integrate
+
 from .area import DeviceInventory, Mosfet
-from .energy import integrate
 
 
 def drain_current_vector(m: Mosfet) -> str:

@@ -1,7 +1,8 @@
 """`make energy-report`: simulate the neurons and write reports/energy_report.{md,html,json}.
 
-Flow (one way): circuits.scenarios (testbench circuits) -> pyspice_flows (ngspice runs) ->
-area_energy.energy / dissipation (energy per source, per device, conservation) +
+Flow (one way): circuits.scenarios (testbench circuits) -> pyspice_flows (ngspice runs;
+pyspice_flows.measure: energy per source, spikes, static power) -> area_energy.dissipation
+(energy per device, conservation) +
 area_energy.area (area from each netlist's device inventory) + area_energy.memory_cost
 (LSTM / 3D-CNN memory power) -> area_energy.render (atomic md/html/json + PNG).
 
@@ -28,16 +29,15 @@ from circuits.ipnet_neuron import IpnetParams
 from circuits.mtj_device import load_device
 from circuits.scenarios import Scenario, ipnet_scenario, lif_scenario
 from circuits.technology import REPO_ROOT
-from pyspice_flows import osdi
+from pyspice_flows import measure, osdi
 from pyspice_flows.commandline import add_debug_flag, run_main, temperature_k
 from pyspice_flows.ipnet_plasticity import heat_ablation, plasticity_curve
 from pyspice_flows.ipnet_plasticity import plot as plot_plasticity
 from pyspice_flows.session import Session, Transient
 
-from . import area, backbone, dissipation, energy, memory_cost, render
+from . import area, backbone, dissipation, memory_cost, render
 
 OUT_DIR = REPO_ROOT / "reports"
-SPIKE_THRESHOLD_FRACTION = 0.5  # of VDD, for counting output spikes
 
 # The published claims (arXiv:2512.15829 v1/v2 abstract), for the comparison table only.
 PUBLISHED = {
@@ -82,7 +82,7 @@ def mtj_heat_j(w, inventory: area.DeviceInventory, dev) -> float:
     if not inventory.mtjs:
         return 0.0
     return sum(
-        energy.mtj_joule_heat_j(w.time, w.v(j.nodes[2]), dev.rth, dev.cth) * j.m
+        measure.mtj_joule_heat_j(w.time, w.v(j.nodes[2]), dev.rth, dev.cth) * j.m
         for j in inventory.mtjs
     )
 
@@ -94,8 +94,8 @@ def static_power_w(sc_idle: Scenario, temp_k: float | None = None) -> float:
         Transient(sc_idle.step_s, sc_idle.stop_s, max_step_s=sc_idle.max_step_s),
         temperature_c=_celsius(temp_k),
     )
-    p = energy.total_source_power_w(w, _source_table(sc_idle))
-    return energy.window_average_power_w(w.time, p, sc_idle.stop_s / 2, sc_idle.stop_s)
+    p = measure.total_source_power_w(w, _source_table(sc_idle))
+    return measure.window_average_power_w(w.time, p, sc_idle.stop_s / 2, sc_idle.stop_s)
 
 
 def measure_neuron(
@@ -106,13 +106,13 @@ def measure_neuron(
     est = area.estimate_area(inv)
     w = run_scenario(sc, inv, temp_k)
     sources = _source_table(sc)
-    by_source = energy.energy_by_source(w, sources)
-    by_role = energy.group_by_role(by_source, energy.roles_of(sources))
+    by_source = measure.energy_by_source(w, sources)
+    by_role = measure.group_by_role(by_source, measure.roles_of(sources))
     total = float(sum(by_source.values()))
     heat = mtj_heat_j(w, inv, sc.mtj)
     mos = dissipation.mosfet_energy_j(w, inv)
     stored = float(dissipation.capacitor_stored_change_j(w, inv))
-    spikes = energy.count_spikes(w.time, w.v(sc.output_node), SPIKE_THRESHOLD_FRACTION * vdd_v)
+    spikes = measure.count_spikes(w.time, w.v(sc.output_node), measure.logic_threshold_v(vdd_v))
     p_static = static_power_w(sc_idle, temp_k)
     e_static = p_static * sc.stop_s
     e_input = by_role.get("input", 0.0)
@@ -147,23 +147,24 @@ def measure_neuron(
             "dissipated_mosfets_J": mos,
             "dissipated_mtj_J": heat,
             "stored_change_J": stored,
-            "relative_error": float(energy.conservation_error(total, mos + heat, stored)),
+            "relative_error": float(measure.conservation_error(total, mos + heat, stored)),
         },
     }
     return out, w
 
 
-def ipnet_memory_write(sc: Scenario, temp_k: float | None = None) -> dict:
+def ipnet_memory_write(sc: Scenario, temp_k: float | None = None, vdd_v: float = 0.9) -> dict:
     """Energy that writes the heat memory per input event, from a sub-threshold run.
 
     Two input spikes far apart (no firing): the MTJ's Joule heat per event, and the energy
     the write rail and input source deliver per event (the whole cost of a memory write).
+    ``vdd_v``: the neuron's supply [V], for the spike threshold of the no-firing check.
     """
     inv = area.parse_inventory(str(sc.circuit))
     w = run_scenario(sc, inv, temp_k)
     sources = _source_table(sc)
-    by_role = energy.group_by_role(energy.energy_by_source(w, sources), energy.roles_of(sources))
-    fired = energy.count_spikes(w.time, w.v(sc.output_node), 0.45)
+    by_role = measure.group_by_role(measure.energy_by_source(w, sources), measure.roles_of(sources))
+    fired = measure.count_spikes(w.time, w.v(sc.output_node), measure.logic_threshold_v(vdd_v))
     if fired:
         raise RuntimeError(
             f"memory-write run {sc.name} fired {fired} times; it must stay sub-threshold"
@@ -749,6 +750,7 @@ def build_results(
     write = ipnet_memory_write(
         ipnet_scenario(ip_params, rate_hz=0.1e9, count=2, stop_s=30e-9, name="ipnet_memory_write"),
         temp_k,
+        vdd_v=vdd,
     )
     neurons["ipnet"]["heat_memory_write_per_input_event_J"] = write["heat_per_event_J"]
     neurons["ipnet"]["memory_write_energy_delivered_per_input_event_J"] = write[

@@ -1,5 +1,5 @@
 """Circuit builders: typed parameters in, netlist text out.
 
-Nothing here imports ``pyspice_flows`` or ``area_energy``: data flows from models and
-circuits down to the simulator and the reports, never back.
+Nothing here imports the layers above it (the simulator flows, the report): data flows
+from models and circuits down to the simulator and the reports, never back.
 """

@@ -14,9 +14,9 @@
     local worker processes (same samples, fresh output folder).  Target: speed-up >= 1.7x
     on 2 cores.  Beside it, the speed-up that plain CPU work got from 2 processes at the
     same time: other processes on the machine lower both.
-(d) ``d_energy_report`` and ``d_neuron_scaling``: wall time of the energy report's
-    simulations (``area_energy.report.build_results()`` in a fresh interpreter), and the
-    cost of one transient with 1, 4, 16 and 64 IPNet neurons in one netlist.
+(d) ``d_energy_report`` and ``d_neuron_scaling``: wall time of the energy report
+    (``ipnet report --out <tmp>`` run as a command, with the time its simulations took),
+    and the cost of one transient with 1, 4, 16 and 64 IPNet neurons in one netlist.
 
 Every time is the median over repeated runs; every ratio is formed from runs of this
 invocation, interleaved (A, B, A, B, ...) so drifts hit both sides.  Where the time goes:
@@ -39,6 +39,7 @@ import os
 import platform
 import pstats
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -62,6 +63,7 @@ from circuits.scenarios import (
 )
 from circuits.stimulus import regular
 
+from . import measure
 from .session import Session, Transient, netlist_for
 
 OUT_JSON = REPO_ROOT / "build" / "bench.json"
@@ -340,7 +342,11 @@ def ipnet_probe_metrics(sample: dict) -> dict:
     )
     lines = ['name = "sweep sample"', f'description = "{data.get("description", "")}"']
     for k, v in asdict(p).items():
-        lines += [f"[params.{k}]", f"value = {v!r}"]
+        lines += [
+            f"[params.{k}]",
+            f"value = {v!r}",
+            f'source = "{DEFAULT_DEVICE.name} (sweep sample)"',
+        ]
     dev = Path("device.toml").resolve()
     dev.write_text("\n".join(lines) + "\n")
     vdd = float(sample.get("vdd_v", 0.9))
@@ -350,13 +356,8 @@ def ipnet_probe_metrics(sample: dict) -> dict:
         Transient(sc.step_s, sc.stop_s, max_step_s=sc.max_step_s),
         temperature_c=float(sample.get("temp_k", 300.15)) - 273.15,
     )
-    t = w.time
-    energy = sum(
-        float(np.trapezoid(-w.v(node) * w.i(src), t))
-        for src, node in (("vdd", "vdd"), ("vwr", "vwr"))
-    )
-    out = w.v("out")
-    spikes = int(np.count_nonzero((out[1:] >= 0.45) & (out[:-1] < 0.45)))
+    energy = sum(measure.source_energy_j(w, src, src) for src in ("vdd", "vwr"))
+    spikes = measure.count_spikes(w.time, w.v(sc.output_node), measure.logic_threshold_v(vdd))
     return {"output_spikes": spikes, "energy_j": energy}
 
 
@@ -487,32 +488,44 @@ def bench_sweep(samples: int, repeats: int) -> dict:
 
 
 # ----------------------------------------------------------------------------- (d)
+REPORT_COMMAND = ("ipnet", "report")
+"""The energy report as a command (the console script of this environment): the benchmark
+times it as a user runs it, without importing the layer above this one."""
+
+
+def _report_command(out_dir: Path) -> list[str] | None:
+    """``ipnet report --out DIR`` with the ``ipnet`` script beside this interpreter (None if
+    it is not installed: `make venv` installs it)."""
+    script = Path(sys.executable).with_name(REPORT_COMMAND[0])
+    found = str(script) if script.is_file() else shutil.which(REPORT_COMMAND[0])
+    return None if found is None else [found, *REPORT_COMMAND[1:], "--out", str(out_dir)]
+
+
 def bench_energy_report(repeats: int) -> dict:
-    code = (
-        "import time, sys; t = time.perf_counter(); from area_energy.report import build_results; "
-        "build_results(); print('BUILD_S', time.perf_counter() - t)"
+    what = (
+        "`ipnet report --out <tmp>` as a command (imports, ngspice start, OSDI cache check, "
+        "every simulation of `make energy-report`, figures and files into a temporary folder)"
     )
     walls, inner, errors = [], [], []
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        proc = subprocess.run(
-            [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=False
-        )
-        wall = time.perf_counter() - t0
-        m = re.search(r"BUILD_S ([0-9.eE+-]+)", proc.stdout)
+        with tempfile.TemporaryDirectory(prefix="bench-report-") as tmp:
+            cmd = _report_command(Path(tmp) / "report")
+            if cmd is None:
+                errors.append(["the `ipnet` command is not installed (run `make venv`)"])
+                break
+            t0 = time.perf_counter()
+            proc = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True, check=False)
+            wall = time.perf_counter() - t0
+        m = re.search(r"simulations done in ([0-9.eE+-]+) s", proc.stdout)
         if proc.returncode != 0 or not m:
             errors.append((proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"])
             continue
         walls.append(wall)
         inner.append(float(m.group(1)))
     if not walls:
-        return {
-            "what": "area_energy.report.build_results() in a fresh interpreter",
-            "error": errors[0][0],
-        }
+        return {"what": what, "error": errors[0][0]}
     return {
-        "what": "area_energy.report.build_results() in a fresh interpreter (imports, ngspice start, "
-        "OSDI cache check and every simulation of `make energy-report`; no files written)",
+        "what": what,
         "repeats": len(walls),
         "walls_s": walls,
         "median_wall_s": statistics.median(walls),
@@ -695,7 +708,7 @@ def table_lines(res: dict) -> list[str]:
             out.append(f"(d) energy report: FAILED: {d['error']}")
         else:
             out.append(
-                f"(d) energy report (build_results, fresh)   {d['median_wall_s']:6.2f} s "
+                f"(d) energy report (ipnet report, fresh)   {d['median_wall_s']:6.2f} s "
                 f"(simulations {d['median_build_results_s']:.2f} s)"
             )
     if "d_neuron_scaling" in res:

@@ -26,6 +26,7 @@ import numpy as np
 from circuits.ipnet_neuron import IpnetParams
 from circuits.scenarios import ipnet_plasticity_scenario
 
+from . import measure
 from .session import Session, Transient
 
 OUT_DIR = Path(__file__).resolve().parent.parent / "build" / "plasticity"
@@ -48,21 +49,18 @@ def probe_response(
         temperature_c=temperature_c,
     )
     probe_t = sc.markers_s["probe"]
-    t, out = w.time, w.v("out")
-    half = 0.5 * (params or IpnetParams()).vdd_v
-    up = np.nonzero((out[1:] > half) & (out[:-1] <= half))[0]
-    after = up[t[up + 1] > probe_t]
-    latency = float("nan")
-    if after.size:  # the crossing, interpolated between the two samples around it
-        k = after[0]
-        t_cross = t[k] + (half - out[k]) * (t[k + 1] - t[k]) / (out[k + 1] - out[k])
-        latency = float(t_cross - probe_t)
+    t = w.time
+    spikes = measure.spike_times(
+        t, w.v(sc.output_node), measure.logic_threshold_v((params or IpnetParams()).vdd_v)
+    )
+    after = spikes[spikes > probe_t]
+    latency = float(after[0] - probe_t) if after.size else float("nan")
     return {
         "gap_s": gap_s,
         "conditioned": conditioned,
         "latency_s": latency,
         "rise_at_probe_K": float(np.interp(probe_t, t, w.v("x1.tj"))),
-        "burst_fired": bool(np.any(t[up + 1] < probe_t)),
+        "burst_fired": bool(np.any(spikes < probe_t)),
         "max_rise_K": float(np.max(w.v("x1.tj"))),
     }
 

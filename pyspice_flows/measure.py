@@ -1,8 +1,12 @@
-"""Energy from simulated waveforms: source energy, MTJ Joule heat, spikes, static power.
+"""Measurements on simulated waveforms: integrals, source energy, MTJ Joule heat, spikes
+(rising edges), static power and the energy balance.
 
-Pure functions of numpy arrays (and of :class:`pyspice_flows.session.Waveforms`, read
-only through ``.time``, ``.v(node)`` and ``.i(source)``).  Everything is in SI units:
-seconds, volts, amperes, watts, joules, kelvin.
+The one place where the project turns waveforms into numbers: every flow in
+``pyspice_flows`` and the report above it measure through these functions, so a spike or
+an energy means the same everywhere.  Pure functions of numpy arrays (and of
+:class:`pyspice_flows.session.Waveforms`, read only through ``.time``, ``.v(node)`` and
+``.i(source)``); nothing here simulates or imports anything above numpy.  Everything is
+in SI units: seconds, volts, amperes, watts, joules, kelvin.
 
 Sign convention (ngspice's): ``w.i("v1")`` is the current flowing INTO the + terminal
 of voltage source ``v1``, so the power the source DELIVERS to the circuit is
@@ -13,6 +17,11 @@ it) contributes negative energy.
 Integrals are trapezoidal over ngspice's own (non-uniform) time points, so their
 accuracy is that of the simulation's time step: bound ``max_step_s`` in the
 :class:`~pyspice_flows.session.Transient` when the energy matters.
+
+Spikes: a spike is a rising edge of a logic output through
+:func:`logic_threshold_v` (half the supply, :data:`LOGIC_THRESHOLD_FRACTION`);
+:func:`rising_edges` / :func:`falling_edges` give the sample indices,
+:func:`spike_times` the interpolated times, :func:`count_spikes` their number.
 
 Energy bookkeeping of one run, as :class:`EnergyReport` keeps it::
 
@@ -258,6 +267,43 @@ def mtj_joule_heat_j(t, rise_k, rth_k_per_w: float, cth_j_per_k: float) -> float
 
 
 # ----------------------------------------------------------------------------- spikes
+LOGIC_THRESHOLD_FRACTION = 0.5
+"""A logic output's spike threshold as a fraction of its supply (half the rail)."""
+
+
+def logic_threshold_v(vdd_v: float) -> float:
+    """The spike threshold [V] of a logic output on a ``vdd_v`` [V] supply: half the rail."""
+    if not (np.isfinite(vdd_v) and vdd_v > 0):
+        raise ValueError(f"vdd_v must be a finite supply voltage > 0 V, got {vdd_v!r}")
+    return LOGIC_THRESHOLD_FRACTION * float(vdd_v)
+
+
+def _edges(v, threshold_v: float, rising: bool) -> np.ndarray:
+    v = np.asarray(v, dtype=float)
+    if v.ndim != 1:
+        raise ValueError(f"v must be a 1-D array of voltages [V], got shape {v.shape}")
+    if not np.isfinite(threshold_v):
+        raise ValueError(f"threshold_v must be finite, got {threshold_v!r}")
+    if np.any(np.isnan(v)):
+        raise ValueError("v holds nan values")
+    if rising:
+        return np.flatnonzero((v[:-1] < threshold_v) & (v[1:] >= threshold_v)) + 1
+    return np.flatnonzero((v[:-1] >= threshold_v) & (v[1:] < threshold_v)) + 1
+
+
+def rising_edges(v, threshold_v: float) -> np.ndarray:
+    """Sample indices ``k`` at which ``v`` rises through ``threshold_v``:
+    ``v[k-1] < threshold_v <= v[k]``.  A waveform that starts at or above the threshold
+    has no edge at index 0.  The one definition of a rising edge in the project."""
+    return _edges(v, threshold_v, rising=True)
+
+
+def falling_edges(v, threshold_v: float) -> np.ndarray:
+    """Sample indices ``k`` at which ``v`` falls through ``threshold_v``:
+    ``v[k-1] >= threshold_v > v[k]`` (the end of a spike :func:`rising_edges` began)."""
+    return _edges(v, threshold_v, rising=False)
+
+
 def spike_times(
     t,
     v,
@@ -267,8 +313,9 @@ def spike_times(
 ) -> np.ndarray:
     """Times [s] at which ``v`` rises through ``threshold_v`` (linearly interpolated).
 
-    A rising crossing is ``v[k-1] < threshold_v <= v[k]``.  A waveform that starts at or
-    above the threshold does not count as a spike at t[0].
+    A rising crossing is a :func:`rising_edges` index ``k``, ``v[k-1] < threshold_v <=
+    v[k]``.  A waveform that starts at or above the threshold does not count as a spike
+    at t[0].
 
     ``hysteresis_v`` >= 0: after a spike, the next one counts only once ``v`` has fallen
     below ``threshold_v - hysteresis_v`` (ringing around the threshold is one spike).
@@ -276,19 +323,12 @@ def spike_times(
     spike is ignored (a refractory dead time).
     """
     t, v = _check_pair(t, v, "v")
-    if not np.isfinite(threshold_v):
-        raise ValueError(f"threshold_v must be finite, got {threshold_v!r}")
     if not (np.isfinite(hysteresis_v) and hysteresis_v >= 0):
         raise ValueError(f"hysteresis_v must be >= 0 V, got {hysteresis_v!r}")
     if not (np.isfinite(min_separation_s) and min_separation_s >= 0):
         raise ValueError(f"min_separation_s must be >= 0 s, got {min_separation_s!r}")
-    if np.any(np.isnan(v)):
-        raise ValueError("v holds nan values")
-    if t.size < 2:
-        return np.empty(0)
-
-    rising = np.flatnonzero((v[:-1] < threshold_v) & (v[1:] >= threshold_v)) + 1
-    if rising.size == 0:
+    rising = rising_edges(v, threshold_v)
+    if t.size < 2 or rising.size == 0:
         return np.empty(0)
     dv = v[rising] - v[rising - 1]
     crossing = t[rising - 1] + (threshold_v - v[rising - 1]) / dv * (t[rising] - t[rising - 1])

@@ -24,6 +24,7 @@ from circuits.ipnet_neuron import IpnetParams
 from circuits.scenarios import Scenario, ipnet_scenario
 from circuits.technology import REPO_ROOT
 
+from . import measure
 from .session import Session, Transient
 
 MTJ_KEYS = ("rp", "tmr0", "rth", "cth", "ic0", "delta0")
@@ -57,9 +58,9 @@ def _run(sc: Scenario, temp_k: float):
     )
 
 
-def _rises(w, vdd: float) -> int:
-    out = w.v("out")
-    return int(np.count_nonzero((out[1:] > vdd / 2) & (out[:-1] <= vdd / 2)))
+def _output_spikes(w, sc: Scenario, vdd_v: float) -> int:
+    """Output spikes of a run: rising edges of the output through half the supply."""
+    return measure.count_spikes(w.time, w.v(sc.output_node), measure.logic_threshold_v(vdd_v))
 
 
 def firing_threshold_v(params: IpnetParams, temp_k: float) -> float:
@@ -67,13 +68,8 @@ def firing_threshold_v(params: IpnetParams, temp_k: float) -> float:
     lo, hi = THRESHOLD_BRACKET_V
 
     def fires(amp: float) -> bool:
-        return (
-            _rises(
-                _run(ipnet_scenario(params, amplitude_v=amp, **THRESHOLD_TRAIN), temp_k),
-                params.vdd_v,
-            )
-            > 0
-        )
+        sc = ipnet_scenario(params, amplitude_v=amp, **THRESHOLD_TRAIN)
+        return _output_spikes(_run(sc, temp_k), sc, params.vdd_v) > 0
 
     if fires(lo):
         return lo
@@ -100,14 +96,12 @@ def heat_tau_s(t: np.ndarray, rise_k: np.ndarray, t_from: float) -> float:
 
 def ipnet_sample_metrics(sample: dict) -> dict:
     """The three figures of merit of one neuron sample (see the module docstring)."""
-    from area_energy import energy  # post-processing helpers only (an upward import)
-
     params, temp_k = params_for(sample)
     sc = ipnet_scenario(params)
     w = _run(sc, temp_k)
     sources = {name: (node, "0", role) for name, (node, role) in sc.sources.items()}
-    total = sum(energy.energy_by_source(w, sources).values())
-    spikes = _rises(w, params.vdd_v)
+    total = sum(measure.energy_by_source(w, sources).values())
+    spikes = _output_spikes(w, sc, params.vdd_v)
     last_input_end = (sc.input_events - 1) / 1e9 + 0.5e-9 + 0.54e-9
     return {
         "firing_threshold_v": firing_threshold_v(params, temp_k),

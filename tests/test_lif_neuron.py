@@ -35,6 +35,7 @@ from circuits.lif_neuron import (
     leak_time_constant_estimate_s,
 )
 from circuits.stimulus import SpikeTrain, regular
+from pyspice_flows.measure import falling_edges, logic_threshold_v, rising_edges
 from pyspice_flows.session import OperatingPoint, Session, Transient
 
 P = LifParams()
@@ -57,11 +58,8 @@ def simulate(session, params: LifParams, inputs: list[SpikeTrain], stop_s: float
 
 def spikes(w, vdd: float = VDD) -> tuple[np.ndarray, np.ndarray]:
     """Indices of the upward and downward VDD/2 crossings of v(out)."""
-    out = w.v("out")
-    half = vdd / 2
-    up = np.nonzero((out[1:] > half) & (out[:-1] <= half))[0] + 1
-    down = np.nonzero((out[1:] < half) & (out[:-1] >= half))[0] + 1
-    return up, down
+    out, half = w.v("out"), logic_threshold_v(vdd)
+    return rising_edges(out, half), falling_edges(out, half)
 
 
 # ------------------------------------------------------------------------- behaviour

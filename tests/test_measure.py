@@ -1,9 +1,10 @@
-"""Energy integration against analytic answers: ngspice runs and synthetic waveforms."""
+"""Waveform measurements (pyspice_flows.measure) against analytic answers: ngspice runs and
+synthetic waveforms."""
 
 import numpy as np
 import pytest
 
-from area_energy.energy import (
+from pyspice_flows.measure import (
     EnergyReport,
     capacitor_energy_j,
     conservation_error,
@@ -11,9 +12,12 @@ from area_energy.energy import (
     energy_breakdown,
     energy_by_source,
     energy_per_spike_j,
+    falling_edges,
     group_by_role,
     integrate,
+    logic_threshold_v,
     mtj_joule_heat_j,
+    rising_edges,
     source_energy_j,
     spike_times,
     total_source_power_w,
@@ -208,6 +212,25 @@ def test_hysteresis_and_dead_time_reject_ringing():
         count_spikes(t, v, 0.5, hysteresis_v=-0.1)
     with pytest.raises(ValueError, match="min_separation_s"):
         count_spikes(t, v, 0.5, min_separation_s=-1)
+
+
+def test_rising_and_falling_edges_are_the_one_definition():
+    v = np.array([0.0, 0.2, 0.45, 0.9, 0.9, 0.3, 0.0, 0.5, 0.1])
+    # v[k-1] < thr <= v[k]: a sample exactly at the threshold belongs to the high side
+    assert rising_edges(v, 0.45).tolist() == [2, 7]
+    assert falling_edges(v, 0.45).tolist() == [5, 8]
+    assert rising_edges([0.9, 0.9, 0.0], 0.45).size == 0  # starting high is no edge
+    # spike_times and count_spikes are built on rising_edges
+    t = np.arange(v.size) * 1e-9
+    assert count_spikes(t, v, 0.45) == rising_edges(v, 0.45).size
+    assert spike_times(t, v, 0.45)[0] == pytest.approx(2e-9)
+    assert logic_threshold_v(0.9) == pytest.approx(0.45)
+    with pytest.raises(ValueError, match="vdd_v"):
+        logic_threshold_v(0.0)
+    with pytest.raises(ValueError, match="threshold_v"):
+        rising_edges(v, float("nan"))
+    with pytest.raises(ValueError, match="nan values"):
+        rising_edges([0.0, float("nan")], 0.5)
 
 
 def test_energy_per_spike_and_zero_spike_error():
