@@ -6,7 +6,7 @@ PY := .venv/bin/python
 TOOLCHAIN_OK := build/.toolchain-ok
 PYTEST_ARGS ?=
 
-.PHONY: help setup ngspice venv osdi netlists test lint format energy-report sweep bench clean
+.PHONY: help setup ngspice venv osdi netlists test goldens lint format energy-report sweep bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ format: venv ## ruff: fix imports and reformat the code
 
 test: osdi ## run the test suite (pytest)
 	@$(PY) -m pytest $(PYTEST_ARGS)
+
+goldens: osdi ## regenerate tests/golden/report_headline.json (the report's headline numbers) after an intended change
+	@$(PY) -m tests.regenerate_goldens
 
 energy-report: netlists ## simulate the neurons and write reports/energy_report.{md,html,json} + PNGs
 	@$(PY) -m area_energy.report

@@ -1,8 +1,14 @@
-"""End to end: `python -m area_energy.report` simulates both neurons and writes a complete report."""
+"""End to end: `python -m area_energy.report` simulates both neurons and writes a complete report.
+
+The headline numbers are compared with tests/golden/report_headline.json, each within its
+stored relative tolerance; regenerate that file with `python -m tests.regenerate_goldens`
+when a change is meant to move them (see tests/regenerate_goldens.py).
+"""
 
 import json
 
 import pytest
+import regenerate_goldens as goldens
 
 from area_energy import report
 
@@ -48,15 +54,18 @@ def test_report_numbers_are_physical(report_dir):
     # energy conservation: sources = MOSFET channels + MTJ heat + stored, within 1 %
     for n in (ip, lif):
         assert n["conservation"]["relative_error"] < 0.01
-        assert sum(n["energy_breakdown_J"].values()) == pytest.approx(n["energy_total_J"], rel=1e-9)
+        # the breakdown's CMOS part is what the sources' energy leaves over; the MOSFETs'
+        # own drain currents measure it independently
+        parts = n["energy_breakdown_J"]
+        assert all(v >= 0 for v in parts.values())
+        assert parts["cmos_switching_and_resistive"] == pytest.approx(
+            n["conservation"]["dissipated_mosfets_J"], rel=0.02
+        )
     assert (
         0
         < ip["heat_memory_write_per_input_event_J"]
         < ip["memory_write_energy_delivered_per_input_event_J"]
     )
-    assert data["area_ratio_lif_over_ipnet"] == pytest.approx(lif["area_um2"] / ip["area_um2"])
-    mp = data["memory_power_W"]
-    assert data["memory_power_ratio"]["lstm_over_ipnet"] == pytest.approx(mp["lstm"] / mp["ipnet"])
     assert ip["heat_memory_tau_fit_s"] == pytest.approx(ip["heat_memory_tau_rth_cth_s"], rel=0.2)
 
 
@@ -75,7 +84,38 @@ def test_report_heat_ablation(report_dir):
     data = json.loads((report_dir / "energy_report.json").read_text())
     a = data["ablation"]
     assert a["unit"] == "s" and a["plasticity_normal"] > 0
-    assert a["ratio_no_heat_over_normal"] == pytest.approx(
-        a["plasticity_no_heat"] / a["plasticity_normal"]
-    )
+    # without the heat memory the probe's latency advantage all but vanishes
+    assert abs(a["plasticity_no_heat"]) < 0.1 * a["plasticity_normal"]
     assert a["ratio_no_heat_over_normal"] < 0.1
+
+
+def test_headline_numbers_match_the_golden(report_dir):
+    try:
+        golden = goldens.load_golden()
+    except FileNotFoundError as exc:
+        pytest.fail(str(exc))
+    data = json.loads((report_dir / "energy_report.json").read_text())
+    problems = goldens.compare(goldens.headline_values(data), golden)
+    assert not problems, (
+        "headline numbers moved beyond their golden tolerance:\n  "
+        + "\n  ".join(problems)
+        + f"\nIf the change is intended, regenerate: {goldens.REGENERATE}"
+    )
+
+
+def test_golden_comparison_can_fail(tmp_path):
+    """The comparison itself: a number just outside its tolerance, a missing golden number
+    and a missing golden file are each reported."""
+    golden = goldens.load_golden()
+    values = {k: float(v["value"]) for k, v in golden.items()}
+    assert goldens.compare(values, golden) == []
+    key = "neurons.ipnet.energy_per_spike_J"
+    tol = golden[key]["rel_tol"]
+    inside = values | {key: values[key] * (1 + 0.5 * tol)}
+    outside = values | {key: values[key] * (1 + 2 * tol)}
+    assert goldens.compare(inside, golden) == []
+    assert [p.split(":")[0] for p in goldens.compare(outside, golden)] == [key]
+    partial = {k: v for k, v in golden.items() if k != "area_ratio_lif_over_ipnet"}
+    assert "area_ratio_lif_over_ipnet: no golden value" in goldens.compare(values, partial)[0]
+    with pytest.raises(FileNotFoundError, match="regenerate_goldens"):
+        goldens.load_golden(tmp_path / "missing.json")

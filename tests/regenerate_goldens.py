@@ -1,0 +1,136 @@
+"""Golden copies of the energy report's headline numbers: ``tests/golden/report_headline.json``.
+
+``tests/test_report_e2e.py`` compares the report it generates with this file, number by
+number, each within its own relative tolerance; a missing file or number fails the test.
+When a change is meant to move the numbers (a re-tuned neuron, a new rule deck), regenerate
+them with one command from the repository root, then review and commit the diff::
+
+    .venv/bin/python -m tests.regenerate_goldens          # or: make goldens
+
+It runs the report's simulations (about 6 s, nothing is written to ``reports/``), keeps
+the tolerances below and prints every number old -> new.  ``--from-json FILE`` takes the
+numbers from an existing ``energy_report.json`` instead of simulating.
+
+The tolerances say how exact each number is: areas and area ratios are rule-deck
+arithmetic (1e-6); energies and memory-power ratios come from ngspice transients and move
+with the solver's time steps (2 %, far below any change of the circuit worth noticing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+GOLDEN = Path(__file__).resolve().parent / "golden" / "report_headline.json"
+REGENERATE = "python -m tests.regenerate_goldens"
+
+SIMULATED = 0.02
+ARITHMETIC = 1e-6
+HEADLINE: dict[str, tuple[float, str]] = {
+    "neurons.ipnet.energy_per_spike_J": (SIMULATED, "ngspice transient"),
+    "neurons.lif.energy_per_spike_J": (SIMULATED, "ngspice transient"),
+    "neurons.ipnet.area_um2": (ARITHMETIC, "rule deck arithmetic"),
+    "neurons.lif.area_um2": (ARITHMETIC, "rule deck arithmetic"),
+    "area_ratio_lif_over_ipnet": (ARITHMETIC, "rule deck arithmetic"),
+    "memory_power_ratio.lstm_over_ipnet": (SIMULATED, "scales with the simulated write energy"),
+    "memory_power_ratio.cnn3d_over_ipnet": (SIMULATED, "scales with the simulated write energy"),
+    "memory_power_ratio.standalone.lstm_over_ipnet": (SIMULATED, "simulated write energy"),
+    "memory_power_ratio.standalone.cnn3d_over_ipnet": (SIMULATED, "simulated write energy"),
+}
+"""``{dotted JSON key: (relative tolerance, why that tolerance)}``."""
+
+
+def lookup(data: Mapping, dotted: str):
+    """``data["a"]["b"]`` for ``"a.b"``; KeyError naming the missing part."""
+    node = data
+    for part in dotted.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            raise KeyError(f"{dotted}: the report JSON has no {part!r} there")
+        node = node[part]
+    return node
+
+
+def headline_values(data: Mapping) -> dict[str, float]:
+    """The headline numbers of a report JSON, ``{dotted key: value}``."""
+    return {key: float(lookup(data, key)) for key in HEADLINE}
+
+
+def load_golden(path: Path = GOLDEN) -> dict[str, dict]:
+    """``{dotted key: {"value", "rel_tol", ...}}`` from the golden file (FileNotFoundError
+    that names the regenerate command when it is missing)."""
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing: create it with `{REGENERATE}`")
+    return json.loads(path.read_text())["numbers"]
+
+
+def compare(values: Mapping[str, float], golden: Mapping[str, Mapping]) -> list[str]:
+    """One line per headline number that is missing or outside its golden tolerance."""
+    problems = []
+    for key in HEADLINE:
+        if key not in golden:
+            problems.append(f"{key}: no golden value (regenerate with `{REGENERATE}`)")
+            continue
+        if key not in values:
+            problems.append(f"{key}: missing from the report")
+            continue
+        ref, tol, got = float(golden[key]["value"]), float(golden[key]["rel_tol"]), values[key]
+        if not math.isfinite(got) or abs(got - ref) > tol * abs(ref):
+            rel = (got - ref) / ref if ref and math.isfinite(got) else math.inf
+            problems.append(
+                f"{key}: {got:.6g}, golden {ref:.6g} (changed by {rel:+.3%}, tolerance {tol:.3g})"
+            )
+    return problems
+
+
+def golden_document(values: Mapping[str, float], provenance: Mapping) -> dict:
+    return {
+        "about": "Headline numbers of the energy report, compared by tests/test_report_e2e.py "
+        "within rel_tol each.  Do not edit by hand: regenerate with the command below.",
+        "regenerate": REGENERATE,
+        "generated_from": {
+            "git_commit": provenance.get("git_commit"),
+            "ngspice": provenance.get("ngspice"),
+        },
+        "numbers": {
+            key: {"value": values[key], "rel_tol": tol, "tolerance_reason": why}
+            for key, (tol, why) in HEADLINE.items()
+        },
+    }
+
+
+def _simulate() -> dict:
+    from area_energy import render, report
+
+    results, _ = report.build_results()
+    return render.to_jsonable(results)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog=REGENERATE, description=f"Regenerate {GOLDEN.name} from the report's simulations."
+    )
+    parser.add_argument(
+        "--from-json", type=Path, metavar="FILE", help="take the numbers from this report JSON"
+    )
+    parser.add_argument("--out", type=Path, default=GOLDEN, metavar="FILE", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    data = json.loads(args.from_json.read_text()) if args.from_json else _simulate()
+    values = headline_values(data)
+    old = load_golden(args.out) if args.out.is_file() else {}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    doc = golden_document(values, data.get("provenance", {}))
+    args.out.write_text(json.dumps(doc, indent=2) + "\n")
+    for key, value in values.items():
+        before = old.get(key, {}).get("value")
+        change = "" if before is None else f"  (was {before:.6g}, {value / before - 1:+.3%})"
+        print(f"{key} = {value:.6g}{change}")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
