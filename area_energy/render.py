@@ -10,7 +10,7 @@ The results dict (every key optional, unknown keys go to the JSON only)::
 
     {
       "title": "IPNet vs capacitor LIF: energy and area",
-      "claims": [{"claim", "published", "ours", "comment"}, ...],
+      "claims": [{"claim", "published", "ours", "verdict", "reason"}, ...],
       "neurons": {"ipnet": {"area_um2": 4.5, "energy_per_spike_J": 1.2e-15,
                             "transistors": 12, "capacitors": 0, ...}, "lif": {...}},
       "sections": [{"title", "text" (markdown paragraphs),
@@ -19,6 +19,10 @@ The results dict (every key optional, unknown keys go to the JSON only)::
       "assumptions": {nested dict},
       "provenance": {nested dict},
     }
+
+A claim's ``verdict`` is one of :data:`VERDICTS` (reproduced / not reproduced / not
+comparable) and its ``reason`` says why; an older ``comment`` is shown as the reason.
+A section's optional ``caption`` is printed under its figure (what to look at in it).
 
 A cell (claim value, table entry) is a string (printed as is), a number, None (a dash)
 or a quantity ``{"value": 1.2e-15, "unit": "J"}`` printed with :func:`fmt_si`.  In the
@@ -51,6 +55,7 @@ REPORT_STEM = "energy_report"
 FIGURE_DPI = 150
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 DASH = "—"
+VERDICTS = ("reproduced", "not reproduced", "not comparable")
 
 _PREFIXES = {
     -24: "y", -21: "z", -18: "a", -15: "f", -12: "p", -9: "n", -6: "u", -3: "m",
@@ -248,6 +253,10 @@ def _validate(results: Mapping, figures: Mapping) -> None:
     for i, c in enumerate(claims):
         if "claim" not in c:
             raise ValueError(f"results['claims'][{i}] has no 'claim' key")
+        if c.get("verdict") is not None and c["verdict"] not in VERDICTS:
+            raise ValueError(
+                f"results['claims'][{i}] verdict {c['verdict']!r} is not one of {VERDICTS}"
+            )
     neurons = results.get("neurons", {})
     if not isinstance(neurons, Mapping) or not all(
         isinstance(p, Mapping) for p in neurons.values()
@@ -291,9 +300,11 @@ def _blocks(results: Mapping, figures: Mapping) -> list[tuple]:
     if claims:
         out.append(("h2", "Summary: published claim vs ours"))
         rows = [
-            [fmt_cell(c.get(k)) for k in ("claim", "published", "ours", "comment")] for c in claims
+            [fmt_cell(c.get(k)) for k in ("claim", "published", "ours", "verdict")]
+            + [fmt_cell(c.get("reason", c.get("comment")))]
+            for c in claims
         ]
-        out.append(("table", ["Claim", "Published", "Ours", "Comment"], rows))
+        out.append(("table", ["Claim", "Published", "Ours", "Verdict", "Reason"], rows))
     neurons = results.get("neurons", {})
     if neurons:
         out.append(("h2", "Neurons"))
@@ -572,6 +583,8 @@ def summary_lines(results: Mapping) -> list[str]:
             f"  {fmt_cell(c.get('claim'))}: published {fmt_cell(c.get('published'))}, "
             f"ours {fmt_cell(c.get('ours'))}"
         )
+        if c.get("verdict"):
+            line += f" ({c['verdict']})"
         lines.append(line)
     for name, props in results.get("neurons", {}).items():
         items = []

@@ -32,9 +32,10 @@ def fake_results() -> dict:
                 "claim": "energy per spike",
                 "published": {"value": 1.61e-15, "unit": "J"},
                 "ours": {"value": np.float64(1.234e-15), "unit": "J"},
-                "comment": "same order | fine",
+                "verdict": "reproduced",
+                "reason": "same order | fine",
             },
-            {"claim": "area", "published": "34 um^2", "ours": "4.5 um^2", "comment": ""},
+            {"claim": "area", "published": "34 um^2", "ours": "4.5 um^2", "comment": "old key"},
         ],
         "neurons": {
             "ipnet": {
@@ -103,7 +104,9 @@ def test_write_report_writes_every_file(tmp_path):
     md = (out / "energy_report.md").read_text()
     assert md.startswith("# Test report")
     assert "## Summary: published claim vs ours" in md
-    assert "| energy per spike | 1.61 fJ | 1.23 fJ | same order \\| fine |" in md
+    assert "| Claim | Published | Ours | Verdict | Reason |" in md
+    assert "| energy per spike | 1.61 fJ | 1.23 fJ | reproduced | same order \\| fine |" in md
+    assert "| area | 34 um^2 | 4.5 um^2 | — | old key |" in md
     assert "| Quantity | ipnet | lif |" in md
     assert "| static | — | 2 pW |" in md
     assert "![energy](energy.png)" in md
@@ -175,6 +178,8 @@ def test_invalid_input_is_refused_before_writing(tmp_path):
         write_report({"sections": [{"title": "s", "figure": "missing"}]}, {}, out)
     with pytest.raises(ValueError, match="plain file name"):
         write_report({}, {"../evil": tiny_figure(1.0)}, out)
+    with pytest.raises(ValueError, match="verdict 'maybe'"):
+        write_report({"claims": [{"claim": "x", "verdict": "maybe"}]}, {}, out)
     with pytest.raises(ValueError, match="2 cells"):
         bad_table = {"columns": ["a", "b"], "rows": [["only one"]]}
         write_report({"sections": [{"title": "s", "table": bad_table}]}, {}, out)
@@ -209,7 +214,9 @@ def test_fmt_si(value, unit, expected):
 def test_summary_lines():
     lines = summary_lines(fake_results())
     assert lines[0] == "Test report"
-    assert any("energy per spike: published 1.61 fJ, ours 1.23 fJ" in ln for ln in lines)
+    assert any(
+        "energy per spike: published 1.61 fJ, ours 1.23 fJ (reproduced)" in ln for ln in lines
+    )
     ipnet = next(ln for ln in lines if ln.strip().startswith("ipnet:"))
     assert "area 4.5 um^2" in ipnet and "energy per spike 1.23 fJ" in ipnet
     assert "transistors 12" in ipnet
