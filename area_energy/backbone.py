@@ -158,7 +158,7 @@ class Backbone:
         if not self.layers:
             raise ValueError(f"{owner}.layers is empty (allowed: at least one layer)")
         _check_int(owner, "memory_layer", self.memory_layer, 0, len(self.layers) - 1)
-        _check_float(owner, "time_step_s", self.time_step_s, 1e-9, 1e3)
+        _check_float(owner, "time_step_s", self.time_step_s, 1e-12, 1e3)
         _check_int(owner, "kernel_t", self.kernel_t, 1, 1024)
         _check_int(owner, "frames", self.frames, self.kernel_t, 1 << 16)
         if self.arithmetic not in ARITHMETIC_BITS:

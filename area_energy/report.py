@@ -134,6 +134,7 @@ def measure_neuron(
     mos = dissipation.mosfet_energy_j(w, inv)
     stored = float(dissipation.capacitor_stored_change_j(w, inv))
     spikes = measure.count_spikes(w.time, w.v(sc.output_node), measure.logic_threshold_v(vdd_v))
+    widths = measure.spike_widths_s(w.time, w.v(sc.output_node), measure.logic_threshold_v(vdd_v))
     p_static = static_power_w(sc_idle, temp_k)
     e_static = p_static * sc.stop_s
     e_input = by_role.get("input", 0.0)
@@ -152,6 +153,7 @@ def measure_neuron(
         "capacitance_F": sum(c.c_f * c.m for c in inv.capacitors),
         "mtjs": est.mtjs,
         "output_spikes": int(spikes),
+        "spike_width_s": float(np.max(widths)) if widths.size else None,
         "input_events": sc.input_events,
         "simulated_time_s": sc.stop_s,
         "energy_total_J": total,
@@ -947,9 +949,12 @@ def build_results(
             "text": "Energy delivered by every source, integrated over the run and divided by the output "
             "spikes.  Breakdown: input drive (the input sources), MTJ Joule heat (from the junction's "
             "thermal node), static leakage (all sources in an input-free run), and CMOS switching and "
-            "resistive losses (the rest).  The IPNet neuron's energy is dominated by its reset: the "
-            "current that returns the junction to P flows until the clear pulse "
-            "(docs/ipnet_neuron.md).  Conservation: sources versus MOSFET channel dissipation (from "
+            "resistive losses (the rest).  The IPNet neuron is self-timed: its reset current flows "
+            "until it senses the junction back in P, then stops; the write (about 11 ns of drive "
+            "near Ic0) and the reset (about 12 ns at about Ic0) cost about the same "
+            "(docs/ipnet_neuron.md).  Spike width (full width at VDD/2, widest spike): "
+            + ", ".join(f"{k} {render.fmt_si(v['spike_width_s'], 's')}" for k, v in neurons.items())
+            + ".  Conservation: sources versus MOSFET channel dissipation (from "
             "each transistor's drain current) plus MTJ heat plus stored energy, relative error "
             + ", ".join(f"{k} {v:.2%}" for k, v in cons.items())
             + ".",

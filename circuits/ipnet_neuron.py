@@ -1,17 +1,20 @@
 """The capacitor-free IPNet neuron: an MTJ whose Joule heat is the neuron's working memory.
 
-Schematic (one input shown; each extra input adds one ``MIN<k>`` beside ``MIN1``)::
+Schematic (one input shown; each extra input adds one ``MIN<k>`` beside ``MIN1``; the
+full one is in docs/ipnet_neuron.md)::
 
-     VWR                      VDD                       VDD          VDD
-      |                        |                         |            |
-     MPA (g=q) ----+          MPR (g=qb)           INV1: j -> det   INV4: qb -> out
-      |            |           |                                      |
-      a <-- MNA (g=q) to gnd   |                   latch: q <-> qb    out (output spike)
-      |                        |                   set:   MS  (g=det) pulls qb low
-     [MTJ p]                   |                   clear: MC  (g=clr) pulls q low
-     [MTJ n] ------------------j
+     VWR                      VDD
+      |                        |
+     MPA (g=rst) --+          MPR (g=rstb, current-limited)
+      |            |           |                INV1: j -> det -> INV7, INV8 -> out (spike)
+      a <-- MNA (g=rst) to gnd |                INV6: j -> pb   (back-in-P sense, high threshold)
+      |                        |                latch q <-> qb; set MS (g=det) pulls qb low
+     [MTJ p]                   |                global clear MC (g=clr) pulls q low (optional)
+     [MTJ n] ------------------j                self-timed clear MD1 (g=pb) + MD2 (g=rstd)
+                               |                INV4: qb -> rst, INV5: rst -> rstb,
+                              MIN1 (g=in1)      INV9 (long channel): rstb -> rstd
                                |
-                              MIN1 (g=in1) to gnd
+                               s -- MFT (g=rstb) to gnd (input footer)
 
 * Write (integrate): an input spike on ``in1`` turns ``MIN1`` on, which sinks a current
   from the write rail VWR through ``MPA`` and the junction (p -> n, toward AP).  Its Joule
@@ -20,15 +23,19 @@ Schematic (one input shown; each extra input adds one ``MIN<k>`` beside ``MIN1``
   excitable (intrinsic plasticity).  There is no capacitor: the memory is the heat.
 * Fire: when the junction switches to AP, its resistance rises and node ``j`` falls
   below the switching threshold of ``INV1``; ``det`` rises and sets the latch (``MS``).
-* Output: ``q`` drives the output buffer ``INV4``: a rail-to-rail spike on ``out``.
-* Reset: while ``q`` is high, ``MNA`` pulls ``a`` to ground and ``MPR`` pulls ``j`` up, so
-  current flows n -> p and returns the junction to its resting P state.  ``MPR`` is sized
-  to overpower an input transistor that is still on.  A global clear pulse on ``clr``
-  (``MC``) ends the output spike and the reset phase.
+* Output: ``det`` through ``INV7``/``INV8`` is the spike on ``out``; it ends by itself
+  when the reset raises ``j`` (about 0.1 ns).
+* Reset (self-timed): while ``rst`` is high, ``MNA`` pulls ``a`` to ground and the
+  current-limited ``MPR`` feeds ``j``, so about Ic0 flows n -> p and returns the junction
+  to P; the footer ``MFT`` disconnects the inputs.  Because the pull-up is a current
+  limit, j is higher in AP than in P; ``INV6`` senses the return to P and ``MD1``/``MD2``
+  clear the latch, which ends the reset: no reset current flows in P.  ``INV9`` delays
+  that clear until j has risen after the set.  A global clear pulse on ``clr`` (``MC``)
+  still ends the reset phase (clocked operation); it is optional.
 * Sense margin: with the write current I, j = VWR - I*R; P gives a high j, AP a low one;
   INV1's threshold (set by its P/N width ratio) sits between them.
 
-Every transistor except the input, write and reset devices is minimum size.  The MTJ
+Most logic transistors are minimum size; the sized ones are explained in docs/ipnet_neuron.md.  The MTJ
 sits above the access devices in the back end of line.
 """
 
@@ -68,7 +75,12 @@ class IpnetParams:
     mtj_overrides: MTJ parameters that replace the file's values (a sample of a variation sweep)
     vdd_v: logic supply [V]; vwr_v: write rail feeding the junction [V]
     n_inputs: number of input (synapse) transistors
-    input, write, reset, inv_n, inv_p, latch_n, latch_p, sense_n, sense_p, set_n, clear_n: sizes
+    sizes (W, L) of: input (synapse), footer (input footer, off while resetting), write
+    (header MPA), reset (MNA: a to ground), reset_p (MPR: the current-limited reset
+    pull-up on j), sense_n/sense_p (INV1: fire detection), latch_n/latch_p, set_n, clear_n
+    (global clear MC), out_n/out_p (reset drivers INV4/INV5 and spike buffer INV7/INV8),
+    psense_n/psense_p (INV6: return-to-P detection, high threshold), done_n (MD1/MD2:
+    self-timed clear), delay (INV9: holds the self-timed clear off while j rises)
     state0: resting state of the junction (+1 parallel)
     """
 
@@ -77,9 +89,11 @@ class IpnetParams:
     vdd_v: float = 0.9
     vwr_v: float = 0.9
     n_inputs: int = 1
-    input: Size = Size(200e-9, 30e-9)
+    input: Size = Size(230e-9, 30e-9)
+    footer: Size = Size(800e-9, 30e-9)
     write: Size = Size(800e-9, 30e-9)
     reset: Size = Size(800e-9, 30e-9)
+    reset_p: Size = Size(110e-9, 30e-9)
     sense_n: Size = Size(400e-9, 30e-9)
     sense_p: Size = Size(100e-9, 30e-9)
     latch_n: Size = Size(100e-9, 30e-9)
@@ -88,6 +102,10 @@ class IpnetParams:
     clear_n: Size = Size(200e-9, 30e-9)
     out_n: Size = Size(100e-9, 30e-9)
     out_p: Size = Size(150e-9, 30e-9)
+    psense_n: Size = Size(100e-9, 120e-9)
+    psense_p: Size = Size(800e-9, 30e-9)
+    done_n: Size = Size(300e-9, 30e-9)
+    delay: Size = Size(100e-9, 400e-9)
     tech: Technology = field(default=CMOS28)
 
     def __post_init__(self):
@@ -111,8 +129,10 @@ class IpnetParams:
             k: getattr(self, k)
             for k in (
                 "input",
+                "footer",
                 "write",
                 "reset",
+                "reset_p",
                 "sense_n",
                 "sense_p",
                 "latch_n",
@@ -121,6 +141,10 @@ class IpnetParams:
                 "clear_n",
                 "out_n",
                 "out_p",
+                "psense_n",
+                "psense_p",
+                "done_n",
+                "delay",
             )
         }
 
@@ -148,32 +172,48 @@ class IpnetNeuron(SubCircuit):
             self.M(name, d, g, s, b, model=model, w=size.w_m, l=size.l_m)
 
         for k, pin in enumerate(inputs, start=1):
-            mos(f"IN{k}", "j", pin, 0, 0, n, p.input)  # synapse: write current sink
+            mos(f"IN{k}", "j", pin, "s", 0, n, p.input)  # synapse: write current sink
+        mos("FT", "s", "rstb", 0, 0, n, p.footer)  # input footer: inputs off while resetting
         self.raw_spice += f"NMTJ a j tj {MTJ_MODEL}\n"  # junction p=a, n=j, thermal tj
-        mos("PA", "a", "out", "vwr", "vwr", pm, p.write)  # write header (off while firing)
-        mos("NA", "a", "out", 0, 0, n, p.reset)  # reset: a to ground
-        mos("PR", "j", "outb", "vdd", "vdd", pm, p.reset)  # reset: j to VDD
-        mos("P1", "det", "j", "vdd", "vdd", pm, p.sense_p)  # INV1: sense
+        mos("PA", "a", "rst", "vwr", "vwr", pm, p.write)  # write header (off while resetting)
+        mos("NA", "a", "rst", 0, 0, n, p.reset)  # reset: a to ground
+        mos("PR", "j", "rstb", "vdd", "vdd", pm, p.reset_p)  # reset: current-limited j pull-up
+        mos("P1", "det", "j", "vdd", "vdd", pm, p.sense_p)  # INV1: fire detection
         mos("N1", "det", "j", 0, 0, n, p.sense_n)
         mos("P2", "qb", "q", "vdd", "vdd", pm, p.latch_p)  # latch INV2: q -> qb
         mos("N2", "qb", "q", 0, 0, n, p.latch_n)
         mos("P3", "q", "qb", "vdd", "vdd", pm, p.latch_p)  # latch INV3: qb -> q
         mos("N3", "q", "qb", 0, 0, n, p.latch_n)
         mos("S", "qb", "det", 0, 0, n, p.set_n)  # set on detection
-        mos("C", "q", "clr", 0, 0, n, p.clear_n)  # clear
-        mos("P4", "out", "qb", "vdd", "vdd", pm, p.out_p)  # output buffer
-        mos("N4", "out", "qb", 0, 0, n, p.out_n)
-        mos("P5", "outb", "out", "vdd", "vdd", pm, p.out_p)  # reset driver phase
-        mos("N5", "outb", "out", 0, 0, n, p.out_n)
+        mos("C", "q", "clr", 0, 0, n, p.clear_n)  # global clear (optional)
+        mos("P4", "rst", "qb", "vdd", "vdd", pm, p.out_p)  # INV4: reset phase
+        mos("N4", "rst", "qb", 0, 0, n, p.out_n)
+        mos("P5", "rstb", "rst", "vdd", "vdd", pm, p.out_p)  # INV5: reset driver phase
+        mos("N5", "rstb", "rst", 0, 0, n, p.out_n)
+        mos("P6", "pb", "j", "vdd", "vdd", pm, p.psense_p)  # INV6: back-in-P sense
+        mos("N6", "pb", "j", 0, 0, n, p.psense_n)
+        mos("P9", "rstd", "rstb", "vdd", "vdd", pm, p.delay)  # INV9: delayed reset phase
+        mos("N9", "rstd", "rstb", 0, 0, n, p.delay)
+        mos("D1", "q", "pb", "dm", 0, n, p.done_n)  # self-timed clear: P sensed while
+        mos("D2", "dm", "rstd", 0, 0, n, p.done_n)  # resetting ends the reset phase
+        mos("P7", "spb", "det", "vdd", "vdd", pm, p.out_p)  # INV7, INV8: spike buffer
+        mos("N7", "spb", "det", 0, 0, n, p.out_n)
+        mos("P8", "out", "spb", "vdd", "vdd", pm, p.out_p)
+        mos("N8", "out", "spb", 0, 0, n, p.out_n)
 
 
 def build_ipnet_testbench(
     p: IpnetParams,
     inputs: list[SpikeTrain | Stimulus],
-    clear: SpikeTrain,
+    clear: SpikeTrain | None = None,
     title: str = "IPNet capacitor-free MTJ neuron testbench",
 ) -> Circuit:
-    """The neuron ``X1`` with one source per supply (VDD, VWR), per input (VIN<k>) and VCLR."""
+    """The neuron ``X1`` with one source per supply (VDD, VWR), per input (VIN<k>) and VCLR.
+
+    ``clear``: global clear pulses on ``clr`` (None: ``clr`` held at 0 V; the neuron ends
+    its spike and its reset by itself).  The operating point starts from the rest state
+    (``.nodeset`` of the latch at q = 0), without a power-on clear pulse.
+    """
     if len(inputs) != p.n_inputs:
         raise ValueError(f"IPNet testbench: {len(inputs)} input trains for n_inputs={p.n_inputs}")
     mtj = p.mtj()
@@ -184,6 +224,7 @@ def build_ipnet_testbench(
     if SIM_OPTIONS:
         c.raw_spice += ".options " + " ".join(f"{k}={v}" for k, v in SIM_OPTIONS.items()) + "\n"
     c.raw_spice += mtj.model_line(MTJ_MODEL, state0=1) + "\n"
+    c.raw_spice += ".nodeset v(x1.q)=0 v(x1.qb)=" + f"{p.vdd_v:g}" + "\n"
     c.subcircuit(IpnetNeuron(p))
     pins = [f"in{k + 1}" for k in range(p.n_inputs)]
     c.X("1", "ipnet_neuron", *pins, "clr", "out", "vdd", "vwr")
@@ -191,7 +232,7 @@ def build_ipnet_testbench(
     c.V("WR", "vwr", c.gnd, p.vwr_v)
     for k, (pin, train) in enumerate(zip(pins, inputs), start=1):
         c.V(f"IN{k}", pin, c.gnd, train.pwl())
-    c.V("CLR", "clr", c.gnd, clear.pwl())
+    c.V("CLR", "clr", c.gnd, clear.pwl() if clear is not None else 0)
     return c
 
 

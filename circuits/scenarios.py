@@ -18,7 +18,7 @@ from .technology import REPO_ROOT
 
 IPNET_SPIKE_WIDTH_S = 0.5e-9
 IPNET_INPUT_AMPLITUDE_V = 0.63  # gate drive that sinks ~1.1 Ic0 through the P junction at 27 C
-IPNET_CLEAR_PERIOD_S = 32e-9  # global clear: ends output spike and reset phase
+IPNET_CLEAR_PERIOD_S = 32e-9  # optional global clear period (clocked operation)
 
 
 @dataclass(frozen=True)
@@ -80,11 +80,17 @@ def ipnet_scenario(
     amplitude_v: float = IPNET_INPUT_AMPLITUDE_V,
     stop_s: float = 80e-9,
     name: str = "ipnet_neuron",
+    clear_period_s: float | None = None,
 ) -> Scenario:
-    """IPNet neuron driven by a regular input train; fires, resets and fires again."""
+    """IPNet neuron driven by a regular input train; fires, resets and fires again.
+
+    ``clear_period_s``: None (default) holds ``clr`` at 0 V: the neuron is self-timed
+    (its spike and its reset end by themselves); a period [s] adds global clear pulses at
+    t = 0 and every period (clocked operation, :func:`ipnet_clear_train`).
+    """
     params = params or IpnetParams()
     train = regular(rate_hz, count, amplitude_v, IPNET_SPIKE_WIDTH_S, start_s=0.5e-9)
-    clear = ipnet_clear_train(stop_s)
+    clear = None if clear_period_s is None else ipnet_clear_train(stop_s, clear_period_s)
     circuit = build_ipnet_testbench(params, [train], clear)
     sources = {"VDD": ("vdd", "logic"), "VWR": ("vwr", "write"), "VCLR": ("clr", "clock")}
     sources.update({f"VIN{k + 1}": (f"in{k + 1}", "input") for k in range(params.n_inputs)})
@@ -96,8 +102,12 @@ def ipnet_scenario(
         20e-12,
         sources,
         ("mtj",),
-        description=f"input: {train.label}, amplitude {amplitude_v} V; clear every "
-        f"{IPNET_CLEAR_PERIOD_S * 1e9:.0f} ns",
+        description=f"input: {train.label}, amplitude {amplitude_v} V; "
+        + (
+            "self-timed (no clear pulse)"
+            if clear is None
+            else f"clear every {clear_period_s * 1e9:.0f} ns"
+        ),
         input_events=train.count,
         mtj=params.mtj(),
     )
@@ -118,7 +128,7 @@ def ipnet_plasticity_scenario(
     params: IpnetParams | None = None,
     burst_count: int = IPNET_BURST_COUNT,
     probe_amplitude_v: float = IPNET_PROBE_AMPLITUDE_V,
-    probe_width_s: float = 40e-9,
+    probe_width_s: float = 60e-9,
     clear_at_s: float | None = None,
 ) -> Scenario:
     """Intrinsic plasticity: a conditioning burst (which fires the neuron), a clear, then a probe.

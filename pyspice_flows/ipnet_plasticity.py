@@ -24,12 +24,53 @@ from pathlib import Path
 import numpy as np
 
 from circuits.ipnet_neuron import IpnetParams
-from circuits.scenarios import ipnet_plasticity_scenario
+from circuits.scenarios import (
+    IPNET_BURST_COUNT,
+    IPNET_INPUT_AMPLITUDE_V,
+    ipnet_plasticity_scenario,
+    ipnet_scenario,
+)
 
 from . import measure
 from .session import Session, Transient
 
 OUT_DIR = Path(__file__).resolve().parent.parent / "build" / "plasticity"
+
+
+_RESET_END_CACHE: dict[tuple[str, float | None], float] = {}
+RESET_MARGIN_S = 0.2e-9
+"""The protocol's clear comes this long after the self-timed reset has ended."""
+
+
+def burst_reset_end_s(
+    params: IpnetParams | None = None,
+    temperature_c: float | None = None,
+    burst_count: int = IPNET_BURST_COUNT,
+) -> float:
+    """When the conditioning burst's self-timed reset ends [s]: the reset phase (node
+    ``x1.rst``) falls after the burst fired.  The protocol's clear and probe follow it."""
+    params = params or IpnetParams()
+    sc = ipnet_scenario(
+        params, 1e9, burst_count, IPNET_INPUT_AMPLITUDE_V, stop_s=burst_count * 1e-9 + 30e-9
+    )
+    key = (str(sc.circuit), temperature_c)
+    if key not in _RESET_END_CACHE:
+        w = Session.get().run(
+            sc.circuit,
+            Transient(sc.step_s, sc.stop_s, max_step_s=sc.max_step_s),
+            temperature_c=temperature_c,
+        )
+        thr = measure.logic_threshold_v(params.vdd_v)
+        spikes = measure.spike_times(w.time, w.v(sc.output_node), thr)
+        falls = measure.falling_edges(w.v("x1.rst"), thr)
+        falls = falls[w.time[falls] > spikes[0]] if spikes.size else falls[:0]
+        if not falls.size:
+            raise ValueError(
+                "burst_reset_end_s: the conditioning burst did not fire and reset the neuron "
+                f"within {sc.stop_s:.3g} s"
+            )
+        _RESET_END_CACHE[key] = float(w.time[falls[0]])
+    return _RESET_END_CACHE[key]
 
 
 def probe_response(
@@ -41,7 +82,14 @@ def probe_response(
 ) -> dict:
     """Latency [s] of the first output spike after the probe (nan if none) and the junction
     temperature rise [K] when the probe starts (ambient ``temperature_c`` [deg C], None:
-    ngspice's 27 C)."""
+    ngspice's 27 C).  The clear (the time origin of ``gap_s``) comes
+    :data:`RESET_MARGIN_S` after the conditioned neuron's self-timed reset
+    (:func:`burst_reset_end_s`) unless ``clear_at_s`` is given."""
+    if kw.get("clear_at_s") is None:
+        kw["clear_at_s"] = (
+            burst_reset_end_s(params, temperature_c, kw.get("burst_count", IPNET_BURST_COUNT))
+            + RESET_MARGIN_S
+        )
     sc = ipnet_plasticity_scenario(gap_s, conditioned, params, **kw)
     w = Session.get().run(
         sc.circuit,

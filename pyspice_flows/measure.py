@@ -362,6 +362,24 @@ def count_spikes(
     return int(spike_times(t, v, threshold_v, min_separation_s, hysteresis_v).size)
 
 
+def spike_widths_s(t, v, threshold_v: float) -> np.ndarray:
+    """Width [s] of each spike of ``v``: from a rising crossing of ``threshold_v`` to the
+    next falling one, both linearly interpolated (full width at the threshold).  A spike
+    still high at the end of the run has no width and is left out."""
+    t, v = _check_pair(t, v, "v")
+
+    def crossing(k: int) -> float:
+        return float(t[k - 1] + (threshold_v - v[k - 1]) / (v[k] - v[k - 1]) * (t[k] - t[k - 1]))
+
+    falls = falling_edges(v, threshold_v)
+    widths = []
+    for k in rising_edges(v, threshold_v):
+        later = falls[falls > k]
+        if later.size:
+            widths.append(crossing(int(later[0])) - crossing(int(k)))
+    return np.asarray(widths, dtype=float)
+
+
 def energy_per_spike_j(total_j: float, n_spikes: int, neuron: str = "") -> float:
     """``total_j / n_spikes`` [J]; a clear error when the neuron did not spike."""
     who = f" of neuron {neuron!r}" if neuron else ""

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from circuits.ipnet_neuron import IpnetParams, Size, build_ipnet_testbench
-from circuits.scenarios import ipnet_clear_train, ipnet_scenario
+from circuits.scenarios import IPNET_CLEAR_PERIOD_S, ipnet_clear_train, ipnet_scenario
 from circuits.stimulus import regular
+from pyspice_flows import measure
 from pyspice_flows.session import Transient
 
 VDD = 0.9
@@ -23,12 +24,57 @@ def simulate(session, sc):
 def test_suprathreshold_input_gives_rail_to_rail_spikes(session):
     # ~1.1 Ic0 in 0.5 ns spikes at 1 GHz: the barrier-free thermal channel needs about
     # ln2 * (tau0 + sqrt(2 Delta) taup) = 11 ns of drive, i.e. ~23 spikes, per output spike;
-    # the clear every 32 ns rearms it, so 60 ns hold two output spikes
+    # the self-timed reset (~11 ns, inputs gated off) rearms it: 60 ns hold two output spikes
     w, out, rises = simulate(session, ipnet_scenario(count=60, stop_s=60e-9))
     assert rises >= 2
     assert out.max() > 0.9 * VDD and out.min() < 0.1 * VDD
     m = w.x("n.x1.nmtj#m")
     assert m.min() < -0.9 and m[0] == pytest.approx(1.0)  # fired by switching to AP, started P
+
+
+MPR_ID = "@m.x1.mpr[id]"  # drain current of the reset pull-up: the reset current
+
+
+def test_self_timed_spike_and_reset_without_a_clear(session):
+    sc = ipnet_scenario(count=79, stop_s=80e-9)
+    assert re.search(r"^VCLR clr 0 0$", str(sc.circuit), re.MULTILINE)  # no clear pulse
+    w = session.run(
+        sc.circuit,
+        Transient(sc.step_s, sc.stop_s, max_step_s=sc.max_step_s),
+        extra_lines=[f".save all {MPR_ID}"],
+    )
+    t, out, m = w.time, w.v("out"), w.x("n.x1.nmtj#m")
+    thr = measure.logic_threshold_v(VDD)
+    spikes = measure.spike_times(t, out, thr)
+    widths = measure.spike_widths_s(t, out, thr)
+    assert spikes.size >= 2 and widths.size == spikes.size  # several spikes, each one ended
+    assert np.all(widths <= 2e-9) and np.all(widths > 20e-12)
+    for k in measure.rising_edges(out, thr):  # rail-to-rail within each spike
+        assert out[k : k + 200].max() > 0.9 * VDD
+    # every firing (P -> AP) is followed by a return to P before the next one, and the
+    # output spike comes from the firing, not from a clock
+    to_ap = t[measure.falling_edges(m, 0.0)]
+    to_p = t[measure.rising_edges(m, 0.0)]
+    assert to_ap.size == spikes.size and to_p.size >= spikes.size - 1
+    assert np.all(to_p[: to_ap.size - 1] < to_ap[1:]) and np.all(spikes - to_ap < 2e-9)
+    # reset current: about Ic0 while the junction is AP, ~0 once it is back in P
+    i_reset = np.abs(w.x(MPR_ID))
+    ic0 = sc.mtj.ic0
+    for t_ap, t_p in zip(to_ap, to_p, strict=False):
+        during = (t > t_ap + 1e-9) & (t < t_p - 0.1e-9)
+        assert np.median(i_reset[during]) > 0.8 * ic0
+        after = (t > t_p + 1e-9) & (t < t_p + 10e-9)
+        assert np.max(i_reset[after]) < 1e-3 * ic0
+        # the reset ends by itself within a nanosecond of the return to P
+        reset_phase = w.v("x1.rst") > thr
+        assert not np.any(reset_phase[after])
+
+
+def test_clocked_operation_still_works(session):
+    _, out, rises = simulate(
+        session, ipnet_scenario(count=60, stop_s=60e-9, clear_period_s=IPNET_CLEAR_PERIOD_S)
+    )
+    assert rises >= 2 and out.max() > 0.9 * VDD
 
 
 def test_subthreshold_input_stays_silent(session):

@@ -269,3 +269,14 @@ def test_conservation_error_and_report_dict():
     }  # fmt: skip
     with pytest.raises(AttributeError):
         report.total_j = 0.0
+
+
+def test_spike_widths_of_trapezoids():
+    from pyspice_flows.measure import spike_widths_s
+
+    # two trapezoids 0 -> 1 V (0.1 ns edges, 0.3 and 1.0 ns flat tops) and one left high
+    t = np.array([0, 1, 1.1, 1.4, 1.5, 3, 3.1, 4.1, 4.2, 6, 6.1, 7]) * 1e-9
+    v = np.array([0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1.0])
+    # full width at 0.5 V: flat top + half of each edge
+    assert spike_widths_s(t, v, 0.5) == pytest.approx([0.4e-9, 1.1e-9], rel=1e-9)
+    assert spike_widths_s(t, np.zeros_like(t), 0.5).size == 0
