@@ -17,6 +17,7 @@ The results dict (every key optional, unknown keys go to the JSON only)::
                     "table": {"columns": [...], "rows": [[...], ...]} (optional),
                     "figure": "<figure name>" (optional)}, ...],
       "assumptions": {nested dict},
+      "assumption_units": {"mtj_device.rth": "K/W", ...} (optional; else from the key's suffix),
       "provenance": {nested dict},
     }
 
@@ -163,6 +164,28 @@ def _key_label(key: str) -> tuple[str, str]:
         if key.endswith(suffix) and len(key) > len(suffix):
             return key[: -len(suffix)].replace("_", " "), unit
     return key.replace("_", " "), ""
+
+
+_SUFFIX_UNITS = {
+    "um2": "um^2", "s": "s", "v": "V", "k": "K", "j": "J", "w": "W", "hz": "Hz", "f": "F",
+    "a": "A", "ohm": "ohm", "bytes": "B", "bits": "bit", "m": "m",
+}  # fmt: skip
+_PER_RE = re.compile(r"_([A-Za-z0-9^]+)_per_([A-Za-z0-9^]+)$")
+
+
+def assumption_unit(key: str, units: Mapping[str, str] | None = None) -> str:
+    """The unit of a dotted assumptions key: from ``units`` if given there, else from the
+    last part's suffix (``time_step_s`` -> s, ``supply_v`` -> V, ``rth_K_per_W`` -> K/W,
+    ``max_sram_bytes`` -> B); "" when none is known."""
+    if units and key in units:
+        return str(units[key])
+    last = key.rsplit(".", 1)[-1]
+    m = _PER_RE.search(last)
+    if m:
+        return f"{m.group(1)}/{m.group(2)}"
+    if "_" in last:
+        return _SUFFIX_UNITS.get(last.rsplit("_", 1)[-1].lower(), "")
+    return ""
 
 
 def _fmt_keyed(key: str, value) -> str:
@@ -324,20 +347,23 @@ def _blocks(results: Mapping, figures: Mapping) -> list[tuple]:
                 )
             )
         if s.get("figure"):
-            out.append(("figure", s["figure"], s.get("caption", "")))
+            out.append(("figure", s["figure"], str(s.get("caption") or s["title"])))
             shown.add(s["figure"])
     rest = [n for n in figures if n not in shown]
     if rest:
         out.append(("h2", "Other figures"))
-        out.extend(("figure", n, "") for n in rest)
-    for key, title, head in (
-        ("assumptions", "Assumptions", "Parameter"),
-        ("provenance", "Provenance", "Item"),
-    ):
-        if results.get(key):
-            rows = [[k, fmt_cell(v)] for k, v in _flatten(results[key])]
-            out.append(("h2", title))
-            out.append(("table", [head, "Value"], rows))
+        out.extend(("figure", n, n.replace("_", " ")) for n in rest)
+    if results.get("assumptions"):
+        units = results.get("assumption_units") or {}
+        rows = [
+            [k, fmt_cell(v), assumption_unit(k, units)] for k, v in _flatten(results["assumptions"])
+        ]
+        out.append(("h2", "Assumptions"))
+        out.append(("table", ["Parameter", "Value", "Unit"], rows))
+    if results.get("provenance"):
+        rows = [[k, fmt_cell(v)] for k, v in _flatten(results["provenance"])]
+        out.append(("h2", "Provenance"))
+        out.append(("table", ["Item", "Value"], rows))
     return out
 
 
@@ -439,7 +465,7 @@ def render_html(results: Mapping, figures: Mapping, png: Mapping[str, bytes]) ->
         elif kind == "figure":
             name, caption = block[1], block[2]
             data = base64.b64encode(png[name]).decode("ascii")
-            cap = f"<figcaption>{html.escape(caption or name)}</figcaption>"
+            cap = f"<figcaption>{html.escape(caption or name.replace('_', ' '))}</figcaption>"
             parts.append(
                 f'<figure id="fig-{html.escape(name)}"><img alt="{html.escape(name)}" '
                 f'src="data:image/png;base64,{data}">{cap}</figure>'

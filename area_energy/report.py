@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from circuits import mtj_model_spec
 from circuits.ipnet_neuron import IpnetParams
 from circuits.mtj_device import load_device
 from circuits.scenarios import Scenario, ipnet_scenario, lif_scenario
@@ -708,58 +709,93 @@ def _plt():
     return plt
 
 
+def _label_bars(ax, bars, texts) -> None:
+    """Write each bar's value just above it."""
+    for bar, text in zip(bars, texts):
+        top = bar.get_y() + bar.get_height()
+        ax.annotate(
+            text,
+            (bar.get_x() + bar.get_width() / 2, top),
+            xytext=(0, 3),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=7,
+        )
+
+
+def _log_room(ax, values) -> None:
+    """A log y axis from a third of the smallest positive value to 8x the largest, so the
+    bars start inside the plot and their labels fit above them."""
+    pos = [float(v) for v in values if v is not None and np.isfinite(v) and v > 0]
+    if pos:
+        ax.set_ylim(min(pos) / 3, max(pos) * 8)
+
+
 def fig_waveforms(w_ip, w_lif):
     plt = _plt()
     fig, ax = plt.subplots(4, 1, figsize=(8, 7), sharex=False)
     t = w_ip.time * 1e9
-    ax[0].plot(t, w_ip.v("in1"), lw=0.7)
-    ax[0].set_ylabel("IPNet in [V]")
-    ax[1].plot(t, w_ip.v("x1.tj"), color="tab:red")
+    ax[0].plot(t, w_ip.v("in1"), lw=0.7, label="input spikes")
+    ax[0].set_ylabel("IPNet input [V]")
+    ax[1].plot(t, w_ip.v("x1.tj"), color="tab:red", label="junction temperature rise")
     ax[1].set_ylabel("MTJ rise [K]")
-    ax[2].plot(t, w_ip.v("out"), color="tab:green")
-    ax[2].set_ylabel("IPNet out [V]")
+    ax[2].plot(t, w_ip.v("out"), color="tab:green", label="output")
+    ax[2].set_ylabel("IPNet output [V]")
     ax[2].set_xlabel("time [ns]")
     tl = w_lif.time * 1e9
-    ax[3].plot(tl, w_lif.v("out"), color="tab:purple", label="LIF out")
+    ax[3].plot(tl, w_lif.v("out"), color="tab:purple", label="LIF output [V]")
     mem = [k for k in w_lif.vectors if k.endswith(".mem")]
     if mem:
-        ax[3].plot(tl, w_lif.v(mem[0]), color="tab:gray", label="LIF membrane")
+        ax[3].plot(tl, w_lif.v(mem[0]), color="tab:gray", label="LIF membrane [V]")
     ax[3].set_ylabel("LIF [V]")
     ax[3].set_xlabel("time [ns]")
-    ax[3].legend(loc="upper right")
-    ax[0].set_title("Neuron waveforms (ngspice)")
+    for a in ax:
+        a.legend(loc="upper right", fontsize=7)
+    ax[0].set_title(
+        "Neuron waveforms (ngspice): the junction heats with each input, the output fires"
+    )
     fig.tight_layout()
     return fig
 
 
+ENERGY_PARTS = {
+    "input_drive": "input drive (input sources)",
+    "mtj_joule_heat": "MTJ Joule heat (junction's thermal node)",
+    "cmos_switching_and_resistive": "CMOS switching + resistive (the rest)",
+    "static_leakage": "static leakage (idle run)",
+}
+"""Human legend labels of the energy breakdown's parts."""
+
+
 def fig_energy(neurons: dict):
+    """Energy per output spike by part, one group of bars per neuron (log, values on bars)."""
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = plt.subplots(figsize=(7, 4.4))
     names = list(neurons)
-    keys = ["input_drive", "mtj_joule_heat", "cmos_switching_and_resistive", "static_leakage"]
-    bottom = np.zeros(len(names))
-    for k in keys:
-        vals = (
-            np.array(
-                [
-                    max((neurons[n]["energy_per_spike_breakdown_J"] or {}).get(k, 0.0), 0.0)
-                    for n in names
-                ]
-            )
-            * 1e15
-        )
-        ax.bar(names, vals, bottom=bottom, label=k.replace("_", " "))
-        bottom += vals
-    ax.set_ylabel("energy per output spike [fJ]")
+    width = 0.8 / len(ENERGY_PARTS)
+    x = np.arange(len(names))
+    ax.set_yscale("log")
+    every = []
+    for j, (k, label) in enumerate(ENERGY_PARTS.items()):
+        vals = [(neurons[n]["energy_per_spike_breakdown_J"] or {}).get(k, 0.0) for n in names]
+        every += vals
+        shown = [v if v and v > 0 else np.nan for v in vals]
+        bars = ax.bar(x - 0.4 + (j + 0.5) * width, shown, width, label=label)
+        _label_bars(ax, bars, [render.fmt_si(v, "J") if v and v > 0 else "" for v in vals])
+    _log_room(ax, every)
+    totals = [render.fmt_si(neurons[n]["energy_per_spike_J"], "J") for n in names]
+    ax.set_xticks(x, [f"{n}\n(total {t} per spike)" for n, t in zip(names, totals)])
+    ax.set_ylabel("energy per output spike [J, log]")
     ax.set_title("Energy per spike, by where it goes")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=7, loc="upper left", ncols=2)
     fig.tight_layout()
     return fig
 
 
 def fig_area(neurons: dict):
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
     labels = [f"{n} (ours)" for n in neurons] + [
         "IPNet (published)",
         "LIF 28 nm (arXiv 2408.07734)",
@@ -768,9 +804,11 @@ def fig_area(neurons: dict):
         PUBLISHED["ipnet_area_um2"],
         PUBLISHED["lif_28nm_area_um2"],
     ]
-    ax.bar(labels, vals, color=["tab:blue", "tab:orange", "lightsteelblue", "moccasin"])
     ax.set_yscale("log")
-    ax.set_ylabel("area [um^2]")
+    bars = ax.bar(labels, vals, color=["tab:blue", "tab:orange", "lightsteelblue", "moccasin"])
+    _label_bars(ax, bars, [f"{v:.3g} um^2" for v in vals])
+    _log_room(ax, vals)
+    ax.set_ylabel("area [um^2, log]")
     ax.set_title("Neuron area, 28 nm-class")
     ax.tick_params(axis="x", labelrotation=15, labelsize=8)
     fig.tight_layout()
@@ -783,13 +821,23 @@ def fig_memory(mem: dict):
     fig, ax = plt.subplots(figsize=(7, 4.2))
     layers = mem["layers"]
     x = [m.index for m in layers]
-    for attr, label, style in (
-        ("ipnet_w", "IPNet", "o-"),
-        ("lstm_w", "(Conv)LSTM", "s-"),
-        ("cnn3d_w", "3D-CNN", "^-"),
-    ):
-        ax.plot(x, [getattr(m, attr) for m in layers], style, label=label)
     default = mem["memory_power_ratio"]["memory_layer"]
+    here = next(m for m in layers if m.index == default)
+    for attr, label, style in (
+        ("ipnet_w", "IPNet heat memory, one neuron per element [W]", "o-"),
+        ("lstm_w", "(Conv)LSTM recurrent path + state [W]", "s-"),
+        ("cnn3d_w", "3D-CNN frame buffer + temporal conv [W]", "^-"),
+    ):
+        (line,) = ax.plot(x, [getattr(m, attr) for m in layers], style, label=label)
+        ax.annotate(
+            render.fmt_si(getattr(here, attr), "W"),
+            (default, getattr(here, attr)),
+            xytext=(6, 0),
+            textcoords="offset points",
+            fontsize=7,
+            va="center",
+            color=line.get_color(),
+        )
     ax.axvline(default, color="gray", ls=":", lw=1)
     ax.annotate("default placement", (default, ax.get_ylim()[1]), fontsize=7, ha="left", va="top")
     ax.set_xticks(
@@ -801,15 +849,46 @@ def fig_memory(mem: dict):
         fontsize=7,
     )
     ax.set_yscale("log")
-    ax.set_ylabel("memory power [W]")
+    ax.set_ylabel("memory power [W, log]")
     ax.set_xlabel("layer the temporal memory sits at (feature elements shrink to the right)")
-    ax.set_title("Memory power by layer, same backbone, 1 ms step")
+    ts = mem["memory_power_ratio"]["time_scales"]
+    ax.set_title(
+        f"Memory power by layer, same backbone, {render.fmt_si(ts['time_step_s'], 's')} step\n"
+        f"(assumes the heat lasts a step; simulated tau {render.fmt_si(ts['tau_memory_s'], 's')})",
+        fontsize=10,
+    )
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
 
 
 # ----------------------------------------------------------------------------- assembly
+FIGURE_CAPTIONS = {
+    "neuron_waveforms": "Top three panels, IPNet: each input spike heats the junction (its "
+    "temperature rise is the neuron's working memory) until it switches and the output fires; "
+    "bottom, LIF: the membrane charges to the threshold and resets.  Time in ns.",
+    "energy_per_spike": "Energy per output spike by part, log scale, value on each bar: compare "
+    "the two neurons' totals under the names, then which part dominates each.",
+    "area": "Layout area, log scale, value on each bar: our IPNet against the published 1.5 um^2, "
+    "our LIF against the published 28 nm LIF (34 um^2).",
+    "heat_memory_decay": "The heat memory: the conditioned neuron's excitability advantage (dots) "
+    "decays as exp(-gap / rth*cth) (line); it is gone within a few ns.",
+}
+"""What to look at in each figure, printed under it."""
+
+
+def assumption_units() -> dict[str, str]:
+    """Units of the assumptions whose key carries no unit suffix (the MTJ parameters, from
+    the Verilog-A declarations)."""
+    units = {
+        f"mtj_device.{k}": (spec.units or "1") for k, spec in mtj_model_spec.parameters().items()
+    }
+    units["memory.backbone.activity_per_step"] = "writes per element per step"
+    units["memory.backbone.frames"] = "frames"
+    units["memory.standalone.cnn3d.frames"] = "frames"
+    return units
+
+
 def _provenance() -> dict:
     def sha(path: Path) -> str:
         return hashlib.sha256(path.read_bytes()).hexdigest()
@@ -1035,6 +1114,9 @@ def build_results(
         },
         ablation_section(ablation),
     ]
+    for section in sections:
+        if section.get("figure") in FIGURE_CAPTIONS and not section.get("caption"):
+            section["caption"] = FIGURE_CAPTIONS[section["figure"]]
     results = {
         "neurons": neurons,
         "area_ratio_lif_over_ipnet": area_ratio,
@@ -1052,6 +1134,7 @@ def build_results(
             "memory": mem["configs"],
             "published_claims": PUBLISHED,
         },
+        "assumption_units": assumption_units(),
         "provenance": _provenance(),
     }
     figures = {

@@ -6,6 +6,7 @@ when a change is meant to move them (see tests/regenerate_goldens.py).
 """
 
 import json
+import re
 
 import pytest
 import regenerate_goldens as goldens
@@ -94,6 +95,18 @@ def test_claims_have_verdicts_and_the_memory_time_scales(report_dir):
     md = (report_dir / "energy_report.md").read_text()
     assert "| Claim | Published | Ours | Verdict | Reason |" in md
     assert "Time scales first" in md
+
+
+def test_figures_are_captioned_and_assumptions_have_units(report_dir):
+    html = (report_dir / "energy_report.html").read_text()
+    for name in ("neuron_waveforms", "energy_per_spike", "area", "memory_power"):
+        assert f"<figcaption>{name}</figcaption>" not in html
+    assert "value on each bar" in html
+    md = (report_dir / "energy_report.md").read_text()
+    assert "| Parameter | Value | Unit |" in md
+    assert re.search(r"^\| mtj_device\.rth \| [^|]+ \| K/W \|$", md, re.M)
+    assert "| supply_v | 0.9 | V |" in md
+    assert "| memory.backbone.time_step_s | 1e-3 | s |" in md
 
 
 def test_failed_report_leaves_previous_report_intact(report_dir, monkeypatch):

@@ -112,7 +112,10 @@ def test_write_report_writes_every_file(tmp_path):
     assert "![energy](energy.png)" in md
     assert "![area](area.png)" in md  # not shown by a section: listed under Other figures
     assert md.index("## Energy") < md.index("## Other figures") < md.index("## Assumptions")
-    assert "| mtj.rth_K_per_W | 100000 |" in md
+    assert "| Parameter | Value | Unit |" in md
+    assert "| mtj.rth_K_per_W | 100000 | K/W |" in md
+    assert "| vdd_V | 0.9 | V |" in md
+    assert "*Energy*" in md  # a figure without a caption is captioned by its section title
     assert "| commit | abc123 |" in md
 
 
