@@ -18,6 +18,9 @@
     (``ipnet report --out <tmp>`` run as a command, with the time its simulations took),
     and the cost of one transient with 1, 4, 16 and 64 IPNet neurons in one netlist.
 
+(e) ``e_default_sweep``: the default 72-sample sweep from scratch: its wall time, and no
+    sample timing out at the spec's per-sample limit.
+
 Every time is the median over repeated runs; every ratio is formed from runs of this
 invocation, interleaved (A, B, A, B, ...) so drifts hit both sides.  Where the time goes:
 each run carries ngspice's own counters (accepted/rejected time points, Newton iterations,
@@ -25,7 +28,7 @@ load/factor/solve/truncation time, from ``rusage all``), and ``profile`` a cProf
 Python side of one IPNet run (``build/bench/ipnet_run.prof``).  Targets missed are
 reported as missed; nothing here is asserted by the test suite.
 
-``python -m pyspice_flows.bench [--quick] [--only a,b,c,d] [--repeats N] [--out FILE]``
+``python -m pyspice_flows.bench [--quick] [--only a,b,c,d,e] [--repeats N] [--out FILE]``
 """
 
 from __future__ import annotations
@@ -487,6 +490,33 @@ def bench_sweep(samples: int, repeats: int) -> dict:
     }
 
 
+def bench_default_sweep() -> dict:
+    """(e) The default sweep (72 samples) from scratch: wall time, and no sample timed out."""
+    from . import sweep
+
+    spec = sweep.load_spec(sweep.DEFAULT_SPEC)
+    with tempfile.TemporaryDirectory(dir=WORK_DIR, prefix="sweep_default_") as tmp:
+        res = sweep.run_sweep(spec, tmp, progress=False, plots=False)
+        rows = sweep.read_results(res.csv_path)
+    errors = [str(r.get("error", "")) for r in rows if r["status"] != "ok"]
+    timed_out = sum("time" in e.lower() and "out" in e.lower() for e in errors)
+    longest = max((r["elapsed_s"] for r in rows if math.isfinite(r["elapsed_s"])), default=math.nan)
+    limit = float(spec.timeout_s) if getattr(spec, "timeout_s", None) else 120.0
+    return {
+        "what": f"the default sweep ({spec.name}, {len(rows)} samples) on the default workers, "
+        "fresh output folder",
+        "samples": len(rows),
+        "ok": res.ok,
+        "failed": res.failed,
+        "timed_out": timed_out,
+        "wall_s": res.wall_s,
+        "longest_sample_s": longest,
+        "sample_timeout_s": limit,
+        "target": f"no sample timing out at {limit:g} s",
+        "met": timed_out == 0 and longest < limit,
+    }
+
+
 # ----------------------------------------------------------------------------- (d)
 REPORT_COMMAND = ("ipnet", "report")
 """The energy report as a command (the console script of this environment): the benchmark
@@ -717,12 +747,19 @@ def table_lines(res: dict) -> list[str]:
         out.append(
             f"(d) N neurons in one netlist               {cells}; wall ~ N^{sc['growth_exponent']:.2f}"
         )
+    if "e_default_sweep" in res:
+        e = res["e_default_sweep"]
+        out.append(
+            f"(e) default sweep, {e['samples']} samples    {e['wall_s']:6.1f} s wall, "
+            f"{e['ok']} ok, {e['timed_out']} timed out, longest {e['longest_sample_s']:.1f} s"
+            f"  {e['target']}  {_fmt_target(e)}"
+        )
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="a,b,c,d", help="comma-separated subset of a,b,c,d")
+    parser.add_argument("--only", default="a,b,c,d,e", help="comma-separated subset of a,b,c,d,e")
     parser.add_argument(
         "--repeats", type=int, default=None, help="repeats per measurement (default 7)"
     )
@@ -735,8 +772,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=OUT_JSON, help="output JSON")
     args = parser.parse_args(argv)
     only = {x.strip() for x in args.only.split(",") if x.strip()}
-    if only - set("abcd"):
-        parser.error(f"--only takes a subset of a,b,c,d, got {args.only!r}")
+    if only - set("abcde"):
+        parser.error(f"--only takes a subset of a,b,c,d,e, got {args.only!r}")
     reps = args.repeats or (3 if args.quick else 7)
     WORK_DIR.mkdir(parents=True, exist_ok=True)
     t_start = time.perf_counter()
@@ -762,6 +799,9 @@ def main(argv: list[str] | None = None) -> int:
         counts = (1, 4, 16) if args.quick else (1, 4, 16, 64)
         say(f"(d) {', '.join(map(str, counts))} IPNet neurons in one netlist")
         res["d_neuron_scaling"] = bench_scaling(counts, 20e-9, 1 if args.quick else 3)
+    if "e" in only:
+        say("(e) the default sweep, 72 samples")
+        res["e_default_sweep"] = bench_default_sweep()
     say("profile of the Python side")
     res["profile"] = {
         "python_ipnet_run": profile_python_side(),
