@@ -19,6 +19,7 @@ import ctypes.util
 import logging
 import os
 import re
+import signal
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -259,7 +260,8 @@ class Session:
     def command(self, text: str) -> list[str]:
         """Run one ngspice command; returns its output lines, raises on an error line."""
         self._lines = []
-        rc = self._lib.ngSpice_Command(text.encode("ascii"))
+        with _DeferredSignals():
+            rc = self._lib.ngSpice_Command(text.encode("ascii"))
         lines = [_strip_prefix(m) for m in self._lines]
         errors = _error_lines(lines)
         if rc or errors:
@@ -324,18 +326,21 @@ class Session:
         """
         text = netlist_for(circuit, analysis, options, temperature_c, extra_lines)
         with self._lock:
-            self._load_netlist(text)
+            with _DeferredSignals():
+                self._load_netlist(text)
             self._lines = []
             rc = self._run_loaded()
             out = [_strip_prefix(m) for m in self._lines]
             errors = _error_lines(out)
             if rc or errors:
-                self._free()
+                with _DeferredSignals():
+                    self._free()
                 raise SimulationError(
                     f"ngspice failed during {analysis.command()}", errors or out, text
                 )
-            plot, vectors = self._current_vectors()
-            self._free()
+            with _DeferredSignals():
+                plot, vectors = self._current_vectors()
+                self._free()
         if not vectors or (isinstance(analysis, Transient) and "time" not in vectors):
             raise SimulationError(f"ngspice produced no {analysis.command()} results", out, text)
         return Waveforms(plot_type=re.sub(r"\d+$", "", plot), vectors=vectors, netlist=text)
@@ -384,6 +389,42 @@ class Session:
         """Drop the circuit and its plots so memory does not grow run after run."""
         for cmd in (b"destroy all", b"remcirc"):
             self._lib.ngSpice_Command(cmd)
+
+
+class _DeferredSignals:
+    """Hold Ctrl-C and SIGTERM while ngspice calls back into Python on the main thread.
+
+    A ``KeyboardInterrupt`` raised inside a ctypes callback (ngspice's output callbacks
+    during loading, ``destroy`` and ``remcirc``) is printed and dropped by ctypes, so the
+    run would go on.  Inside this context the two signals are only recorded; on leaving
+    it the original handler runs (raising ``KeyboardInterrupt`` or the command line's
+    ``Terminated``).  Outside the main thread it does nothing (no signal arrives there).
+    """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __enter__(self):
+        self._active = threading.current_thread() is threading.main_thread()
+        self._caught: list[int] = []
+        if self._active:
+            self._saved = {sig: signal.getsignal(sig) for sig in self.SIGNALS}
+            for sig in self.SIGNALS:
+                signal.signal(sig, lambda signum, frame: self._caught.append(signum))
+        return self
+
+    def __exit__(self, *exc):
+        if not self._active:
+            return False
+        for sig, handler in self._saved.items():
+            signal.signal(sig, handler)
+        if self._caught and exc[0] is None:
+            signum = self._caught[0]
+            handler = self._saved[signum]
+            if callable(handler):
+                handler(signum, None)  # raises (KeyboardInterrupt, Terminated, ...)
+            elif signum == signal.SIGINT and handler == signal.SIG_DFL:
+                raise KeyboardInterrupt
+        return False
 
 
 def netlist_for(
