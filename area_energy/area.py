@@ -673,6 +673,28 @@ _DECK_KEYS = {
 }
 
 
+# RuleDeck field -> plausible range (low, high) for a planar CMOS node from 180 nm down to
+# 7 nm, and the reason: a value outside is a typo or a unit slip, refused before a report
+# can publish it.
+_DECK_RANGES = {
+    "cpp_m": (20e-9, 1e-6, "contacted poly pitch: 7 nm-class ~50 nm .. 180 nm-class ~0.5 um"),
+    "gate_length_min_m": (5e-9, 0.5e-6, "drawn gate length of 7 nm .. 180 nm nodes"),
+    "width_min_m": (5e-9, 1e-6, "minimum active width"),
+    "diffusion_extension_m": (1e-9, 1e-6, "active extension beyond the gate"),
+    "diffusion_spacing_m": (1e-9, 1e-6, "active-to-active spacing"),
+    "poly_endcap_m": (1e-9, 1e-6, "gate extension beyond active"),
+    "well_enclosure_m": (1e-9, 5e-6, "well edge to active"),
+    "metal_pitch_m": (10e-9, 2e-6, "minimum metal pitch"),
+    "mim_density_f_per_m2": (1e-4, 0.1, "MIM capacitors: 0.1-100 fF/um^2 (1-2 fF/um^2 typical)"),
+    "mom_density_f_per_m2": (1e-4, 0.1, "MOM capacitors: 0.1-100 fF/um^2"),
+    "mos_cap_eot_m": (0.3e-9, 20e-9, "equivalent oxide thickness"),
+    "mos_cap_eps_r": (1.0, 100.0, "relative permittivity of a gate dielectric"),
+    "mtj_extra_footprint_m2": (1e-17, 1e-11, "MTJ pillar footprint, 5 nm .. 3 um across"),
+    "routing_overhead": (0.0, 3.0, "routing area up to 3x the device area"),
+    "sram_6t_hd_cell_m2": (1e-14, 1e-11, "6T SRAM cell, 0.01 .. 10 um^2"),
+}
+
+
 @dataclass(frozen=True)
 class RuleDeck:
     """Layout rules, SI units.  Each field is one table of ``rules_28nm.toml``.
@@ -724,6 +746,13 @@ class RuleDeck:
             if not (ok and math.isfinite(value) and lower_ok):
                 bound = ">= 0" if name == "routing_overhead" else "> 0"
                 raise ValueError(f"RuleDeck.{name} = {value!r} is not allowed (allowed: {bound})")
+            lo, hi, why = _DECK_RANGES[name]
+            if not lo <= value <= hi:
+                table, key = _DECK_KEYS[name]
+                raise ValueError(
+                    f"RuleDeck.{name} ([{table}] {key}) = {value!r} is outside the plausible "
+                    f"range [{lo:g}, {hi:g}] ({why})"
+                )
         if self.cpp_m <= self.gate_length_min_m:
             raise ValueError(
                 f"RuleDeck: cpp_m = {self.cpp_m:g} must exceed gate_length_min_m = "
@@ -793,7 +822,10 @@ def load_rule_deck(path: Path | str = DEFAULT_RULES_PATH) -> RuleDeck:
         sources[table] = entry["source"]
         if entry.get("estimate", False):
             estimates.add(table)
-    return RuleDeck(**values, sources=sources, estimates=frozenset(estimates))
+    try:
+        return RuleDeck(**values, sources=sources, estimates=frozenset(estimates))
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
 
 
 @functools.lru_cache(maxsize=1)

@@ -6,6 +6,7 @@ tomllib, not through area.py), following the formulas written in area.py's docst
 
 import math
 import tomllib
+from pathlib import Path
 
 import pytest
 
@@ -330,3 +331,24 @@ def test_project_neuron_netlist_parses():
     assert est.capacitors == 0  # capacitor-free neuron
     assert est.mtj_m2 == 0.0  # its MTJ sits over a transistor
     assert all(e.reason.endswith("(testbench)") for e in inv.ignored if e.name.startswith("V"))
+
+
+@pytest.mark.parametrize(
+    ("table", "old", "new"),
+    [
+        ("mim_density", "value_f_per_m2 = ", "1e-30"),
+        ("routing_overhead", "value = ", "1000.0"),
+    ],
+)
+def test_an_implausible_rule_is_refused_naming_file_table_and_range(tmp_path, table, old, new):
+    from area_energy.area import DEFAULT_RULES_PATH, load_rule_deck
+
+    text = Path(DEFAULT_RULES_PATH).read_text()
+    head, rest = text.split(f"[{table}]\n", 1)
+    lines = rest.split("\n")
+    k = next(i for i, ln in enumerate(lines) if ln.startswith(old))
+    lines[k] = old + new
+    bad = tmp_path / "rules.toml"
+    bad.write_text(head + f"[{table}]\n" + "\n".join(lines))
+    with pytest.raises(ValueError, match=rf"{bad}.*\[{table}\].*plausible range"):
+        load_rule_deck(bad)
