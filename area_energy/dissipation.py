@@ -15,7 +15,7 @@ import numpy as np
 
 from pyspice_flows.measure import integrate
 
-from .area import DeviceInventory, Mosfet
+from .netlist_inventory import DeviceInventory, Mosfet
 
 
 def drain_current_vector(m: Mosfet) -> str:

@@ -3,7 +3,7 @@
 Flow (one way): circuits.scenarios (testbench circuits) -> pyspice_flows (ngspice runs;
 pyspice_flows.measure: energy per source, spikes, static power) -> area_energy.dissipation
 (energy per device, conservation) +
-area_energy.area (area from each netlist's device inventory) + area_energy.memory_cost
+area_energy.netlist_inventory + area_energy.area (area from each netlist's device inventory and the rule deck) + area_energy.memory_cost
 (LSTM / 3D-CNN memory power) -> area_energy.render (atomic md/html/json + PNG).
 
 Every number in the report comes from a simulation here or from a documented model and
@@ -36,7 +36,7 @@ from pyspice_flows.ipnet_plasticity import heat_ablation, plasticity_curve
 from pyspice_flows.ipnet_plasticity import plot as plot_plasticity
 from pyspice_flows.session import Session, Transient
 
-from . import area, backbone, dissipation, memory_cost, render
+from . import area, backbone, dissipation, memory_cost, netlist_inventory, render
 
 OUT_DIR = REPO_ROOT / "reports"
 
@@ -79,7 +79,9 @@ def _progress(msg: str) -> None:
 
 
 # ----------------------------------------------------------------------------- measurements
-def run_scenario(sc: Scenario, inventory: area.DeviceInventory, temp_k: float | None = None):
+def run_scenario(
+    sc: Scenario, inventory: netlist_inventory.DeviceInventory, temp_k: float | None = None
+):
     """Simulate a scenario, keeping every MOSFET drain current for the conservation check.
 
     ``temp_k``: ambient temperature [K] (None: ngspice's default, 300.15 K)."""
@@ -99,7 +101,7 @@ def _source_table(sc: Scenario) -> dict[str, tuple[str, str, str]]:
     return {name: (node, "0", role) for name, (node, role) in sc.sources.items()}
 
 
-def mtj_heat_j(w, inventory: area.DeviceInventory, dev) -> float:
+def mtj_heat_j(w, inventory: netlist_inventory.DeviceInventory, dev) -> float:
     """Joule heat [J] of every MTJ of the netlist (parameters ``dev``), from its thermal node."""
     if not inventory.mtjs:
         return 0.0
@@ -124,7 +126,7 @@ def measure_neuron(
     sc: Scenario, sc_idle: Scenario, vdd_v: float, temp_k: float | None = None
 ) -> tuple[dict, object]:
     """Energy, spikes, area and the conservation check of one neuron testbench."""
-    inv = area.parse_inventory(str(sc.circuit))
+    inv = netlist_inventory.parse_inventory(str(sc.circuit))
     est = area.estimate_area(inv)
     w = run_scenario(sc, inv, temp_k)
     sources = _source_table(sc)
@@ -184,7 +186,7 @@ def ipnet_memory_write(sc: Scenario, temp_k: float | None = None, vdd_v: float =
     the write rail and input source deliver per event (the whole cost of a memory write).
     ``vdd_v``: the neuron's supply [V], for the spike threshold of the no-firing check.
     """
-    inv = area.parse_inventory(str(sc.circuit))
+    inv = netlist_inventory.parse_inventory(str(sc.circuit))
     w = run_scenario(sc, inv, temp_k)
     sources = _source_table(sc)
     by_role = measure.group_by_role(measure.energy_by_source(w, sources), measure.roles_of(sources))

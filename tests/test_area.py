@@ -10,14 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from area_energy.area import (
-    DEFAULT_RULES_PATH,
-    estimate_area,
-    load_rule_deck,
-    parse_inventory,
-    parse_spice_number,
-    transistor_area_m2,
-)
+from area_energy.area import estimate_area, transistor_area_m2
+from area_energy.netlist_inventory import parse_inventory, parse_spice_number
+from area_energy.rule_deck import DEFAULT_RULES_PATH, load_rule_deck
 
 with DEFAULT_RULES_PATH.open("rb") as _f:
     DECK = tomllib.load(_f)
@@ -341,8 +336,6 @@ def test_project_neuron_netlist_parses():
     ],
 )
 def test_an_implausible_rule_is_refused_naming_file_table_and_range(tmp_path, table, old, new):
-    from area_energy.area import DEFAULT_RULES_PATH, load_rule_deck
-
     text = Path(DEFAULT_RULES_PATH).read_text()
     head, rest = text.split(f"[{table}]\n", 1)
     lines = rest.split("\n")
