@@ -17,11 +17,10 @@ import sys
 import time
 from pathlib import Path
 
+import distributed
 import pytest
 
 from circuits.paths import REPO_ROOT
-
-distributed = pytest.importorskip("distributed")
 
 TESTS_DIR = Path(__file__).resolve().parent
 HOST = "127.0.0.1"

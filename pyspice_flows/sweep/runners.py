@@ -265,20 +265,8 @@ def _check_meta(path: Path, spec: SweepSpec) -> None:
     )
 
 
-class _NoBar:
-    def update(self, n=1):
-        pass
-
-    def set_postfix(self, **kw):
-        pass
-
-    def close(self):
-        pass
-
-
 def _progress_bar(spec: SweepSpec, done: int, enabled: bool):
-    if not enabled:
-        return _NoBar()
+    """A tqdm bar of the sweep's samples (``disable`` keeps the same object silent)."""
     from tqdm import tqdm
 
     return tqdm(
@@ -288,6 +276,7 @@ def _progress_bar(spec: SweepSpec, done: int, enabled: bool):
         unit="sample",
         dynamic_ncols=True,
         smoothing=0.1,
+        disable=not enabled,
     )
 
 

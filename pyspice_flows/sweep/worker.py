@@ -7,6 +7,7 @@ function defined there would be pickled with its module globals (this lock among
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
@@ -195,9 +196,14 @@ def _error_text(exc: BaseException) -> str:
 
 
 def _write_failure(work: Path, task: _Task, exc: BaseException) -> None:
+    """Leave the failed sample's inputs, traceback and netlist in its working folder.
+
+    Best effort: the failure itself is already recorded in the results table; a full disk
+    or a removed folder must not replace that record with an OSError.
+    """
     import traceback
 
-    try:
+    with contextlib.suppress(OSError):
         (work / "sample.json").write_text(
             json.dumps({"index": task.index, **task.values}, indent=1) + "\n"
         )
@@ -207,8 +213,6 @@ def _write_failure(work: Path, task: _Task, exc: BaseException) -> None:
         netlist = getattr(exc, "netlist", "")
         if netlist:
             (work / "netlist.cir").write_text(netlist)
-    except OSError:
-        pass
 
 
 TIMEOUT_MARKER = "timeout.json"
