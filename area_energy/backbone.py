@@ -44,12 +44,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from .memory_cost import (
-    ARITHMETIC_BITS,
-    Cnn3dMemoryConfig,
-    EnergyTable,
-    cnn3d_memory_ops,
-)
+from .energy_table import ARITHMETIC_BITS, EnergyTable
+from .memory_cost import Cnn3dMemoryConfig, cnn3d_memory_ops
 
 __all__ = [
     "DEFAULT_BACKBONE_PATH",

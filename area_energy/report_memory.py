@@ -9,7 +9,7 @@ import math
 from circuits.scenarios import Scenario
 from pyspice_flows import measure
 
-from . import backbone, memory_cost, netlist_inventory, render
+from . import backbone, energy_table, memory_cost, netlist_inventory, render
 from .report_claims import PUBLISHED
 from .report_runs import _source_table, mtj_heat_j, run_scenario
 
@@ -164,7 +164,7 @@ def memory_comparison(write: dict, tau_memory_s: float) -> dict:
     (area_energy/backbone_dvs_gesture.toml), every layer and the default placement; the
     stand-alone baselines as the alternative definition; the comparison against the
     simulated heat-memory time constant ``tau_memory_s`` [s] (:func:`time_scales`)."""
-    table = memory_cost.load_energy_table()
+    table = energy_table.load_energy_table()
     bb = backbone.load_backbone()
     e_event = write["delivered_per_event_J"]
     layers = backbone.memory_by_layer(bb, table, e_event)

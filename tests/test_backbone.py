@@ -19,7 +19,7 @@ from area_energy.backbone import (
     place_memory,
     sensitivity_at_layer,
 )
-from area_energy.memory_cost import DEFAULT_ENERGY_PATH, load_energy_table
+from area_energy.energy_table import DEFAULT_ENERGY_PATH, load_energy_table
 
 with DEFAULT_ENERGY_PATH.open("rb") as _f:
     ENERGY = tomllib.load(_f)

@@ -10,14 +10,12 @@ import tomllib
 
 import pytest
 
+from area_energy.energy_table import DEFAULT_ENERGY_PATH, DEFAULT_SRAM_PATH, load_energy_table
 from area_energy.memory_cost import (
-    DEFAULT_ENERGY_PATH,
-    DEFAULT_SRAM_PATH,
     Cnn3dMemoryConfig,
     LstmMemoryConfig,
     cnn3d_memory_ops,
     cnn3d_memory_power_w,
-    load_energy_table,
     lstm_memory_ops,
     lstm_memory_power_w,
     sensitivity,
