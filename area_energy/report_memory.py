@@ -9,7 +9,7 @@ import math
 from circuits.scenarios import Scenario
 from pyspice_flows import measure
 
-from . import backbone, energy_table, memory_cost, netlist_inventory, render
+from . import backbone, backbone_sensitivity, energy_table, memory_cost, netlist_inventory, render
 from .report_claims import PUBLISHED
 from .report_runs import _source_table, mtj_heat_j, run_scenario
 
@@ -85,7 +85,7 @@ def _to_reach(bb, table, e_event: float, which: str, target: float) -> list[list
             new = max(1, round(v * f)) if isinstance(v, int) else v * f
             return ratio(dataclasses.replace(bb, **{n: new}))
 
-        f = backbone.factor_to_reach(of, target)
+        f = backbone_sensitivity.factor_to_reach(of, target)
         new = (
             None
             if f is None
@@ -104,7 +104,7 @@ def _to_reach(bb, table, e_event: float, which: str, target: float) -> list[list
                 "" if new is None else (f"{new}" if isinstance(new, int) else f"{new:.4g}") + note,
             ]
         )
-    f = backbone.factor_to_reach(lambda f: ratio(bb, e_event * f), target)
+    f = backbone_sensitivity.factor_to_reach(lambda f: ratio(bb, e_event * f), target)
     rows.append(
         [
             "IPNet write energy per event",
@@ -172,7 +172,7 @@ def memory_comparison(write: dict, tau_memory_s: float) -> dict:
     scales = time_scales(bb, table, e_event, here, tau_memory_s)
     alone = _standalone_comparison(write, table)
     pub_l, pub_c = PUBLISHED["memory_power_ratio_lstm"], PUBLISHED["memory_power_ratio_cnn3d"]
-    sens_rows = backbone.sensitivity_at_layer(
+    sens_rows = backbone_sensitivity.sensitivity_at_layer(
         bb.memory_layer, bb, table, e_event, write["heat_per_event_J"]
     )
     base = (here.lstm_over_ipnet, here.cnn3d_over_ipnet)

@@ -10,15 +10,14 @@ from area_energy.backbone import (
     Backbone,
     Layer,
     cnn3d_layer_ops,
-    factor_to_reach,
     ipnet_layer_power_w,
     layer_memory,
     load_backbone,
     lstm_layer_ops,
     memory_by_layer,
     place_memory,
-    sensitivity_at_layer,
 )
+from area_energy.backbone_sensitivity import factor_to_reach, sensitivity_at_layer
 from area_energy.energy_table import DEFAULT_ENERGY_PATH, load_energy_table
 
 with DEFAULT_ENERGY_PATH.open("rb") as _f:
