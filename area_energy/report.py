@@ -35,7 +35,7 @@ from pyspice_flows.ipnet_plasticity import heat_ablation, plasticity_curve
 from pyspice_flows.ipnet_plasticity import plot as plot_plasticity
 from pyspice_flows.session import Session
 
-from . import render
+from . import publish, render
 from .report_claims import PUBLISHED, memory_claims, neuron_claims
 from .report_figures import fig_area, fig_energy, fig_memory, fig_waveforms
 from .report_memory import ipnet_memory_write, memory_comparison, memory_sections
@@ -51,8 +51,9 @@ FIGURE_CAPTIONS = {
     "bottom, LIF: the membrane charges to the threshold and resets.  Time in ns.",
     "energy_per_spike": "Energy per output spike by part, log scale, value on each bar: compare "
     "the two neurons' totals under the names, then which part dominates each.",
-    "area": "Layout area, log scale, value on each bar: our IPNet against the published 1.5 um^2, "
-    "our LIF against the published 28 nm LIF (34 um^2).",
+    "area": "Layout area, log scale, value on each bar: our IPNet against the published "
+    f"{PUBLISHED['ipnet_area_um2']:g} um^2, our LIF against the published 28 nm LIF "
+    f"({PUBLISHED['lif_28nm_area_um2']:g} um^2).",
     "heat_memory_decay": "The heat memory: the conditioned neuron's excitability advantage (dots) "
     "decays as exp(-gap / rth*cth) (line); it is gone within a few ns.",
 }
@@ -395,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
             except (ValueError, KeyError, TypeError) as exc:  # TOMLDecodeError is a ValueError
                 raise ValueError(f"--device {args.device}: {exc}") from exc
         results, figures = build_results(device_file=args.device, temp_k=args.temp)
-        paths = render.write_report(results, figures, out)
+        paths = publish.write_report(results, figures, out)
         for line in render.summary_lines(results):
             print(line)
         for p in paths:

@@ -34,10 +34,11 @@ def load_published(path: Path = PUBLISHED_PATH) -> dict:
 PUBLISHED = load_published()
 """The published claims (arXiv:2512.15829 abstract; the 28 nm LIF of arXiv:2408.07734)."""
 
-VERDICTS = ("reproduced", "not reproduced", "not comparable")
-"""A claim row's verdict: ours agrees with the published figure (within the stated
-margin), disagrees, or cannot be set beside it (no published figure, or a comparison whose
-assumption our simulation contradicts)."""
+VERDICTS = render.VERDICTS
+"""A claim row's verdict (defined with the report model in :mod:`area_energy.render`): ours
+agrees with the published figure (within the stated margin), disagrees, or cannot be set
+beside it (no published figure, or a comparison whose assumption our simulation
+contradicts)."""
 AREA_MATCH_REL = 0.2
 """An area is "reproduced" within this relative margin of the published value."""
 

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure  # no pyplot: PNGs are rendered with Agg by render.py
 
-from area_energy import render
-from area_energy.render import fmt_si, summary_lines, write_report
+from area_energy import publish, render
+from area_energy.publish import write_report
+from area_energy.render import fmt_si, summary_lines
 
 
 def tiny_figure(slope: float) -> Figure:
@@ -168,7 +169,7 @@ def test_failure_while_moving_rolls_back(tmp_path, monkeypatch):
             raise OSError("device vanished")
         real_replace(src, dst)
 
-    monkeypatch.setattr(render.os, "replace", flaky_replace)
+    monkeypatch.setattr(publish.os, "replace", flaky_replace)
     with pytest.raises(OSError, match="device vanished"):
         write_report(fake_results() | {"title": "New"}, {"energy": tiny_figure(2.0)}, out)
     monkeypatch.undo()
