@@ -26,7 +26,7 @@ import numpy as np
 
 from circuits import mtj_model_spec
 from circuits.ipnet_neuron import IpnetParams
-from circuits.mtj_device import load_device
+from circuits.mtj_device import add_device_argument, checked_device_file, load_device
 from circuits.scenarios import ipnet_scenario, lif_scenario
 from circuits.technology import REPO_ROOT
 from pyspice_flows import osdi
@@ -361,14 +361,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--out", type=Path, default=OUT_DIR, metavar="DIR", help="report folder (default: reports/)"
     )
-    parser.add_argument(
-        "--device",
-        type=Path,
-        default=None,
-        metavar="FILE",
-        help="MTJ parameter file of the IPNet neuron (default: "
-        "models/devices/ikeda2010_pmtj_40nm.toml)",
-    )
+    add_device_argument(parser)
     parser.add_argument(
         "--temp",
         type=temperature_k,
@@ -390,11 +383,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def body() -> int:
         out = _check_out_dir(args.out)
-        if args.device is not None:  # a wrong file fails now, not after the simulations
-            try:
-                load_device(args.device)
-            except (ValueError, KeyError, TypeError) as exc:  # TOMLDecodeError is a ValueError
-                raise ValueError(f"--device {args.device}: {exc}") from exc
+        checked_device_file(args.device)  # a wrong file fails now, not after the simulations
         results, figures = build_results(device_file=args.device, temp_k=args.temp)
         paths = publish.write_report(results, figures, out)
         for line in render.summary_lines(results):

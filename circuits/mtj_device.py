@@ -212,3 +212,27 @@ def load_device(path: Path | str = DEFAULT_DEVICE) -> MtjDevice:
         sources=sources,
         path=path,
     )
+
+
+# ----------------------------------------------------------------------------- command lines
+def add_device_argument(parser, what: str = "of the IPNet neuron") -> None:
+    """The ``--device FILE`` option every command shares (default: the Ikeda device)."""
+    parser.add_argument(
+        "--device",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help=f"MTJ parameter file {what} (default: models/devices/{DEFAULT_DEVICE.name})",
+    )
+
+
+def checked_device_file(path: Path | None) -> Path | None:
+    """``path`` after loading it once, so a bad file fails before any simulation; the
+    error names the option and the file.  ``None`` (the default device) passes through."""
+    if path is None:
+        return None
+    try:
+        load_device(path)
+    except (ValueError, KeyError, TypeError, FileNotFoundError) as exc:
+        raise ValueError(f"--device {path}: {exc}") from exc
+    return path

@@ -11,6 +11,7 @@ import sys
 import traceback
 from pathlib import Path
 
+from .mtj_device import add_device_argument, checked_device_file
 from .scenarios import Scenario, standard_scenarios
 from .technology import REPO_ROOT
 
@@ -47,29 +48,17 @@ def main(argv: list[str] | None = None) -> int:
         metavar="DIR",
         help="output folder (default: build/netlists)",
     )
-    parser.add_argument(
-        "--device",
-        type=Path,
-        default=None,
-        metavar="FILE",
-        help="MTJ parameter file of the IPNet neuron (default: "
-        "models/devices/ikeda2010_pmtj_40nm.toml)",
-    )
+    add_device_argument(parser)
     parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
     args = parser.parse_args(argv)
     try:
         if args.out.exists() and not args.out.is_dir():
             raise ValueError(f"--out {args.out} is a file, not a folder")
         scenarios = None
-        if args.device is not None:
+        if checked_device_file(args.device) is not None:
             from .ipnet_neuron import IpnetParams
-            from .mtj_device import load_device
             from .scenarios import ipnet_scenario, lif_scenario
 
-            try:
-                load_device(args.device)
-            except (ValueError, KeyError, TypeError) as exc:  # TOMLDecodeError is a ValueError
-                raise ValueError(f"--device {args.device}: {exc}") from exc
             scenarios = [ipnet_scenario(IpnetParams(device_file=args.device)), lif_scenario()]
         paths = write_netlists(args.out, scenarios)
     except KeyboardInterrupt:

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from circuits.ipnet_neuron import IpnetParams
+from circuits.mtj_device import add_device_argument, checked_device_file
 from circuits.scenarios import (
     IPNET_BURST_COUNT,
     IPNET_INPUT_AMPLITUDE_V,
@@ -293,13 +294,7 @@ def main(argv: list[str] | None = None) -> int:
         metavar="DIR",
         help="output folder (default: build/plasticity)",
     )
-    parser.add_argument(
-        "--device",
-        type=Path,
-        default=None,
-        metavar="FILE",
-        help="MTJ parameter file (default: models/devices/ikeda2010_pmtj_40nm.toml)",
-    )
+    add_device_argument(parser)
     parser.add_argument(
         "--temp",
         type=temperature_k,
@@ -311,11 +306,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     def body() -> int:
-        params = IpnetParams(device_file=args.device) if args.device else IpnetParams()
-        try:
-            params.mtj()  # a wrong device file fails now, naming itself
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ValueError(f"--device {args.device}: {exc}") from exc
+        device = checked_device_file(args.device)  # a wrong file fails now, naming itself
+        params = IpnetParams(device_file=device) if device else IpnetParams()
         if args.out.exists() and not args.out.is_dir():
             raise ValueError(f"--out {args.out} is a file, not a folder")
         temp_c = None if args.temp is None else args.temp - 273.15

@@ -22,7 +22,13 @@ import numpy as np
 
 from circuits import mtj_analytic as ref
 from circuits import mtj_testbenches as tb
-from circuits.mtj_device import DEFAULT_DEVICE, MtjParams, load_device
+from circuits.mtj_device import (
+    DEFAULT_DEVICE,
+    MtjParams,
+    add_device_argument,
+    checked_device_file,
+    load_device,
+)
 from circuits.paths import BUILD_DIR
 
 from .session import DcSweep, Session, Transient
@@ -290,10 +296,10 @@ def heat_memory_default(p: MtjParams) -> HeatMemoryResult:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="MTJ characterization flows (PNG + CSV)")
-    parser.add_argument("--device", type=Path, default=DEFAULT_DEVICE, help="device parameter file")
+    add_device_argument(parser, "of the junction")
     parser.add_argument("--out", type=Path, default=OUT_DIR, help="output folder")
     args = parser.parse_args(argv)
-    for path in run_all(args.device, args.out):
+    for path in run_all(checked_device_file(args.device) or DEFAULT_DEVICE, args.out):
         print(f"wrote {path}")
     return 0
 

@@ -37,7 +37,13 @@ from scipy import stats
 
 from circuits import mtj_analytic as ref
 from circuits import mtj_stochastic as ms
-from circuits.mtj_device import DEFAULT_DEVICE, MtjParams, load_device
+from circuits.mtj_device import (
+    DEFAULT_DEVICE,
+    MtjParams,
+    add_device_argument,
+    checked_device_file,
+    load_device,
+)
 from circuits.paths import BUILD_DIR
 
 from .mtj_characterization import AMBIENT_K, Curve, crossing_time
@@ -561,14 +567,15 @@ def run_all(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="MTJ switching-probability flows (PNG + CSV)")
-    parser.add_argument("--device", type=Path, default=DEFAULT_DEVICE, help="device parameter file")
+    add_device_argument(parser, "of the junction")
     parser.add_argument("--out", type=Path, default=OUT_DIR, help="output folder")
     parser.add_argument("--runs", type=int, default=MIN_RUNS, help="seeded runs per point (>= 200)")
     parser.add_argument(
         "--workers", type=int, default=None, help="worker processes (default: CPUs)"
     )
     args = parser.parse_args(argv)
-    for path in run_all(args.device, args.out, args.runs, args.workers):
+    device = checked_device_file(args.device) or DEFAULT_DEVICE
+    for path in run_all(device, args.out, args.runs, args.workers):
         print(f"wrote {path}")
     return 0
 
