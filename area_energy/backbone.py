@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .energy_table import ARITHMETIC_BITS, EnergyTable
-from .memory_cost import Cnn3dMemoryConfig, cnn3d_memory_ops
+from .memory_cost import Cnn3dMemoryConfig, cnn3d_memory_ops, lstm_recurrent_ops
 
 __all__ = [
     "DEFAULT_BACKBONE_PATH",
@@ -312,20 +312,9 @@ def _leak_w(p: Placement, table: EnergyTable) -> float:
 
 def lstm_layer_ops(layer: Layer) -> dict[str, int]:
     """Memory operations of one (Conv)LSTM step at ``layer`` (see the module docstring):
-    recurrent mult/add 4 N C k^2, recurrent weight reads 4 C^2 k^2, cell update 2N
-    multiplies and N adds, state reads 2N and writes 2N, and ``total``."""
-    n, c, k2 = layer.elements, layer.channels, layer.kernel**2
-    ops = {
-        "recurrent_mult": 4 * n * c * k2,
-        "recurrent_add": 4 * n * c * k2,
-        "recurrent_weight_read": 4 * c * c * k2,
-        "cell_update_mult": 2 * n,
-        "cell_update_add": n,
-        "state_read": 2 * n,
-        "state_write": 2 * n,
-    }
-    ops["total"] = sum(ops.values())
-    return ops
+    :func:`~area_energy.memory_cost.lstm_recurrent_ops` with N = the layer's elements,
+    C = its channels and the recurrent kernel k x k."""
+    return lstm_recurrent_ops(layer.elements, layer.channels, layer.kernel**2)
 
 
 def _cnn3d_cfg(layer: Layer, backbone: Backbone) -> Cnn3dMemoryConfig:

@@ -97,6 +97,7 @@ __all__ = [
     "lstm_memory_energy_j",
     "lstm_memory_ops",
     "lstm_memory_power_w",
+    "lstm_recurrent_ops",
     "sensitivity",
 ]
 
@@ -226,25 +227,33 @@ class Cnn3dMemoryConfig:
 # --------------------------------------------------------------------------- op counts
 
 
-def lstm_memory_ops(cfg: LstmMemoryConfig) -> dict[str, int]:
-    """Memory operations of one LSTM time step (definitions in the module docstring).
+def lstm_recurrent_ops(state: int, channels: int, kernel_taps: int = 1) -> dict[str, int]:
+    """Operations of one (Conv)LSTM step that carry information across time steps.
 
-    Returns counts: ``recurrent_mult`` = ``recurrent_add`` = ``recurrent_weight_read`` =
-    4H^2; ``cell_update_mult`` = 2H; ``cell_update_add`` = H; ``state_read`` =
-    ``state_write`` = 2H words; and ``total`` (their sum).
+    ``state`` values (N) of ``channels`` (C) each, recurrent kernel of ``kernel_taps``
+    (k^2; 1 for a dense LSTM, where N = C = H): recurrent mult/add 4 N C k^2, recurrent
+    weight reads 4 C^2 k^2, cell update 2N multiplies and N adds, state reads 2N and
+    writes 2N words, and ``total`` (their sum).
     """
-    h = cfg.hidden_units
+    n, c, k2 = state, channels, kernel_taps
     ops = {
-        "recurrent_mult": 4 * h * h,
-        "recurrent_add": 4 * h * h,
-        "recurrent_weight_read": 4 * h * h,
-        "cell_update_mult": 2 * h,
-        "cell_update_add": h,
-        "state_read": 2 * h,
-        "state_write": 2 * h,
+        "recurrent_mult": 4 * n * c * k2,
+        "recurrent_add": 4 * n * c * k2,
+        "recurrent_weight_read": 4 * c * c * k2,
+        "cell_update_mult": 2 * n,
+        "cell_update_add": n,
+        "state_read": 2 * n,
+        "state_write": 2 * n,
     }
     ops["total"] = sum(ops.values())
     return ops
+
+
+def lstm_memory_ops(cfg: LstmMemoryConfig) -> dict[str, int]:
+    """Memory operations of one LSTM time step (definitions in the module docstring):
+    :func:`lstm_recurrent_ops` of a dense layer of H units (4H^2 recurrent mult/add/weight
+    reads, 2H + H cell update, 2H state reads and writes)."""
+    return lstm_recurrent_ops(cfg.hidden_units, cfg.hidden_units)
 
 
 def cnn3d_memory_ops(cfg: Cnn3dMemoryConfig) -> dict[str, int]:
