@@ -73,9 +73,10 @@ class Switching:
         """Simulator options the mode needs (``Session.run(options=...)``).
 
         ``seed`` seeds ngspice's random numbers; ``method=gear``: the stiffly stable
-        integration rule.  The model limits its time step while it tracks a draw or flips
-        ($bound_step); under the trapezoidal rule the steps that follow such a stretch
-        occasionally collapse into thousands of rejected points, under Gear's rule not.
+        integration rule.  Model version 2 runs under the trapezoidal rule as fast as under
+        Gear, but there the sample and hold that takes a fresh draw after a reversal can
+        keep the previous draw (seen in tests/test_mtj_stochastic.py's fresh-draw test), so
+        the stochastic mode keeps Gear.  The deterministic ``mtj`` needs no option.
         """
         return {"seed": self.seed, "method": "gear"} if self.stochastic else {}
 
