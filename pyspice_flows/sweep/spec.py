@@ -40,6 +40,9 @@ MTJ_KEYS = ("rp", "tmr0", "rth", "cth", "ic0", "delta0")
 
 RESERVED_COLUMNS = ("index", "status", "elapsed_s", "worker", "error")
 
+LIMIT_KEYS = ("min", "typ", "max", "unit", "note")
+"""The keys of a ``[limits.<figure>]`` table (see :class:`FigureLimits`)."""
+
 
 # ----------------------------------------------------------------------------- spec
 @dataclass(frozen=True)
@@ -138,6 +141,80 @@ class Param:
 
 
 @dataclass(frozen=True)
+class FigureLimits:
+    """Datasheet limits of one measured figure: a sample meets them when its value lies
+    within [``min``, ``max``] (either bound may be left out).
+
+    figure: the figure's name (one of the spec's ``figures``)
+    min, typ, max: lower limit, typical value, upper limit, in the figure's own units
+        (SI: V, J, s, ...); ``typ`` is for reading only, it decides nothing
+    unit: the figure's unit as text (for tables and plot labels)
+    note: where the limits come from
+    """
+
+    figure: str
+    min: float | None = None
+    typ: float | None = None
+    max: float | None = None
+    unit: str = ""
+    note: str = ""
+
+    def __post_init__(self):
+        where = f"[limits.{self.figure}]"
+        for label in ("min", "typ", "max"):
+            value = getattr(self, label)
+            if value is None:
+                continue
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not math.isfinite(value)
+            ):
+                raise ValueError(
+                    f"{where}: {label} = {value!r} must be a finite number (in the figure's units)"
+                )
+            object.__setattr__(self, label, float(value))
+        for label in ("unit", "note"):
+            if not isinstance(getattr(self, label), str):
+                raise ValueError(  # noqa: TRY004
+                    f"{where}: {label} = {getattr(self, label)!r} must be a string"
+                )
+        if self.min is None and self.typ is None and self.max is None:
+            raise ValueError(f"{where}: give at least one of 'min', 'typ', 'max'")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"{where}: min = {self.min!r} is above max = {self.max!r}")
+        if self.typ is not None and not (
+            (self.min is None or self.min <= self.typ)
+            and (self.max is None or self.typ <= self.max)
+        ):
+            raise ValueError(
+                f"{where}: typ = {self.typ!r} lies outside [min, max] = "
+                f"[{self.min!r}, {self.max!r}]"
+            )
+
+    @property
+    def bounded(self) -> bool:
+        """True when a value can fail these limits (a ``min`` or a ``max`` is given)."""
+        return self.min is not None or self.max is not None
+
+    def admits(self, value: object) -> bool:
+        """True when ``value`` is a finite number within [min, max]; a missing (None, NaN,
+        text) value never does."""
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)):
+            return False
+        value = float(value)
+        return (
+            math.isfinite(value)
+            and (self.min is None or value >= self.min)
+            and (self.max is None or value <= self.max)
+        )
+
+    def as_dict(self) -> dict[str, object]:
+        """The limits as read (no ``figure``: it is the key they are filed under)."""
+        return {k: getattr(self, k) for k in LIMIT_KEYS}
+
+
+@dataclass(frozen=True)
 class SweepSpec:
     """A sweep: what to vary, how often, and which function measures a sample.
 
@@ -156,6 +233,9 @@ class SweepSpec:
     device: the MTJ parameter file the neuron of every sample is built from (a path
         relative to the repository root when inside it; None: the evaluation's default).
         It reaches the evaluation function as ``sample["device"]``; it is no CSV column.
+    limits: {figure: FigureLimits}, the spec limits of some of the ``figures`` (the
+        ``[limits.<figure>]`` tables); they judge the results and are no part of the
+        sweep's identity: editing them never forces a re-simulation
     """
 
     name: str
@@ -168,6 +248,7 @@ class SweepSpec:
     description: str = ""
     timeout_s: float | None = None
     device: str | None = None
+    limits: Mapping[str, FigureLimits] = field(default_factory=dict)
 
     def __post_init__(self):
         if self.device is not None:
@@ -221,6 +302,25 @@ class SweepSpec:
                 )
             overrides[index] = {k: _plain(v) for k, v in values.items()}
         object.__setattr__(self, "overrides", overrides)
+        object.__setattr__(self, "limits", self._checked_limits(self.limits))
+
+    def _checked_limits(self, limits: Mapping[str, FigureLimits]) -> dict[str, FigureLimits]:
+        """``limits`` keyed by figure, in the order of ``figures``; ValueError on a figure
+        the sweep does not measure, with the closest one it does."""
+        out = {}
+        for key, lim in dict(limits).items():
+            where = f"sweep {self.name!r}: [limits.{key}]"
+            if not isinstance(lim, FigureLimits) or lim.figure != key:
+                raise ValueError(f"{where} must be a FigureLimits of figure {key!r}, got {lim!r}")
+            if key not in self.figures:
+                close = difflib.get_close_matches(str(key), self.figures, n=1, cutoff=0.6)
+                raise ValueError(
+                    f"{where}: {key!r} is not one of the spec's figures"
+                    + (f" (did you mean {close[0]!r}?)" if close else "")
+                    + f"; figures: {', '.join(self.figures)}"
+                )
+            out[key] = lim
+        return {f: out[f] for f in self.figures if f in out}
 
     # -- samples ---------------------------------------------------------------------
     def sample(self, index: int) -> dict[str, object]:
@@ -262,14 +362,34 @@ class SweepSpec:
     def with_samples(self, samples: int) -> SweepSpec:
         return replace(self, samples=samples)
 
+    # -- corners -------------------------------------------------------------------------
+    def corner_params(self) -> tuple[Param, ...]:
+        """The ``cycle`` parameters, whose value combinations are the sweep's corners."""
+        return tuple(p for p in self.params if p.dist == "cycle")
+
+    def corners(self) -> list[dict[str, object]]:
+        """Every corner (condition) of the full factorial grid, in the order the sample
+        index walks it (the first ``cycle`` parameter varies fastest); ``[{}]`` without
+        ``cycle`` parameters."""
+        grid = self.corner_params()
+        count = math.prod(len(p.values) for p in grid)
+        out = []
+        for k in range(count):
+            stride, cond = 1, {}
+            for p in grid:
+                cond[p.name] = _plain(p.values[(k // stride) % len(p.values)])
+                stride *= len(p.values)
+            out.append(cond)
+        return out
+
     def fingerprint(self) -> str:
         """SHA-256 of everything that decides a sample's values and columns.
 
-        Not ``samples``, ``description`` or ``timeout_s``: a sweep may grow, or get more
-        time per sample, and still resume.
+        Not ``samples``, ``description``, ``timeout_s`` or ``limits``: a sweep may grow,
+        get more time per sample or new spec limits, and still resume.
         """
         data = asdict(self)
-        for key in ("samples", "description", "timeout_s"):
+        for key in ("samples", "description", "timeout_s", "limits"):
             data.pop(key)
         data["overrides"] = {str(k): v for k, v in sorted(self.overrides.items())}
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
@@ -295,6 +415,7 @@ class SweepSpec:
         bad = [f for f in data["figures"] if not isinstance(f, str)]
         if bad:
             raise ValueError(f"sweep spec: figures must be names (strings), got {bad!r}")
+        limits = _limits_from_tables(data.get("limits", {}))
         device = _device_file(data.get("device"), base_dir)
         nominal = _device_nominal(device)
         params = []
@@ -335,6 +456,7 @@ class SweepSpec:
             overrides=dict(data.get("overrides", {})),
             timeout_s=data.get("timeout_s"),
             device=None if device is None else str(device),
+            limits=limits,
         )
 
 
@@ -366,8 +488,27 @@ TOP_LEVEL_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "params": ((dict,), "a table of [params.<name>] tables"),
     "overrides": ((dict,), "a table of [overrides.<index>] tables"),
     "timeout_s": ((int, float), "a number of seconds > 0"),
+    "limits": ((dict,), "a table of [limits.<figure>] tables"),
 }
 """The keys of a spec file, with the type each must have."""
+
+
+def _limits_from_tables(tables: Mapping) -> dict[str, FigureLimits]:
+    """The ``[limits.<figure>]`` tables as FigureLimits; ValueError naming the table.
+    (Whether each names a figure of the spec, SweepSpec checks.)"""
+    out = {}
+    for name, entry in tables.items():
+        where = f"sweep spec: [limits.{name}]"
+        if not isinstance(entry, Mapping):
+            raise ValueError(  # noqa: TRY004
+                f"{where} must be a table of {', '.join(LIMIT_KEYS)}, got {entry!r}"
+            )
+        _refuse_unknown(where, entry, LIMIT_KEYS)
+        try:
+            out[name] = FigureLimits(figure=name, **entry)
+        except ValueError as exc:
+            raise ValueError(f"sweep spec: {exc}") from exc
+    return out
 
 
 def _refuse_unknown(where: str, data: Mapping, allowed) -> None:
