@@ -36,6 +36,56 @@ def _count(label: str, minimum: int):
     return parse
 
 
+def _verdict(flag: bool | None) -> str:
+    return {True: "PASS", False: "FAIL", None: "-"}[flag]
+
+
+def _percent(fraction: float | None) -> str:
+    return "-" if fraction is None else f"{100.0 * fraction:.1f} %"
+
+
+def yield_lines(summary: dict) -> list[str]:
+    """The spec limits, a per-corner yield table and the overall yield of ``summary.json``,
+    each with PASS/FAIL (a corner passes at a yield of at least ``yield_target``)."""
+    target = summary["yield_target"]
+    lines = []
+    for name, lim in summary["limits"].items():
+        unit = f" {lim['unit']}" if lim["unit"] else ""
+        low = "-inf" if lim["min"] is None else f"{lim['min']:.4g}"
+        high = "inf" if lim["max"] is None else f"{lim['max']:.4g}"
+        typ = "" if lim["typ"] is None else f", typ {lim['typ']:.4g}"
+        counts = [c["figures"][name]["n_in_spec"] for c in summary["corners"]]
+        verdict = (
+            "typ only, not judged"
+            if None in counts
+            else f"{sum(counts)} of {summary['ok'] + summary['failed']} samples inside: "
+            f"{_verdict(summary['pass'][name])}"
+        )
+        lines.append(f"  limit {name}: [{low}, {high}]{unit}{typ}: {verdict}")
+    if not summary["limits"]:
+        lines.append("  no spec limits: a sample meets spec when it is ok")
+    width = max([len("corner"), *(len(c["label"]) for c in summary["corners"])])
+    lines.append(
+        f"yield by corner (target {100.0 * target:.0f} %; in spec = ok and every limited "
+        "figure within its limits):"
+    )
+    lines.append(f"  {'corner':<{width}}  {'n':>4}  {'ok':>4}  {'in spec':>7}  {'yield':>7}")
+    for c in summary["corners"]:
+        lines.append(
+            f"  {c['label']:<{width}}  {c['n']:>4}  {c['ok']:>4}  {c['meets_spec']:>7}  "
+            f"{_percent(c['yield']):>7}  {_verdict(c['meets_target'])}"
+        )
+    judged = [c for c in summary["corners"] if c["meets_target"] is not None]
+    below = sum(not c["meets_target"] for c in judged)
+    lines.append(
+        f"yield {_percent(summary['yield'])} ({summary['meets_spec']} of "
+        f"{summary['ok'] + summary['failed']} samples meet spec): "
+        f"{_verdict(summary['meets_target'])} ({below} of {len(judged)} corners below "
+        f"{100.0 * target:.0f} %)"
+    )
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pyspice_flows.sweep", description=_DESCRIPTION)
     parser.add_argument("--spec", type=Path, default=DEFAULT_SPEC, help="sweep spec (TOML)")
@@ -110,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     for msg, n in summary["failure_messages"].items():
         print(f"sweep:   failed x{n}: {msg}")
+    for line in yield_lines(summary):
+        print(f"sweep: {line}")
     for p in (res.csv_path, *res.plots):
         print(f"sweep: wrote {p.relative_to(REPO_ROOT) if p.is_relative_to(REPO_ROOT) else p}")
     return 0 if res.ok or not (res.ok + res.failed) else 1
