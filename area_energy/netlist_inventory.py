@@ -206,6 +206,26 @@ class DeviceInventory:
     def resistor_count(self) -> int:
         return sum(r.m for r in self.resistors)
 
+    def split(self, instances: tuple[str, ...]) -> tuple[DeviceInventory, DeviceInventory]:
+        """(devices outside, devices inside) the top-level subcircuit ``instances`` (names
+        such as ``XB``, any case): e.g. a neuron apart from the bias generator it shares."""
+        prefixes = tuple(f"{name.lower()}." for name in instances)
+
+        def inside(element) -> bool:
+            return element.name.lower().startswith(prefixes)
+
+        parts = []
+        for keep in (False, True):
+            parts.append(
+                DeviceInventory(
+                    **{
+                        f: tuple(e for e in getattr(self, f) if inside(e) == keep)
+                        for f in ("mosfets", "capacitors", "mtjs", "resistors", "ignored")
+                    }
+                )
+            )
+        return parts[0], parts[1]
+
 
 def _strip_inline_comment(line: str) -> str:
     cut = len(line)

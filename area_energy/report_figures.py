@@ -46,7 +46,7 @@ def fig_waveforms(w_ip, w_lif):
     t = w_ip.time * 1e9
     ax[0].plot(t, w_ip.v("in1"), lw=0.7, label="input spikes")
     ax[0].set_ylabel("IPNet input [V]")
-    ax[1].plot(t, w_ip.v("x1.tj"), color="tab:red", label="junction temperature rise")
+    ax[1].plot(t, w_ip.v("th"), color="tab:red", label="junction temperature rise")
     ax[1].set_ylabel("MTJ rise [K]")
     ax[2].plot(t, w_ip.v("out"), color="tab:green", label="output")
     ax[2].set_ylabel("IPNet output [V]")

@@ -33,8 +33,17 @@ def _celsius(temp_k: float | None) -> float | None:
     return None if temp_k is None else temp_k - 273.15
 
 
-def _source_table(sc: Scenario) -> dict[str, tuple[str, str, str]]:
-    return {name: (node, "0", role) for name, (node, role) in sc.sources.items()}
+SHARED_ROLE = "bias_generator"
+"""Role of the sources that feed circuitry shared by many neurons (Scenario.shared_instances)."""
+
+
+def _source_table(sc: Scenario, shared: bool = False) -> dict[str, tuple[str, str, str]]:
+    """The neuron's own sources, or (``shared``) those of the circuitry it shares."""
+    return {
+        name: (node, "0", role)
+        for name, (node, role) in sc.sources.items()
+        if (role == SHARED_ROLE) == shared
+    }
 
 
 def mtj_heat_j(w, inventory: netlist_inventory.DeviceInventory, dev) -> float:
@@ -48,7 +57,8 @@ def mtj_heat_j(w, inventory: netlist_inventory.DeviceInventory, dev) -> float:
 
 
 def static_power_w(sc_idle: Scenario, temp_k: float | None = None) -> float:
-    """Leakage power [W]: all sources, averaged over the second half of an input-free run."""
+    """Leakage power [W]: the neuron's own sources (not the shared bias generator),
+    averaged over the second half of an input-free run."""
     w = Session.get().run(
         sc_idle.circuit,
         Transient(sc_idle.step_s, sc_idle.stop_s, max_step_s=sc_idle.max_step_s),
@@ -62,9 +72,10 @@ def measure_neuron(
     sc: Scenario, sc_idle: Scenario, vdd_v: float, temp_k: float | None = None
 ) -> tuple[dict, object]:
     """Energy, spikes, area and the conservation check of one neuron testbench."""
-    inv = netlist_inventory.parse_inventory(str(sc.circuit))
+    everything = netlist_inventory.parse_inventory(str(sc.circuit))
+    inv, shared_inv = everything.split(sc.shared_instances)
     est = area.estimate_area(inv)
-    w = run_scenario(sc, inv, temp_k)
+    w = run_scenario(sc, everything, temp_k)
     sources = _source_table(sc)
     by_source = measure.energy_by_source(w, sources)
     by_role = measure.group_by_role(by_source, measure.roles_of(sources))
@@ -104,6 +115,7 @@ def measure_neuron(
         if spikes
         else None,
         "static_power_W": p_static,
+        "shared_bias_generator": _shared_part(sc, shared_inv, w),
         "conservation": {
             "delivered_J": total,
             "dissipated_mosfets_J": mos,
@@ -113,3 +125,22 @@ def measure_neuron(
         },
     }
     return out, w
+
+
+def _shared_part(sc: Scenario, inv: netlist_inventory.DeviceInventory, w) -> dict | None:
+    """Area and average power of the circuitry the neuron shares (its bias generator):
+    not part of the neuron's own figures; an array of N neurons carries 1/N of it each."""
+    if not sc.shared_instances:
+        return None
+    sources = _source_table(sc, shared=True)
+    energy = sum(measure.energy_by_source(w, sources).values()) if sources else 0.0
+    est = area.estimate_area(inv)
+    return {
+        "instances": list(sc.shared_instances),
+        "transistors": est.transistors,
+        "resistors": inv.resistor_count,
+        "area_um2": est.total_um2,
+        "average_power_W": energy / sc.stop_s,
+        "note": "shared by every neuron of an array; its reference currents are modelled as "
+        "ideal temperature-tracking sources and its line drivers as ideal buffers",
+    }

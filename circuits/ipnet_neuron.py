@@ -47,6 +47,7 @@ from pathlib import Path
 
 from PySpice.Spice.Netlist import Circuit, SubCircuit
 
+from .mtj_analytic import critical_current
 from .mtj_device import DEFAULT_DEVICE, MtjParams, load_device
 from .stimulus import SpikeTrain, Stimulus
 from .technology import CMOS28, Technology
@@ -67,21 +68,70 @@ class Size:
     l_m: float
 
 
+UNIT_CURRENT_IC0 = 1.2
+"""Synapse current of weight 1 at ``tnom`` in units of the device file's Ic0: 20 % above
+the firing threshold (about 0.96 Ic0 for a 10 ns train), so that the 7 % device spread of
+Ic0 keeps every sample of the default sweep inside its window."""
+RESET_CURRENT_IC0 = 1.2
+"""AP -> P reset current at ``tnom`` in units of the device file's Ic0."""
+FIRE_TRIP_RP = 1.10
+"""Trip point of the fire comparator: junction voltage = unit current x 1.12 R_P, between
+the parallel level (1.0) and the antiparallel one (1.2-1.4, set by TMR(V) and, at a low
+supply, by the current source's headroom)."""
+RESET_TRIP_RP = 1.15
+"""Trip point of the return-to-P comparator: junction voltage = reset current x 1.15 R_P."""
+BIAS_TRIM_K = (273.15, 358.15)
+VDS_SHIFT_N_V = 0.2
+"""Gate-to-drain drop of the synapse reference diode [V] (Vds 0.4 V instead of 0.6 V)."""
+VDS_SHIFT_P_V = 0.3
+"""Gate-to-drain drop of the reset reference diode [V] (|Vds| about 0.3 V)."""
+BIAS_SCALE = 5
+"""The neuron's devices that the bias generator replicates (:data:`REPLICATED`) are drawn
+as BIAS_SCALE fingers (BSIM4 ``nf``); the generator's copy is one finger of the same width,
+carrying 1/BIAS_SCALE of the current (its resistors are BIAS_SCALE x larger).  The
+generator then burns a fifth of the neuron's currents, and the ratio is exact: both sides
+are made of identical fingers (a narrower single device would differ by its width offset
+and narrow-width threshold shift: 20 % at 85 C)."""
+REPLICATED = (
+    "unit",
+    "switch",
+    "footer",
+    "reset_mirror",
+    "reset_sw",
+    "fire_p",
+    "fire_n",
+    "psense_n",
+    "psense_p",
+)
+"""The two temperatures [K] at which the bias generator's temperature coefficient is
+trimmed to the junction's Ic0(T) (a two-point trim, as production references are)."""
+
+
 @dataclass(frozen=True)
 class IpnetParams:
-    """Parameters of the IPNet neuron and its supplies (SI units).
+    """Parameters of the IPNet neuron, its bias generator and its supplies (SI units).
 
     device_file: MTJ parameter file (models/devices/*.toml)
-    mtj_overrides: MTJ parameters that replace the file's values (a sample of a variation sweep)
+    mtj_overrides: MTJ parameters that replace the file's values (a sample of a variation
+    sweep); the bias generator is designed for the file's nominal junction and does not
+    see them
     vdd_v: logic supply [V]; vwr_v: write rail feeding the junction [V]
-    n_inputs: number of input (synapse) transistors
-    sizes (W, L) of: input (synapse), footer (input footer, off while resetting), write
-    (header MPA), reset (MNA: a to ground), reset_p (MPR: the current-limited reset
-    pull-up on j), sense_n/sense_p (INV1: fire detection), latch_n/latch_p, set_n, clear_n
-    (global clear MC), out_n/out_p (reset drivers INV4/INV5 and spike buffer INV7/INV8),
-    psense_n/psense_p (INV6: return-to-P detection, high threshold), done_n (MD1/MD2:
+    n_inputs: number of input synapses; input_weights: each synapse's current in units of
+    the unit current (None: all 1)
+    unit_current_a: synapse current of weight 1 at tnom [A] (None: UNIT_CURRENT_IC0 x Ic0)
+    reset_current_a: AP -> P reset current at tnom [A] (None: RESET_CURRENT_IC0 x Ic0)
+    bias_tc_per_k: relative temperature coefficient of both reference currents [1/K]
+    (None: trimmed to the junction's Ic0(T) at BIAS_TRIM_K)
+    sizes (W, L) of: switch (input switch, gate = input spike), unit (weight-1 mirror
+    device and the bias generator's diode), footer (input footer, off while resetting),
+    write (header MPA), reset (MNA: a to ground), reset_sw/reset_mirror (MPS/MPR: the
+    current-source reset pull-up on j and its switch; reset_mirror is also the bias
+    generator's PMOS diode), fire_p/fire_n (fire comparator: MP1 senses the junction
+    voltage, MN1 its bias sink), psense_n/psense_p (return-to-P comparator: MN6 senses the
+    junction voltage, MP6 its bias load), latch_n/latch_p, decide_n/decide_p (INV13: the fire decision, a low
+    threshold), set_p (MS: the set, PMOS), clear_n (global clear
+    MC), out_n/out_p (reset drivers INV4/INV5 and spike buffer INV7/INV8), done_n (MD1/MD2:
     self-timed clear), delay (INV9: holds the self-timed clear off while j rises)
-    state0: resting state of the junction (+1 parallel)
     """
 
     device_file: Path = DEFAULT_DEVICE
@@ -89,23 +139,31 @@ class IpnetParams:
     vdd_v: float = 0.9
     vwr_v: float = 0.9
     n_inputs: int = 1
-    input: Size = Size(230e-9, 30e-9)
-    footer: Size = Size(800e-9, 30e-9)
-    write: Size = Size(800e-9, 30e-9)
-    reset: Size = Size(800e-9, 30e-9)
-    reset_p: Size = Size(110e-9, 30e-9)
-    sense_n: Size = Size(400e-9, 30e-9)
-    sense_p: Size = Size(100e-9, 30e-9)
+    input_weights: tuple[float, ...] | None = None
+    unit_current_a: float | None = None
+    reset_current_a: float | None = None
+    bias_tc_per_k: float | None = None
+    switch: Size = Size(500e-9, 30e-9)
+    unit: Size = Size(1000e-9, 120e-9)
+    footer: Size = Size(600e-9, 30e-9)
+    write: Size = Size(600e-9, 30e-9)
+    reset: Size = Size(600e-9, 30e-9)
+    reset_sw: Size = Size(600e-9, 30e-9)
+    reset_mirror: Size = Size(1200e-9, 120e-9)
+    fire_p: Size = Size(1000e-9, 120e-9)
+    fire_n: Size = Size(500e-9, 120e-9)
+    psense_n: Size = Size(500e-9, 120e-9)
+    psense_p: Size = Size(500e-9, 120e-9)
     latch_n: Size = Size(100e-9, 30e-9)
     latch_p: Size = Size(100e-9, 30e-9)
-    set_n: Size = Size(300e-9, 30e-9)
+    decide_n: Size = Size(300e-9, 30e-9)
+    decide_p: Size = Size(100e-9, 60e-9)
+    set_p: Size = Size(300e-9, 30e-9)
     clear_n: Size = Size(200e-9, 30e-9)
     out_n: Size = Size(100e-9, 30e-9)
     out_p: Size = Size(150e-9, 30e-9)
-    psense_n: Size = Size(100e-9, 120e-9)
-    psense_p: Size = Size(800e-9, 30e-9)
     done_n: Size = Size(300e-9, 30e-9)
-    delay: Size = Size(100e-9, 400e-9)
+    delay: Size = Size(100e-9, 800e-9)
     tech: Technology = field(default=CMOS28)
 
     def __post_init__(self):
@@ -118,39 +176,48 @@ class IpnetParams:
             v = getattr(self, name)
             if not (isinstance(v, (int, float)) and math.isfinite(v) and 0 < v <= 1.2):
                 raise ValueError(f"IPNet neuron: {name}={v!r} V; allowed 0 < {name} <= 1.2 V")
-        if not (isinstance(self.n_inputs, int) and 1 <= self.n_inputs <= 64):
+        if not (
+            isinstance(self.n_inputs, int)
+            and not isinstance(self.n_inputs, bool)
+            and 1 <= self.n_inputs <= 64
+        ):
             raise ValueError(f"IPNet neuron: n_inputs={self.n_inputs!r}; allowed 1..64")
+        if self.input_weights is not None:
+            weights = tuple(self.input_weights)
+            object.__setattr__(self, "input_weights", weights)
+            if len(weights) != self.n_inputs:
+                raise ValueError(
+                    f"IPNet neuron: input_weights={weights!r} has {len(weights)} entries for "
+                    f"n_inputs={self.n_inputs}; give one weight per input"
+                )
+            for k, w in enumerate(weights, start=1):
+                if not _positive(w) or w > 8:
+                    raise ValueError(
+                        f"IPNet neuron: input_weights[{k}]={w!r}; allowed 0 < weight <= 8"
+                    )
+        for name in ("unit_current_a", "reset_current_a"):
+            v = getattr(self, name)
+            if v is not None and not (_positive(v) and v <= 1e-3):
+                raise ValueError(f"IPNet neuron: {name}={v!r} A; allowed 0 < {name} <= 1e-3 A")
+        tc = self.bias_tc_per_k
+        if tc is not None and not (
+            isinstance(tc, (int, float)) and math.isfinite(tc) and abs(tc) <= 0.01
+        ):
+            raise ValueError(f"IPNet neuron: bias_tc_per_k={tc!r} 1/K; allowed |tc| <= 0.01 1/K")
         for name, size in self.sizes().items():
             self.tech.check_size(name, size.w_m, size.l_m)
         self.mtj()  # a bad override fails here, before any netlist exists
 
     def sizes(self) -> dict[str, Size]:
-        return {
-            k: getattr(self, k)
-            for k in (
-                "input",
-                "footer",
-                "write",
-                "reset",
-                "reset_p",
-                "sense_n",
-                "sense_p",
-                "latch_n",
-                "latch_p",
-                "set_n",
-                "clear_n",
-                "out_n",
-                "out_p",
-                "psense_n",
-                "psense_p",
-                "done_n",
-                "delay",
-            )
-        }
+        return {k: getattr(self, k) for k in SIZE_FIELDS}
+
+    def nominal_mtj(self) -> MtjParams:
+        """The device file's junction, without the sample's overrides (the bias design point)."""
+        return load_device(self.device_file).params
 
     def mtj(self) -> MtjParams:
         """The junction's parameters: the device file's, with ``mtj_overrides`` applied."""
-        params = load_device(self.device_file).params
+        params = self.nominal_mtj()
         unknown = set(self.mtj_overrides) - set(params.__dataclass_fields__)
         if unknown:
             raise ValueError(
@@ -159,47 +226,245 @@ class IpnetParams:
             )
         return params.with_(**self.mtj_overrides) if self.mtj_overrides else params
 
+    def weights(self) -> tuple[float, ...]:
+        return self.input_weights or (1.0,) * self.n_inputs
 
-class IpnetNeuron(SubCircuit):
-    """The neuron as a subcircuit: pins (in1..inN, clr, out, vdd, vwr); ground is node 0."""
+    def bias(self) -> BiasDesign:
+        """The bias generator's reference currents and temperature coefficient."""
+        nominal = self.nominal_mtj()
+        tc = self.bias_tc_per_k
+        if tc is None:
+            tc = ic0_temperature_coefficient(nominal)
+        return BiasDesign(
+            unit_current_a=self.unit_current_a or UNIT_CURRENT_IC0 * nominal.ic0,
+            reset_current_a=self.reset_current_a or RESET_CURRENT_IC0 * nominal.ic0,
+            tc_per_k=tc,
+            tnom_k=nominal.tnom,
+        )
+
+
+SIZE_FIELDS = (
+    "switch",
+    "unit",
+    "footer",
+    "write",
+    "reset",
+    "reset_sw",
+    "reset_mirror",
+    "fire_p",
+    "fire_n",
+    "psense_n",
+    "psense_p",
+    "latch_n",
+    "latch_p",
+    "decide_n",
+    "decide_p",
+    "set_p",
+    "clear_n",
+    "out_n",
+    "out_p",
+    "done_n",
+    "delay",
+)
+
+
+def _positive(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v > 0
+
+
+@dataclass(frozen=True)
+class BiasDesign:
+    """The shared bias generator's design values.
+
+    unit_current_a, reset_current_a: reference currents at ``tnom_k`` [A];
+    tc_per_k: their relative temperature coefficient [1/K], I(T) = I(tnom) (1 + tc (T - tnom)).
+    """
+
+    unit_current_a: float
+    reset_current_a: float
+    tc_per_k: float
+    tnom_k: float
+
+    def at(self, current_a: float, temp_k: float) -> float:
+        """A reference current [A] at ambient ``temp_k``."""
+        return current_a * (1.0 + self.tc_per_k * (temp_k - self.tnom_k))
+
+
+def ic0_temperature_coefficient(mtj: MtjParams) -> float:
+    """Relative slope [1/K] of the chord of Ic0(T) between the two trim temperatures,
+    referred to Ic0(tnom): the reference currents then follow the junction's critical
+    current (Bloch's law for Ms, K ~ Ms^kexp) within a fraction of a percent from 0 to 85 C."""
+    lo, hi = BIAS_TRIM_K
+    i_lo, i_hi = (float(critical_current(mtj, t)) for t in (lo, hi))
+    return (i_hi - i_lo) / (hi - lo) / float(critical_current(mtj, mtj.tnom))
+
+
+BIAS_PINS = ("vbn", "vbp", "vbf", "vbr")
+"""The bias lines from :class:`IpnetBias` to every neuron."""
+
+
+class IpnetBias(SubCircuit):
+    """The shared bias generator: pins (vdd, vbn, vbp, vbf, vbr).
+
+    Two temperature-compensated reference currents (modelled as ideal sources whose value
+    follows ``1 + tc (T - tnom)``; on silicon, a bandgap-derived PTAT/CTAT mix trimmed at two
+    temperatures) bias four lines:
+
+    * ``vbn``: the diode ``MBN`` (the weight-1 synapse device, with replicas of the input
+      switch and footer under it) carries the unit current; each synapse mirrors it.
+    * ``vbp``: the diode ``MBP`` (the reset mirror device, with a replica of the reset
+      switch) carries the reset current; the reset pull-up mirrors it.
+    * ``vbf``: replica bias of the fire comparator.  The unit current through the resistor
+      ``RF`` = FIRE_TRIP_RP x R_P sets ``MRF`` (a copy of the neuron's sense PMOS ``MP1``)
+      at V_SG = I_unit RF; its drain current, mirrored by the diode ``MRFN`` to every
+      neuron's sink ``MN1``, makes ``MP1`` trip exactly when the junction's voltage reaches
+      I_unit RF: between I R_P (parallel) and I R_AP (antiparallel) at every temperature
+      and supply, because all three follow the same reference current.
+    * ``vbr``: the same for the return-to-P comparator: the reset current through ``RR`` =
+      RESET_TRIP_RP x R_P sets ``MRR`` (a copy of ``MN6``); the diode ``MRRP`` biases every
+      neuron's load ``MP6``.
+
+    Every device and current of the generator is scaled down by :data:`BIAS_SCALE` (same
+    current density, same voltages).  One generator serves every neuron of an array; it
+    has its own supply pin so its static power can be accounted for (and shared) apart.
+    """
+
+    NAME = "ipnet_bias"
+    PINS = ("vdd", "vbn", "vbp", "vbf", "vbr")
 
     def __init__(self, p: IpnetParams):
-        inputs = [f"in{k + 1}" for k in range(p.n_inputs)]
-        super().__init__("ipnet_neuron", *inputs, "clr", "out", "vdd", "vwr")
+        super().__init__(self.NAME, *self.PINS)
+        b = p.bias()
+        rp = p.nominal_mtj().rp
+        k = BIAS_SCALE
+        tnom_c = b.tnom_k - 273.15
+        scale = f"(1+({b.tc_per_k:.6g})*(temper-({tnom_c:.6g})))"
+        iu = f"{b.unit_current_a / k:.6g}*{scale}"
+        ir = f"{b.reset_current_a / k:.6g}*{scale}"
+        self.raw_spice += f"BREFN vdd ibn I={iu}\n"
+        self.raw_spice += f"BREFP ibp 0 I={ir}\n"
+        self.raw_spice += f"BREFF gf 0 I={iu}\n"
+        self.raw_spice += f"RF vdd gf {FIRE_TRIP_RP * rp * k:.6g}\n"
+        self.raw_spice += f"BREFR vdd gr I={ir}\n"
+        self.raw_spice += f"RR gr 0 {RESET_TRIP_RP * rp * k:.6g}\n"
         n, pm = p.tech.nmos_model, p.tech.pmos_model
 
         def mos(name, d, g, s, b, model, size):
-            self.M(name, d, g, s, b, model=model, w=size.w_m, l=size.l_m)
+            self.M(name, d, g, s, b, model=model, w=size.w_m / k, l=size.l_m)
 
-        for k, pin in enumerate(inputs, start=1):
-            mos(f"IN{k}", "j", pin, "s", 0, n, p.input)  # synapse: write current sink
-        mos("FT", "s", "rstb", 0, 0, n, p.footer)  # input footer: inputs off while resetting
-        self.raw_spice += f"NMTJ a j tj {MTJ_MODEL}\n"  # junction p=a, n=j, thermal tj
-        mos("PA", "a", "rst", "vwr", "vwr", pm, p.write)  # write header (off while resetting)
+        # diode + replicas of the neuron's input switch and footer (held on), so the
+        # mirror's source sits at the same potential as the synapse's: the synapse
+        # current is the reference's, not shifted by their on-resistance
+        # Vds matching: the diode's drain sits VDS_SHIFT_N_V below its gate (the reference
+        # current through RBN), near the synapse device's own Vds at the P level, so the
+        # mirror's channel-length modulation does not change the ratio (10-20 % without)
+        self.raw_spice += f"RBN ibn bnd {VDS_SHIFT_N_V / (b.unit_current_a / k):.6g}\n"
+        mos("BN", "bnd", "ibn", "bn1", 0, n, p.unit)
+        mos("BNS", "bn1", "vdd", "bn2", 0, n, p.switch)
+        mos("BNF", "bn2", "vdd", 0, 0, n, p.footer)
+        # diode + replica of the reset switch (held on)
+        self.raw_spice += f"RBP bpd ibp {VDS_SHIFT_P_V / (b.reset_current_a / k):.6g}\n"
+        mos("BP", "bpd", "ibp", "bp1", "vdd", pm, p.reset_mirror)
+        mos("BPS", "bp1", "0", "vdd", "vdd", pm, p.reset_sw)
+        # comparator trip references
+        mos("RF", "ibf", "gf", "vdd", "vdd", pm, p.fire_p)
+        mos("RFN", "ibf", "ibf", 0, 0, n, p.fire_n)
+        mos("RR", "ibr", "gr", 0, 0, n, p.psense_n)
+        mos("RRP", "ibr", "ibr", "vdd", "vdd", pm, p.psense_p)
+        # line drivers: each line is a buffered copy of its diode's voltage (an ideal
+        # unity-gain buffer, as the LIF's bias lines are ideal sources).  An unbuffered
+        # line carries a memory that is not heat: a synapse switching on kicks it through
+        # the mirror's gate capacitance by 0.1-0.2 V, and it settles over 1-3 ns
+        for line in BIAS_PINS:
+            self.raw_spice += f"E{line.upper()} {line} 0 i{line[1:]} 0 1\n"
+
+
+class IpnetNeuron(SubCircuit):
+    """The neuron as a subcircuit: pins (in1..inN, clr, out, vdd, vwr, vbn, vbp, vbf, vbr, th).
+
+    ``vbn``, ``vbp``, ``vbf``, ``vbr`` come from :class:`IpnetBias`; ``th`` is the junction's thermal node
+    (its temperature rise above ambient, in volts = kelvin), so that neighbours can be
+    thermally coupled; leave it unconnected elsewhere (its own rth to ambient is inside the
+    model).  Ground is node 0.
+    """
+
+    NAME = "ipnet_neuron"
+
+    @staticmethod
+    def pins(n_inputs: int) -> tuple[str, ...]:
+        return (
+            *(f"in{k + 1}" for k in range(n_inputs)),
+            "clr",
+            "out",
+            "vdd",
+            "vwr",
+            *BIAS_PINS,
+            "th",
+        )
+
+    def __init__(self, p: IpnetParams):
+        super().__init__(self.NAME, *self.pins(p.n_inputs))
+        n, pm = p.tech.nmos_model, p.tech.pmos_model
+
+        def mos(name, d, g, s, b, model, size, w_scale=1.0):
+            if id(size) in replicated:  # BIAS_SCALE fingers, each the generator's device
+                self.raw_spice += (
+                    f"M{name} {d} {g} {s} {b} {model} l={size.l_m:.6g} "
+                    f"w={size.w_m * w_scale:.6g} nf={BIAS_SCALE}\n"
+                )
+            else:
+                self.M(name, d, g, s, b, model=model, w=size.w_m * w_scale, l=size.l_m)
+
+        replicated = {id(getattr(p, k)) for k in REPLICATED}
+
+        for k, w in enumerate(p.weights(), start=1):
+            mos(f"IW{k}", "j", "vbn", f"w{k}", 0, n, p.unit, w)  # weight: mirror of MBN
+            mos(f"IN{k}", f"w{k}", f"in{k}", "s", 0, n, p.switch)  # input switch
+        mos("FT", "s", "rsy", 0, 0, n, p.footer)  # input footer: inputs off while resetting
+        self.raw_spice += f"NMTJ a j th {MTJ_MODEL}\n"  # junction p=a, n=j, thermal th
+        mos("PA", "a", "rsx", "vwr", "vwr", pm, p.write)  # write header (off while resetting)
         mos("NA", "a", "rst", 0, 0, n, p.reset)  # reset: a to ground
-        mos("PR", "j", "rstb", "vdd", "vdd", pm, p.reset_p)  # reset: current-limited j pull-up
-        mos("P1", "det", "j", "vdd", "vdd", pm, p.sense_p)  # INV1: fire detection
-        mos("N1", "det", "j", 0, 0, n, p.sense_n)
+        mos("PS", "jr", "rsy", "vdd", "vdd", pm, p.reset_sw)  # reset switch
+        mos("PR", "j", "vbp", "jr", "vdd", pm, p.reset_mirror)  # reset current: mirror of MBP
+        mos("P1", "det", "j", "a", "vwr", pm, p.fire_p)  # fire comparator: V(a) - V(j) high
+        mos("N1", "det", "vbf", 0, 0, n, p.fire_n)  # its bias sink (replica-biased trip)
+        mos("ND", "det", "rst", 0, 0, n, p.out_n)  # ends the spike: det low while resetting
         mos("P2", "qb", "q", "vdd", "vdd", pm, p.latch_p)  # latch INV2: q -> qb
         mos("N2", "qb", "q", 0, 0, n, p.latch_n)
         mos("P3", "q", "qb", "vdd", "vdd", pm, p.latch_p)  # latch INV3: qb -> q
         mos("N3", "q", "qb", 0, 0, n, p.latch_n)
-        mos("S", "qb", "det", 0, 0, n, p.set_n)  # set on detection
+        # fire decision: INV13 (strong NMOS, threshold ~0.3 V) regenerates the comparator's
+        # output; its low output turns the set PMOS on, which lifts q against the latch
+        mos("P13", "detb", "det", "vdd", "vdd", pm, p.decide_p)
+        mos("N13", "detb", "det", 0, 0, n, p.decide_n)
+        mos("S", "q", "detb", "vdd", "vdd", pm, p.set_p)  # set on detection
         mos("C", "q", "clr", 0, 0, n, p.clear_n)  # global clear (optional)
         mos("P4", "rst", "qb", "vdd", "vdd", pm, p.out_p)  # INV4: reset phase
         mos("N4", "rst", "qb", 0, 0, n, p.out_n)
         mos("P5", "rstb", "rst", "vdd", "vdd", pm, p.out_p)  # INV5: reset driver phase
         mos("N5", "rstb", "rst", 0, 0, n, p.out_n)
-        mos("P6", "pb", "j", "vdd", "vdd", pm, p.psense_p)  # INV6: back-in-P sense
-        mos("N6", "pb", "j", 0, 0, n, p.psense_n)
+        mos("N6", "pb", "j", "a", 0, n, p.psense_n)  # return-to-P comparator: V(j) - V(a) low
+        mos("P6", "pb", "vbr", "vdd", "vdd", pm, p.psense_p)  # its bias load (replica-biased trip)
         mos("P9", "rstd", "rstb", "vdd", "vdd", pm, p.delay)  # INV9: delayed reset phase
         mos("N9", "rstd", "rstb", 0, 0, n, p.delay)
+        # reset envelope rsx = rst OR rstd, rsy = NOT rsx (NOR2 + INV11): the header and the
+        # footer stay off, and the reset source on, until rstd falls, so at the end of a
+        # reset j is pulled up with a floating (the junction current flows toward P)
+        # before the header reconnects a: recharging j through the junction from a would
+        # be a ~0.2 ns write pulse of about Ic0 toward AP after every reset
+        mos("P10", "ry1", "rst", "vdd", "vdd", pm, p.out_p)
+        mos("P11", "rsy", "rstd", "ry1", "vdd", pm, p.out_p)
+        mos("N10", "rsy", "rst", 0, 0, n, p.out_n)
+        mos("N11", "rsy", "rstd", 0, 0, n, p.out_n)
+        mos("P12", "rsx", "rsy", "vdd", "vdd", pm, p.out_p)
+        mos("N12", "rsx", "rsy", 0, 0, n, p.out_n)
         mos("D1", "q", "pb", "dm", 0, n, p.done_n)  # self-timed clear: P sensed while
         mos("D2", "dm", "rstd", 0, 0, n, p.done_n)  # resetting ends the reset phase
-        mos("P7", "spb", "det", "vdd", "vdd", pm, p.out_p)  # INV7, INV8: spike buffer
-        mos("N7", "spb", "det", 0, 0, n, p.out_n)
-        mos("P8", "out", "spb", "vdd", "vdd", pm, p.out_p)
-        mos("N8", "out", "spb", 0, 0, n, p.out_n)
+        # spike: NOR(rstb, rstd) = rst AND NOT rstd, high from the set until INV9's delay
+        mos("P7", "on1", "rstb", "vdd", "vdd", pm, p.out_p)
+        mos("P8", "out", "rstd", "on1", "vdd", pm, p.out_p)
+        mos("N7", "out", "rstb", 0, 0, n, p.out_n)
+        mos("N8", "out", "rstd", 0, 0, n, p.out_n)
 
 
 def build_ipnet_testbench(
@@ -208,11 +473,14 @@ def build_ipnet_testbench(
     clear: SpikeTrain | None = None,
     title: str = "IPNet capacitor-free MTJ neuron testbench",
 ) -> Circuit:
-    """The neuron ``X1`` with one source per supply (VDD, VWR), per input (VIN<k>) and VCLR.
+    """The neuron ``X1`` and its bias generator ``XB`` with one source per supply (VDD,
+    VWR, and VDDB for the generator), per input (VIN<k>) and VCLR.
 
-    ``clear``: global clear pulses on ``clr`` (None: ``clr`` held at 0 V; the neuron ends
-    its spike and its reset by itself).  The operating point starts from the rest state
-    (``.nodeset`` of the latch at q = 0), without a power-on clear pulse.
+    Input spikes are logic pulses (their amplitude is the trains'; use ``vdd_v``): the
+    synapse current is the weight times the bias generator's unit current, not the spike's
+    height.  ``clear``: global clear pulses on ``clr`` (None: ``clr`` held at 0 V; the
+    neuron ends its spike and its reset by itself).  The operating point starts from the
+    rest state (``.nodeset`` of the latch at q = 0), without a power-on clear pulse.
     """
     if len(inputs) != p.n_inputs:
         raise ValueError(f"IPNet testbench: {len(inputs)} input trains for n_inputs={p.n_inputs}")
@@ -225,10 +493,13 @@ def build_ipnet_testbench(
         c.raw_spice += ".options " + " ".join(f"{k}={v}" for k, v in SIM_OPTIONS.items()) + "\n"
     c.raw_spice += mtj.model_line(MTJ_MODEL, state0=1) + "\n"
     c.raw_spice += ".nodeset v(x1.q)=0 v(x1.qb)=" + f"{p.vdd_v:g}" + "\n"
+    c.subcircuit(IpnetBias(p))
     c.subcircuit(IpnetNeuron(p))
     pins = [f"in{k + 1}" for k in range(p.n_inputs)]
-    c.X("1", "ipnet_neuron", *pins, "clr", "out", "vdd", "vwr")
+    c.X("B", IpnetBias.NAME, "vddb", *BIAS_PINS)
+    c.X("1", IpnetNeuron.NAME, *pins, "clr", "out", "vdd", "vwr", *BIAS_PINS, "th")
     c.V("DD", "vdd", c.gnd, p.vdd_v)
+    c.V("DDB", "vddb", c.gnd, p.vdd_v)  # the bias generator's supply (shared by an array)
     c.V("WR", "vwr", c.gnd, p.vwr_v)
     for k, (pin, train) in enumerate(zip(pins, inputs), start=1):
         c.V(f"IN{k}", pin, c.gnd, train.pwl())
@@ -237,12 +508,16 @@ def build_ipnet_testbench(
 
 
 def _header(p: IpnetParams, mtj: MtjParams) -> list[str]:
+    b = p.bias()
     lines = [
         "* IPNet neuron (capacitor-free): MTJ Joule heat is the working memory",
         f"* MTJ device file: {p.device_file.name}",
         f"* MTJ: rp={mtj.rp:.4g} ohm tmr0={mtj.tmr0:.4g} ic0={mtj.ic0:.4g} A delta0={mtj.delta0:.4g} "
         f"rth={mtj.rth:.4g} K/W cth={mtj.cth:.4g} J/K (tau_th={mtj.tau_th_s:.4g} s)",
         f"* supplies: VDD={p.vdd_v} V, VWR={p.vwr_v} V; technology {p.tech.name}",
+        f"* bias: unit synapse current {b.unit_current_a * 1e6:.4g} uA, reset current "
+        f"{b.reset_current_a * 1e6:.4g} uA at {b.tnom_k:.2f} K, tc {b.tc_per_k * 100:.4g} %/K; "
+        f"input weights {', '.join(f'{w:g}' for w in p.weights())}",
     ]
     for name, s in p.sizes().items():
         lines.append(f"* size {name}: W={s.w_m * 1e9:.0f} nm L={s.l_m * 1e9:.0f} nm")

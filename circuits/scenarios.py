@@ -7,7 +7,7 @@ with ``ngspice -b build/netlists/<name>.cir`` from the repository root.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -16,9 +16,15 @@ from .mtj_device import MtjParams
 from .stimulus import SpikeTrain, regular
 from .technology import REPO_ROOT
 
-IPNET_SPIKE_WIDTH_S = 0.5e-9
-IPNET_INPUT_AMPLITUDE_V = 0.63  # gate drive that sinks ~1.1 Ic0 through the P junction at 27 C
-IPNET_CLEAR_PERIOD_S = 32e-9  # optional global clear period (clocked operation)
+IPNET_SPIKE_WIDTH_S = 1e-9
+"""Input spike width [s].  The fire comparator must see the junction voltage settle within
+a spike (j settles with R_AP x C_j ~ 0.25 ns): with 0.5 ns spikes a weak synapse's
+antiparallel level was still rising when the spike ended, and at 85 C / 0.81 V the
+junction switched without being detected."""
+IPNET_INPUT_RATE_HZ = 0.5e9  # standard input rate: 1 ns spikes at 50 % duty
+IPNET_CLEAR_PERIOD_S = (
+    48e-9  # optional global clear period: longer than a fire (~27 ns) + reset (~11 ns)
+)
 
 
 @dataclass(frozen=True)
@@ -40,7 +46,10 @@ class Scenario:
     description: str = ""
     input_events: int = 0
     mtj: MtjParams | None = None
-    markers_s: dict[str, float] = field(default_factory=dict)
+    markers_s: dict[str, float | tuple[float, ...]] = field(default_factory=dict)
+    shared_instances: tuple[str, ...] = ()
+    """Top-level instances shared by many neurons on a chip (the bias generator ``XB``):
+    their devices and their sources (role ``bias_generator``) are accounted apart."""
 
     def netlist_text(self) -> str:
         """Stand-alone netlist: paths relative to the repository root, analysis and control."""
@@ -75,24 +84,34 @@ def ipnet_clear_train(stop_s: float, period_s: float | None = None) -> SpikeTrai
 
 def ipnet_scenario(
     params: IpnetParams | None = None,
-    rate_hz: float = 1e9,
-    count: int = 60,
-    amplitude_v: float = IPNET_INPUT_AMPLITUDE_V,
+    rate_hz: float = IPNET_INPUT_RATE_HZ,
+    count: int = 35,
+    input_current_a: float | None = None,
     stop_s: float = 80e-9,
     name: str = "ipnet_neuron",
     clear_period_s: float | None = None,
 ) -> Scenario:
     """IPNet neuron driven by a regular input train; fires, resets and fires again.
 
+    The input spikes are logic pulses (0 -> VDD); ``input_current_a`` is the synapse
+    current at ``tnom`` they switch on (None: the params' unit current, 1.2 Ic0).
+
     ``clear_period_s``: None (default) holds ``clr`` at 0 V: the neuron is self-timed
     (its spike and its reset end by themselves); a period [s] adds global clear pulses at
     t = 0 and every period (clocked operation, :func:`ipnet_clear_train`).
     """
     params = params or IpnetParams()
-    train = regular(rate_hz, count, amplitude_v, IPNET_SPIKE_WIDTH_S, start_s=0.5e-9)
+    if input_current_a is not None:
+        params = replace(params, unit_current_a=input_current_a)
+    train = regular(rate_hz, count, params.vdd_v, IPNET_SPIKE_WIDTH_S, start_s=0.5e-9)
     clear = None if clear_period_s is None else ipnet_clear_train(stop_s, clear_period_s)
     circuit = build_ipnet_testbench(params, [train], clear)
-    sources = {"VDD": ("vdd", "logic"), "VWR": ("vwr", "write"), "VCLR": ("clr", "clock")}
+    sources = {
+        "VDD": ("vdd", "logic"),
+        "VDDB": ("vddb", "bias_generator"),
+        "VWR": ("vwr", "write"),
+        "VCLR": ("clr", "clock"),
+    }
     sources.update({f"VIN{k + 1}": (f"in{k + 1}", "input") for k in range(params.n_inputs)})
     return Scenario(
         name,
@@ -102,7 +121,9 @@ def ipnet_scenario(
         20e-12,
         sources,
         ("mtj",),
-        description=f"input: {train.label}, amplitude {amplitude_v} V; "
+        shared_instances=("XB",),
+        description=f"input: {train.label}, synapse current "
+        f"{params.bias().unit_current_a * 1e6:.4g} uA; "
         + (
             "self-timed (no clear pulse)"
             if clear is None
@@ -110,6 +131,7 @@ def ipnet_scenario(
         ),
         input_events=train.count,
         mtj=params.mtj(),
+        markers_s={"input_end": train.end_s()},
     )
 
 
@@ -118,8 +140,24 @@ def standard_scenarios() -> list[Scenario]:
     return [ipnet_scenario(), lif_scenario()]
 
 
-IPNET_PROBE_AMPLITUDE_V = 0.60  # ~0.9 Ic0: thermally activated regime, where heat matters
-IPNET_BURST_COUNT = 30  # enough 1 GHz input spikes to fire the rested neuron (~23)
+IPNET_PROBE_WEIGHT = 0.7
+"""The probe synapse's weight: 0.7 x the unit current (1.2 Ic0) = 0.84 Ic0, held for the
+probe's whole width.  Its own heat (about 10 K) brings the junction close to Ic0(T) from
+below, the thermally activated regime where the temperature matters most; a stronger
+probe reaches the barrier-free regime, whose rate 1/(tau0 + tauc) hardly depends on it."""
+IPNET_BURST_COUNT = 20  # enough input spikes (1 ns at 0.5 GHz) to fire the rested neuron (~12)
+
+
+IPNET_PLASTICITY_MAX_STEP_S = 5e-12
+"""Largest time step of the plasticity runs [s]: the heat's effect on the probe latency is
+tens of ps, and 20 ps steps left a few ps of jitter between runs."""
+
+
+def ipnet_plasticity_params(params: IpnetParams | None = None) -> IpnetParams:
+    """The plasticity protocol's neuron: synapse 1 (weight 1) carries the conditioning
+    burst, synapse 2 (weight :data:`IPNET_PROBE_WEIGHT`) the probe."""
+    params = params or IpnetParams()
+    return replace(params, n_inputs=2, input_weights=(1.0, IPNET_PROBE_WEIGHT))
 
 
 def ipnet_plasticity_scenario(
@@ -127,12 +165,13 @@ def ipnet_plasticity_scenario(
     conditioned: bool = True,
     params: IpnetParams | None = None,
     burst_count: int = IPNET_BURST_COUNT,
-    probe_amplitude_v: float = IPNET_PROBE_AMPLITUDE_V,
     probe_width_s: float = 60e-9,
     clear_at_s: float | None = None,
 ) -> Scenario:
     """Intrinsic plasticity: a conditioning burst (which fires the neuron), a clear, then a probe.
 
+    The neuron is :func:`ipnet_plasticity_params` of ``params``: the burst arrives on the
+    strong synapse ``in1``, the probe (one long input spike) on the weak synapse ``in2``.
     The probe starts ``gap_s`` after the clear pulse ends; ``conditioned=False`` omits the
     burst (a rested neuron).  The probe's latency to an output spike measures excitability.
     The clear comes at ``clear_at_s`` (default: one clear period, :data:`IPNET_CLEAR_PERIOD_S`),
@@ -140,39 +179,40 @@ def ipnet_plasticity_scenario(
     only its heat remains.  The probe sinks less than Ic0, where the thermally activated rate
     depends steeply on the junction temperature.
     """
-    from .stimulus import Stimulus
-
-    params = params or IpnetParams()
+    params = ipnet_plasticity_params(params)
+    vdd = params.vdd_v
     burst = regular(
-        1e9,
+        IPNET_INPUT_RATE_HZ,
         burst_count if conditioned else 0,
-        IPNET_INPUT_AMPLITUDE_V,
+        vdd,
         IPNET_SPIKE_WIDTH_S,
         start_s=0.5e-9,
     )
     clear_at_s = IPNET_CLEAR_PERIOD_S if clear_at_s is None else clear_at_s
-    clear = SpikeTrain((0.0, clear_at_s), 0.9, 0.2e-9, label="clear")
+    clear = SpikeTrain((0.0, clear_at_s), vdd, 0.2e-9, label="clear")
     probe_t = clear.end_s() + gap_s
-    probe = SpikeTrain((probe_t,), probe_amplitude_v, probe_width_s, label="probe")
-    stim = Stimulus((burst, probe))
-    circuit = build_ipnet_testbench(params, [stim], clear)
+    probe = SpikeTrain((probe_t,), vdd, probe_width_s, label="probe")
+    circuit = build_ipnet_testbench(params, [burst, probe], clear)
     return Scenario(
         f"ipnet_plasticity_gap{gap_s * 1e9:.2f}ns",
         circuit,
         10e-12,
         probe.end_s(),
-        20e-12,
+        IPNET_PLASTICITY_MAX_STEP_S,
         {
             "VDD": ("vdd", "logic"),
+            "VDDB": ("vddb", "bias_generator"),
             "VWR": ("vwr", "write"),
             "VCLR": ("clr", "clock"),
             "VIN1": ("in1", "input"),
+            "VIN2": ("in2", "input"),
         },
         ("mtj",),
         description=f"{'conditioned' if conditioned else 'rested'}: probe at {probe_t:.4g} s",
-        input_events=stim.count,
+        input_events=burst.count + probe.count,
         mtj=params.mtj(),
-        markers_s={"probe": probe_t},
+        markers_s={"probe": probe_t, "burst_starts": burst.times_s},
+        shared_instances=("XB",),
     )
 
 

@@ -53,11 +53,11 @@ from pathlib import Path
 
 import numpy as np
 
-from circuits.ipnet_neuron import IpnetParams, build_ipnet_testbench
+from circuits.ipnet_neuron import BIAS_PINS, IpnetNeuron, IpnetParams, build_ipnet_testbench
 from circuits.mtj_device import DEFAULT_DEVICE, load_device
 from circuits.paths import REPO_ROOT
 from circuits.scenarios import (
-    IPNET_INPUT_AMPLITUDE_V,
+    IPNET_INPUT_RATE_HZ,
     IPNET_SPIKE_WIDTH_S,
     ipnet_clear_train,
     ipnet_scenario,
@@ -317,13 +317,19 @@ def neurons_testbench(n: int, stop_s: float) -> str:
     """``n`` IPNet neurons X1..Xn in one netlist: shared supplies, input and clear; own outputs."""
     p = IpnetParams()
     train = regular(
-        1e9, int(stop_s * 1e9) - 1, IPNET_INPUT_AMPLITUDE_V, IPNET_SPIKE_WIDTH_S, start_s=0.5e-9
+        IPNET_INPUT_RATE_HZ,
+        int(stop_s * IPNET_INPUT_RATE_HZ) - 1,
+        p.vdd_v,
+        IPNET_INPUT_RATE_HZ,
+        IPNET_SPIKE_WIDTH_S,
+        start_s=0.5e-9,
     )
     c = build_ipnet_testbench(
         p, [train], ipnet_clear_train(stop_s), title=f"{n} IPNet neurons in one netlist"
     )
     for k in range(2, n + 1):
-        c.X(str(k), "ipnet_neuron", "in1", "clr", f"out{k}", "vdd", "vwr")
+        c.X(str(k), IpnetNeuron.NAME, "in1", "clr", f"out{k}", "vdd", "vwr", *BIAS_PINS, f"th{k}")
+        c.raw_spice += f".nodeset v(x{k}.q)=0 v(x{k}.qb)={p.vdd_v:g}\n"
     return netlist_for(c, Transient(10e-12, stop_s, max_step_s=20e-12))
 
 

@@ -1,7 +1,7 @@
 """Intrinsic plasticity of the IPNet neuron: probe latency versus time since a conditioning burst.
 
 A burst of input spikes fires the neuron; its reset current and the burst heat the
-junction.  After the clear pulse, a probe of fixed amplitude arrives ``gap`` later.  A warm
+junction.  After the clear pulse, a probe on a weaker synapse arrives ``gap`` later.  A warm
 junction switches sooner, so the probe's latency to an output spike is shorter; the
 advantage A(gap) = ln(latency_rested / latency(gap)) decays as the residual heat,
 exp(-gap / (rth*cth)).  ``python -m pyspice_flows.ipnet_plasticity`` writes PNG and CSV.
@@ -27,9 +27,7 @@ from circuits.ipnet_neuron import IpnetParams
 from circuits.mtj_device import add_device_argument, checked_device_file
 from circuits.scenarios import (
     IPNET_BURST_COUNT,
-    IPNET_INPUT_AMPLITUDE_V,
     ipnet_plasticity_scenario,
-    ipnet_scenario,
 )
 
 from . import measure
@@ -38,24 +36,29 @@ from .session import Session, Transient
 OUT_DIR = Path(__file__).resolve().parent.parent / "build" / "plasticity"
 
 
-_RESET_END_CACHE: dict[tuple[str, float | None], float] = {}
+_TIMING_CACHE: dict[tuple[str, float | None], tuple[float, int]] = {}
 RESET_MARGIN_S = 0.2e-9
 """The protocol's clear comes this long after the self-timed reset has ended."""
 
 
-def burst_reset_end_s(
+def burst_timing(
     params: IpnetParams | None = None,
     temperature_c: float | None = None,
     burst_count: int = IPNET_BURST_COUNT,
-) -> float:
-    """When the conditioning burst's self-timed reset ends [s]: the reset phase (node
-    ``x1.rst``) falls after the burst fired.  The protocol's clear and probe follow it."""
+) -> tuple[float, int]:
+    """When the conditioning burst's self-timed reset ends [s] (the reset phase, node
+    ``x1.rst``, falls after the burst fired), and how many burst spikes began before the
+    output spike.  The protocol's burst is cut there (later ones would add switching
+    progress after the reset, a memory that is not heat) and its clear and probe follow
+    the reset."""
     params = params or IpnetParams()
-    sc = ipnet_scenario(
-        params, 1e9, burst_count, IPNET_INPUT_AMPLITUDE_V, stop_s=burst_count * 1e-9 + 30e-9
+    # the protocol's own (two-synapse) neuron, its clear long after the burst, no probe
+    late = burst_count * 2e-9 + 40e-9
+    sc = ipnet_plasticity_scenario(
+        0.0, True, params, burst_count, probe_width_s=1e-9, clear_at_s=late
     )
     key = (str(sc.circuit), temperature_c)
-    if key not in _RESET_END_CACHE:
+    if key not in _TIMING_CACHE:
         w = Session.get().run(
             sc.circuit,
             Transient(sc.step_s, sc.stop_s, max_step_s=sc.max_step_s),
@@ -67,11 +70,21 @@ def burst_reset_end_s(
         falls = falls[w.time[falls] > spikes[0]] if spikes.size else falls[:0]
         if not falls.size:
             raise ValueError(
-                "burst_reset_end_s: the conditioning burst did not fire and reset the neuron "
+                "burst_timing: the conditioning burst did not fire and reset the neuron "
                 f"within {sc.stop_s:.3g} s"
             )
-        _RESET_END_CACHE[key] = float(w.time[falls[0]])
-    return _RESET_END_CACHE[key]
+        starts = np.asarray(sc.markers_s["burst_starts"])
+        _TIMING_CACHE[key] = (float(w.time[falls[0]]), int(np.sum(starts < spikes[0])))
+    return _TIMING_CACHE[key]
+
+
+def burst_reset_end_s(
+    params: IpnetParams | None = None,
+    temperature_c: float | None = None,
+    burst_count: int = IPNET_BURST_COUNT,
+) -> float:
+    """When the conditioning burst's self-timed reset ends [s] (:func:`burst_timing`)."""
+    return burst_timing(params, temperature_c, burst_count)[0]
 
 
 def probe_response(
@@ -83,14 +96,15 @@ def probe_response(
 ) -> dict:
     """Latency [s] of the first output spike after the probe (nan if none) and the junction
     temperature rise [K] when the probe starts (ambient ``temperature_c`` [deg C], None:
-    ngspice's 27 C).  The clear (the time origin of ``gap_s``) comes
-    :data:`RESET_MARGIN_S` after the conditioned neuron's self-timed reset
-    (:func:`burst_reset_end_s`) unless ``clear_at_s`` is given."""
+    ngspice's 27 C).  The burst is cut at the output spike and the clear (the time origin
+    of ``gap_s``) comes :data:`RESET_MARGIN_S` after the conditioned neuron's self-timed
+    reset (:func:`burst_timing`) unless ``clear_at_s`` is given."""
     if kw.get("clear_at_s") is None:
-        kw["clear_at_s"] = (
-            burst_reset_end_s(params, temperature_c, kw.get("burst_count", IPNET_BURST_COUNT))
-            + RESET_MARGIN_S
+        reset_end, to_fire = burst_timing(
+            params, temperature_c, kw.get("burst_count", IPNET_BURST_COUNT)
         )
+        kw["clear_at_s"] = reset_end + RESET_MARGIN_S
+        kw["burst_count"] = to_fire
     sc = ipnet_plasticity_scenario(gap_s, conditioned, params, **kw)
     w = Session.get().run(
         sc.circuit,
@@ -108,9 +122,9 @@ def probe_response(
         "gap_s": gap_s,
         "conditioned": conditioned,
         "latency_s": latency,
-        "rise_at_probe_K": float(np.interp(probe_t, t, w.v("x1.tj"))),
+        "rise_at_probe_K": float(np.interp(probe_t, t, w.v("th"))),
         "burst_fired": bool(np.any(spikes < probe_t)),
-        "max_rise_K": float(np.max(w.v("x1.tj"))),
+        "max_rise_K": float(np.max(w.v("th"))),
     }
 
 
@@ -153,7 +167,7 @@ def plasticity_curve(
     """Probe latency at several gaps after conditioning, and the fitted decay constant."""
     kw["temperature_c"] = temperature_c
     params = params or IpnetParams()
-    gaps = np.asarray(gaps_s if gaps_s is not None else np.linspace(0.5e-9, 3e-9, 6), float)
+    gaps = np.asarray(gaps_s if gaps_s is not None else np.linspace(0.1e-9, 2e-9, 6), float)
     rested = probe_response(gaps[0], False, params, **kw)["latency_s"]
     runs = [probe_response(g, True, params, **kw) for g in gaps]
     lat = np.array([r["latency_s"] for r in runs])
@@ -163,7 +177,7 @@ def plasticity_curve(
     if good.sum() < 3 or not np.isfinite(rested):
         raise ValueError(
             "plasticity_curve: the probe must fire both rested and conditioned neurons "
-            f"(rested latency {rested!r} s); raise probe_amplitude_v or probe_width_s"
+            f"(rested latency {rested!r} s); lengthen probe_width_s"
         )
     slope = np.polyfit(gaps[good], np.log(adv[good]), 1)[0]
     return PlasticityCurve(gaps, lat, rested, rise, -1.0 / slope, params.mtj().tau_th_s)
@@ -229,7 +243,7 @@ def latency_advantage(gap_s: float, params: IpnetParams, **kw) -> dict:
 
 def heat_ablation(
     params: IpnetParams | None = None,
-    gap_s: float = 0.5e-9,
+    gap_s: float = 0.1e-9,
     temperature_c: float | None = None,
     **kw,
 ) -> Ablation:

@@ -5,10 +5,13 @@ vdd_v, device}`` (any subset; the rest from the default device file and 300.15 K
 ``device`` is the MTJ parameter file the neuron is built from, relative to the repository
 root or absolute, as a sweep passes its spec's ``device``) and returns:
 
-- ``firing_threshold_v``: the smallest input-spike amplitude [V] that fires the neuron
-  within a standard train (``THRESHOLD_TRAIN``), by bisection to 2 mV;
-- ``energy_per_spike_j``: energy from every source per output spike [J] in the standard
-  80 ns run at the standard input (``circuits.scenarios.IPNET_INPUT_AMPLITUDE_V``);
+- ``firing_threshold_a``: the smallest synapse current [A] (the bias generator's unit
+  current at tnom; it follows Ic0(T) at other temperatures) that fires the neuron within a
+  standard train (``THRESHOLD_TRAIN``), by bisection of the synapse weight to 1 %;
+- ``energy_per_spike_j``: energy from the neuron's sources (supplies, write rail, inputs;
+  not the shared bias generator) per output spike [J] in the standard 80 ns run at the
+  standard input (the unit current, ``circuits.ipnet_neuron.UNIT_CURRENT_IC0`` x Ic0);
+- ``spike_width_s``: the widest output spike of that run (full width at VDD/2) [s];
 - ``heat_tau_s``: the junction's heat-memory time constant [s], fitted to its cooling
   after the last input of that run (compare ``rth*cth``).
 """
@@ -16,6 +19,7 @@ root or absolute, as a sweep passes its spec's ``device``) and returns:
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -28,10 +32,13 @@ from . import measure
 from .session import Session, Transient
 
 MTJ_KEYS = ("rp", "tmr0", "rth", "cth", "ic0", "delta0")
-THRESHOLD_TRAIN = {"rate_hz": 1e9, "count": 30, "stop_s": 32e-9}
-"""30 spikes within one clear period: the standard input needs ~23 to fire (~11 ns of drive)."""
-THRESHOLD_BRACKET_V = (0.45, 0.80)
-THRESHOLD_RESOLUTION_V = 2e-3
+THRESHOLD_TRAIN = {"rate_hz": 0.5e9, "count": 32, "stop_s": 64e-9}
+"""32 input spikes (1 ns at 0.5 GHz): the standard input fires after ~12, weight 0.7 after ~16."""
+THRESHOLD_BRACKET_WEIGHT = (0.4, 1.05)
+"""Bisection range of the synapse weight (x the unit current, 1.2 Ic0).  Its top stays
+below the fire comparator's trip (FIRE_TRIP_RP = 1.10 x the unit current's P-state
+voltage): a stronger synapse would read the parallel state as a firing."""
+THRESHOLD_RESOLUTION_WEIGHT = 0.01
 
 
 def params_for(sample: dict) -> tuple[IpnetParams, float]:
@@ -63,22 +70,28 @@ def _output_spikes(w, sc: Scenario, vdd_v: float) -> int:
     return measure.count_spikes(w.time, w.v(sc.output_node), measure.logic_threshold_v(vdd_v))
 
 
-def firing_threshold_v(params: IpnetParams, temp_k: float) -> float:
-    """Smallest input amplitude [V] that fires the neuron within THRESHOLD_TRAIN (nan if none)."""
-    lo, hi = THRESHOLD_BRACKET_V
+def firing_threshold_a(params: IpnetParams, temp_k: float) -> float:
+    """Smallest synapse current [A at tnom] that fires the neuron within THRESHOLD_TRAIN
+    (nan if none below the bracket's top; the bracket's low end if that already fires).
 
-    def fires(amp: float) -> bool:
-        sc = ipnet_scenario(params, amplitude_v=amp, **THRESHOLD_TRAIN)
+    The bias generator stays at its design point; the synapse's weight (its mirror ratio)
+    is what the bisection varies, as on a chip whose references are fixed."""
+    unit = params.bias().unit_current_a
+    lo, hi = THRESHOLD_BRACKET_WEIGHT
+
+    def fires(weight: float) -> bool:
+        p = replace(params, n_inputs=1, input_weights=(weight,))
+        sc = ipnet_scenario(p, **THRESHOLD_TRAIN)
         return _output_spikes(_run(sc, temp_k), sc, params.vdd_v) > 0
 
     if fires(lo):
-        return lo
+        return lo * unit
     if not fires(hi):
         return float("nan")
-    while hi - lo > THRESHOLD_RESOLUTION_V:
+    while hi - lo > THRESHOLD_RESOLUTION_WEIGHT:
         mid = 0.5 * (lo + hi)
         lo, hi = (lo, mid) if fires(mid) else (mid, hi)
-    return hi
+    return hi * unit
 
 
 def heat_tau_s(t: np.ndarray, rise_k: np.ndarray, t_from: float) -> float:
@@ -95,17 +108,25 @@ def heat_tau_s(t: np.ndarray, rise_k: np.ndarray, t_from: float) -> float:
 
 
 def ipnet_sample_metrics(sample: dict) -> dict:
-    """The three figures of merit of one neuron sample (see the module docstring)."""
+    """The figures of merit of one neuron sample (see the module docstring)."""
     params, temp_k = params_for(sample)
     sc = ipnet_scenario(params)
     w = _run(sc, temp_k)
-    sources = {name: (node, "0", role) for name, (node, role) in sc.sources.items()}
+    sources = {
+        name: (node, "0", role)
+        for name, (node, role) in sc.sources.items()
+        if role != "bias_generator"
+    }
     total = sum(measure.energy_by_source(w, sources).values())
     spikes = _output_spikes(w, sc, params.vdd_v)
-    last_input_end = (sc.input_events - 1) / 1e9 + 0.5e-9 + 0.54e-9
+    widths = measure.spike_widths_s(
+        w.time, w.v(sc.output_node), measure.logic_threshold_v(params.vdd_v)
+    )
+    last_input_end = sc.markers_s["input_end"]
     return {
-        "firing_threshold_v": firing_threshold_v(params, temp_k),
+        "firing_threshold_a": firing_threshold_a(params, temp_k),
         "energy_per_spike_j": total / spikes if spikes else math.nan,
-        "heat_tau_s": heat_tau_s(w.time, w.v("x1.tj"), last_input_end + 0.5e-9),
+        "spike_width_s": float(widths.max()) if widths.size else math.nan,
+        "heat_tau_s": heat_tau_s(w.time, w.v("th"), last_input_end + 0.5e-9),
         "output_spikes": spikes,
     }

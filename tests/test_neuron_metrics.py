@@ -4,16 +4,18 @@ import math
 
 import pytest
 
+from circuits.ipnet_neuron import UNIT_CURRENT_IC0
 from circuits.mtj_device import load_device
-from circuits.scenarios import IPNET_INPUT_AMPLITUDE_V
 from pyspice_flows.neuron_metrics import heat_tau_s, ipnet_sample_metrics, params_for
 
 
 def test_default_sample_metrics():
     m = ipnet_sample_metrics({})
     dev = load_device().params
-    # the standard input fires and 0.55 V does not (tests/test_ipnet_neuron.py)
-    assert 0.55 < m["firing_threshold_v"] <= IPNET_INPUT_AMPLITUDE_V
+    # the standard input (the unit current) fires and 0.6 Ic0 does not
+    # (tests/test_ipnet_neuron.py)
+    assert 0.6 * dev.ic0 < m["firing_threshold_a"] <= UNIT_CURRENT_IC0 * dev.ic0
+    assert 20e-12 < m["spike_width_s"] <= 2e-9
     assert m["heat_tau_s"] == pytest.approx(dev.tau_th_s, rel=0.05)
     assert m["output_spikes"] >= 1 and m["energy_per_spike_j"] > 0
 

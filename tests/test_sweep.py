@@ -154,7 +154,12 @@ def test_default_spec_is_the_ipnet_sweep():
     spec = sw.load_spec(sw.DEFAULT_SPEC)
     assert spec.samples >= 64
     assert spec.evaluate == "pyspice_flows.neuron_metrics:ipnet_sample_metrics"
-    assert set(spec.figures) == {"firing_threshold_v", "energy_per_spike_j", "heat_tau_s"}
+    assert set(spec.figures) == {
+        "firing_threshold_a",
+        "energy_per_spike_j",
+        "spike_width_s",
+        "heat_tau_s",
+    }
     names = {p.name for p in spec.params}
     assert {"rp", "tmr0", "rth", "cth", "ic0", "delta0", "temp_k", "vdd_v"} <= names
     nominal = load_device().params
