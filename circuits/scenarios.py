@@ -136,8 +136,11 @@ def ipnet_scenario(
 
 
 def standard_scenarios() -> list[Scenario]:
-    """The testbenches `make netlists` writes and the report simulates."""
-    return [ipnet_scenario(), lif_scenario()]
+    """The testbenches `make netlists` writes (the report simulates the first two); the
+    third is the 4 x 4 thermally coupled array (:mod:`circuits.ipnet_array`)."""
+    from .ipnet_array import array_scenario
+
+    return [ipnet_scenario(), lif_scenario(), array_scenario()]
 
 
 IPNET_PROBE_WEIGHT = 0.7

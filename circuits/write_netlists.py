@@ -38,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     """
     parser = argparse.ArgumentParser(
         prog="python -m circuits.write_netlists",
-        description="Write the standard testbench netlists (IPNet neuron, LIF baseline); each runs "
+        description="Write the standard testbench netlists (IPNet neuron, LIF baseline, 4 x 4 "
+        "thermally coupled IPNet array); each runs "
         "as it is with `ngspice -b <file>` from the repository root.",
     )
     parser.add_argument(
@@ -56,10 +57,12 @@ def main(argv: list[str] | None = None) -> int:
             raise ValueError(f"--out {args.out} is a file, not a folder")
         scenarios = None
         if checked_device_file(args.device) is not None:
+            from .ipnet_array import array_scenario
             from .ipnet_neuron import IpnetParams
             from .scenarios import ipnet_scenario, lif_scenario
 
-            scenarios = [ipnet_scenario(IpnetParams(device_file=args.device)), lif_scenario()]
+            neuron = IpnetParams(device_file=args.device)
+            scenarios = [ipnet_scenario(neuron), lif_scenario(), array_scenario(neuron=neuron)]
         paths = write_netlists(args.out, scenarios)
     except KeyboardInterrupt:
         print("netlists: interrupted", file=sys.stderr)

@@ -94,6 +94,7 @@ def test_write_netlists_honours_out_and_device(tmp_path):
     )
     assert res.returncode == 0, res.stderr
     assert sorted(p.name for p in (tmp_path / "n").iterdir()) == [
+        "ipnet_array_4x4.cir",
         "ipnet_neuron.cir",
         "lif_neuron.cir",
     ]
