@@ -36,6 +36,7 @@ from pyspice_flows.ipnet_plasticity import plot as plot_plasticity
 from pyspice_flows.session import Session
 
 from . import publish, render
+from .energy_comparison import energy_comparison
 from .report_claims import PUBLISHED, memory_claims, neuron_claims
 from .report_figures import fig_area, fig_energy, fig_memory, fig_waveforms
 from .report_memory import ipnet_memory_write, memory_comparison, memory_sections
@@ -154,6 +155,32 @@ def ablation_section(a: dict) -> dict:
     }
 
 
+def comparison_section(c: dict) -> dict:
+    """The report section of the like-for-like energy comparison."""
+    st, ip, lif = c["stimulus"], c["ipnet"], c["lif"]
+    keys = ("input", "write", "reset", "cmos", "static")
+    rows = [
+        [name, n["output_spikes"], f"{n['energy_per_spike_J'] * 1e15:.1f} fJ"]
+        + [f"{n['breakdown_per_spike_J'][k] * 1e15:.1f} fJ" for k in keys]
+        + [f"{n['mtj_heat_per_spike_J'] * 1e15:.1f} fJ"]
+        for name, n in (("ipnet", ip), ("lif", lif))
+    ]
+    return {
+        "title": "Energy per spike, like for like",
+        "text": f"Both neurons get the same {st['count']} logic input spikes ({st['width_s'] * 1e9:g} ns "
+        f"at {st['rate_hz'] / 1e6:g} MHz); {st['matching']}: IPNet synapse weight "
+        f"{ip['synapse_weight']:.3f} ({ip['synapse_current_A'] * 1e6:.1f} uA), LIF weight gate "
+        f"{lif['synapse_weight_gate_V']:.3f} V.  IPNet / LIF = {c['ratio_ipnet_over_lif']:.1f}x per "
+        f"output spike.  The IPNet's shared bias generator draws "
+        f"{ip.get('shared_bias_generator_power_W', 0.0) * 1e6:.1f} uW (not in the neuron's figure; "
+        f"an array of N neurons carries 1/N each).  Floor: {c['floor']}.",
+        "table": {
+            "columns": ["neuron", "output spikes", "per spike", *keys, "of which MTJ heat"],
+            "rows": rows,
+        },
+    }
+
+
 def build_results(
     device_file: Path | None = None, temp_k: float | None = None
 ) -> tuple[dict, dict]:
@@ -191,6 +218,8 @@ def build_results(
     neurons["ipnet"]["heat_memory_tau_rth_cth_s"] = curve.tau_th_s
     _progress("simulating the heat ablation (same protocol, heat memory removed)")
     ablation = ablation_summary(heat_ablation(params=ip_params, temperature_c=_celsius(temp_k)))
+    _progress("simulating both neurons on a common input train (like-for-like energy)")
+    comparison = energy_comparison(temp_k, ip_params)
     _progress("memory-cost models")
     mem = memory_comparison(write, curve.tau_fit_s)
     ip, lif = neurons["ipnet"], neurons["lif"]
@@ -296,6 +325,7 @@ def build_results(
             "figure": "heat_memory_decay",
         },
         ablation_section(ablation),
+        comparison_section(comparison),
     ]
     for section in sections:
         if section.get("figure") in FIGURE_CAPTIONS and not section.get("caption"):
@@ -306,6 +336,7 @@ def build_results(
         "memory_power_W": mem["memory_power_W"],
         "memory_power_ratio": ratios,
         "ablation": ablation,
+        "energy_comparison": comparison,
         "claims": claims,
         "sections": sections,
         "assumptions": {

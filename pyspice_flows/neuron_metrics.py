@@ -9,11 +9,12 @@ root or absolute, as a sweep passes its spec's ``device``) and returns:
   current at tnom; it follows Ic0(T) at other temperatures) that fires the neuron within a
   standard train (``THRESHOLD_TRAIN``), by bisection of the synapse weight to 1 %;
 - ``energy_per_spike_j``: energy from the neuron's sources (supplies, write rail, inputs;
-  not the shared bias generator) per output spike [J] in the standard 80 ns run at the
+  not the shared bias generator) per output spike [J] in the standard input train (run to
+  ``METRICS_STOP_S``) at the
   standard input (the unit current, ``circuits.ipnet_neuron.UNIT_CURRENT_IC0`` x Ic0);
 - ``spike_width_s``: the widest output spike of that run (full width at VDD/2) [s];
 - ``heat_tau_s``: the junction's heat-memory time constant [s], fitted to its cooling
-  after the last input of that run (compare ``rth*cth``).
+  after the last input and the last reset of that run (compare ``rth*cth``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ from . import measure
 from .session import Session, Transient
 
 MTJ_KEYS = ("rp", "tmr0", "rth", "cth", "ic0", "delta0")
+METRICS_STOP_S = 100e-9
+"""The standard input train (35 spikes, to 70.5 ns) then 29.5 ns without input: room for a
+last reset (~11 ns) and the cooling that ``heat_tau_s`` is fitted to."""
 THRESHOLD_TRAIN = {"rate_hz": 0.5e9, "count": 32, "stop_s": 64e-9}
 """32 input spikes (1 ns at 0.5 GHz): the standard input fires after ~12, weight 0.7 after ~16."""
 THRESHOLD_BRACKET_WEIGHT = (0.4, 1.05)
@@ -110,7 +114,7 @@ def heat_tau_s(t: np.ndarray, rise_k: np.ndarray, t_from: float) -> float:
 def ipnet_sample_metrics(sample: dict) -> dict:
     """The figures of merit of one neuron sample (see the module docstring)."""
     params, temp_k = params_for(sample)
-    sc = ipnet_scenario(params)
+    sc = ipnet_scenario(params, stop_s=METRICS_STOP_S)
     w = _run(sc, temp_k)
     sources = {
         name: (node, "0", role)
@@ -122,11 +126,15 @@ def ipnet_sample_metrics(sample: dict) -> dict:
     widths = measure.spike_widths_s(
         w.time, w.v(sc.output_node), measure.logic_threshold_v(params.vdd_v)
     )
-    last_input_end = sc.markers_s["input_end"]
+    # the heat memory's decay: after the last input and after the last reset (whose
+    # current heats the junction too)
+    thr = measure.logic_threshold_v(params.vdd_v)
+    resets_end = w.time[measure.falling_edges(w.v("x1.rst"), thr)]
+    cooling_from = max([sc.markers_s["input_end"], *resets_end]) + 0.5e-9
     return {
         "firing_threshold_a": firing_threshold_a(params, temp_k),
         "energy_per_spike_j": total / spikes if spikes else math.nan,
         "spike_width_s": float(widths.max()) if widths.size else math.nan,
-        "heat_tau_s": heat_tau_s(w.time, w.v("th"), last_input_end + 0.5e-9),
+        "heat_tau_s": heat_tau_s(w.time, w.v("th"), cooling_from),
         "output_spikes": spikes,
     }

@@ -40,6 +40,7 @@ HEADLINE: dict[str, tuple[float, str]] = {
     "memory_power_ratio.cnn3d_over_ipnet": (SIMULATED, "scales with the simulated write energy"),
     "memory_power_ratio.standalone.lstm_over_ipnet": (SIMULATED, "simulated write energy"),
     "memory_power_ratio.standalone.cnn3d_over_ipnet": (SIMULATED, "simulated write energy"),
+    "energy_comparison.ratio_ipnet_over_lif": (SIMULATED, "ngspice transients, bisected"),
 }
 """``{dotted JSON key: (relative tolerance, why that tolerance)}``."""
 

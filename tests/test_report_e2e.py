@@ -159,3 +159,27 @@ def test_golden_comparison_can_fail(tmp_path):
     assert "area_ratio_lif_over_ipnet: no golden value" in goldens.compare(values, partial)[0]
     with pytest.raises(FileNotFoundError, match="regenerate_goldens"):
         goldens.load_golden(tmp_path / "missing.json")
+
+
+def test_report_energy_comparison_like_for_like(report_dir):
+    data = json.loads((report_dir / "energy_report.json").read_text())
+    c = data["energy_comparison"]
+    st = c["stimulus"]
+    assert st["count"] > 0 and st["rate_hz"] > 0 and st["width_s"] > 0
+    ip, lif = c["ipnet"], c["lif"]
+    # same events in, the same number of spikes out
+    assert ip["output_spikes"] == lif["output_spikes"] == st["target_output_spikes"]
+    for n in (ip, lif):
+        parts = n["breakdown_per_spike_J"]
+        assert sum(parts.values()) == pytest.approx(n["energy_per_spike_J"], rel=1e-9)
+        assert parts["static"] >= 0 and parts["input"] >= 0
+    # the junction's heat comes out of the write and reset energies
+    parts = ip["breakdown_per_spike_J"]
+    assert 0 < ip["mtj_heat_per_spike_J"] < parts["write"] + parts["reset"]
+    assert lif["mtj_heat_per_spike_J"] == 0 and lif["breakdown_per_spike_J"]["reset"] == 0
+    assert c["ratio_ipnet_over_lif"] == pytest.approx(
+        ip["energy_per_spike_J"] / lif["energy_per_spike_J"]
+    )
+    # every neuron reports its spike width
+    assert data["neurons"]["ipnet"]["spike_width_s"] <= 2e-9
+    assert data["neurons"]["lif"]["spike_width_s"] > 0

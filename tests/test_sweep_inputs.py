@@ -110,11 +110,25 @@ def test_resume_refuses_changed_model_sources_and_names_them(tmp_path, monkeypat
     spec = sweep.SweepSpec.from_dict(spec_dict())
     sweep.run_sweep(spec, tmp_path / "o", workers=0, progress=False, plots=False)
     va.write_text("// version 2\n")
-    with pytest.raises(ValueError, match=r"model sources changed: models/verilog_a/toy\.va"):
+    with pytest.raises(ValueError, match=r"sources changed: models/verilog_a/toy\.va"):
         sweep.run_sweep(spec, tmp_path / "o", workers=0, progress=False, plots=False)
     va.write_text("// version 1\n")
     (models / "models" / "verilog_a" / "new.vams").write_text("// new include\n")
-    with pytest.raises(ValueError, match=r"model sources added: models/verilog_a/new\.vams"):
+    with pytest.raises(ValueError, match=r"sources added: models/verilog_a/new\.vams"):
+        sweep.run_sweep(spec, tmp_path / "o", workers=0, progress=False, plots=False)
+
+
+def test_resume_refuses_a_changed_circuit_generator(tmp_path, monkeypatch):
+    # a redesigned neuron must be simulated again, not mixed with old rows
+    repo = tmp_path / "repo"
+    (repo / "circuits").mkdir(parents=True)
+    gen = repo / "circuits" / "neuron.py"
+    gen.write_text("W = 100e-9\n")
+    monkeypatch.setattr(runners, "REPO_ROOT", repo)
+    spec = sweep.SweepSpec.from_dict(spec_dict())
+    sweep.run_sweep(spec, tmp_path / "o", workers=0, progress=False, plots=False)
+    gen.write_text("W = 200e-9\n")
+    with pytest.raises(ValueError, match=r"sources changed: circuits/neuron\.py"):
         sweep.run_sweep(spec, tmp_path / "o", workers=0, progress=False, plots=False)
 
 

@@ -186,13 +186,34 @@ def _check_timeout(timeout_s: object) -> None:
         )
 
 
-MODEL_SOURCE_GLOBS = ("models/verilog_a/*.va", "models/verilog_a/*.vams", "models/tech/*")
-"""The model sources whose content is part of a sweep's identity (relative to REPO_ROOT)."""
+MODEL_SOURCE_GLOBS = (
+    "models/verilog_a/*.va",
+    "models/verilog_a/*.vams",
+    "models/tech/*",
+    "circuits/*.py",
+)
+"""The sources whose content is part of a sweep's identity (relative to REPO_ROOT): the
+models and the circuit generators (a changed neuron must be simulated again); the module
+of the spec's evaluation function is added by :func:`input_digests`."""
+
+
+def _evaluate_source(spec: SweepSpec) -> Path | None:
+    """The file of the module holding the spec's evaluation function (None if not found)."""
+    import importlib.util
+
+    module = spec.evaluate.split(":", 1)[0]
+    try:
+        found = importlib.util.find_spec(module)
+    except (ImportError, ValueError):
+        return None
+    origin = getattr(found, "origin", None) if found else None
+    return Path(origin) if origin and origin.endswith(".py") else None
 
 
 def input_digests(spec: SweepSpec) -> dict:
-    """SHA-256 of what a sample's numbers depend on besides the spec: the device file and
-    the model sources (Verilog-A, its includes, the technology cards)."""
+    """SHA-256 of what a sample's numbers depend on besides the spec: the device file, the
+    model sources (Verilog-A, its includes, the technology cards), the circuit generators
+    and the evaluation function's module."""
 
     def sha(path: Path) -> str:
         return hashlib.sha256(path.read_bytes()).hexdigest()
@@ -202,6 +223,12 @@ def input_digests(spec: SweepSpec) -> dict:
         for path in sorted(REPO_ROOT.glob(pattern)):
             if path.is_file():
                 models[str(path.relative_to(REPO_ROOT))] = sha(path)
+    evaluate = _evaluate_source(spec)
+    if evaluate is not None and evaluate.is_file():
+        try:
+            models[str(evaluate.relative_to(REPO_ROOT))] = sha(evaluate)
+        except ValueError:  # an evaluation function outside the repository
+            models[str(evaluate)] = sha(evaluate)
     device = spec.device_path()
     if device is not None and not device.is_file():
         raise ValueError(f"sweep {spec.name!r}: device file {device} does not exist")
@@ -223,7 +250,7 @@ def _input_changes(old: dict, new: dict) -> list[str]:
     added, removed = sorted(nm.keys() - om.keys()), sorted(om.keys() - nm.keys())
     for label, names in (("changed", edited), ("added", added), ("removed", removed)):
         if names:
-            changes.append(f"model sources {label}: {', '.join(names)}")
+            changes.append(f"sources {label}: {', '.join(names)}")
     return changes
 
 

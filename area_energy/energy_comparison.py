@@ -1,0 +1,180 @@
+"""Energy per output spike of the IPNet and the LIF neuron on the same task.
+
+Both neurons get the same input event train (:data:`COMMON_TRAIN`: logic spikes of one
+width at one rate).  Each neuron's synaptic strength is its own knob, set by bisection so
+that the train gives the same number of output spikes (:data:`TARGET_SPIKES`): the IPNet
+synapse's weight (its mirror ratio, x the unit current) and the LIF synapse's weight-gate
+voltage.  Like-for-like then means: same events in, same spikes out; only the neurons differ.
+
+The breakdown of each neuron's energy [J per output spike]:
+
+- ``input``: the input sources (charging the synapse switch gates);
+- ``write``: the IPNet write rail VWR (the junction's write current and its header);
+- ``reset``: the IPNet reset current from VDD (the reset switch ``MPS``'s drain current x VDD);
+- ``static``: leakage (the idle power x the run's duration);
+- ``cmos``: everything else from the supplies: comparators, logic, the LIF's membrane
+  charging and threshold inverter;
+- ``mtj_heat`` (a part of ``write`` + ``reset``): Joule heat dissipated in the junction.
+
+The IPNet's shared bias generator is not in the neuron's energy (it is shared by an
+array); its average power over the run is reported beside it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from circuits.ipnet_neuron import IpnetParams
+from circuits.lif_neuron import LifParams
+from circuits.scenarios import IPNET_SPIKE_WIDTH_S, Scenario, ipnet_scenario, lif_scenario
+from pyspice_flows import measure
+from pyspice_flows.session import Session, Transient
+
+from .report_runs import SHARED_ROLE, _celsius, static_power_w
+
+COMMON_TRAIN = {"rate_hz": 50e6, "count": 45, "width_s": 1e-9}
+"""The common input: 45 logic spikes, 1 ns wide, at 50 MHz (0.9 us), the LIF's design rate."""
+TARGET_SPIKES = 3
+"""Output spikes both neurons must give on the common train (one per 15 input events)."""
+IPNET_WEIGHT_BRACKET = (0.6, 1.05)
+LIF_WEIGHT_BRACKET_V = (0.25, 0.9)
+BISECTION_STEPS = 6
+IPNET_COMMON_MAX_STEP_S = 0.1e-9
+"""Largest time step of the IPNet's 0.9 us run [s] (its standard 80 ns run uses 20 ps; the
+junction's own step bound resolves each reversal)."""
+RESET_PROBE = "@m.x1.mps[id]"  # the IPNet reset switch's drain current
+
+
+def _stop_s() -> float:
+    return COMMON_TRAIN["count"] / COMMON_TRAIN["rate_hz"] + 0.1e-6
+
+
+def ipnet_common_scenario(weight: float, params: IpnetParams | None = None) -> Scenario:
+    """The IPNet neuron on the common train, its synapse at ``weight`` x the unit current."""
+    if COMMON_TRAIN["width_s"] != IPNET_SPIKE_WIDTH_S:
+        raise ValueError("the common train's spike width must be the IPNet input width")
+    params = replace(params or IpnetParams(), n_inputs=1, input_weights=(weight,))
+    sc = ipnet_scenario(
+        params,
+        rate_hz=COMMON_TRAIN["rate_hz"],
+        count=COMMON_TRAIN["count"],
+        stop_s=_stop_s(),
+        name="ipnet_common_train",
+    )
+    return replace(sc, max_step_s=IPNET_COMMON_MAX_STEP_S, step_s=0.1e-9)
+
+
+def lif_common_scenario(v_weight_v: float) -> Scenario:
+    """The LIF neuron on the common train, its synapse weight gate at ``v_weight_v``."""
+    params = replace(LifParams(), v_weight_v=v_weight_v)
+    return lif_scenario(
+        params,
+        rate_hz=COMMON_TRAIN["rate_hz"],
+        duration_s=COMMON_TRAIN["count"] / COMMON_TRAIN["rate_hz"],
+        name="lif_common_train",
+    )
+
+
+def _run(sc: Scenario, temp_k: float | None, extra: list[str] | None = None):
+    return Session.get().run(
+        sc.circuit,
+        Transient(sc.step_s, sc.stop_s, max_step_s=sc.max_step_s),
+        temperature_c=_celsius(temp_k),
+        extra_lines=extra or [],
+    )
+
+
+def _spikes(w, sc: Scenario, vdd_v: float) -> int:
+    return measure.count_spikes(w.time, w.v(sc.output_node), measure.logic_threshold_v(vdd_v))
+
+
+def matched_strength(build, bracket: tuple[float, float], vdd_v: float, temp_k=None) -> float:
+    """The weakest synaptic strength in ``bracket`` (by bisection) whose common-train run
+    gives at least :data:`TARGET_SPIKES` output spikes; raises if even the top does not."""
+    lo, hi = bracket
+    if _spikes(_run(build(hi), temp_k), build(hi), vdd_v) < TARGET_SPIKES:
+        raise ValueError(
+            f"energy comparison: strength {hi!r} (the top of {bracket}) gives fewer than "
+            f"{TARGET_SPIKES} output spikes on the common train"
+        )
+    for _ in range(BISECTION_STEPS):
+        mid = 0.5 * (lo + hi)
+        sc = build(mid)
+        lo, hi = (lo, mid) if _spikes(_run(sc, temp_k), sc, vdd_v) >= TARGET_SPIKES else (mid, hi)
+    return hi
+
+
+def breakdown(sc: Scenario, idle: Scenario, vdd_v: float, temp_k=None) -> dict:
+    """Energy per output spike and its breakdown (module docstring) of one run."""
+    own = {n: (node, "0", role) for n, (node, role) in sc.sources.items() if role != SHARED_ROLE}
+    shared = {n: (node, "0", role) for n, (node, role) in sc.sources.items() if role == SHARED_ROLE}
+    has_reset = sc.mtj is not None
+    w = _run(sc, temp_k, [f".save all {RESET_PROBE}"] if has_reset else None)
+    spikes = _spikes(w, sc, vdd_v)
+    if spikes == 0:
+        raise ValueError(f"energy comparison: {sc.name} gave no output spike")
+    by_source = measure.energy_by_source(w, own)
+    by_role = measure.group_by_role(by_source, measure.roles_of(own))
+    total = float(sum(by_source.values()))
+    static = static_power_w(idle, temp_k) * sc.stop_s
+    reset = float(measure.integrate(w.time, vdd_v * abs(w.x(RESET_PROBE)))) if has_reset else 0.0
+    write = float(by_role.get("write", 0.0))
+    inp = float(by_role.get("input", 0.0))
+    parts = {
+        "input": inp,
+        "write": write,
+        "reset": reset,
+        "static": static,
+        "cmos": total - inp - write - reset - static,
+    }
+    heat = 0.0
+    if has_reset:
+        heat = measure.mtj_joule_heat_j(w.time, w.v("th"), sc.mtj.rth, sc.mtj.cth)
+    out = {
+        "output_spikes": int(spikes),
+        "energy_per_spike_J": total / spikes,
+        "breakdown_per_spike_J": {k: v / spikes for k, v in parts.items()},
+        "mtj_heat_per_spike_J": heat / spikes,
+    }
+    if shared:
+        out["shared_bias_generator_power_W"] = (
+            sum(measure.energy_by_source(w, shared).values()) / sc.stop_s
+        )
+    return out
+
+
+def energy_comparison(temp_k: float | None = None, params: IpnetParams | None = None) -> dict:
+    """The report's ``energy_comparison`` entry: both neurons on the common train, each at
+    the weakest strength that gives :data:`TARGET_SPIKES` output spikes."""
+    params = params or IpnetParams()
+    vdd = params.vdd_v
+    w_ip = matched_strength(
+        lambda wt: ipnet_common_scenario(wt, params), IPNET_WEIGHT_BRACKET, vdd, temp_k
+    )
+    v_lif = matched_strength(lif_common_scenario, LIF_WEIGHT_BRACKET_V, vdd, temp_k)
+    ip = breakdown(
+        ipnet_common_scenario(w_ip, params),
+        ipnet_scenario(params, count=0, stop_s=10e-9),
+        vdd,
+        temp_k,
+    )
+    lif = breakdown(lif_common_scenario(v_lif), lif_scenario(idle=True), vdd, temp_k)
+    ip["synapse_weight"] = w_ip
+    ip["synapse_current_A"] = w_ip * params.bias().unit_current_a
+    lif["synapse_weight_gate_V"] = v_lif
+    return {
+        "stimulus": {
+            **COMMON_TRAIN,
+            "amplitude": "logic (0 -> VDD) for both",
+            "matching": f"each neuron's synaptic strength bisected ({BISECTION_STEPS} steps) to "
+            f"the weakest that gives {TARGET_SPIKES} output spikes on the train",
+            "target_output_spikes": TARGET_SPIKES,
+        },
+        "ipnet": ip,
+        "lif": lif,
+        "ratio_ipnet_over_lif": ip["energy_per_spike_J"] / lif["energy_per_spike_J"],
+        "floor": "IPNet: the switching law needs ~11 ns of drive near Ic0 (ln2 (tau0 + "
+        "sqrt(2 Delta) taup)) for the write and again for the AP->P reset, each at ~1.2 Ic0 "
+        "from a 0.9 V rail: ~0.5-0.6 pJ each with the Ikeda device (Ic0 = 49 uA); a lower "
+        "Ic0 at the same R*Ic0 scales both down",
+    }
