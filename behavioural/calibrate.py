@@ -1,0 +1,367 @@
+"""Fit the behavioural neuron to SPICE runs of the circuit, and validate it on held-out stimuli.
+
+``python -m behavioural.calibrate [--quick] [--out DIR] [--no-layer]`` (``make behavioural``):
+
+1. simulates the characterization stimuli (:func:`behavioural.stimuli.characterization_set`:
+   regular trains at several rates and weights, 27 C) on the circuit;
+2. fits the model's circuit terms (:data:`behavioural.params.FITTED`) with
+   ``scipy.optimize.least_squares`` to the output spike times and the junction temperature
+   (node ``th``) of those runs, starting from values measured on the waveforms;
+3. simulates the held-out stimuli (:func:`behavioural.stimuli.validation_set`: seeded
+   Poisson trains at other rates and weights, a burst + probes) and compares;
+4. writes ``calibration.json`` (the fitted :class:`~behavioural.params.NeuronParams`, with
+   the fit's stimuli, residuals and provenance) and ``summary.json``
+   (``behavioural.validation.spike_count_error``, ``spike_time_rmse_s``, ``mean_isi_s``,
+   per stimulus, and the pass flags against the acceptance: counts within 10 %, times
+   within 20 % of the mean inter-spike interval; plus the layer recency protocol).
+
+All at 27 C: at 85 C a weak synapse (weight <= ~0.7) can switch the junction without the
+fire comparator noticing, a regime the calibration does not cover.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import least_squares
+
+from circuits.ipnet_neuron import IpnetParams
+from circuits.paths import REPO_ROOT
+
+from .model import InputEvents, simulate
+from .params import FITTED, NeuronParams, circuit_params
+from .spice import SpiceRun, run_spice
+from .stimuli import Stimulus, characterization_set, validation_set
+
+OUT_DIR = REPO_ROOT / "build" / "behavioural"
+TEMPERATURE_C = 27.0
+SPIKE_SCALE_S = 50e-12
+"""Spike-time residuals are in units of this [s]."""
+TRACE_SCALE_K = 0.5
+"""Temperature residuals are in units of this [K]."""
+TRACE_WEIGHT = 40.0
+"""Each stimulus's temperature trace weighs as much as this many spike residuals."""
+TRACE_EVERY = 5
+"""Every TRACE_EVERY-th sample of the stored trace (50 ps) enters the fit."""
+COUNT_TOLERANCE = 0.10
+TIME_TOLERANCE_ISI = 0.20
+
+BOUNDS = {
+    "input_current_factor": (0.5, 1.3),
+    "input_current_offset": (-0.3, 0.5),
+    "input_width_offset_s": (-0.5e-9, 0.5e-9),
+    "reset_current_factor": (0.7, 1.2),
+    "rth_factor": (0.5, 2.0),
+    "cth_factor": (0.5, 2.0),
+    "fire_delay_s": (0.0, 1e-9),
+    "detect_delay_s": (0.0, 2e-9),
+    "reset_end_delay_s": (0.0, 2e-9),
+}
+SCALES = {
+    "input_current_factor": 0.01,
+    "input_current_offset": 0.01,
+    "input_width_offset_s": 0.05e-9,
+    "reset_current_factor": 0.01,
+    "rth_factor": 0.05,
+    "cth_factor": 0.05,
+    "fire_delay_s": 0.05e-9,
+    "detect_delay_s": 0.05e-9,
+    "reset_end_delay_s": 0.05e-9,
+}
+
+
+def measured_start(runs: list[SpiceRun]) -> dict[str, float]:
+    """Initial values of the fitted terms: the delays measured on the SPICE waveforms (the
+    switch to AP to the spike during a pulse; twice that on a later pulse), 0.5 ns from the
+    return to P to the inputs' reconnection (the reset envelope is not sampled), the
+    device's thermal network, and currents near what the junction carries in the
+    circuit (an affine weight law 0.7 w + 0.3 and 0.9 x the reset current: a start, not
+    a result; the fit moves them)."""
+    during, later = [], []
+    for r in runs:
+        for s in r.spike_times_s:
+            before = r.switch_ap_s[r.switch_ap_s <= s]
+            if before.size:
+                d = s - before[-1]
+                (during if d < 0.3e-9 else later).append(d)
+    fire = float(np.median(during)) if during else 0.17e-9
+    return {
+        "input_current_factor": 0.7,
+        "input_current_offset": 0.3,
+        "input_width_offset_s": 0.0,
+        "reset_current_factor": 0.9,
+        "rth_factor": 1.0,
+        "cth_factor": 1.0,
+        "fire_delay_s": fire,
+        "detect_delay_s": 2 * fire,
+        "reset_end_delay_s": 0.5e-9,
+    }
+
+
+def spike_residuals(model_s: np.ndarray, spice_s: np.ndarray, stop_s: float, slots: int):
+    """Paired spike-time differences (by order) [s]; an unpaired spike counts as if its
+    partner came 5 ns after the stimulus ends; padded with zeros to ``slots``."""
+    out = np.zeros(slots)
+    n = max(model_s.size, spice_s.size)
+    late = stop_s + 5e-9
+    for k in range(min(n, slots)):
+        a = model_s[k] if k < model_s.size else late
+        b = spice_s[k] if k < spice_s.size else late
+        out[k] = a - b
+    return out
+
+
+@dataclass(frozen=True)
+class Fit:
+    params: NeuronParams
+    start: dict[str, float]
+    cost: float
+    nfev: int
+    spike_rmse_s: float
+    trace_rmse_k: float
+    wall_s: float
+
+
+def _layer(stims: list[Stimulus]) -> InputEvents:
+    return InputEvents.stack([s.events() for s in stims])
+
+
+def compare(p: NeuronParams, stims: list[Stimulus], runs: list[SpiceRun]) -> dict:
+    """The model on ``stims`` against the SPICE ``runs``: per stimulus counts, paired spike
+    errors, and the aggregate figures of the acceptance."""
+    res = simulate(p, _layer(stims), max(s.stop_s for s in stims), record=True)
+    rows = []
+    errs, n_spice, n_diff, isis = [], 0, 0, []
+    for k, (s, r) in enumerate(zip(stims, runs)):
+        m = res.spike_times_s[k]
+        m = m[m < s.stop_s]
+        ref = r.spike_times_s
+        pair = min(m.size, ref.size)
+        e = m[:pair] - ref[:pair]
+        errs.append(e)
+        n_spice += ref.size
+        n_diff += abs(m.size - ref.size)
+        isis.append(np.diff(ref))
+        trace = res.rise_trace(k, r.trace_t_s)
+        rows.append(
+            {
+                "stimulus": s.name,
+                "spice_spikes_s": ref.tolist(),
+                "model_spikes_s": m.tolist(),
+                "spike_count_spice": int(ref.size),
+                "spike_count_model": int(m.size),
+                "spike_time_rmse_s": float(np.sqrt(np.mean(e**2))) if pair else float("nan"),
+                "spike_time_max_abs_error_s": float(np.max(np.abs(e))) if pair else float("nan"),
+                "rise_rmse_k": float(np.sqrt(np.mean((trace - r.trace_rise_k) ** 2))),
+                "rise_max_spice_k": float(np.max(r.trace_rise_k)),
+            }
+        )
+    e = np.concatenate(errs) if errs else np.empty(0)
+    isi = np.concatenate(isis) if isis else np.empty(0)
+    mean_isi = float(np.mean(isi)) if isi.size else float("nan")
+    rmse = float(np.sqrt(np.mean(e**2))) if e.size else float("nan")
+    count_err = n_diff / n_spice if n_spice else float("nan")
+    return {
+        "spike_count_error": count_err,
+        "spike_count_error_definition": "sum over stimuli of |n_model - n_spice| / sum of n_spice",
+        "spike_time_rmse_s": rmse,
+        "mean_isi_s": mean_isi,
+        "spike_time_rmse_over_isi": rmse / mean_isi if np.isfinite(mean_isi) else float("nan"),
+        "spike_count_ok": bool(count_err <= COUNT_TOLERANCE),
+        "spike_time_ok": bool(rmse <= TIME_TOLERANCE_ISI * mean_isi),
+        "tolerances": {
+            "spike_count_error_max": COUNT_TOLERANCE,
+            "spike_time_rmse_max_over_isi": TIME_TOLERANCE_ISI,
+        },
+        "spikes_spice": int(n_spice),
+        "stimuli": rows,
+    }
+
+
+def fit(
+    stims: list[Stimulus], runs: list[SpiceRun], circuit: IpnetParams | None = None, **kw
+) -> Fit:
+    """Least-squares fit of :data:`FITTED` to the SPICE spike times and temperatures."""
+    t0 = time.perf_counter()
+    base = circuit_params(circuit, 273.15 + TEMPERATURE_C)
+    start = measured_start(runs)
+    names = list(FITTED)
+    scale = np.array([SCALES[n] for n in names])
+    lo = np.array([BOUNDS[n][0] for n in names]) / scale
+    hi = np.array([BOUNDS[n][1] for n in names]) / scale
+    x0 = np.clip(np.array([start[n] for n in names]) / scale, lo + 1e-9, hi - 1e-9)
+    layer = _layer(stims)
+    stop = max(s.stop_s for s in stims)
+    slots = [r.spike_times_s.size + 2 for r in runs]
+    samples = [slice(None, None, TRACE_EVERY)] * len(runs)
+
+    def params_of(x) -> NeuronParams:
+        return base.with_(**{n: float(v * sc) for n, v, sc in zip(names, x, scale)})
+
+    def residuals(x):
+        p = params_of(x)
+        res = simulate(p, layer, stop, record=True)
+        parts = []
+        for k, (s, r) in enumerate(zip(stims, runs)):
+            m = res.spike_times_s[k]
+            m = m[m < s.stop_s]
+            parts.append(spike_residuals(m, r.spike_times_s, s.stop_s, slots[k]) / SPIKE_SCALE_S)
+            # the junction's own switching instants (node #m): smooth in the parameters,
+            # unlike the spikes, which jump by a pulse when a detection moves to the next one
+            for mod, ref in (
+                (res.switch_ap_s[k], r.switch_ap_s),
+                (res.switch_p_s[k], r.switch_p_s),
+            ):
+                mod = mod[mod < s.stop_s]
+                parts.append(spike_residuals(mod, ref, s.stop_s, ref.size + 2) / SPIKE_SCALE_S)
+            tt = r.trace_t_s[samples[k]]
+            d = (res.rise_trace(k, tt) - r.trace_rise_k[samples[k]]) / TRACE_SCALE_K
+            parts.append(d * np.sqrt(TRACE_WEIGHT / d.size))
+        return np.concatenate(parts)
+
+    sol = least_squares(
+        residuals,
+        x0,
+        bounds=(lo, hi),
+        diff_step=kw.get("diff_step", 1e-3),
+        x_scale=1.0,
+        max_nfev=kw.get("max_nfev", 400),
+    )
+    p = params_of(sol.x)
+    cmp = compare(p, stims, runs)
+    trace = np.sqrt(np.mean([row["rise_rmse_k"] ** 2 for row in cmp["stimuli"]]))
+    return Fit(
+        p,
+        start,
+        float(sol.cost),
+        int(sol.nfev),
+        cmp["spike_time_rmse_s"],
+        float(trace),
+        time.perf_counter() - t0,
+    )
+
+
+def _write_json(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps(data, indent=2, default=float) + "\n")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def calibrate(out_dir: Path = OUT_DIR, quick: bool = False, layer: bool = True, say=print) -> dict:
+    """The whole flow; returns the summary (also written to ``out_dir``)."""
+    circuit = IpnetParams()
+    char = characterization_set(quick)
+    held = validation_set(quick)
+    t0 = time.perf_counter()
+    say(f"calibrate: {len(char)} characterization + {len(held)} held-out SPICE runs at 27 C")
+    char_runs = [run_spice(s, circuit, TEMPERATURE_C) for s in char]
+    held_runs = [run_spice(s, circuit, TEMPERATURE_C) for s in held]
+    spice_s = time.perf_counter() - t0
+    result = fit(char, char_runs, circuit, max_nfev=120 if quick else 400)
+    p = result.params
+    say(
+        f"calibrate: fitted in {result.wall_s:.1f} s ({result.nfev} evaluations): "
+        + ", ".join(f"{k}={v:.4g}" for k, v in p.fitted().items())
+    )
+    fit_cmp = compare(p, char, char_runs)
+    val = compare(p, held, held_runs)
+    calibration = {
+        "params": p.to_dict(),
+        "fitted": p.fitted(),
+        "start": result.start,
+        "bounds": BOUNDS,
+        "fit": {
+            "method": "scipy.optimize.least_squares (trf, bounded)",
+            "cost": result.cost,
+            "evaluations": result.nfev,
+            "spike_time_rmse_s": result.spike_rmse_s,
+            "rise_rmse_k": result.trace_rmse_k,
+            "spike_scale_s": SPIKE_SCALE_S,
+            "trace_scale_k": TRACE_SCALE_K,
+            "trace_weight": TRACE_WEIGHT,
+        },
+        "provenance": {
+            "device_file": str(circuit.device_file.relative_to(REPO_ROOT)),
+            "temperature_c": TEMPERATURE_C,
+            "circuit": "circuits.ipnet_neuron.build_ipnet_testbench, IpnetParams() defaults",
+            "characterization": [s.to_dict() for s in char],
+            "quick": quick,
+            "command": "python -m behavioural.calibrate" + (" --quick" if quick else ""),
+            "note": "27 C only: at 85 C a weak synapse (weight <= ~0.7) may switch the junction "
+            "without the fire comparator detecting it",
+        },
+    }
+    _write_json(out_dir / "calibration.json", calibration)
+    summary = {
+        "behavioural": {
+            "validation": {**val, "held_out": [s.to_dict() for s in held]},
+            "fit": {
+                k: fit_cmp[k] for k in ("spike_count_error", "spike_time_rmse_s", "mean_isi_s")
+            },
+            "fitted": p.fitted(),
+            "temperature_c": TEMPERATURE_C,
+            "spice_wall_s": spice_s,
+            "fit_wall_s": result.wall_s,
+            "quick": quick,
+        }
+    }
+    if layer:
+        from .layer import recency_summary
+
+        summary["behavioural"]["layer"] = recency_summary(p)
+    _write_json(out_dir / "summary.json", summary)
+    say(
+        f"calibrate: held-out spike count error {val['spike_count_error']:.3g} "
+        f"({'ok' if val['spike_count_ok'] else 'FAIL'} <= {COUNT_TOLERANCE:g}), "
+        f"spike time rmse {val['spike_time_rmse_s']:.3g} s = "
+        f"{val['spike_time_rmse_over_isi']:.3g} x mean ISI {val['mean_isi_s']:.3g} s "
+        f"({'ok' if val['spike_time_ok'] else 'FAIL'} <= {TIME_TOLERANCE_ISI:g})"
+    )
+    say(f"calibrate: wrote {out_dir / 'calibration.json'} and {out_dir / 'summary.json'}")
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    from pyspice_flows.commandline import add_debug_flag, run_main
+
+    parser = argparse.ArgumentParser(
+        prog="python -m behavioural.calibrate",
+        description="Fit the behavioural IPNet neuron to SPICE characterization runs (27 C), "
+        "validate it on held-out stimuli; writes calibration.json and summary.json.",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=OUT_DIR,
+        metavar="DIR",
+        help="output folder (default: build/behavioural)",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="two short characterization and held-out stimuli"
+    )
+    parser.add_argument("--no-layer", action="store_true", help="skip the layer recency protocol")
+    add_debug_flag(parser)
+    args = parser.parse_args(argv)
+
+    def body() -> int:
+        if args.out.exists() and not args.out.is_dir():
+            raise ValueError(f"--out {args.out} is a file, not a folder")
+        calibrate(args.out, args.quick, not args.no_layer)
+        return 0
+
+    return run_main("behavioural.calibrate", body, args.debug)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
