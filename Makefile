@@ -6,7 +6,7 @@ PY := .venv/bin/python
 TOOLCHAIN_OK := build/.toolchain-ok
 PYTEST_ARGS ?=
 
-.PHONY: help setup ngspice venv osdi netlists test goldens lint format energy-report sweep bench clean
+.PHONY: help setup ngspice venv osdi netlists test goldens lint format energy-report sweep bench behavioural clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -49,8 +49,13 @@ energy-report: netlists ## simulate the neurons and write reports/energy_report.
 sweep: osdi ## Monte Carlo sweep of the IPNet neuron -> build/sweep/results.csv
 	@$(PY) -m pyspice_flows.sweep
 
-bench: osdi ## benchmarks -> build/bench.json
+bench: osdi ## benchmarks -> build/bench.json (with (f): 1,000 behavioural neurons x recency)
 	@$(PY) -m pyspice_flows.bench
+	@test -f build/behavioural/calibration.json || $(PY) -m behavioural.calibrate
+	@$(PY) -m behavioural.bench
+
+behavioural: osdi ## fit the behavioural neuron to SPICE (27 C), validate on held-out stimuli -> build/behavioural/
+	@$(PY) -m behavioural.calibrate
 
 clean: ## remove build/ and reports/ (keeps .venv)
 	rm -rf build reports .pytest_cache
