@@ -268,7 +268,7 @@ def calibrate(out_dir: Path = OUT_DIR, quick: bool = False, layer: bool = True, 
     char_runs = [run_spice(s, circuit, TEMPERATURE_C) for s in char]
     held_runs = [run_spice(s, circuit, TEMPERATURE_C) for s in held]
     spice_s = time.perf_counter() - t0
-    result = fit(char, char_runs, circuit, max_nfev=120 if quick else 400)
+    result = fit(char, char_runs, circuit, max_nfev=15 if quick else 400)
     p = result.params
     say(
         f"calibrate: fitted in {result.wall_s:.1f} s ({result.nfev} evaluations): "
