@@ -49,6 +49,9 @@ energy-report: netlists ## simulate the neurons and write reports/energy_report.
 sweep: osdi ## Monte Carlo sweep of the IPNet neuron -> build/sweep/results.csv
 	@$(PY) -m pyspice_flows.sweep
 
+working-memory: osdi ## recency, free-recall and interference protocols on coupled IPNet arrays -> build/working_memory/
+	@$(PY) -m pyspice_flows.working_memory
+
 bench: osdi ## benchmarks -> build/bench.json (with (f): 1,000 behavioural neurons x recency)
 	@$(PY) -m pyspice_flows.bench
 	@test -f build/behavioural/calibration.json || $(PY) -m behavioural.calibrate

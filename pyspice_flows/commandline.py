@@ -95,3 +95,14 @@ def temperature_k(text: str) -> float:
             f"temperature {text!r} K is out of range; allowed 1 .. 500 K (kelvin, not Celsius)"
         )
     return value
+
+
+def add_temperature_argument(parser: argparse.ArgumentParser) -> None:
+    """The ``--temp K`` option of the simulating commands (ambient; default ngspice's 27 C)."""
+    parser.add_argument(
+        "--temp",
+        type=temperature_k,
+        default=None,
+        metavar="K",
+        help="ambient temperature [K] (default: 300.15)",
+    )

@@ -294,7 +294,7 @@ def plot(curve: PlasticityCurve, path: Path):
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m pyspice_flows.ipnet_plasticity [--out DIR] [--device FILE] [--temp K]``."""
-    from .commandline import add_debug_flag, run_main, temperature_k
+    from .commandline import add_debug_flag, add_temperature_argument, run_main
 
     parser = argparse.ArgumentParser(
         prog="python -m pyspice_flows.ipnet_plasticity",
@@ -309,13 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         help="output folder (default: build/plasticity)",
     )
     add_device_argument(parser)
-    parser.add_argument(
-        "--temp",
-        type=temperature_k,
-        default=None,
-        metavar="K",
-        help="ambient temperature [K] (default: 300.15)",
-    )
+    add_temperature_argument(parser)
     add_debug_flag(parser)
     args = parser.parse_args(argv)
 
