@@ -16,7 +16,8 @@
     same time: other processes on the machine lower both.
 (d) ``d_energy_report`` and ``d_neuron_scaling``: wall time of the energy report
     (``ipnet report --out <tmp>`` run as a command, with the time its simulations took),
-    and the cost of one transient with 1, 4, 16 and 64 IPNet neurons in one netlist.
+    and the cost of one transient of a thermally coupled IPNet array with 1, 4, 16 and 64
+    neurons (:mod:`pyspice_flows.bench_array`); target: wall ~ N^k with k <= 1.2.
 
 (e) ``e_default_sweep``: the default 72-sample sweep from scratch: its wall time, and no
     sample timing out at the spec's per-sample limit.
@@ -53,25 +54,18 @@ from pathlib import Path
 
 import numpy as np
 
-from circuits.ipnet_neuron import BIAS_PINS, IpnetNeuron, IpnetParams, build_ipnet_testbench
+from circuits.ipnet_neuron import IpnetParams
 from circuits.mtj_device import DEFAULT_DEVICE, load_device
 from circuits.paths import REPO_ROOT
-from circuits.scenarios import (
-    IPNET_INPUT_RATE_HZ,
-    IPNET_SPIKE_WIDTH_S,
-    ipnet_clear_train,
-    ipnet_scenario,
-)
-from circuits.stimulus import regular
+from circuits.scenarios import ipnet_scenario
 
 from . import measure
+from .bench_array import EXPONENT_TARGET, bench_array_scaling
 from .bench_device import (
     B_TARGET,
-    _median_runs,
-    _stats_dict,
     bench_device,
 )
-from .session import Session, Transient, netlist_for
+from .session import Session, Transient
 
 OUT_JSON = REPO_ROOT / "build" / "bench.json"
 WORK_DIR = REPO_ROOT / "build" / "bench"
@@ -313,59 +307,6 @@ def bench_energy_report(repeats: int) -> dict:
     }
 
 
-def neurons_testbench(n: int, stop_s: float) -> str:
-    """``n`` IPNet neurons X1..Xn in one netlist: shared supplies, input and clear; own outputs."""
-    p = IpnetParams()
-    train = regular(
-        IPNET_INPUT_RATE_HZ,
-        int(stop_s * IPNET_INPUT_RATE_HZ) - 1,
-        p.vdd_v,
-        IPNET_INPUT_RATE_HZ,
-        IPNET_SPIKE_WIDTH_S,
-        start_s=0.5e-9,
-    )
-    c = build_ipnet_testbench(
-        p, [train], ipnet_clear_train(stop_s), title=f"{n} IPNet neurons in one netlist"
-    )
-    for k in range(2, n + 1):
-        c.X(str(k), IpnetNeuron.NAME, "in1", "clr", f"out{k}", "vdd", "vwr", *BIAS_PINS, f"th{k}")
-        c.raw_spice += f".nodeset v(x{k}.q)=0 v(x{k}.qb)={p.vdd_v:g}\n"
-    return netlist_for(c, Transient(10e-12, stop_s, max_step_s=20e-12))
-
-
-def bench_scaling(counts: tuple[int, ...], stop_s: float, repeats: int) -> dict:
-    rows = []
-    for n in counts:
-        reps = repeats if n <= 16 else max(1, repeats // 2)
-        res = _median_runs({f"ipnet_x{n}": neurons_testbench(n, stop_s)}, reps)[f"ipnet_x{n}"]
-        print(
-            f"bench:   {n} neuron(s): {res['median'].wall_s:.2f} s, {res['median'].accepted} steps",
-            flush=True,
-        )
-        st = _stats_dict(res["median"])
-        st.update(
-            neurons=n,
-            repeats=reps,
-            walls_s=res["walls_s"],
-            wall_per_step_per_neuron_us=st["wall_per_accepted_step_us"] / n,
-        )
-        rows.append(st)
-    base = rows[0]
-    for r in rows:
-        r["wall_relative_to_1"] = r["wall_s"] / base["wall_s"]
-    slope = (
-        np.polyfit(np.log([r["neurons"] for r in rows]), np.log([r["wall_s"] for r in rows]), 1)[0]
-        if len(rows) > 1
-        else float("nan")
-    )
-    return {
-        "what": f"one {stop_s * 1e9:.0f} ns transient with N IPNet neurons (16 transistors + 1 MTJ "
-        "each) sharing supplies, input and clear",
-        "rows": rows,
-        "growth_exponent": float(slope),
-    }
-
-
 # ----------------------------------------------------------------------------- profile
 def profile_python_side() -> dict:
     """cProfile of one Session.run of the standard IPNet scenario (80 ns)."""
@@ -500,8 +441,14 @@ def table_lines(res: dict) -> list[str]:
         sc = res["d_neuron_scaling"]
         cells = ", ".join(f"{r['neurons']}: {r['wall_s']:.2f} s" for r in sc["rows"])
         out.append(
-            f"(d) N neurons in one netlist               {cells}; wall ~ N^{sc['growth_exponent']:.2f}"
+            f"(d) coupled array, N neurons per netlist   {cells}; wall ~ N^{sc['growth_exponent']:.2f}"
+            f"  <= {EXPONENT_TARGET:g}  {_fmt_target(sc)}"
         )
+        if sc.get("local_exponents"):
+            out.append(
+                "    slope between successive counts: "
+                + ", ".join(f"{x:.2f}" for x in sc["local_exponents"])
+            )
     if "e_default_sweep" in res:
         e = res["e_default_sweep"]
         out.append(
@@ -552,8 +499,10 @@ def main(argv: list[str] | None = None) -> int:
         say("(d) energy report in a fresh interpreter")
         res["d_energy_report"] = bench_energy_report(1 if args.quick else 3)
         counts = (1, 4, 16) if args.quick else (1, 4, 16, 64)
-        say(f"(d) {', '.join(map(str, counts))} IPNet neurons in one netlist")
-        res["d_neuron_scaling"] = bench_scaling(counts, 20e-9, 1 if args.quick else 3)
+        say(f"(d) thermally coupled IPNet arrays of {', '.join(map(str, counts))} neurons")
+        res["d_neuron_scaling"] = bench_array_scaling(
+            counts, 20e-9, 1 if args.quick else 3, say=print
+        )
     if "e" in only:
         say("(e) the default sweep, 72 samples")
         res["e_default_sweep"] = bench_default_sweep()
