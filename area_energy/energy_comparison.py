@@ -10,7 +10,7 @@ The breakdown of each neuron's energy [J per output spike]:
 
 - ``input``: the input sources (charging the synapse switch gates);
 - ``write``: the IPNet write rail VWR (the junction's write current and its header);
-- ``reset``: the IPNet reset current from VDD (the reset switch ``MPS``'s drain current x VDD);
+- ``reset``: the IPNet reset current from VDD (the reset mirror ``MPR``'s drain current x VDD);
 - ``static``: leakage (the idle power x the run's duration);
 - ``cmos``: everything else from the supplies: comparators, logic, the LIF's membrane
   charging and threshold inverter;
@@ -42,7 +42,7 @@ BISECTION_STEPS = 6
 IPNET_COMMON_MAX_STEP_S = 0.1e-9
 """Largest time step of the IPNet's 0.9 us run [s] (its standard 80 ns run uses 20 ps; the
 junction's own step bound resolves each reversal)."""
-RESET_PROBE = "@m.x1.mps[id]"  # the IPNet reset switch's drain current
+RESET_PROBE = "@m.x1.mpr[id]"  # the IPNet reset mirror's drain current (its source is VDD)
 
 
 def _stop_s() -> float:

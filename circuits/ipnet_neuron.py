@@ -75,11 +75,13 @@ Ic0 keeps every sample of the default sweep inside its window."""
 RESET_CURRENT_IC0 = 1.2
 """AP -> P reset current at ``tnom`` in units of the device file's Ic0."""
 FIRE_TRIP_RP = 1.10
-"""Trip point of the fire comparator: junction voltage = unit current x 1.12 R_P, between
+"""Trip point of the fire comparator: junction voltage = unit current x 1.10 R_P, between
 the parallel level (1.0) and the antiparallel one (1.2-1.4, set by TMR(V) and, at a low
 supply, by the current source's headroom)."""
-RESET_TRIP_RP = 1.15
-"""Trip point of the return-to-P comparator: junction voltage = reset current x 1.15 R_P."""
+RESET_TRIP_RP = 1.18
+"""Trip point of the return-to-P comparator: junction voltage = reset current x 1.18 R_P,
+between the parallel level (1.0; a sample with R_P 12 % above nominal sits 5 % below it)
+and the antiparallel one (about 1.3 at 0.81 V, where the supply clips it)."""
 BIAS_TRIM_K = (273.15, 358.15)
 VDS_SHIFT_N_V = 0.2
 """Gate-to-drain drop of the synapse reference diode [V] (Vds 0.4 V instead of 0.6 V)."""
@@ -97,7 +99,6 @@ REPLICATED = (
     "switch",
     "footer",
     "reset_mirror",
-    "reset_sw",
     "fire_p",
     "fire_n",
     "psense_n",
@@ -124,9 +125,8 @@ class IpnetParams:
     (None: trimmed to the junction's Ic0(T) at BIAS_TRIM_K)
     sizes (W, L) of: switch (input switch, gate = input spike), unit (weight-1 mirror
     device and the bias generator's diode), footer (input footer, off while resetting),
-    write (header MPA), reset (MNA: a to ground), reset_sw/reset_mirror (MPS/MPR: the
-    current-source reset pull-up on j and its switch; reset_mirror is also the bias
-    generator's PMOS diode), fire_p/fire_n (fire comparator: MP1 senses the junction
+    write (header MPA), reset (MNA: a to ground), reset_mirror (MPR: the current-source
+    reset pull-up on j, switched by its gate; also the bias generator's PMOS diode), fire_p/fire_n (fire comparator: MP1 senses the junction
     voltage, MN1 its bias sink), psense_n/psense_p (return-to-P comparator: MN6 senses the
     junction voltage, MP6 its bias load), latch_n/latch_p, decide_n/decide_p (INV13: the fire decision, a low
     threshold), set_p (MS: the set, PMOS), clear_n (global clear
@@ -148,7 +148,6 @@ class IpnetParams:
     footer: Size = Size(600e-9, 30e-9)
     write: Size = Size(600e-9, 30e-9)
     reset: Size = Size(600e-9, 30e-9)
-    reset_sw: Size = Size(600e-9, 30e-9)
     reset_mirror: Size = Size(1200e-9, 120e-9)
     fire_p: Size = Size(1000e-9, 120e-9)
     fire_n: Size = Size(500e-9, 120e-9)
@@ -249,7 +248,6 @@ SIZE_FIELDS = (
     "footer",
     "write",
     "reset",
-    "reset_sw",
     "reset_mirror",
     "fire_p",
     "fire_n",
@@ -362,10 +360,9 @@ class IpnetBias(SubCircuit):
         mos("BN", "bnd", "ibn", "bn1", 0, n, p.unit)
         mos("BNS", "bn1", "vdd", "bn2", 0, n, p.switch)
         mos("BNF", "bn2", "vdd", 0, 0, n, p.footer)
-        # diode + replica of the reset switch (held on)
+        # diode of the reset mirror (its source at VDD, as MPR's)
         self.raw_spice += f"RBP bpd ibp {VDS_SHIFT_P_V / (b.reset_current_a / k):.6g}\n"
-        mos("BP", "bpd", "ibp", "bp1", "vdd", pm, p.reset_mirror)
-        mos("BPS", "bp1", "0", "vdd", "vdd", pm, p.reset_sw)
+        mos("BP", "bpd", "ibp", "vdd", "vdd", pm, p.reset_mirror)
         # comparator trip references
         mos("RF", "ibf", "gf", "vdd", "vdd", pm, p.fire_p)
         mos("RFN", "ibf", "ibf", 0, 0, n, p.fire_n)
@@ -424,8 +421,12 @@ class IpnetNeuron(SubCircuit):
         self.raw_spice += f"NMTJ a j th {MTJ_MODEL}\n"  # junction p=a, n=j, thermal th
         mos("PA", "a", "rsx", "vwr", "vwr", pm, p.write)  # write header (off while resetting)
         mos("NA", "a", "rst", 0, 0, n, p.reset)  # reset: a to ground
-        mos("PS", "jr", "rsy", "vdd", "vdd", pm, p.reset_sw)  # reset switch
-        mos("PR", "j", "vbp", "jr", "vdd", pm, p.reset_mirror)  # reset current: mirror of MBP
+        # reset current: MPR mirrors MBP when its gate gr is switched to vbp (MNG) during
+        # the reset envelope, and is off (gr pulled to VDD by MPG) otherwise; switching the
+        # gate instead of a series switch leaves the junction the most voltage in AP
+        mos("PR", "j", "gr", "vdd", "vdd", pm, p.reset_mirror)
+        mos("NG", "gr", "rsx", "vbp", 0, n, p.out_n)
+        mos("PG", "gr", "rsx", "vdd", "vdd", pm, p.out_p)
         mos("P1", "det", "j", "a", "vwr", pm, p.fire_p)  # fire comparator: V(a) - V(j) high
         mos("N1", "det", "vbf", 0, 0, n, p.fire_n)  # its bias sink (replica-biased trip)
         mos("ND", "det", "rst", 0, 0, n, p.out_n)  # ends the spike: det low while resetting

@@ -13,6 +13,8 @@ root or absolute, as a sweep passes its spec's ``device``) and returns:
   ``METRICS_STOP_S``) at the
   standard input (the unit current, ``circuits.ipnet_neuron.UNIT_CURRENT_IC0`` x Ic0);
 - ``spike_width_s``: the widest output spike of that run (full width at VDD/2) [s];
+- ``spikes_without_switching``: output spikes of that run beyond its P -> AP switchings (a
+  reset that ended before the junction was back in P makes the next input fire at once);
 - ``heat_tau_s``: the junction's heat-memory time constant [s], fitted to its cooling
   after the last input and the last reset of that run (compare ``rth*cth``).
 """
@@ -131,8 +133,10 @@ def ipnet_sample_metrics(sample: dict) -> dict:
     thr = measure.logic_threshold_v(params.vdd_v)
     resets_end = w.time[measure.falling_edges(w.v("x1.rst"), thr)]
     cooling_from = max([sc.markers_s["input_end"], *resets_end]) + 0.5e-9
+    switchings = measure.falling_edges(w.x("n.x1.nmtj#m"), 0.0).size
     return {
         "firing_threshold_a": firing_threshold_a(params, temp_k),
+        "spikes_without_switching": max(spikes - switchings, 0),
         "energy_per_spike_j": total / spikes if spikes else math.nan,
         "spike_width_s": float(widths.max()) if widths.size else math.nan,
         "heat_tau_s": heat_tau_s(w.time, w.v("th"), cooling_from),

@@ -32,7 +32,7 @@ def test_suprathreshold_input_gives_rail_to_rail_spikes(session):
     assert m.min() < -0.9 and m[0] == pytest.approx(1.0)  # fired by switching to AP, started P
 
 
-MPR_ID = "@m.x1.mps[id]"  # drain current of the reset switch: the reset current from VDD
+MPR_ID = "@m.x1.mpr[id]"  # drain current of the reset mirror: the reset current from VDD
 
 
 def test_self_timed_spike_and_reset_without_a_clear(session):
