@@ -47,8 +47,12 @@ def test_command_writes_every_file_and_the_summary_keys(run):
 
 
 def test_no_coupling_means_no_interference(run):
-    ctrl = run[1]["interference"]["control_no_coupling"]
-    assert ctrl["max_abs_crosstalk_rise_K"] < 1e-3  # of a ~6 K own trace
+    it = run[1]["interference"]
+    ctrl = it["control_no_coupling"]
+    own = ctrl["by_pitch"][0]["own_rise_K"]  # ~6 K
+    # what is left is numerical: the other neuron's events move the time steps, and with
+    # them the victim's reset end by ps (a few mK of its decaying trace)
+    assert ctrl["max_abs_crosstalk_rise_K"] < 1e-3 * own
     assert ctrl["max_abs_ratio"] < 0.01
     assert ctrl["pitch_10pct_m"] is None
 
