@@ -2,11 +2,15 @@
 
 ``python -m behavioural.calibrate [--quick] [--out DIR] [--no-layer]`` (``make behavioural``):
 
-1. simulates the characterization stimuli (:func:`behavioural.stimuli.characterization_set`:
-   regular trains at several rates and weights, 27 C) on the circuit;
-2. fits the model's circuit terms (:data:`behavioural.params.FITTED`) with
-   ``scipy.optimize.least_squares`` to the output spike times and the junction temperature
-   (node ``th``) of those runs, starting from values measured on the waveforms;
+1. measures the characterization targets in SPICE (:mod:`behavioural.characterize`: the
+   junction charge per isolated input pulse at four weights, the reset mirror's current,
+   the thermal node's steady rise and decay) and derives the current and thermal terms
+   from them in closed form (linear least squares, ratios, a log-linear decay fit);
+2. simulates the characterization trains (:func:`behavioural.stimuli.characterization_set`:
+   regular trains at several rates and weights, 27 C) and fits only the delays
+   (:data:`DELAYS`) to their output spike times and switching instants, with bounded
+   Nelder-Mead from the delays measured on the waveforms and from the best point of a
+   small grid around them;
 3. simulates the held-out stimuli (:func:`behavioural.stimuli.validation_set`: seeded
    Poisson trains at other rates and weights, a burst + probes) and compares;
 4. writes ``calibration.json`` (the fitted :class:`~behavioural.params.NeuronParams`, with
@@ -22,6 +26,7 @@ fire comparator noticing, a regime the calibration does not cover.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import sys
@@ -30,13 +35,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy.optimize import least_squares
+from scipy.optimize import minimize
 
 from circuits.ipnet_neuron import IpnetParams
 from circuits.paths import REPO_ROOT
 
+from .characterize import derived_params, measure_targets
 from .model import InputEvents, simulate
-from .params import FITTED, NeuronParams, circuit_params
+from .params import NeuronParams, circuit_params
 from .spice import SpiceRun, run_spice
 from .stimuli import Stimulus, characterization_set, validation_set
 
@@ -44,64 +50,50 @@ OUT_DIR = REPO_ROOT / "build" / "behavioural"
 TEMPERATURE_C = 27.0
 SPIKE_SCALE_S = 50e-12
 """Spike-time residuals are in units of this [s]."""
-TRACE_SCALE_K = 0.5
-"""Temperature residuals are in units of this [K]."""
-TRACE_WEIGHT = 40.0
-"""Each stimulus's temperature trace weighs as much as this many spike residuals."""
-TRACE_EVERY = 5
-"""Every TRACE_EVERY-th sample of the stored trace (50 ps) enters the fit."""
 COUNT_TOLERANCE = 0.10
 TIME_TOLERANCE_ISI = 0.20
 
+DELAYS = ("fire_delay_s", "detect_delay_s", "reset_end_delay_s")
+"""The terms fitted to spike times; the others are derived from the characterization
+targets (:mod:`behavioural.characterize`)."""
 BOUNDS = {
-    "input_current_factor": (0.5, 1.3),
-    "input_current_offset": (-0.3, 0.5),
-    "input_width_offset_s": (-0.5e-9, 0.5e-9),
-    "reset_current_factor": (0.7, 1.2),
-    "rth_factor": (0.5, 2.0),
-    "cth_factor": (0.5, 2.0),
     "fire_delay_s": (0.0, 1e-9),
     "detect_delay_s": (0.0, 2e-9),
     "reset_end_delay_s": (0.0, 2e-9),
 }
-SCALES = {
-    "input_current_factor": 0.01,
-    "input_current_offset": 0.01,
-    "input_width_offset_s": 0.05e-9,
-    "reset_current_factor": 0.01,
-    "rth_factor": 0.05,
-    "cth_factor": 0.05,
-    "fire_delay_s": 0.05e-9,
-    "detect_delay_s": 0.05e-9,
-    "reset_end_delay_s": 0.05e-9,
-}
+DELAY_SCALE_S = 0.1e-9
+"""The delay fit works in units of this [s] (the Nelder-Mead simplex's first step)."""
+GRID_FACTORS = (0.5, 1.0, 1.5)
+"""The robustness grid: every combination of these x the measured delays; Nelder-Mead
+starts from the measured delays and from the grid's best point, the lower cost wins."""
 
 
-def measured_start(runs: list[SpiceRun]) -> dict[str, float]:
-    """Initial values of the fitted terms: the delays measured on the SPICE waveforms (the
-    switch to AP to the spike during a pulse; twice that on a later pulse), 0.5 ns from the
-    return to P to the inputs' reconnection (the reset envelope is not sampled), the
-    device's thermal network, and currents near what the junction carries in the
-    circuit (an affine weight law 0.7 w + 0.3 and 0.9 x the reset current: a start, not
-    a result; the fit moves them)."""
+def measured_delays(
+    runs: list[SpiceRun], stims: list[Stimulus], reset_end_s: float
+) -> dict[str, float]:
+    """The delays measured on the SPICE waveforms (the delay fit's start): the switch to AP
+    to the spike during a pulse (median); the start of the later pulse to the spike for a
+    switch detected on a later pulse (median; twice the first if none); ``reset_end_s``
+    (the return to P to the footer's reconnection, from the reset run)."""
     during, later = [], []
-    for r in runs:
+    for r, st in zip(runs, stims):
+        starts = np.asarray(st.times_s)
         for s in r.spike_times_s:
             before = r.switch_ap_s[r.switch_ap_s <= s]
-            if before.size:
-                d = s - before[-1]
-                (during if d < 0.3e-9 else later).append(d)
+            if not before.size:
+                continue
+            d = s - before[-1]
+            if d < 0.3e-9:
+                during.append(d)
+            else:
+                on = starts[starts <= s]
+                if on.size:
+                    later.append(s - on[-1])
     fire = float(np.median(during)) if during else 0.17e-9
     return {
-        "input_current_factor": 0.7,
-        "input_current_offset": 0.3,
-        "input_width_offset_s": 0.0,
-        "reset_current_factor": 0.9,
-        "rth_factor": 1.0,
-        "cth_factor": 1.0,
         "fire_delay_s": fire,
-        "detect_delay_s": 2 * fire,
-        "reset_end_delay_s": 0.5e-9,
+        "detect_delay_s": float(np.median(later)) if later else 2 * fire,
+        "reset_end_delay_s": float(reset_end_s),
     }
 
 
@@ -127,6 +119,7 @@ class Fit:
     spike_rmse_s: float
     trace_rmse_k: float
     wall_s: float
+    search: dict
 
 
 def _layer(stims: list[Stimulus]) -> InputEvents:
@@ -186,65 +179,89 @@ def compare(p: NeuronParams, stims: list[Stimulus], runs: list[SpiceRun]) -> dic
 
 
 def fit(
-    stims: list[Stimulus], runs: list[SpiceRun], circuit: IpnetParams | None = None, **kw
+    stims: list[Stimulus],
+    runs: list[SpiceRun],
+    base: NeuronParams,
+    reset_end_s: float,
+    max_nfev: int = 300,
 ) -> Fit:
-    """Least-squares fit of :data:`FITTED` to the SPICE spike times and temperatures."""
+    """Fit :data:`DELAYS` to the SPICE spike times and switching instants, the other terms
+    held at ``base`` (the characterization's values): Nelder-Mead (bounded) from the
+    measured delays and from the best point of the :data:`GRID_FACTORS` grid around them."""
     t0 = time.perf_counter()
-    base = circuit_params(circuit, 273.15 + TEMPERATURE_C)
-    start = measured_start(runs)
-    names = list(FITTED)
-    scale = np.array([SCALES[n] for n in names])
-    lo = np.array([BOUNDS[n][0] for n in names]) / scale
-    hi = np.array([BOUNDS[n][1] for n in names]) / scale
-    x0 = np.clip(np.array([start[n] for n in names]) / scale, lo + 1e-9, hi - 1e-9)
+    start = measured_delays(runs, stims, reset_end_s)
+    names = list(DELAYS)
+    lo = np.array([BOUNDS[n][0] for n in names]) / DELAY_SCALE_S
+    hi = np.array([BOUNDS[n][1] for n in names]) / DELAY_SCALE_S
+    x_start = np.clip(np.array([start[n] for n in names]) / DELAY_SCALE_S, lo, hi)
     layer = _layer(stims)
     stop = max(s.stop_s for s in stims)
     slots = [r.spike_times_s.size + 2 for r in runs]
-    samples = [slice(None, None, TRACE_EVERY)] * len(runs)
+    evaluations = 0
 
     def params_of(x) -> NeuronParams:
-        return base.with_(**{n: float(v * sc) for n, v, sc in zip(names, x, scale)})
+        return base.with_(**{n: float(v * DELAY_SCALE_S) for n, v in zip(names, x)})
 
-    def residuals(x):
-        p = params_of(x)
-        res = simulate(p, layer, stop, record=True)
+    def cost(x) -> float:
+        nonlocal evaluations
+        evaluations += 1
+        res = simulate(params_of(np.clip(x, lo, hi)), layer, stop)
         parts = []
         for k, (s, r) in enumerate(zip(stims, runs)):
             m = res.spike_times_s[k]
             m = m[m < s.stop_s]
-            parts.append(spike_residuals(m, r.spike_times_s, s.stop_s, slots[k]) / SPIKE_SCALE_S)
-            # the junction's own switching instants (node #m): smooth in the parameters,
-            # unlike the spikes, which jump by a pulse when a detection moves to the next one
+            parts.append(spike_residuals(m, r.spike_times_s, s.stop_s, slots[k]))
+            # the junction's own switching instants (node #m) follow the inputs' reconnection
             for mod, ref in (
                 (res.switch_ap_s[k], r.switch_ap_s),
                 (res.switch_p_s[k], r.switch_p_s),
             ):
                 mod = mod[mod < s.stop_s]
-                parts.append(spike_residuals(mod, ref, s.stop_s, ref.size + 2) / SPIKE_SCALE_S)
-            tt = r.trace_t_s[samples[k]]
-            d = (res.rise_trace(k, tt) - r.trace_rise_k[samples[k]]) / TRACE_SCALE_K
-            parts.append(d * np.sqrt(TRACE_WEIGHT / d.size))
-        return np.concatenate(parts)
+                parts.append(spike_residuals(mod, ref, s.stop_s, ref.size + 2))
+        return float(np.sum((np.concatenate(parts) / SPIKE_SCALE_S) ** 2))
 
-    sol = least_squares(
-        residuals,
-        x0,
-        bounds=(lo, hi),
-        diff_step=kw.get("diff_step", 1e-3),
-        x_scale=1.0,
-        max_nfev=kw.get("max_nfev", 400),
-    )
-    p = params_of(sol.x)
+    grid = [x_start * np.array(f) for f in itertools.product(GRID_FACTORS, repeat=len(names))]
+    grid_costs = [cost(np.clip(g, lo, hi)) for g in grid]
+    best_grid = np.clip(grid[int(np.argmin(grid_costs))], lo, hi)
+    options = {"maxfev": max_nfev, "xatol": 1e-3, "fatol": 1e-6}
+    sols = []
+    for x0 in (x_start, best_grid):
+        simplex = np.array([x0] + [x0 + np.eye(len(names))[i] for i in range(len(names))])
+        sols.append(
+            minimize(
+                cost,
+                x0,
+                method="Nelder-Mead",
+                bounds=list(zip(lo, hi)),
+                options={**options, "initial_simplex": np.clip(simplex, lo, hi)},
+            )
+        )
+    sol = min(sols, key=lambda r: r.fun)
+    p = params_of(np.clip(sol.x, lo, hi))
     cmp = compare(p, stims, runs)
     trace = np.sqrt(np.mean([row["rise_rmse_k"] ** 2 for row in cmp["stimuli"]]))
+    search = {
+        "grid_factors": list(GRID_FACTORS),
+        "grid_best_cost": float(min(grid_costs)),
+        "grid_best_s": {n: float(v * DELAY_SCALE_S) for n, v in zip(names, best_grid)},
+        "from_measured": {
+            "cost": float(sols[0].fun),
+            "delays_s": {n: float(v * DELAY_SCALE_S) for n, v in zip(names, sols[0].x)},
+        },
+        "from_grid_best": {
+            "cost": float(sols[1].fun),
+            "delays_s": {n: float(v * DELAY_SCALE_S) for n, v in zip(names, sols[1].x)},
+        },
+    }
     return Fit(
         p,
         start,
-        float(sol.cost),
-        int(sol.nfev),
+        float(sol.fun),
+        evaluations,
         cmp["spike_time_rmse_s"],
         float(trace),
         time.perf_counter() - t0,
+        search,
     )
 
 
@@ -261,14 +278,27 @@ def _write_json(path: Path, data: dict) -> None:
 def calibrate(out_dir: Path = OUT_DIR, quick: bool = False, layer: bool = True, say=print) -> dict:
     """The whole flow; returns the summary (also written to ``out_dir``)."""
     circuit = IpnetParams()
+    base = circuit_params(circuit, 273.15 + TEMPERATURE_C)
     char = characterization_set(quick)
     held = validation_set(quick)
     t0 = time.perf_counter()
     say(f"calibrate: {len(char)} characterization + {len(held)} held-out SPICE runs at 27 C")
+    targets = measure_targets(base, circuit, TEMPERATURE_C)
+    derived = derived_params(targets)
+    say(
+        "calibrate: characterization targets give "
+        + ", ".join(f"{k}={v:.4g}" for k, v in derived.items())
+    )
     char_runs = [run_spice(s, circuit, TEMPERATURE_C) for s in char]
     held_runs = [run_spice(s, circuit, TEMPERATURE_C) for s in held]
     spice_s = time.perf_counter() - t0
-    result = fit(char, char_runs, circuit, max_nfev=15 if quick else 400)
+    result = fit(
+        char,
+        char_runs,
+        base.with_(**derived),
+        targets["reset_current"]["reset_end_delay_s"],
+        max_nfev=40 if quick else 300,
+    )
     p = result.params
     say(
         f"calibrate: fitted in {result.wall_s:.1f} s ({result.nfev} evaluations): "
@@ -279,17 +309,30 @@ def calibrate(out_dir: Path = OUT_DIR, quick: bool = False, layer: bool = True, 
     calibration = {
         "params": p.to_dict(),
         "fitted": p.fitted(),
-        "start": result.start,
+        "start": {**derived, **result.start},
         "bounds": BOUNDS,
+        "targets": {
+            **targets,
+            "sources": {
+                **{k: "characterization: charge_per_pulse" for k in derived if "input" in k},
+                "reset_current_factor": "characterization: reset_current",
+                "rth_factor": "characterization: thermal (steady rise / power)",
+                "cth_factor": "characterization: thermal (decay tau / rth)",
+                **{
+                    k: "delay fit to spike times (start: measured on the waveforms)" for k in DELAYS
+                },
+            },
+        },
         "fit": {
-            "method": "scipy.optimize.least_squares (trf, bounded)",
+            "method": "scipy.optimize.minimize (Nelder-Mead, bounded) of the delays only, from "
+            "the measured delays and from the best of a grid around them",
+            "fitted": list(DELAYS),
             "cost": result.cost,
             "evaluations": result.nfev,
+            "search": result.search,
             "spike_time_rmse_s": result.spike_rmse_s,
             "rise_rmse_k": result.trace_rmse_k,
             "spike_scale_s": SPIKE_SCALE_S,
-            "trace_scale_k": TRACE_SCALE_K,
-            "trace_weight": TRACE_WEIGHT,
         },
         "provenance": {
             "device_file": str(circuit.device_file.relative_to(REPO_ROOT)),

@@ -34,7 +34,9 @@ FITTED = (
     "detect_delay_s",
     "reset_end_delay_s",
 )
-"""The fields :mod:`behavioural.calibrate` fits (the others come from the device and bias)."""
+"""The circuit terms :mod:`behavioural.calibrate` determines (current and thermal terms from
+SPICE characterization targets, the delays by a fit to spike times; the others come from
+the device and bias)."""
 
 FIELD_UNITS = {
     "ambient_k": "K",

@@ -3,15 +3,21 @@
 :func:`run_spice` builds the IPNet testbench (``circuits.ipnet_neuron.build_ipnet_testbench``)
 with one synapse per distinct weight of the stimulus, simulates it in ngspice at the given
 ambient (27 C by default) and returns the output spikes and the junction temperature.
-Results are cached in ``build/behavioural/spice_cache/`` by the netlist text, the transient
-and the temperature, so a rerun of the calibration does not simulate again.
+:func:`run_probe` runs a stimulus for the characterization targets of
+:mod:`behavioural.characterize` and keeps the raw waveforms it needs (the junction's
+terminals ``x1.a``, ``x1.j``, node ``th``, the magnetic state and the reset mirror's drain
+current ``@m.x1.mpr[id]``).  Both are cached in ``build/behavioural/spice_cache/`` under a
+key of the full netlist ngspice simulates (circuit, transient, temperature, saved vectors)
+and the model sources (Verilog-A, technology cards), so a changed circuit or model is
+simulated again and a rerun of the calibration is not.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +27,7 @@ from circuits.paths import REPO_ROOT
 from circuits.stimulus import SpikeTrain
 from circuits.stimulus import Stimulus as TrainSet
 from pyspice_flows import measure
-from pyspice_flows.session import Session, Transient
+from pyspice_flows.session import Session, Transient, netlist_for
 
 from .model import INPUT_EDGE_S
 from .stimuli import Stimulus
@@ -32,6 +38,30 @@ MAX_STEP_S = 20e-12
 """The transient of the standard IPNet testbench (circuits.scenarios.ipnet_scenario)."""
 TRACE_STEP_S = 50e-12
 """Sampling of the stored junction temperature [s]."""
+MODEL_SOURCE_GLOBS = ("models/verilog_a/*.va", "models/verilog_a/*.vams", "models/tech/*")
+"""Files outside the netlist text whose content is part of a cache key (the netlist
+includes them by name only)."""
+MPR_ID = "@m.x1.mpr[id]"
+"""ngspice's vector of the reset mirror's drain current (source at VDD)."""
+PROBE_LINES = (f".save all {MPR_ID}",)
+
+
+@functools.cache
+def model_digest() -> str:
+    """SHA-256 of the model sources (:data:`MODEL_SOURCE_GLOBS`), names and contents."""
+    h = hashlib.sha256()
+    for pattern in MODEL_SOURCE_GLOBS:
+        for f in sorted(REPO_ROOT.glob(pattern)):
+            if f.is_file():
+                h.update(f.relative_to(REPO_ROOT).as_posix().encode() + b"\0")
+                h.update(f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def cache_key(netlist: str, *extra) -> str:
+    """Key of a cached run: the netlist ngspice simulates, the model sources, ``extra``."""
+    text = "\n".join([netlist, model_digest(), *map(repr, extra)])
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
 @dataclass(frozen=True)
@@ -86,10 +116,7 @@ def run_spice(
     """Simulate ``stim`` on the circuit (cached by netlist, transient and temperature)."""
     params, tb = testbench(stim, circuit)
     analysis = Transient(STEP_S, stim.stop_s, max_step_s=MAX_STEP_S)
-    text = str(tb)
-    key = hashlib.sha256(
-        f"{text}\n{analysis.command()}\n{temperature_c!r}\n{TRACE_STEP_S!r}".encode()
-    ).hexdigest()[:20]
+    key = cache_key(netlist_for(tb, analysis, None, temperature_c), TRACE_STEP_S)
     path = None if cache_dir is None else Path(cache_dir) / f"{stim.name}-{key}.npz"
     if path is not None and path.is_file():
         d = np.load(path)
@@ -128,5 +155,68 @@ def run_spice(
             switch_ap=run.switch_ap_s,
             switch_p=run.switch_p_s,
         )
+        tmp.replace(path)
+    return run
+
+
+@dataclass(frozen=True)
+class ProbeRun:
+    """The raw waveforms of one characterization stimulus (ngspice's time points).
+
+    t_s [s]; a_v, j_v: the junction's terminals ``x1.a`` (p) and ``x1.j`` (n) [V]; rise_k:
+    node ``th`` [K]; m: the magnetic state ``n.x1.nmtj#m`` (+1 P, -1 AP); mpr_a: the reset
+    mirror's drain current [A]; out_v: the output [V]; rsy_v: the input footer's gate
+    ``x1.rsy`` (high = inputs connected) [V]; temperature_c: ambient [C].
+    """
+
+    name: str
+    t_s: np.ndarray
+    a_v: np.ndarray
+    j_v: np.ndarray
+    rise_k: np.ndarray
+    m: np.ndarray
+    mpr_a: np.ndarray
+    out_v: np.ndarray
+    rsy_v: np.ndarray
+    temperature_c: float
+
+
+_PROBE_ARRAYS = [f.name for f in fields(ProbeRun) if f.name not in ("name", "temperature_c")]
+
+
+def run_probe(
+    stim: Stimulus,
+    circuit: IpnetParams | None = None,
+    temperature_c: float = 27.0,
+    cache_dir: Path | None = CACHE_DIR,
+) -> ProbeRun:
+    """Simulate ``stim`` keeping the waveforms of :class:`ProbeRun` (cached like
+    :func:`run_spice`, by the netlist with its ``.save`` line)."""
+    _, tb = testbench(stim, circuit)
+    analysis = Transient(STEP_S, stim.stop_s, max_step_s=MAX_STEP_S)
+    key = cache_key(
+        netlist_for(tb, analysis, None, temperature_c, PROBE_LINES), "probe", _PROBE_ARRAYS
+    )
+    path = None if cache_dir is None else Path(cache_dir) / f"probe-{stim.name}-{key}.npz"
+    if path is not None and path.is_file():
+        d = np.load(path)
+        return ProbeRun(stim.name, *(d[k] for k in _PROBE_ARRAYS), temperature_c)
+    w = Session.get().run(tb, analysis, temperature_c=temperature_c, extra_lines=PROBE_LINES)
+    run = ProbeRun(
+        stim.name,
+        w.time,
+        w.v("x1.a"),
+        w.v("x1.j"),
+        w.v("th"),
+        w.x("n.x1.nmtj#m"),
+        w.x(MPR_ID),
+        w.v("out"),
+        w.v("x1.rsy"),
+        temperature_c,
+    )
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
+        np.savez(tmp, **{k: getattr(run, k) for k in _PROBE_ARRAYS})
         tmp.replace(path)
     return run

@@ -9,16 +9,18 @@ import numpy as np
 import pytest
 
 from behavioural.calibrate import COUNT_TOLERANCE, TIME_TOLERANCE_ISI, compare
+from behavioural.characterize import charge_stimuli, pulse_charges
 from behavioural.layer import recency
 from behavioural.model import (
     INPUT_EDGE_S,
     InputEvents,
     NeuronState,
     constant_current_switching_time,
+    input_current_a,
     simulate,
 )
 from behavioural.params import circuit_params, load_calibration
-from behavioural.spice import run_spice
+from behavioural.spice import run_probe, run_spice
 from behavioural.stimuli import regular_stimulus, validation_set
 from circuits import mtj_analytic as law
 from circuits.paths import REPO_ROOT
@@ -130,6 +132,24 @@ def test_calibrate_command_writes_its_files(quick_calibration):
     v = summary["behavioural"]["validation"]
     for key in ("spike_count_error", "spike_time_rmse_s", "mean_isi_s"):
         assert np.isfinite(v[key])
+
+
+def test_calibrated_current_law_reproduces_the_spice_charge_per_pulse(quick_calibration, session):
+    # independent of the delay fit: the junction charge of isolated pulses, measured again
+    # on the SPICE waveforms, against the model's current x its drive duration
+    cal = json.loads((quick_calibration / "calibration.json").read_text())
+    assert set(cal["targets"]) >= {"charge_per_pulse", "reset_current", "thermal", "sources"}
+    p = load_calibration(quick_calibration / "calibration.json")
+    for stim in charge_stimuli():
+        pulses = pulse_charges(run_probe(stim), stim, p.mtj.rp)
+        assert len(pulses) == len(stim.times_s)  # none switched: all in P
+        drive_s = stim.widths_s[0] + INPUT_EDGE_S + p.input_width_offset_s
+        model_c = float(input_current_a(p, stim.weights[0])) * drive_s
+        for pulse in pulses:
+            assert model_c == pytest.approx(pulse["charge_c"], rel=0.01), stim.name
+    # the thermal terms are the device's network, as the Verilog-A model has it
+    assert p.rth_factor == pytest.approx(1.0, abs=0.02)
+    assert p.cth_factor == pytest.approx(1.0, abs=0.02)
 
 
 def test_validation_against_spice_on_a_held_out_stimulus(quick_calibration, session):
