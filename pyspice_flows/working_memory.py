@@ -35,7 +35,8 @@ recency and free recall.  Deterministic: the one seed fixes every order and lag.
 
 ``python -m pyspice_flows.working_memory [--out DIR] [--quick] [--workers N] [--seed S]``
 writes into ``build/working_memory/``: ``recency.{csv,png}``, ``free_recall.{csv,png}``,
-``interference.{csv,png}`` and ``summary.json``, atomically (a staging folder, swapped in
+``interference.{csv,png}``, a report page ``report.md`` showing the three figures and
+``summary.json``, atomically (a staging folder, swapped in
 once every file is ready; ``summary.json`` last).
 """
 
@@ -529,12 +530,14 @@ def analyse_interference(p: Plan, res: dict[str, dict]) -> dict:
         "by_pitch": normal,
         "budget": CROSSTALK_BUDGET,
         "control_no_coupling": {
-            "pitch_10pct_m": None,
+            "pitch_10pct_m": crossing_pitch(
+                [x["pitch_m"] for x in ctrl], [abs(x["ratio"]) for x in ctrl]
+            ),
             "by_pitch": ctrl,
             "max_abs_ratio": max(abs(x["ratio"]) for x in ctrl),
             "max_abs_crosstalk_rise_K": max(abs(x["crosstalk_rise_K"]) for x in ctrl),
-            "note": "no coupling resistor: the neighbour cannot reach the neuron, so no pitch "
-            "is needed (pitch_10pct_m None: below the budget at every pitch)",
+            "note": "no coupling resistor: the neighbour cannot reach the neuron; "
+            "pitch_10pct_m is None when |ratio| is below the budget at every pitch scanned",
         },
         "what": "1 x 2 array: neuron 1 holds an item (lag 0.5 ns); own effect = its advantage "
         "with a silent neighbour; crosstalk = how much sooner it answers when neuron 2 holds "
@@ -674,6 +677,53 @@ def _plot_interference(summary: dict, path: Path) -> None:
     _finish(plt, fig, (ax,), path)
 
 
+def report_page(rec: dict, fr: dict, it: dict) -> str:
+    """The protocols' own report page (Markdown, figures beside it)."""
+    nh = rec["control_no_heat"]
+    pos = ", ".join(f"{t['advantage_s'] * 1e12:.1f}" for t in fr["by_position"])
+    pos0 = ", ".join(
+        f"{t['advantage_s'] * 1e12:.1f}" for t in fr["control_no_coupling"]["by_position"]
+    )
+    p10 = it["pitch_10pct_m"]
+    p10r = it["pitch_10pct_rise_m"]
+    return "\n".join(
+        [
+            "# Working memory of thermally coupled IPNet arrays",
+            "",
+            "Numbers from `summary.json` of this folder; model and protocols: "
+            "docs/working_memory.md.",
+            "",
+            "## Recency / n-back (2 x 2)",
+            "",
+            "![recency](recency.png)",
+            "",
+            f"Latency advantage decays with tau = {_fmt_s(rec['tau_s'])} (rise: "
+            f"{_fmt_s(rec['tau_rise_s'])}); without coupling {_fmt_s(rec['control_no_coupling']['tau_s'])} "
+            f"(rise {_fmt_s(rec['control_no_coupling']['tau_rise_s'])}); without heat the advantage "
+            f"at the shortest lag is {nh['advantage_ratio_to_normal']:.3g} x the normal one.",
+            "",
+            "## Free recall (2 x 2)",
+            "",
+            "![free recall](free_recall.png)",
+            "",
+            f"Advantage by serial position 1..{len(fr['by_position'])}: {pos} ps "
+            f"(no coupling: {pos0} ps); recency {'yes' if fr['recency'] else 'no'}, primacy "
+            f"{'yes' if fr['primacy'] else 'no'}.",
+            "",
+            "## Interference (1 x 2)",
+            "",
+            "![interference](interference.png)",
+            "",
+            "Crosstalk below 10 % of the own memory effect beyond "
+            + ("none scanned" if p10 is None else f"{p10 * 1e6:.3g} um")
+            + " (latency), "
+            + ("none scanned" if p10r is None else f"{p10r * 1e6:.3g} um")
+            + f" (rise); without coupling |ratio| <= {it['control_no_coupling']['max_abs_ratio']:.2g}.",
+            "",
+        ]
+    )
+
+
 def _clean_stale_staging(out: Path) -> None:
     for old in out.parent.glob(f".{out.name}.partial-*"):
         try:
@@ -734,6 +784,9 @@ def publish(
             [tuple(r.get(k, "") for k in keys) for r in interference["rows"]],
         )
         _plot_interference(interference["summary"], staging / "interference.png")
+        (staging / "report.md").write_text(
+            report_page(recency["summary"], free_recall["summary"], interference["summary"])
+        )
         summary = {
             "recency": recency["summary"],
             "free_recall": free_recall["summary"],

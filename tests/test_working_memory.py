@@ -36,6 +36,8 @@ def test_command_writes_every_file_and_the_summary_keys(run):
     for name in ("recency", "free_recall", "interference"):
         assert (out / f"{name}.csv").read_text().count("\n") > 2
         assert (out / f"{name}.png").read_bytes().startswith(b"\x89PNG")
+    page = (out / "report.md").read_text()
+    assert all(f"({n}.png)" in page for n in ("recency", "free_recall", "interference"))
     assert not list(out.parent.glob(f".{out.name}.partial-*"))  # staging removed
     assert s["recency"]["tau_s"] > 0
     assert len(s["free_recall"]["by_position"]) == wm.LIST_LENGTH
