@@ -7,6 +7,8 @@
     ipnet characterize [...]                              = python -m pyspice_flows.mtj_characterization
     ipnet plasticity [--out DIR] [--device FILE] [--temp K] = python -m pyspice_flows.ipnet_plasticity
     ipnet osdi [--force] [--out DIR]                      = python -m pyspice_flows.osdi
+    ipnet working-memory [--quick] [--out DIR] ...        = python -m pyspice_flows.working_memory
+    ipnet behavioural [--quick] [...]                     = python -m behavioural.calibrate
 
 Everything after the subcommand goes to that module unchanged (``ipnet report --help``
 prints the report's own help).  It lives in ``area_energy``, the top of the one-way data
@@ -27,6 +29,11 @@ SUBCOMMANDS = {
     "characterize": ("pyspice_flows.mtj_characterization", "MTJ characterization flows"),
     "plasticity": ("pyspice_flows.ipnet_plasticity", "heat-memory (plasticity) curve"),
     "osdi": ("pyspice_flows.osdi", "compile the Verilog-A models (cached)"),
+    "working-memory": (
+        "pyspice_flows.working_memory",
+        "recency, free recall and interference on coupled arrays",
+    ),
+    "behavioural": ("behavioural.calibrate", "calibrate and validate the behavioural neuron"),
 }
 
 

@@ -383,8 +383,12 @@ def test_ipnet_console_script_mirrors_the_modules(tmp_path):
 
     res = ipnet("--help")
     assert res.returncode == 0
-    for name in ("report", "netlists", "sweep", "bench", "characterize"):
+    for name in ("report", "netlists", "sweep", "bench", "characterize", "working-memory"):
         assert name in res.stdout
+    res = ipnet("working-memory", "--help")
+    assert res.returncode == 0 and "--quick" in res.stdout
+    res = ipnet("behavioural", "--help")
+    assert res.returncode == 0 and "--quick" in res.stdout
     res = ipnet("report", "--help")
     assert res.returncode == 0 and "--device FILE" in res.stdout and "--temp K" in res.stdout
     assert ipnet("bogus").returncode == 2
