@@ -8,6 +8,8 @@ root or absolute, as a sweep passes its spec's ``device``) and returns:
 - ``firing_threshold_a``: the smallest synapse current [A] (the bias generator's unit
   current at tnom; it follows Ic0(T) at other temperatures) that fires the neuron within a
   standard train (``THRESHOLD_TRAIN``), by bisection of the synapse weight to 1 %;
+- ``highest_silent_a``: the largest synapse current of that bisection that stayed silent
+  (within 1 % of the unit current below ``firing_threshold_a``);
 - ``energy_per_spike_j``: energy from the neuron's sources (supplies, write rail, inputs;
   not the shared bias generator) per output spike [J] in the standard input train (run to
   ``METRICS_STOP_S``) at the
@@ -76,9 +78,10 @@ def _output_spikes(w, sc: Scenario, vdd_v: float) -> int:
     return measure.count_spikes(w.time, w.v(sc.output_node), measure.logic_threshold_v(vdd_v))
 
 
-def firing_threshold_a(params: IpnetParams, temp_k: float) -> float:
-    """Smallest synapse current [A at tnom] that fires the neuron within THRESHOLD_TRAIN
-    (nan if none below the bracket's top; the bracket's low end if that already fires).
+def firing_window_a(params: IpnetParams, temp_k: float) -> tuple[float, float]:
+    """(highest silent, lowest firing) synapse current [A at tnom] within THRESHOLD_TRAIN,
+    at most THRESHOLD_RESOLUTION_WEIGHT (x the unit current) apart; (nan, low end) if the bracket's low end already fires,
+    (top, nan) if its top does not.
 
     The bias generator stays at its design point; the synapse's weight (its mirror ratio)
     is what the bisection varies, as on a chip whose references are fixed."""
@@ -91,13 +94,18 @@ def firing_threshold_a(params: IpnetParams, temp_k: float) -> float:
         return _output_spikes(_run(sc, temp_k), sc, params.vdd_v) > 0
 
     if fires(lo):
-        return lo * unit
+        return float("nan"), lo * unit
     if not fires(hi):
-        return float("nan")
+        return hi * unit, float("nan")
     while hi - lo > THRESHOLD_RESOLUTION_WEIGHT:
         mid = 0.5 * (lo + hi)
         lo, hi = (lo, mid) if fires(mid) else (mid, hi)
-    return hi * unit
+    return lo * unit, hi * unit
+
+
+def firing_threshold_a(params: IpnetParams, temp_k: float) -> float:
+    """Smallest synapse current [A at tnom] that fires the neuron (:func:`firing_window_a`)."""
+    return firing_window_a(params, temp_k)[1]
 
 
 def heat_tau_s(t: np.ndarray, rise_k: np.ndarray, t_from: float) -> float:
@@ -134,8 +142,10 @@ def ipnet_sample_metrics(sample: dict) -> dict:
     resets_end = w.time[measure.falling_edges(w.v("x1.rst"), thr)]
     cooling_from = max([sc.markers_s["input_end"], *resets_end]) + 0.5e-9
     switchings = measure.falling_edges(w.x("n.x1.nmtj#m"), 0.0).size
+    highest_silent, lowest_firing = firing_window_a(params, temp_k)
     return {
-        "firing_threshold_a": firing_threshold_a(params, temp_k),
+        "firing_threshold_a": lowest_firing,
+        "highest_silent_a": highest_silent,
         "spikes_without_switching": max(spikes - switchings, 0),
         "energy_per_spike_j": total / spikes if spikes else math.nan,
         "spike_width_s": float(widths.max()) if widths.size else math.nan,

@@ -16,6 +16,11 @@ def test_default_sample_metrics():
     # (tests/test_ipnet_neuron.py)
     assert 0.6 * dev.ic0 < m["firing_threshold_a"] <= UNIT_CURRENT_IC0 * dev.ic0
     assert 20e-12 < m["spike_width_s"] <= 2e-9
+    # the bisection's bracket: the highest silent input lies within 1 % of the unit
+    # current below the threshold
+    unit = UNIT_CURRENT_IC0 * dev.ic0
+    assert 0 < m["firing_threshold_a"] - m["highest_silent_a"] <= 0.01 * unit
+    assert m["spikes_without_switching"] == 0
     assert m["heat_tau_s"] == pytest.approx(dev.tau_th_s, rel=0.05)
     assert m["output_spikes"] >= 1 and m["energy_per_spike_j"] > 0
 

@@ -156,6 +156,7 @@ def test_default_spec_is_the_ipnet_sweep():
     assert spec.evaluate == "pyspice_flows.neuron_metrics:ipnet_sample_metrics"
     assert set(spec.figures) == {
         "firing_threshold_a",
+        "highest_silent_a",
         "spikes_without_switching",
         "energy_per_spike_j",
         "spike_width_s",

@@ -435,3 +435,38 @@ def test_command_line_prints_the_yield_by_corner(tmp_path):
     assert [c["yield"] for c in summary["corners"]] == [0.5, 1.0, 0.0, 0.0]
     assert (tmp_path / "o" / "yield_by_corner.png").stat().st_size > 0
     assert any(ln.startswith("sweep: wrote") and ln.endswith("yield_by_corner.png") for ln in lines)
+
+
+# ----------------------------------------------------------------------------- window
+def test_the_window_per_corner_by_hand():
+    # fires = a (each sample's lowest firing input), silent = c (its highest silent one)
+    spec = tiny_spec(window={"fires": "a", "silent": "b"})
+    rows = tiny_rows(spec)
+    c = summarize(rows, spec, 1.0, 8, 0)["corners"]
+    # corner (273.15, 0.8): samples 0 (a 1.5, b 5) and 4 (a 1.2, b nan): b missing -> None
+    assert c[0]["window"] == {
+        "lowest_firing": 1.5,
+        "highest_silent": None,
+        "fires_figure": "a",
+        "silent_figure": "b",
+    }
+    # corner (358.15, 0.8): samples 1 (2.5, 5) and 5 (1.8, -3): fires all at >= 2.5,
+    # silent all at <= -3
+    assert (c[1]["window"]["lowest_firing"], c[1]["window"]["highest_silent"]) == (2.5, -3.0)
+    # corner (358.15, 1.0): sample 3 failed, only 7 (1.1, 11) is ok
+    assert (c[3]["window"]["lowest_firing"], c[3]["window"]["highest_silent"]) == (1.1, 11.0)
+    assert (
+        tiny_spec().corners()
+        and summarize(rows, tiny_spec(), 1.0, 8, 0)["corners"][0]["window"] is None
+    )
+    # a window's figures are checked, and it does not change the sweep's identity
+    with pytest.raises(ValueError, match=r"\[window\]: silent = 'q' must name one of"):
+        tiny_spec(window={"fires": "a", "silent": "q"})
+    with pytest.raises(ValueError, match=r"\[window\]"):
+        tiny_spec(window={"fires": "a", "silent": "b", "both": "c"})
+    assert spec.fingerprint() == tiny_spec().fingerprint()
+
+
+def test_the_default_spec_reports_the_firing_window():
+    spec = sweep.load_spec(sweep.DEFAULT_SPEC)
+    assert spec.window == {"fires": "firing_threshold_a", "silent": "highest_silent_a"}

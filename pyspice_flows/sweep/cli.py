@@ -75,6 +75,18 @@ def yield_lines(summary: dict) -> list[str]:
             f"  {c['label']:<{width}}  {c['n']:>4}  {c['ok']:>4}  {c['meets_spec']:>7}  "
             f"{_percent(c['yield']):>7}  {_verdict(c['meets_target'])}"
         )
+    windowed = [c for c in summary["corners"] if c.get("window")]
+    if windowed:
+        w0 = windowed[0]["window"]
+        lines.append(
+            f"window by corner (every sample silent at or below {w0['silent_figure']}'s "
+            f"smallest, every one firing at or above {w0['fires_figure']}'s largest):"
+        )
+        for c in windowed:
+            w = c["window"]
+            silent = "-" if w["highest_silent"] is None else f"{w['highest_silent']:.4g}"
+            fires = "-" if w["lowest_firing"] is None else f"{w['lowest_firing']:.4g}"
+            lines.append(f"  {c['label']:<{width}}  silent <= {silent}  fires >= {fires}")
     judged = [c for c in summary["corners"] if c["meets_target"] is not None]
     below = sum(not c["meets_target"] for c in judged)
     lines.append(

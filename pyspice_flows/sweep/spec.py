@@ -40,6 +40,11 @@ MTJ_KEYS = ("rp", "tmr0", "rth", "cth", "ic0", "delta0")
 
 RESERVED_COLUMNS = ("index", "status", "elapsed_s", "worker", "error")
 
+WINDOW_KEYS = ("fires", "silent")
+"""The keys of the ``[window]`` table: the figures holding each sample's lowest firing and
+highest silent input; the summary reports per corner the input levels that fire every
+sample (at or above the largest ``fires``) and leave every sample silent (at or below the
+smallest ``silent``)."""
 LIMIT_KEYS = ("min", "typ", "max", "unit", "note")
 """The keys of a ``[limits.<figure>]`` table (see :class:`FigureLimits`)."""
 
@@ -249,6 +254,7 @@ class SweepSpec:
     timeout_s: float | None = None
     device: str | None = None
     limits: Mapping[str, FigureLimits] = field(default_factory=dict)
+    window: Mapping[str, str] | None = None
 
     def __post_init__(self):
         if self.device is not None:
@@ -303,6 +309,26 @@ class SweepSpec:
             overrides[index] = {k: _plain(v) for k, v in values.items()}
         object.__setattr__(self, "overrides", overrides)
         object.__setattr__(self, "limits", self._checked_limits(self.limits))
+        object.__setattr__(self, "window", self._checked_window(self.window))
+
+    def _checked_window(self, window: Mapping[str, str] | None) -> dict[str, str] | None:
+        """The ``[window]`` table: ``fires`` and ``silent`` name two of ``figures``."""
+        if window is None:
+            return None
+        where = f"sweep {self.name!r}: [window]"
+        if not isinstance(window, Mapping):
+            raise ValueError(f"{where} must be a table with keys {', '.join(WINDOW_KEYS)}")
+        _refuse_unknown(where, window, WINDOW_KEYS)
+        out = {}
+        for key in WINDOW_KEYS:
+            name = window.get(key)
+            if name not in self.figures:
+                raise ValueError(
+                    f"{where}: {key} = {name!r} must name one of the figures "
+                    f"({', '.join(self.figures)})"
+                )
+            out[key] = name
+        return out
 
     def _checked_limits(self, limits: Mapping[str, FigureLimits]) -> dict[str, FigureLimits]:
         """``limits`` keyed by figure, in the order of ``figures``; ValueError on a figure
@@ -385,11 +411,11 @@ class SweepSpec:
     def fingerprint(self) -> str:
         """SHA-256 of everything that decides a sample's values and columns.
 
-        Not ``samples``, ``description``, ``timeout_s`` or ``limits``: a sweep may grow,
-        get more time per sample or new spec limits, and still resume.
+        Not ``samples``, ``description``, ``timeout_s``, ``limits`` or ``window``: a sweep
+        may grow, get more time per sample or new spec limits, and still resume.
         """
         data = asdict(self)
-        for key in ("samples", "description", "timeout_s", "limits"):
+        for key in ("samples", "description", "timeout_s", "limits", "window"):
             data.pop(key)
         data["overrides"] = {str(k): v for k, v in sorted(self.overrides.items())}
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
@@ -457,6 +483,7 @@ class SweepSpec:
             timeout_s=data.get("timeout_s"),
             device=None if device is None else str(device),
             limits=limits,
+            window=data.get("window"),
         )
 
 
@@ -489,6 +516,7 @@ TOP_LEVEL_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "overrides": ((dict,), "a table of [overrides.<index>] tables"),
     "timeout_s": ((int, float), "a number of seconds > 0"),
     "limits": ((dict,), "a table of [limits.<figure>] tables"),
+    "window": ((dict,), "a table with 'fires' and 'silent' figure names"),
 }
 """The keys of a spec file, with the type each must have."""
 

@@ -15,7 +15,11 @@ corner that has samples does.
 ``corners``: one entry per corner with ``condition``, ``label``, ``n``, ``ok``,
 ``meets_spec``, ``yield``, ``meets_target`` and ``figures`` ({figure: n, median, p05, p95,
 mean, std, min_observed, max_observed over the corner's ok samples; ``pass`` and
-``n_in_spec`` over all its samples, a failed one counting as outside}).
+``n_in_spec`` over all its samples, a failed one counting as outside}) and ``window``
+(None without a ``[window]`` in the spec, else ``lowest_firing``: the largest ``fires``
+figure of the corner's samples, the input that fires them all; ``highest_silent``: the
+smallest ``silent`` figure, the input that leaves them all silent; None when a sample
+has no value).
 """
 
 from __future__ import annotations
@@ -148,6 +152,15 @@ def _corner_entry(condition: dict, rows: list[dict], spec: SweepSpec) -> dict:
         )
         figures[f] = entry
     corner_yield = meeting / len(rows) if rows else None
+    out_window = None
+    if spec.window is not None:
+        fires, silent = (_numeric(ok, spec.window[k]) for k in ("fires", "silent"))
+        out_window = {
+            "lowest_firing": float(fires.max()) if fires.size == len(ok) and ok else None,
+            "highest_silent": float(silent.min()) if silent.size == len(ok) and ok else None,
+            "fires_figure": spec.window["fires"],
+            "silent_figure": spec.window["silent"],
+        }
     return {
         "condition": dict(condition),
         "label": corner_label(condition),
@@ -157,6 +170,7 @@ def _corner_entry(condition: dict, rows: list[dict], spec: SweepSpec) -> dict:
         "yield": corner_yield,
         "meets_target": None if corner_yield is None else corner_yield >= YIELD_TARGET,
         "figures": figures,
+        "window": out_window,
     }
 
 
