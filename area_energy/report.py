@@ -173,7 +173,12 @@ def comparison_section(c: dict) -> dict:
         f"{lif['synapse_weight_gate_V']:.3f} V.  IPNet / LIF = {c['ratio_ipnet_over_lif']:.1f}x per "
         f"output spike.  The IPNet's shared bias generator draws "
         f"{ip.get('shared_bias_generator_power_W', 0.0) * 1e6:.1f} uW (not in the neuron's figure; "
-        f"an array of N neurons carries 1/N each).  Floor: {c['floor']}.",
+        f"an array of N neurons carries 1/N each).  The switching law's floor with this junction "
+        f"and supply: write {c['floor']['write']['energy_J'] * 1e15:.0f} fJ (at "
+        f"{c['floor']['write']['current_over_ic0']:.2f} Ic0 for {c['floor']['write']['time_s'] * 1e9:.1f} ns) "
+        f"+ reset {c['floor']['reset']['energy_J'] * 1e15:.0f} fJ (at "
+        f"{c['floor']['reset']['current_over_ic0']:.2f} Ic0 for {c['floor']['reset']['time_s'] * 1e9:.1f} ns) "
+        f"= {c['floor']['total_J'] * 1e15:.0f} fJ per spike ({c['floor']['what']}).",
         "table": {
             "columns": ["neuron", "output spikes", "per spike", *keys, "of which MTJ heat"],
             "rows": rows,

@@ -180,6 +180,11 @@ def test_report_energy_comparison_like_for_like(report_dir):
     assert c["ratio_ipnet_over_lif"] == pytest.approx(
         ip["energy_per_spike_J"] / lif["energy_per_spike_J"]
     )
+    # no circuit beats the switching law's floor for its junction and supply (computed from
+    # the law alone, without the circuit): write + reset at the best current the rail allows
+    floor = c["floor"]
+    assert 0 < floor["write"]["energy_J"] and 0 < floor["reset"]["energy_J"]
+    assert floor["total_J"] < ip["energy_per_spike_J"]
     # every neuron reports its spike width
     assert data["neurons"]["ipnet"]["spike_width_s"] <= 2e-9
     assert data["neurons"]["lif"]["spike_width_s"] > 0
