@@ -4,12 +4,18 @@ The current and thermal terms of :class:`~behavioural.params.NeuronParams` are d
 these targets in closed form, not fitted to spike times (``python -m behavioural.calibrate``
 fits only the delays to those):
 
-- **charge per input pulse** (:func:`charge_targets`): isolated 1 ns pulses (8 ns apart,
+- **drive per input pulse** (:func:`charge_targets`): isolated 1 ns pulses (8 ns apart,
   the junction cold and in P) at :data:`CHARGE_WEIGHTS`; the junction current
-  (V(x1.a) - V(x1.j)) / R_P integrated over each pulse and its settling tail, and its
-  plateau.  ``input_width_offset_s`` = charge / plateau current - (width + edge) (mean over
-  the weights); ``input_current_factor`` and ``input_current_offset`` = the linear least
-  squares of charge / (unit current x (width + edge + offset)) on the weight;
+  i(t) = (V(x1.a) - V(x1.j)) / R_P, its plateau, its charge, and its thermal hazard
+  H = integral of the law's rate r(i(t), T(t)) over the pulse and its settling tail.  The
+  model drives a rectangle at the plateau current: ``input_current_factor`` and
+  ``input_current_offset`` = the linear least squares of plateau / unit current on the
+  weight; ``input_width_offset_s`` and ``input_width_slope_s`` = the linear least squares of
+  H / r(plateau, T) - (width + edge) on weight - 1, the rectangle's duration that gives
+  the same switching progress (shorter for weaker synapses).  An equal-charge rectangle
+  overstates the progress by ~4 % (the rate is not linear in the current: the rising and
+  falling edges, below the plateau, count for less), which made the model switch ~0.7 ns
+  (a third of a pulse in 11) before the circuit;
 - **reset current** (:func:`reset_target`): the reset mirror's drain current
   ``@m.x1.mpr[id]`` while it drives the AP junction back to P (median over each reset's
   AP phase) / the bias's reset current = ``reset_current_factor``;
@@ -26,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from circuits.ipnet_neuron import IpnetParams
+from circuits.mtj_analytic import thermal_hazard_rate
 from circuits.scenarios import IPNET_SPIKE_WIDTH_S
 
 from .model import INPUT_EDGE_S
@@ -84,10 +91,13 @@ def _integrate(t, y, t0, t1) -> float:
     return float(np.trapezoid(y[k], t[k]))
 
 
-def pulse_charges(run: ProbeRun, stim: Stimulus, rp_ohm: float) -> list[dict]:
+def pulse_charges(run: ProbeRun, stim: Stimulus, rp_ohm: float, mtj=None) -> list[dict]:
     """Per pulse of ``stim`` (with the junction in P throughout): the junction charge
-    [C] and the plateau current [A] (median over the flat top's second half)."""
+    [C], the plateau current [A] (median over the flat top's second half) and, given the
+    junction's parameters ``mtj``, its thermal hazard (the law's rate integrated over the
+    pulse, at the junction's own temperature) and the plateau's rate [1/s]."""
     i = junction_current_a(run, rp_ohm)
+    temp_k = run.temperature_c + 273.15 + run.rise_k
     out = []
     for t0, width in zip(stim.times_s, stim.widths_s):
         t1 = t0 + width + 2 * INPUT_EDGE_S + CHARGE_TAIL_S
@@ -95,13 +105,18 @@ def pulse_charges(run: ProbeRun, stim: Stimulus, rp_ohm: float) -> list[dict]:
         if np.min(run.m[win]) < 0.9:
             continue  # switched (or left P): not a charge in P
         flat = (run.t_s >= t0 + INPUT_EDGE_S + width / 2) & (run.t_s <= t0 + INPUT_EDGE_S + width)
-        out.append(
-            {
-                "start_s": t0,
-                "charge_c": _integrate(run.t_s, i, t0, t1),
-                "plateau_current_a": float(np.median(i[flat])),
-            }
-        )
+        row = {
+            "start_s": t0,
+            "charge_c": _integrate(run.t_s, i, t0, t1),
+            "plateau_current_a": float(np.median(i[flat])),
+        }
+        if mtj is not None:
+            rate = thermal_hazard_rate(mtj, np.clip(i, 0.0, None), temp_k)
+            row["hazard"] = _integrate(run.t_s, rate, t0, t1)
+            row["plateau_rate_per_s"] = float(
+                thermal_hazard_rate(mtj, row["plateau_current_a"], float(np.median(temp_k[flat])))
+            )
+        out.append(row)
     return out
 
 
@@ -111,7 +126,7 @@ def charge_targets(base: NeuronParams, circuit: IpnetParams, temperature_c: floa
     unit = base.unit_current_a
     rows = []
     for stim in charge_stimuli():
-        pulses = pulse_charges(run_probe(stim, circuit, temperature_c), stim, rp)
+        pulses = pulse_charges(run_probe(stim, circuit, temperature_c), stim, rp, base.mtj)
         if not pulses:
             raise ValueError(f"characterization {stim.name}: every pulse switched the junction")
         rows.append(
@@ -122,18 +137,25 @@ def charge_targets(base: NeuronParams, circuit: IpnetParams, temperature_c: floa
                 "pulses": len(pulses),
                 "charge_c": float(np.mean([p["charge_c"] for p in pulses])),
                 "plateau_current_a": float(np.mean([p["plateau_current_a"] for p in pulses])),
+                "hazard": float(np.mean([p["hazard"] for p in pulses])),
+                "plateau_rate_per_s": float(np.mean([p["plateau_rate_per_s"] for p in pulses])),
             }
         )
     width = rows[0]["width_s"]
     nominal_s = width + INPUT_EDGE_S
-    durations = [r["charge_c"] / r["plateau_current_a"] for r in rows]
-    offset_s = float(np.mean(durations)) - nominal_s
+    durations = np.array([r["hazard"] / r["plateau_rate_per_s"] for r in rows])
     w = np.array([r["weight"] for r in rows])
+    # the progress-equivalent duration, linear in the weight: d = nominal + offset + slope (w - 1)
+    (slope_s, at_one_s), *_ = np.linalg.lstsq(
+        np.column_stack([w - 1.0, np.ones_like(w)]), durations, rcond=None
+    )
+    offset_s = float(at_one_s) - nominal_s
     q = np.array([r["charge_c"] for r in rows])
-    y = q / (unit * (nominal_s + offset_s))  # the model's current in unit currents
+    y = np.array([r["plateau_current_a"] for r in rows]) / unit  # plateau in unit currents
     a = np.column_stack([w, np.ones_like(w)])
     (factor, offset), *_ = np.linalg.lstsq(a, y, rcond=None)
-    model_q = unit * (factor * w + offset) * (nominal_s + offset_s)
+    model_d = nominal_s + offset_s + slope_s * (w - 1.0)
+    model_q = unit * (factor * w + offset) * model_d
     for r, d, mq in zip(rows, durations, model_q):
         r["effective_duration_s"] = d
         r["model_charge_c"] = float(mq)
@@ -142,13 +164,17 @@ def charge_targets(base: NeuronParams, circuit: IpnetParams, temperature_c: floa
         "unit_current_a": unit,
         "nominal_duration_s": nominal_s,
         "input_width_offset_s": offset_s,
+        "input_width_slope_s": float(slope_s),
         "input_current_factor": float(factor),
         "input_current_offset": float(offset),
         "charge_rms_rel_error": float(np.sqrt(np.mean((model_q / q - 1) ** 2))),
-        "rule": "junction current (V(x1.a)-V(x1.j))/R_P integrated from each isolated pulse's "
-        f"start to {CHARGE_TAIL_S * 1e9:g} ns after its end (junction in P); width offset = "
-        "mean(charge / plateau current) - (width + edge); factor, offset = linear least "
-        "squares of charge / (unit current x (width + edge + width offset)) on the weight",
+        "rule": "junction current i = (V(x1.a)-V(x1.j))/R_P of isolated pulses (junction in P), "
+        f"from each pulse's start to {CHARGE_TAIL_S * 1e9:g} ns after its end; factor, offset = "
+        "linear least squares of plateau current / unit current on the weight; width offset "
+        "and slope = linear least squares of hazard / rate(plateau) - (width + edge) on the "
+        "weight - 1, hazard = the law's thermal rate "
+        "r(i(t), T(t)) integrated over the pulse: the rectangle gives the pulse's switching "
+        "progress (an equal-charge one overstated it by ~4 %)",
     }
 
 
@@ -247,6 +273,7 @@ def derived_params(targets: dict) -> dict[str, float]:
         "input_current_factor": c["input_current_factor"],
         "input_current_offset": c["input_current_offset"],
         "input_width_offset_s": c["input_width_offset_s"],
+        "input_width_slope_s": c["input_width_slope_s"],
         "reset_current_factor": r["reset_current_factor"],
         "rth_factor": th["rth_factor"],
         "cth_factor": th["cth_factor"],

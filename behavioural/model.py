@@ -19,7 +19,8 @@ Inputs are events (start time [s], weight [1], width [s]), each a logic pulse li
 :class:`circuits.stimulus.SpikeTrain`'s (rising edge from the start, flat top of ``width``,
 edges of :data:`INPUT_EDGE_S`): while it lasts, the junction carries the unit current x
 (``input_current_factor`` x weight + ``input_current_offset``) toward AP (Joule power I^2 R_P).  Between events no
-current flows (the drive lasts width + edge + ``input_width_offset_s``); the temperature decays exactly as exp(-t / rth cth).
+current flows (the drive lasts width + edge + ``input_width_offset_s`` + ``input_width_slope_s``
+x (weight - 1)); the temperature decays exactly as exp(-t / rth cth).
 
 Output: when the progress reaches 1 (the junction is in AP), a spike ``fire_delay_s``
 later if the input pulse lasts that long and its current reads the AP level above the
@@ -463,8 +464,14 @@ def simulate(
     half = INPUT_EDGE_S / 2
     for k in range(events.times_s.shape[1]):
         on_start = events.times_s[:, k] + half
-        on_end = events.times_s[:, k] + events.widths_s[:, k] + 3 * half + p.input_width_offset_s
         weights = np.nan_to_num(events.weights[:, k])
+        on_end = (
+            events.times_s[:, k]
+            + events.widths_s[:, k]
+            + 3 * half
+            + p.input_width_offset_s
+            + p.input_width_slope_s * (weights - 1.0)
+        )
         cur_all = input_current_a(p, weights)
         pending = np.isfinite(on_start)
         while np.any(pending):

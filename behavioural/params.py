@@ -27,6 +27,7 @@ FITTED = (
     "input_current_factor",
     "input_current_offset",
     "input_width_offset_s",
+    "input_width_slope_s",
     "reset_current_factor",
     "rth_factor",
     "cth_factor",
@@ -45,6 +46,7 @@ FIELD_UNITS = {
     "input_current_factor": "1",
     "input_current_offset": "1",
     "input_width_offset_s": "s",
+    "input_width_slope_s": "s",
     "reset_current_factor": "1",
     "rth_factor": "1",
     "cth_factor": "1",
@@ -70,8 +72,10 @@ class NeuronParams:
         exactly weight x the current (channel-length modulation at its own Vds, node j's
         settling charge, which does not scale with the weight).
     input_width_offset_s: the junction carries the input current for the pulse's width +
-        its edge + this offset [s], fitted: the input switch turns on and off at its
-        threshold, and node j settles.
+        its edge + this offset + ``input_width_slope_s`` x (weight - 1) [s], from SPICE:
+        the rectangle that gives the same switching progress as the real pulse (node j
+        settles, and below the plateau the rate counts for less, the more so the weaker
+        the synapse, whose plateau sits where the rate is steeper).
     reset_current_factor: junction current while resetting / reset_current_a [1], fitted:
         the reset mirror's headroom against the antiparallel resistance.
     rth_factor, cth_factor: effective thermal resistance and capacitance / the device's
@@ -96,6 +100,7 @@ class NeuronParams:
     input_current_factor: float = 1.0
     input_current_offset: float = 0.0
     input_width_offset_s: float = 0.0
+    input_width_slope_s: float = 0.0
     reset_current_factor: float = 1.0
     rth_factor: float = 1.0
     cth_factor: float = 1.0
@@ -116,7 +121,8 @@ class NeuronParams:
                 )
             if not math.isfinite(value):
                 raise ValueError(f"NeuronParams.{name}={value!r} must be finite")
-        positive = [n for n in FIELD_UNITS if not n.endswith(("delay_s", "offset_s", "offset"))]
+        signed = ("delay_s", "offset_s", "offset", "slope_s")
+        positive = [n for n in FIELD_UNITS if not n.endswith(signed)]
         for name in positive:
             if not getattr(self, name) > 0:
                 raise ValueError(
@@ -132,6 +138,11 @@ class NeuronParams:
             raise ValueError(
                 f"NeuronParams.input_current_offset={self.input_current_offset!r} is out of "
                 "range; allowed -0.5 .. 0.5 (units of the unit current)"
+            )
+        if not -0.5e-9 <= self.input_width_slope_s <= 0.5e-9:
+            raise ValueError(
+                f"NeuronParams.input_width_slope_s={self.input_width_slope_s!r} s is out of "
+                "range; allowed -0.5 .. 0.5 ns per unit weight"
             )
         if not -0.5e-9 <= self.input_width_offset_s <= 0.5e-9:
             raise ValueError(

@@ -134,19 +134,29 @@ def test_calibrate_command_writes_its_files(quick_calibration):
         assert np.isfinite(v[key])
 
 
-def test_calibrated_current_law_reproduces_the_spice_charge_per_pulse(quick_calibration, session):
-    # independent of the delay fit: the junction charge of isolated pulses, measured again
-    # on the SPICE waveforms, against the model's current x its drive duration
+def test_calibrated_drive_reproduces_the_spice_progress_and_charge_per_pulse(
+    quick_calibration, session
+):
+    # independent of the delay fit: the switching progress (the law's thermal hazard along
+    # the SPICE junction current and temperature) of isolated pulses, measured again on
+    # the waveforms, against the model's rectangle; its charge within a few %
     cal = json.loads((quick_calibration / "calibration.json").read_text())
     assert set(cal["targets"]) >= {"charge_per_pulse", "reset_current", "thermal", "sources"}
     p = load_calibration(quick_calibration / "calibration.json")
     for stim in charge_stimuli():
-        pulses = pulse_charges(run_probe(stim), stim, p.mtj.rp)
+        pulses = pulse_charges(run_probe(stim), stim, p.mtj.rp, p.mtj)
         assert len(pulses) == len(stim.times_s)  # none switched: all in P
-        drive_s = stim.widths_s[0] + INPUT_EDGE_S + p.input_width_offset_s
-        model_c = float(input_current_a(p, stim.weights[0])) * drive_s
+        drive_s = (
+            stim.widths_s[0]
+            + INPUT_EDGE_S
+            + p.input_width_offset_s
+            + p.input_width_slope_s * (stim.weights[0] - 1.0)
+        )
+        current = float(input_current_a(p, stim.weights[0]))
         for pulse in pulses:
-            assert model_c == pytest.approx(pulse["charge_c"], rel=0.01), stim.name
+            model_h = pulse["plateau_rate_per_s"] * drive_s
+            assert model_h == pytest.approx(pulse["hazard"], rel=0.02), stim.name
+            assert current * drive_s == pytest.approx(pulse["charge_c"], rel=0.05), stim.name
     # the thermal terms are the device's network, as the Verilog-A model has it
     assert p.rth_factor == pytest.approx(1.0, abs=0.02)
     assert p.cth_factor == pytest.approx(1.0, abs=0.02)
