@@ -1,20 +1,17 @@
 """Publishing a report atomically: render every file into a staging folder, then swap it in.
 
 If anything fails (or the process is interrupted) the previous report stays as it was and
-no half-written file is left; staging folders carry the owner's process id, and those of
-dead processes are removed on the next run.
+no half-written file is left (the mechanism: :mod:`pyspice_flows.staging`).
 """
 
 from __future__ import annotations
 
 import io
 import json
-import os
-import shutil
-import tempfile
-import time
 from collections.abc import Mapping
 from pathlib import Path
+
+from pyspice_flows.staging import commit_staged, staging_folder
 
 from .render import (
     FIGURE_DPI,
@@ -55,74 +52,6 @@ def _render_files(staging: Path, results: Mapping, figures: Mapping) -> list[str
     return [f"{REPORT_STEM}.md", f"{REPORT_STEM}.html", f"{REPORT_STEM}.json", *names]
 
 
-def _commit(staging: Path, out_dir: Path, names: list[str]) -> None:
-    """Move the staged files into ``out_dir``; on failure put the previous files back."""
-    backup = staging / ".previous"
-    backup.mkdir()
-    for name in names:
-        target = out_dir / name
-        if target.exists():
-            try:
-                os.link(target, backup / name)
-            except OSError:
-                shutil.copy2(target, backup / name)
-    moved: list[str] = []
-    try:
-        for name in names:
-            os.replace(staging / name, out_dir / name)
-            moved.append(name)
-    except BaseException:
-        for name in moved:
-            if (backup / name).exists():
-                os.replace(backup / name, out_dir / name)
-            else:
-                (out_dir / name).unlink(missing_ok=True)
-        raise
-
-
-STALE_STAGING_AGE_S = 3600.0
-"""A staging folder without a recognisable owner is removed after this age [s]."""
-
-
-def _owner_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def remove_stale_staging(out_dir: Path) -> list[Path]:
-    """Remove the staging folders (``.<out>.partial-<pid>-*``) left beside ``out_dir`` by
-    runs that were killed (SIGKILL, power loss); returns them.
-
-    A folder whose process is still alive is another run in progress and is kept; one
-    without a process id in its name (older runs) is removed once it is an hour old.
-    """
-    removed = []
-    prefix = f".{out_dir.name}.partial-"
-    try:
-        candidates = [p for p in out_dir.parent.iterdir() if p.name.startswith(prefix)]
-    except OSError:
-        return removed
-    for path in candidates:
-        pid_text = path.name[len(prefix) :].split("-", 1)[0]
-        if pid_text.isdigit():
-            if int(pid_text) == os.getpid() or _owner_alive(int(pid_text)):
-                continue
-        else:
-            try:
-                if time.time() - path.stat().st_mtime < STALE_STAGING_AGE_S:
-                    continue
-            except OSError:
-                continue
-        shutil.rmtree(path, ignore_errors=True)
-        removed.append(path)
-    return removed
-
-
 def write_report(results: Mapping, figures: Mapping[str, object], out_dir: Path) -> list[Path]:
     """Write the report files into ``out_dir`` atomically; returns their paths.
 
@@ -134,16 +63,6 @@ def write_report(results: Mapping, figures: Mapping[str, object], out_dir: Path)
     """
     figures = dict(figures or {})
     _validate(results, figures)
-    out_dir = Path(out_dir).absolute()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_staging(out_dir)
-    staging = Path(
-        tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-{os.getpid()}-", dir=out_dir.parent)
-    )
-    try:
+    with staging_folder(out_dir) as staging:
         names = _render_files(staging, results, figures)
-        out_dir.mkdir(exist_ok=True)
-        _commit(staging, out_dir, names)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return [out_dir / n for n in names]
+        return commit_staged(staging, Path(out_dir).absolute(), names)

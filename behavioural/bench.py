@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
 from circuits.paths import REPO_ROOT
+from pyspice_flows.staging import write_text_atomic
 
 from .layer import recency
 from .params import CALIBRATION_JSON, load_calibration
@@ -62,13 +62,7 @@ def merge_into(path: Path, entry: dict) -> None:
                 f"{path}: not valid JSON ({exc}); remove it or rerun make bench"
             ) from None
     data[ENTRY] = entry
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(json.dumps(data, indent=2) + "\n")
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_text_atomic(path, json.dumps(data, indent=2) + "\n")
 
 
 def _positive_int(label: str):

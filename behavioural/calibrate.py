@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import os
 import sys
 import time
 from dataclasses import dataclass
@@ -39,6 +38,7 @@ from scipy.optimize import minimize
 
 from circuits.ipnet_neuron import IpnetParams
 from circuits.paths import REPO_ROOT
+from pyspice_flows.staging import write_text_atomic
 
 from .characterize import derived_params, measure_targets
 from .model import InputEvents, simulate
@@ -266,13 +266,7 @@ def fit(
 
 
 def _write_json(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(json.dumps(data, indent=2, default=float) + "\n")
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_text_atomic(path, json.dumps(data, indent=2, default=float) + "\n")
 
 
 def calibrate(out_dir: Path = OUT_DIR, quick: bool = False, layer: bool = True, say=print) -> dict:

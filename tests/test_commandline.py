@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from area_energy import publish
 from circuits.paths import REPO_ROOT
 from pyspice_flows import session as session_mod
+from pyspice_flows import staging
 from pyspice_flows.session import OperatingPoint, Transient
 
 TESTS_DIR = Path(__file__).resolve().parent
@@ -290,9 +290,9 @@ def test_stale_staging_folders_are_removed_live_ones_kept(tmp_path):
     for d in (dead, live, old_style, young_old_style):
         d.mkdir()
         (d / "energy_report.json").write_text("{}")
-    hour_ago = time.time() - 2 * publish.STALE_STAGING_AGE_S
+    hour_ago = time.time() - 2 * staging.STALE_STAGING_AGE_S
     os.utime(old_style, (hour_ago, hour_ago))
-    removed = publish.remove_stale_staging(out)
+    removed = staging.remove_stale_staging(out)
     assert sorted(removed) == sorted([dead, old_style])
     assert live.exists() and young_old_style.exists()
 

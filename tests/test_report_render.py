@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure  # no pyplot: PNGs are rendered with Agg by render.py
 
-from area_energy import publish, render
+from area_energy import render
 from area_energy.publish import write_report
 from area_energy.render import fmt_si, summary_lines
+from pyspice_flows import staging
 
 
 def tiny_figure(slope: float) -> Figure:
@@ -169,7 +170,7 @@ def test_failure_while_moving_rolls_back(tmp_path, monkeypatch):
             raise OSError("device vanished")
         real_replace(src, dst)
 
-    monkeypatch.setattr(publish.os, "replace", flaky_replace)
+    monkeypatch.setattr(staging.os, "replace", flaky_replace)  # the publishing mechanism
     with pytest.raises(OSError, match="device vanished"):
         write_report(fake_results() | {"title": "New"}, {"energy": tiny_figure(2.0)}, out)
     monkeypatch.undo()
