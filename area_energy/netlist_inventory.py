@@ -370,8 +370,7 @@ class _Parser:
         try:
             return parse_spice_number(token)
         except ValueError:
-            pass
-        name = token.lower()
+            name = token.lower()  # not a number: a parameter name
         if name in scope:
             return scope[name]
         raise ValueError(

@@ -43,202 +43,46 @@ once every file is ready; ``summary.json`` last).
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import multiprocessing
 import os
-import shutil
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from circuits.ipnet_array import (
     DEFAULT_PITCH_M,
-    ArrayParams,
-    build_ipnet_array,
     coupling_fraction,
     load_thermal_stack,
 )
-from circuits.ipnet_neuron import IpnetParams
 from circuits.mtj_device import add_device_argument, checked_device_file
-from circuits.paths import REPO_ROOT
 from circuits.scenarios import (
-    IPNET_BURST_COUNT,
-    IPNET_INPUT_RATE_HZ,
     IPNET_PLASTICITY_MAX_STEP_S,
-    IPNET_SPIKE_WIDTH_S,
-    ipnet_plasticity_params,
 )
-from circuits.stimulus import SpikeTrain, regular
 
-OUT_DIR = REPO_ROOT / "build" / "working_memory"
-SEED = 12
-PROBE_WIDTH_S = 25e-9
-"""The probe's width and how long after it starts the run goes on [s] (a rested neuron
-answers after ~13 ns)."""
-BURST_START_S = 0.5e-9  # burst_timing's burst begins here
-MIN_LAG_S = 0.5e-9
-"""The shortest lag [s] (probe start after the reset's end): the reset envelope keeps the
-inputs disconnected for ~0.3 ns after ``rst`` falls (docs/ipnet_neuron.md)."""
-RECENCY_LAGS_S = (0.5e-9, 0.75e-9, 1.0e-9, 1.25e-9, 1.5e-9, 2.0e-9, 2.5e-9, 3.0e-9)
-RECENCY_LAGS_QUICK_S = (0.5e-9, 1.0e-9, 1.5e-9, 2.5e-9)
-LIST_LENGTH = 4
-LIST_INTERVAL_S = 0.5e-9
-RECALL_CRITERION_S = 20e-12
-"""An item counts as recalled when the probe answers at least this much sooner than the
-rested neuron [s]: a readout resolving 20 ps (about a quarter of the advantage at the
-shortest lag).  A documented choice, not a fitted one."""
-PITCHES_M = (0.3e-6, 0.5e-6, 0.8e-6, 1.2e-6, 1.8e-6, 2.7e-6, 4.0e-6)
-PITCHES_QUICK_M = (0.3e-6, 1.2e-6, 4.0e-6)
-CROSSTALK_BUDGET = 0.1
-NO_HEAT = "short_heat_memory"
-
-
-# ----------------------------------------------------------------------------- trials
-@dataclass(frozen=True)
-class Item:
-    """An item stored in ``neuron`` (0-based): a burst of ``spikes`` that ends its reset at
-    ``reset_end_s`` [s] (planned; the run measures the real one).  ``fires``: False for a
-    sub-threshold burst (activity that does not fire; no reset to measure)."""
-
-    neuron: int
-    reset_end_s: float
-    spikes: int
-    fires: bool = True
-
-
-@dataclass(frozen=True)
-class Trial:
-    """One array transient: shape, pitch [m], coupling on/off, heat ("normal" or
-    :data:`NO_HEAT`), the items, the probed neurons (0-based) and the probe time [s].
-
-    reset_offset_s: time from a burst's first spike to its reset's end in a lone neuron [s]
-    (:func:`pyspice_flows.ipnet_plasticity.burst_timing`)."""
-
-    key: str
-    rows: int
-    cols: int
-    pitch_m: float
-    coupling: bool
-    heat: str
-    items: tuple[Item, ...]
-    probed: tuple[int, ...]
-    probe_t_s: float
-    reset_offset_s: float
-    device_file: str | None = None
-    temperature_c: float | None = None
-
-
-def neuron_for(heat: str, device_file: str | None = None) -> IpnetParams:
-    """The protocol's two-synapse neuron, with the heat memory or without it."""
-    from .ipnet_plasticity import ABLATIONS
-
-    base = IpnetParams(device_file=device_file) if device_file else IpnetParams()
-    p = ipnet_plasticity_params(base)
-    if heat == "normal":
-        return p
-    if heat not in ABLATIONS:
-        raise ValueError(f"heat={heat!r}; allowed 'normal' or one of {sorted(ABLATIONS)}")
-    mtj = p.mtj()
-    return replace(p, mtj_overrides={k: getattr(mtj, k) * f for k, f in ABLATIONS[heat].items()})
-
-
-def trial_array(t: Trial) -> ArrayParams:
-    """The :class:`ArrayParams` of a trial: bursts on synapse 1, the probe on synapse 2."""
-    nrn = neuron_for(t.heat, t.device_file)
-    vdd = nrn.vdd_v
-    probe = SpikeTrain((t.probe_t_s,), vdd, PROBE_WIDTH_S, label="probe")
-    silent = regular(IPNET_INPUT_RATE_HZ, 0, vdd, IPNET_SPIKE_WIDTH_S)
-    by_neuron = {it.neuron: it for it in t.items}
-    inputs = []
-    for k in range(t.rows * t.cols):
-        it = by_neuron.get(k)
-        if it is None:
-            burst = silent
-        else:
-            start = it.reset_end_s - t.reset_offset_s
-            if start < 0:
-                raise ValueError(
-                    f"trial {t.key}: item in neuron {k} would start at {start:.3g} s; "
-                    "move the probe later"
-                )
-            burst = regular(IPNET_INPUT_RATE_HZ, it.spikes, vdd, IPNET_SPIKE_WIDTH_S, start)
-        inputs.append((burst, probe if k in t.probed else silent))
-    return ArrayParams(nrn, t.rows, t.cols, t.pitch_m, inputs=tuple(inputs), coupling=t.coupling)
-
-
-def run_trial(t: Trial) -> dict:
-    """Simulate one trial; per neuron its probe latency [s] (nan: no spike or not probed),
-    rise at the probe [K], measured reset end [s] (nan: no item) and spikes before the probe."""
-    from . import measure
-    from .session import Session, Transient
-
-    p = trial_array(t)
-    t0 = time.perf_counter()
-    w = Session.get().run(
-        build_ipnet_array(p),
-        Transient(10e-12, t.probe_t_s + PROBE_WIDTH_S, max_step_s=IPNET_PLASTICITY_MAX_STEP_S),
-        temperature_c=t.temperature_c,
-    )
-    wall = time.perf_counter() - t0
-    thr = measure.logic_threshold_v(p.neuron.vdd_v)
-    time_s = w.time
-    out = {"key": t.key, "wall_s": wall, "latency_s": [], "rise_K": [], "reset_end_s": []}
-    out["spikes_before_probe"] = []
-    items = {it.neuron for it in t.items if it.fires}
-    for k in range(1, p.n + 1):
-        spikes = measure.spike_times(time_s, w.v(f"out{k}"), thr)
-        after = spikes[spikes > t.probe_t_s]
-        lat = float(after[0] - t.probe_t_s) if (k - 1 in t.probed and after.size) else math.nan
-        reset_end = math.nan
-        if k - 1 in items:
-            falls = measure.falling_edges(w.v(f"x{k}.rst"), thr)
-            before = spikes[spikes < t.probe_t_s]
-            falls = falls[(time_s[falls] > before[0])] if before.size else falls[:0]
-            if not falls.size or time_s[falls[0]] > t.probe_t_s:
-                raise ValueError(
-                    f"trial {t.key}: the item in neuron {k - 1} did not fire and reset before "
-                    f"the probe at {t.probe_t_s:.4g} s"
-                )
-            reset_end = float(time_s[falls[0]])
-        out["latency_s"].append(lat)
-        out["rise_K"].append(float(np.interp(t.probe_t_s, time_s, w.v(f"th{k}"))))
-        out["reset_end_s"].append(reset_end)
-        out["spikes_before_probe"].append(int(np.sum(spikes < t.probe_t_s)))
-    return out
-
-
-def timing_task(args: tuple[str, str | None, float | None]) -> tuple[str, float, int]:
-    """(heat, reset offset [s], spikes to fire) of a lone neuron (a worker task)."""
-    from .ipnet_plasticity import burst_timing
-
-    heat, device, temp_c = args
-    reset_end, to_fire = burst_timing(neuron_for(heat, device), temp_c, IPNET_BURST_COUNT)
-    return heat, reset_end - BURST_START_S, to_fire
-
-
-def run_trials(tasks, workers: int, fn=None) -> list:
-    """Run ``fn`` (default :func:`run_trial`) over ``tasks`` on ``workers`` local processes
-    (0: in this process), results in task order."""
-    fn = fn or run_trial
-    tasks = list(tasks)
-    if workers == 0 or len(tasks) <= 1:
-        return [fn(t) for t in tasks]
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(min(workers, len(tasks)), mp_context=ctx) as ex:
-        futures = [ex.submit(fn, t) for t in tasks]
-        try:
-            return [f.result() for f in futures]
-        except BaseException:
-            for f in futures:
-                f.cancel()
-            for proc in list(getattr(ex, "_processes", {}).values()):
-                proc.terminate()  # our own workers only; ngspice cannot be interrupted
-            raise
+from .working_memory_output import _fmt_s, publish
+from .working_memory_trials import (
+    BURST_START_S,
+    CROSSTALK_BUDGET,
+    LIST_INTERVAL_S,
+    LIST_LENGTH,
+    MIN_LAG_S,
+    NO_HEAT,
+    OUT_DIR,
+    PITCHES_M,
+    PITCHES_QUICK_M,
+    PROBE_WIDTH_S,
+    RECALL_CRITERION_S,
+    RECENCY_LAGS_QUICK_S,
+    RECENCY_LAGS_S,
+    SEED,
+    Item,
+    Trial,
+    run_trials,
+    timing_task,
+)
 
 
 # ----------------------------------------------------------------------------- fits
@@ -546,275 +390,6 @@ def analyse_interference(p: Plan, res: dict[str, dict]) -> dict:
     return {"summary": summary, "rows": normal + ctrl}
 
 
-# ----------------------------------------------------------------------------- output
-def _write_csv(path: Path, header: list[str], rows) -> None:
-    with path.open("w") as fh:
-        fh.write(",".join(header) + "\n")
-        for r in rows:
-            fh.write(",".join(_cell(x) for x in r) + "\n")
-
-
-def _cell(x) -> str:
-    if isinstance(x, float):
-        return f"{x:.9g}"
-    return str(x)
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _finish(plt, fig, axes, path: Path) -> None:
-    for ax in axes:
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
-def _plot_recency(summary: dict, path: Path) -> None:
-    plt = _pyplot()
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
-    styles = {"normal": "o", "control_no_coupling": "s", "control_no_heat": "x"}
-    for cname, style in styles.items():
-        d = summary if cname == "normal" else summary[cname]
-        lag = np.asarray(d["lags_s"]) * 1e9
-        ax1.plot(lag, np.asarray(d["advantage_s"]) * 1e12, style, label=cname)
-        ax2.plot(lag, d["rise_K"], style, label=cname)
-        for ax, fit, scale in ((ax1, d["fit"], 1e12), (ax2, d["fit_rise"], 1.0)):
-            if fit["tau_s"]:
-                x = np.linspace(lag.min(), lag.max(), 50)
-                ax.plot(
-                    x,
-                    fit["a0"] * np.exp(-x * 1e-9 / fit["tau_s"]) * scale,
-                    "-",
-                    alpha=0.6,
-                    label=f"fit {cname}: tau = {fit['tau_s'] * 1e9:.2f} ns",
-                )
-    ax1.set_xlabel("lag since the item's reset [ns]")
-    ax1.set_ylabel("probe latency advantage [ps]")
-    ax1.set_title("recency: latency advantage vs lag")
-    ax2.set_xlabel("lag since the item's reset [ns]")
-    ax2.set_ylabel("junction temperature rise at the probe [K]")
-    ax2.set_yscale("log")
-    ax2.set_title("recency: memory trace (rise) vs lag")
-    _finish(plt, fig, (ax1, ax2), path)
-
-
-def _plot_free_recall(summary: dict, path: Path) -> None:
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for cname, style in (
-        ("normal", "o-"),
-        ("control_no_coupling", "s--"),
-        ("control_no_heat", "x:"),
-    ):
-        d = summary if cname == "normal" else summary[cname]
-        pos = [t["position"] for t in d["by_position"]]
-        adv = [t["advantage_s"] * 1e12 for t in d["by_position"]]
-        ax.plot(pos, adv, style, label=cname)
-        fit = d["fit"]
-        if fit["tau_s"]:
-            lags = np.array([t["lag_s"] for t in d["by_position"]])
-            ax.plot(
-                pos,
-                fit["a0"] * np.exp(-lags / fit["tau_s"]) * 1e12,
-                "-",
-                alpha=0.4,
-                label=f"fit {cname}: tau = {fit['tau_s'] * 1e9:.2f} ns",
-            )
-    ax.axhline(RECALL_CRITERION_S * 1e12, color="grey", lw=0.8, ls="--", label="recall criterion")
-    ax.set_xlabel("serial position (1 = first presented)")
-    ax.set_ylabel("probe latency advantage [ps]")
-    ax.set_xticks(range(1, LIST_LENGTH + 1))
-    ax.set_title(
-        f"free recall: recency {'yes' if summary['recency'] else 'no'}, "
-        f"primacy {'yes' if summary['primacy'] else 'no'}"
-    )
-    _finish(plt, fig, (ax,), path)
-
-
-def _plot_interference(summary: dict, path: Path) -> None:
-    plt = _pyplot()
-    rows = summary["by_pitch"]
-    pm = np.array([r["pitch_m"] for r in rows]) * 1e6
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.loglog(pm, [max(r["ratio"], 1e-4) for r in rows], "o-", label="crosstalk / own (latency)")
-    ax.loglog(pm, [max(r["ratio_rise"], 1e-4) for r in rows], "s-", label="crosstalk / own (rise)")
-    ax.loglog(
-        pm,
-        [r["coupling_fraction_model"] for r in rows],
-        "k:",
-        label="pair coupling fraction (model)",
-    )
-    ctrl = summary["control_no_coupling"]["by_pitch"]
-    ax.loglog(
-        [r["pitch_m"] * 1e6 for r in ctrl],
-        [max(abs(r["ratio"]), 1e-4) for r in ctrl],
-        "x",
-        ms=10,
-        label="no coupling (control), |ratio| (floor 1e-4)",
-    )
-    ax.axhline(CROSSTALK_BUDGET, color="grey", ls="--", lw=0.8, label="10 % budget")
-    for key, ls in (("pitch_10pct_m", "-"), ("pitch_10pct_rise_m", ":")):
-        if summary[key]:
-            ax.axvline(
-                summary[key] * 1e6,
-                color="red",
-                ls=ls,
-                lw=0.8,
-                label=f"{key} = {summary[key] * 1e6:.2f} um",
-            )
-    ax.set_xlabel("pitch [um]")
-    ax.set_ylabel("neighbour crosstalk / own memory effect")
-    ax.set_title("interference vs pitch (1 x 2 array)")
-    _finish(plt, fig, (ax,), path)
-
-
-def report_page(rec: dict, fr: dict, it: dict) -> str:
-    """The protocols' own report page (Markdown, figures beside it)."""
-    nh = rec["control_no_heat"]
-    pos = ", ".join(f"{t['advantage_s'] * 1e12:.1f}" for t in fr["by_position"])
-    pos0 = ", ".join(
-        f"{t['advantage_s'] * 1e12:.1f}" for t in fr["control_no_coupling"]["by_position"]
-    )
-    p10 = it["pitch_10pct_m"]
-    p10r = it["pitch_10pct_rise_m"]
-    return "\n".join(
-        [
-            "# Working memory of thermally coupled IPNet arrays",
-            "",
-            "Numbers from `summary.json` of this folder; model and protocols: "
-            "docs/working_memory.md.",
-            "",
-            "## Recency / n-back (2 x 2)",
-            "",
-            "![recency](recency.png)",
-            "",
-            f"Latency advantage decays with tau = {_fmt_s(rec['tau_s'])} (rise: "
-            f"{_fmt_s(rec['tau_rise_s'])}); without coupling {_fmt_s(rec['control_no_coupling']['tau_s'])} "
-            f"(rise {_fmt_s(rec['control_no_coupling']['tau_rise_s'])}); without heat the advantage "
-            f"at the shortest lag is {nh['advantage_ratio_to_normal']:.3g} x the normal one.",
-            "",
-            "## Free recall (2 x 2)",
-            "",
-            "![free recall](free_recall.png)",
-            "",
-            f"Advantage by serial position 1..{len(fr['by_position'])}: {pos} ps "
-            f"(no coupling: {pos0} ps); recency {'yes' if fr['recency'] else 'no'}, primacy "
-            f"{'yes' if fr['primacy'] else 'no'}.",
-            "",
-            "## Interference (1 x 2)",
-            "",
-            "![interference](interference.png)",
-            "",
-            "Crosstalk below 10 % of the own memory effect beyond "
-            + ("none scanned" if p10 is None else f"{p10 * 1e6:.3g} um")
-            + " (latency), "
-            + ("none scanned" if p10r is None else f"{p10r * 1e6:.3g} um")
-            + f" (rise); without coupling |ratio| <= {it['control_no_coupling']['max_abs_ratio']:.2g}.",
-            "",
-        ]
-    )
-
-
-def _clean_stale_staging(out: Path) -> None:
-    for old in out.parent.glob(f".{out.name}.partial-*"):
-        try:
-            pid = int(old.name.rsplit("-", 2)[-2])
-            os.kill(pid, 0)
-        except (ValueError, IndexError):
-            continue
-        except ProcessLookupError:
-            shutil.rmtree(old, ignore_errors=True)
-        except PermissionError:
-            continue
-
-
-def publish(
-    out: Path, recency: dict, free_recall: dict, interference: dict, meta: dict
-) -> list[Path]:
-    """Write every file into a staging folder, then move them into ``out`` (summary last)."""
-    import tempfile
-
-    out.mkdir(parents=True, exist_ok=True)
-    _clean_stale_staging(out)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-{os.getpid()}-", dir=out.parent))
-    try:
-        _write_csv(
-            staging / "recency.csv",
-            [
-                "condition",
-                "trial",
-                "neuron",
-                "lag_s",
-                "latency_s",
-                "rested_latency_s",
-                "advantage_s",
-                "rise_K",
-            ],
-            recency["rows"],
-        )
-        _plot_recency(recency["summary"], staging / "recency.png")
-        _write_csv(
-            staging / "free_recall.csv",
-            [
-                "condition",
-                "list",
-                "position",
-                "neuron",
-                "lag_s",
-                "latency_s",
-                "advantage_s",
-                "rise_K",
-            ],
-            free_recall["rows"],
-        )
-        _plot_free_recall(free_recall["summary"], staging / "free_recall.png")
-        keys = list(dict.fromkeys(k for r in interference["rows"] for k in r))
-        _write_csv(
-            staging / "interference.csv",
-            keys,
-            [tuple(r.get(k, "") for k in keys) for r in interference["rows"]],
-        )
-        _plot_interference(interference["summary"], staging / "interference.png")
-        (staging / "report.md").write_text(
-            report_page(recency["summary"], free_recall["summary"], interference["summary"])
-        )
-        summary = {
-            "recency": recency["summary"],
-            "free_recall": free_recall["summary"],
-            "interference": interference["summary"],
-            **meta,
-        }
-        text = json.dumps(_jsonable(summary), indent=2, allow_nan=False)
-        (staging / "summary.json").write_text(text + "\n")
-        names = [n for n in sorted(os.listdir(staging)) if n != "summary.json"] + ["summary.json"]
-        for name in names:
-            os.replace(staging / name, out / name)
-        return [out / n for n in names]
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def _jsonable(x):
-    if isinstance(x, dict):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, (np.floating, np.integer)):
-        x = x.item()
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    return x
-
-
 # ----------------------------------------------------------------------------- driver
 def run_protocols(
     out: Path = OUT_DIR,
@@ -826,22 +401,18 @@ def run_protocols(
     say=print,
 ) -> dict:
     """Plan, simulate (``workers`` local processes; default: usable cores), analyse, publish."""
-    # by package name: under `python -m` this module is __main__, whose functions a spawned
-    # worker could not import by that name
-    from pyspice_flows import working_memory as wm
-
+    # the worker tasks live in working_memory_trials, which a spawned worker imports by
+    # name (under `python -m` this module is __main__)
     if workers is None:
         workers = max(1, len(os.sched_getaffinity(0)))
     t0 = time.perf_counter()
     heats = sorted({c["heat"] for c in CONDITIONS.values()})
     say(f"working-memory: burst timing of a lone neuron ({', '.join(heats)})")
-    timing_rows = wm.run_trials(
-        [(h, device_file, temperature_c) for h in heats], workers, wm.timing_task
-    )
+    timing_rows = run_trials([(h, device_file, temperature_c) for h in heats], workers, timing_task)
     timing = {h: (off, n) for h, off, n in timing_rows}
-    pl = wm.plan(timing, quick, seed, device_file, temperature_c)
+    pl = plan(timing, quick, seed, device_file, temperature_c)
     say(f"working-memory: {len(pl.trials)} array transients on {workers} worker(s)")
-    results = _by_key(wm.run_trials(pl.trials, workers))
+    results = _by_key(run_trials(pl.trials, workers))
     sim_wall = sum(r["wall_s"] for r in results.values())
     rec = analyse_recency(pl, results)
     fr = analyse_free_recall(pl, results)
@@ -871,10 +442,6 @@ def run_protocols(
         "interference": inter["summary"],
         **meta,
     }
-
-
-def _fmt_s(x, unit=1e-9, name="ns") -> str:
-    return "none" if x is None else f"{x / unit:.3g} {name}"
 
 
 def main(argv: list[str] | None = None) -> int:
