@@ -403,8 +403,9 @@ class IpnetNeuron(SubCircuit):
         super().__init__(self.NAME, *self.pins(p.n_inputs))
         n, pm = p.tech.nmos_model, p.tech.pmos_model
 
-        def mos(name, d, g, s, b, model, size, w_scale=1.0):
-            if id(size) in replicated:  # BIAS_SCALE fingers, each the generator's device
+        def mos(name, d, g, s, b, model, size_field, w_scale=1.0):
+            size = getattr(p, size_field)
+            if size_field in REPLICATED:  # BIAS_SCALE fingers, each the generator's device
                 self.raw_spice += (
                     f"M{name} {d} {g} {s} {b} {model} l={size.l_m:.6g} "
                     f"w={size.w_m * w_scale:.6g} nf={BIAS_SCALE}\n"
@@ -412,60 +413,58 @@ class IpnetNeuron(SubCircuit):
             else:
                 self.M(name, d, g, s, b, model=model, w=size.w_m * w_scale, l=size.l_m)
 
-        replicated = {id(getattr(p, k)) for k in REPLICATED}
-
         for k, w in enumerate(p.weights(), start=1):
-            mos(f"IW{k}", "j", "vbn", f"w{k}", 0, n, p.unit, w)  # weight: mirror of MBN
-            mos(f"IN{k}", f"w{k}", f"in{k}", "s", 0, n, p.switch)  # input switch
-        mos("FT", "s", "rsy", 0, 0, n, p.footer)  # input footer: inputs off while resetting
+            mos(f"IW{k}", "j", "vbn", f"w{k}", 0, n, "unit", w)  # weight: mirror of MBN
+            mos(f"IN{k}", f"w{k}", f"in{k}", "s", 0, n, "switch")  # input switch
+        mos("FT", "s", "rsy", 0, 0, n, "footer")  # input footer: inputs off while resetting
         self.raw_spice += f"NMTJ a j th {MTJ_MODEL}\n"  # junction p=a, n=j, thermal th
-        mos("PA", "a", "rsx", "vwr", "vwr", pm, p.write)  # write header (off while resetting)
-        mos("NA", "a", "rst", 0, 0, n, p.reset)  # reset: a to ground
+        mos("PA", "a", "rsx", "vwr", "vwr", pm, "write")  # write header (off while resetting)
+        mos("NA", "a", "rst", 0, 0, n, "reset")  # reset: a to ground
         # reset current: MPR mirrors MBP when its gate gr is switched to vbp (MNG) during
         # the reset envelope, and is off (gr pulled to VDD by MPG) otherwise; switching the
         # gate instead of a series switch leaves the junction the most voltage in AP
-        mos("PR", "j", "gr", "vdd", "vdd", pm, p.reset_mirror)
-        mos("NG", "gr", "rsx", "vbp", 0, n, p.out_n)
-        mos("PG", "gr", "rsx", "vdd", "vdd", pm, p.out_p)
-        mos("P1", "det", "j", "a", "vwr", pm, p.fire_p)  # fire comparator: V(a) - V(j) high
-        mos("N1", "det", "vbf", 0, 0, n, p.fire_n)  # its bias sink (replica-biased trip)
-        mos("ND", "det", "rst", 0, 0, n, p.out_n)  # ends the spike: det low while resetting
-        mos("P2", "qb", "q", "vdd", "vdd", pm, p.latch_p)  # latch INV2: q -> qb
-        mos("N2", "qb", "q", 0, 0, n, p.latch_n)
-        mos("P3", "q", "qb", "vdd", "vdd", pm, p.latch_p)  # latch INV3: qb -> q
-        mos("N3", "q", "qb", 0, 0, n, p.latch_n)
+        mos("PR", "j", "gr", "vdd", "vdd", pm, "reset_mirror")
+        mos("NG", "gr", "rsx", "vbp", 0, n, "out_n")
+        mos("PG", "gr", "rsx", "vdd", "vdd", pm, "out_p")
+        mos("P1", "det", "j", "a", "vwr", pm, "fire_p")  # fire comparator: V(a) - V(j) high
+        mos("N1", "det", "vbf", 0, 0, n, "fire_n")  # its bias sink (replica-biased trip)
+        mos("ND", "det", "rst", 0, 0, n, "out_n")  # ends the spike: det low while resetting
+        mos("P2", "qb", "q", "vdd", "vdd", pm, "latch_p")  # latch INV2: q -> qb
+        mos("N2", "qb", "q", 0, 0, n, "latch_n")
+        mos("P3", "q", "qb", "vdd", "vdd", pm, "latch_p")  # latch INV3: qb -> q
+        mos("N3", "q", "qb", 0, 0, n, "latch_n")
         # fire decision: INV13 (strong NMOS, threshold ~0.3 V) regenerates the comparator's
         # output; its low output turns the set PMOS on, which lifts q against the latch
-        mos("P13", "detb", "det", "vdd", "vdd", pm, p.decide_p)
-        mos("N13", "detb", "det", 0, 0, n, p.decide_n)
-        mos("S", "q", "detb", "vdd", "vdd", pm, p.set_p)  # set on detection
-        mos("C", "q", "clr", 0, 0, n, p.clear_n)  # global clear (optional)
-        mos("P4", "rst", "qb", "vdd", "vdd", pm, p.out_p)  # INV4: reset phase
-        mos("N4", "rst", "qb", 0, 0, n, p.out_n)
-        mos("P5", "rstb", "rst", "vdd", "vdd", pm, p.out_p)  # INV5: reset driver phase
-        mos("N5", "rstb", "rst", 0, 0, n, p.out_n)
-        mos("N6", "pb", "j", "a", 0, n, p.psense_n)  # return-to-P comparator: V(j) - V(a) low
-        mos("P6", "pb", "vbr", "vdd", "vdd", pm, p.psense_p)  # its bias load (replica-biased trip)
-        mos("P9", "rstd", "rstb", "vdd", "vdd", pm, p.delay)  # INV9: delayed reset phase
-        mos("N9", "rstd", "rstb", 0, 0, n, p.delay)
+        mos("P13", "detb", "det", "vdd", "vdd", pm, "decide_p")
+        mos("N13", "detb", "det", 0, 0, n, "decide_n")
+        mos("S", "q", "detb", "vdd", "vdd", pm, "set_p")  # set on detection
+        mos("C", "q", "clr", 0, 0, n, "clear_n")  # global clear (optional)
+        mos("P4", "rst", "qb", "vdd", "vdd", pm, "out_p")  # INV4: reset phase
+        mos("N4", "rst", "qb", 0, 0, n, "out_n")
+        mos("P5", "rstb", "rst", "vdd", "vdd", pm, "out_p")  # INV5: reset driver phase
+        mos("N5", "rstb", "rst", 0, 0, n, "out_n")
+        mos("N6", "pb", "j", "a", 0, n, "psense_n")  # return-to-P comparator: V(j) - V(a) low
+        mos("P6", "pb", "vbr", "vdd", "vdd", pm, "psense_p")  # its bias load (replica-biased trip)
+        mos("P9", "rstd", "rstb", "vdd", "vdd", pm, "delay")  # INV9: delayed reset phase
+        mos("N9", "rstd", "rstb", 0, 0, n, "delay")
         # reset envelope rsx = rst OR rstd, rsy = NOT rsx (NOR2 + INV11): the header and the
         # footer stay off, and the reset source on, until rstd falls, so at the end of a
         # reset j is pulled up with a floating (the junction current flows toward P)
         # before the header reconnects a: recharging j through the junction from a would
         # be a ~0.2 ns write pulse of about Ic0 toward AP after every reset
-        mos("P10", "ry1", "rst", "vdd", "vdd", pm, p.out_p)
-        mos("P11", "rsy", "rstd", "ry1", "vdd", pm, p.out_p)
-        mos("N10", "rsy", "rst", 0, 0, n, p.out_n)
-        mos("N11", "rsy", "rstd", 0, 0, n, p.out_n)
-        mos("P12", "rsx", "rsy", "vdd", "vdd", pm, p.out_p)
-        mos("N12", "rsx", "rsy", 0, 0, n, p.out_n)
-        mos("D1", "q", "pb", "dm", 0, n, p.done_n)  # self-timed clear: P sensed while
-        mos("D2", "dm", "rstd", 0, 0, n, p.done_n)  # resetting ends the reset phase
+        mos("P10", "ry1", "rst", "vdd", "vdd", pm, "out_p")
+        mos("P11", "rsy", "rstd", "ry1", "vdd", pm, "out_p")
+        mos("N10", "rsy", "rst", 0, 0, n, "out_n")
+        mos("N11", "rsy", "rstd", 0, 0, n, "out_n")
+        mos("P12", "rsx", "rsy", "vdd", "vdd", pm, "out_p")
+        mos("N12", "rsx", "rsy", 0, 0, n, "out_n")
+        mos("D1", "q", "pb", "dm", 0, n, "done_n")  # self-timed clear: P sensed while
+        mos("D2", "dm", "rstd", 0, 0, n, "done_n")  # resetting ends the reset phase
         # spike: NOR(rstb, rstd) = rst AND NOT rstd, high from the set until INV9's delay
-        mos("P7", "on1", "rstb", "vdd", "vdd", pm, p.out_p)
-        mos("P8", "out", "rstd", "on1", "vdd", pm, p.out_p)
-        mos("N7", "out", "rstb", 0, 0, n, p.out_n)
-        mos("N8", "out", "rstd", 0, 0, n, p.out_n)
+        mos("P7", "on1", "rstb", "vdd", "vdd", pm, "out_p")
+        mos("P8", "out", "rstd", "on1", "vdd", pm, "out_p")
+        mos("N7", "out", "rstb", 0, 0, n, "out_n")
+        mos("N8", "out", "rstd", 0, 0, n, "out_n")
 
 
 def build_ipnet_testbench(

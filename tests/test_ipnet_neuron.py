@@ -216,3 +216,16 @@ def test_bias_tracks_the_junction_critical_current():
     for temp_k in (273.15, 300.15, 330.0, 358.15):
         ratio = b.at(b.unit_current_a, temp_k) / ic0_at(temp_k)
         assert ratio == pytest.approx(b.unit_current_a / mtj.ic0, rel=5e-3)
+
+
+def test_fingers_follow_the_device_role_not_the_size_object():
+    # the generator-replicated devices are drawn as fingers; a size object shared with an
+    # unreplicated device (here the header MPA and the footer MFT) must not carry them over
+    shared = Size(600e-9, 30e-9)
+    text = str(
+        build_ipnet_testbench(
+            IpnetParams(write=shared, footer=shared), [regular(1e9, 1, 0.9, 0.5e-9)]
+        )
+    )
+    lines = {ln.split()[0]: ln for ln in text.splitlines() if ln.startswith("M")}
+    assert "nf=" in lines["MFT"] and "nf=" not in lines["MPA"]
