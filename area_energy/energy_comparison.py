@@ -92,7 +92,8 @@ def matched_strength(build, bracket: tuple[float, float], vdd_v: float, temp_k=N
     """The weakest synaptic strength in ``bracket`` (by bisection) whose common-train run
     gives at least :data:`TARGET_SPIKES` output spikes; raises if even the top does not."""
     lo, hi = bracket
-    if _spikes(_run(build(hi), temp_k), build(hi), vdd_v) < TARGET_SPIKES:
+    top = build(hi)
+    if _spikes(_run(top, temp_k), top, vdd_v) < TARGET_SPIKES:
         raise ValueError(
             f"energy comparison: strength {hi!r} (the top of {bracket}) gives fewer than "
             f"{TARGET_SPIKES} output spikes on the common train"
@@ -104,8 +105,9 @@ def matched_strength(build, bracket: tuple[float, float], vdd_v: float, temp_k=N
     return hi
 
 
-def breakdown(sc: Scenario, idle: Scenario, vdd_v: float, temp_k=None) -> dict:
-    """Energy per output spike and its breakdown (module docstring) of one run."""
+def breakdown(sc: Scenario, static_w: float, vdd_v: float, temp_k=None) -> dict:
+    """Energy per output spike and its breakdown (module docstring) of one run;
+    ``static_w``: the neuron's leakage power [W] (:func:`report_runs.static_power_w`)."""
     own = {n: (node, "0", role) for n, (node, role) in sc.sources.items() if role != SHARED_ROLE}
     shared = {n: (node, "0", role) for n, (node, role) in sc.sources.items() if role == SHARED_ROLE}
     has_reset = sc.mtj is not None
@@ -116,7 +118,7 @@ def breakdown(sc: Scenario, idle: Scenario, vdd_v: float, temp_k=None) -> dict:
     by_source = measure.energy_by_source(w, own)
     by_role = measure.group_by_role(by_source, measure.roles_of(own))
     total = float(sum(by_source.values()))
-    static = static_power_w(idle, temp_k) * sc.stop_s
+    static = static_w * sc.stop_s
     reset = float(measure.integrate(w.time, vdd_v * abs(w.x(RESET_PROBE)))) if has_reset else 0.0
     write = float(by_role.get("write", 0.0))
     inp = float(by_role.get("input", 0.0))
@@ -143,22 +145,29 @@ def breakdown(sc: Scenario, idle: Scenario, vdd_v: float, temp_k=None) -> dict:
     return out
 
 
-def energy_comparison(temp_k: float | None = None, params: IpnetParams | None = None) -> dict:
+def energy_comparison(
+    temp_k: float | None = None,
+    params: IpnetParams | None = None,
+    static_power: dict[str, float] | None = None,
+) -> dict:
     """The report's ``energy_comparison`` entry: both neurons on the common train, each at
-    the weakest strength that gives :data:`TARGET_SPIKES` output spikes."""
+    the weakest strength that gives :data:`TARGET_SPIKES` output spikes.
+
+    ``static_power``: the neurons' leakage powers [W] by name (``ipnet``, ``lif``), when the
+    caller has measured them already (the report has); else they are simulated here."""
     params = params or IpnetParams()
+    if static_power is None:
+        static_power = {
+            "ipnet": static_power_w(ipnet_scenario(params, count=0, stop_s=10e-9), temp_k),
+            "lif": static_power_w(lif_scenario(idle=True), temp_k),
+        }
     vdd = params.vdd_v
     w_ip = matched_strength(
         lambda wt: ipnet_common_scenario(wt, params), IPNET_WEIGHT_BRACKET, vdd, temp_k
     )
     v_lif = matched_strength(lif_common_scenario, LIF_WEIGHT_BRACKET_V, vdd, temp_k)
-    ip = breakdown(
-        ipnet_common_scenario(w_ip, params),
-        ipnet_scenario(params, count=0, stop_s=10e-9),
-        vdd,
-        temp_k,
-    )
-    lif = breakdown(lif_common_scenario(v_lif), lif_scenario(idle=True), vdd, temp_k)
+    ip = breakdown(ipnet_common_scenario(w_ip, params), static_power["ipnet"], vdd, temp_k)
+    lif = breakdown(lif_common_scenario(v_lif), static_power["lif"], vdd, temp_k)
     ip["synapse_weight"] = w_ip
     ip["synapse_current_A"] = w_ip * params.bias().unit_current_a
     lif["synapse_weight_gate_V"] = v_lif

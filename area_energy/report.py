@@ -224,7 +224,9 @@ def build_results(
     _progress("simulating the heat ablation (same protocol, heat memory removed)")
     ablation = ablation_summary(heat_ablation(params=ip_params, temperature_c=_celsius(temp_k)))
     _progress("simulating both neurons on a common input train (like-for-like energy)")
-    comparison = energy_comparison(temp_k, ip_params)
+    comparison = energy_comparison(
+        temp_k, ip_params, {k: n["static_power_W"] for k, n in neurons.items()}
+    )
     _progress("memory-cost models")
     mem = memory_comparison(write, curve.tau_fit_s)
     ip, lif = neurons["ipnet"], neurons["lif"]
