@@ -38,6 +38,15 @@ def critical_current(p: MtjParams, temp_k):
     return p.ic0 * reduced_magnetization(p, temp_k) ** p.kexp
 
 
+def precession_time_unit(p: MtjParams, temp_k):
+    """taup(T) = taup (Hk(tnom) / Hk(T)) [s]: the macrospin's time unit (1 + alpha^2) / (alpha gamma mu0 Hk).
+
+    Hk = 2 K / Ms scales as Ms(T)^(kexp - 1) with K ~ Ms^kexp, so a warmer junction
+    precesses more slowly (Ic0 ~ alpha Ms Hk V keeps its Ms^kexp scaling).
+    """
+    return p.taup / reduced_magnetization(p, temp_k) ** (p.kexp - 1.0)
+
+
 def tmr(p: MtjParams, v, temp_k):
     """TMR(V, T) = TMR(T) / (1 + (V/vh)^2), Julliere's TMR(T) = 2P^2/(1-P^2), P = P0(1 - asp T^1.5)."""
     pol0 = np.sqrt(p.tmr0 / (2.0 + p.tmr0))
