@@ -4,27 +4,28 @@ A device file (``models/devices/<name>.toml``) holds each parameter of the Veril
 ``mtj`` model as ``[params.<key>]`` with ``value`` (SI), ``unit``, ``source`` and ``note``;
 entries that document the device but are not model parameters (its diameter, RA, damping)
 carry ``provenance_only = true``.  This module reads a file into :class:`MtjParams` and
-refuses, before any simulation, anything the model would not accept: an unknown key (with
-the nearest known one), a value that is not a number (``true`` is not 1 ohm), a value
-outside the range the Verilog-A source declares.  Names, units, defaults and ranges come
-from ``models/verilog_a/mtj_parameters.vams`` through :mod:`circuits.mtj_model_spec`.
+refuses, before any simulation, anything the model would not accept or no junction could
+have: an unknown key (with the nearest known one), a value that is not a number (``true``
+is not 1 ohm), a unit of another dimension than the declaration's (one of the same
+dimension is converted), a value outside its physical range, values that contradict each
+other (rp against ra and diameter, tc against tnom, rth*cth).  Names, units, defaults and
+declared ranges come from ``models/verilog_a/mtj_parameters.vams`` through
+:mod:`circuits.mtj_model_spec`; physical ranges and rules from :mod:`circuits.device_schema`.
 """
 
 from __future__ import annotations
 
-import difflib
-import math
-import tomllib
+import warnings
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
+from . import device_schema, schema
 from . import mtj_model_spec as spec
+from .device_schema import MODEL_ONLY
 from .paths import DEVICES_DIR
+from .schema import unknown_message
 
 DEFAULT_DEVICE = DEVICES_DIR / "ikeda2010_pmtj_40nm.toml"
-MODEL_ONLY = ("version", "state0")
-"""Parameters of the Verilog-A model that are not device properties: the model version
-(fixed by the source) and the initial state (chosen per instance)."""
 
 
 def _default(name: str):
@@ -95,7 +96,7 @@ class MtjParams:
         """A copy with some parameters changed (validated; unknown names refused)."""
         unknown = sorted(set(changes) - set(parameter_names()))
         if unknown:
-            raise ValueError(_unknown_message("MTJ parameter", unknown, parameter_names()))
+            raise ValueError(unknown_message("MTJ parameter", unknown, parameter_names()))
         return replace(self, **changes)
 
     def model_line(
@@ -118,14 +119,6 @@ def parameter_names() -> tuple[str, ...]:
     return tuple(f.name for f in fields(MtjParams))
 
 
-def _unknown_message(what: str, unknown: list[str], known) -> str:
-    parts = []
-    for key in unknown:
-        near = difflib.get_close_matches(key, list(known), n=1)
-        parts.append(f"{key!r}" + (f" (did you mean {near[0]!r}?)" if near else ""))
-    return f"unknown {what}(s) {', '.join(parts)}; known: {', '.join(known)}"
-
-
 @dataclass(frozen=True)
 class MtjDevice:
     """A measured device: its parameters and where each came from."""
@@ -135,83 +128,90 @@ class MtjDevice:
     params: MtjParams
     sources: dict[str, str]
     path: Path
+    provenance: dict[str, float] = field(default_factory=dict)
+    """Documentation-only values with a known meaning (diameter, ra, alpha), SI."""
 
 
-_ENTRY_KEYS = {"value", "unit", "source", "note", "provenance_only"}
-_TOP_KEYS = {"name", "description", "params"}
+_TOP_KEYS = ("name", "description", "params")
+WHAT = "MTJ device file"
 
 
 def load_device(path: Path | str = DEFAULT_DEVICE) -> MtjDevice:
-    """Read and validate a device file; every error names the file and the key."""
+    """Read and validate a device file; every error is one line naming the file and the key.
+
+    Structure, units and physical ranges: :mod:`circuits.device_schema`; a value written
+    in another unit of the same dimension is converted (7.958 kOhm -> 7958 ohm).  The
+    macrospin relation between alpha, ic0 and delta0 is checked as a warning
+    (:class:`DeviceWarning`); every other rule is an error."""
     path = Path(path)
-    if not path.is_file():
-        available = ", ".join(sorted(p.name for p in DEVICES_DIR.glob("*.toml")))
-        raise FileNotFoundError(f"MTJ device file {path} does not exist; available: {available}")
     try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"MTJ device file {path}: not valid TOML: {exc}") from None
-    extra = sorted(set(data) - _TOP_KEYS)
+        data = schema.read_toml(path, WHAT)
+    except FileNotFoundError:
+        available = ", ".join(sorted(p.name for p in DEVICES_DIR.glob("*.toml")))
+        raise FileNotFoundError(f"{WHAT} {path} does not exist; available: {available}") from None
+    extra = sorted(set(data) - set(_TOP_KEYS))
     if extra:
-        raise ValueError(
-            f"MTJ device file {path}: " + _unknown_message("top-level key", extra, _TOP_KEYS)
-        )
+        raise ValueError(f"{WHAT} {path}: " + unknown_message("top-level key", extra, _TOP_KEYS))
     table = data.get("params", {})
     if not isinstance(table, dict):
-        raise ValueError(f"MTJ device file {path}: 'params' must be a table of [params.<key>]")
+        raise ValueError(f"{WHAT} {path}: 'params' must be a table of [params.<key>]")
+    quantities = device_schema.model_quantities()
     names = parameter_names()
     values: dict[str, float] = {}
+    provenance: dict[str, float] = {}
     sources: dict[str, str] = {}
     unknown = []
     for key, entry in table.items():
-        where = f"MTJ device file {path}: [params.{key}]"
-        if not isinstance(entry, dict):
-            raise ValueError(f"{where} must be a table with value, unit, source, note")
-        bad = sorted(set(entry) - _ENTRY_KEYS)
-        if bad:
-            raise ValueError(f"{where}: " + _unknown_message("entry key", bad, sorted(_ENTRY_KEYS)))
-        if "value" not in entry:
-            raise ValueError(f"{where} has no 'value'")
-        value = entry["value"]
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or not math.isfinite(value)
-        ):
-            raise ValueError(f"{where}: value={value!r} is not a finite number")
-        sources[key] = str(entry.get("source", ""))
-        if entry.get("provenance_only", False) is True:
+        where = f"{WHAT} {path}: [params.{key}]"
+        raw, unit, e = schema.read_entry(where, entry, allow_provenance=True)
+        sources[key] = e.source
+        if e.provenance_only:
+            q = device_schema.PROVENANCE.get(key)
+            if q is not None:
+                provenance[key] = schema.to_declared_unit(raw, unit, q, where)
             continue
         if key in MODEL_ONLY:
             raise ValueError(f"{where}: {key} is set per instance, not in a device file")
         if key not in names:
             unknown.append(key)
             continue
-        if not str(entry.get("source", "")).strip():
+        if not e.source:
             raise ValueError(f"{where} has no 'source' (a DOI or URL for the value)")
-        values[key] = float(value)
+        values[key] = schema.to_declared_unit(raw, unit, quantities[key], where)
     if unknown:
         raise ValueError(
-            f"MTJ device file {path}: "
-            + _unknown_message("parameter", sorted(unknown), names)
+            f"{WHAT} {path}: "
+            + unknown_message("parameter", sorted(unknown), names)
             + " (mark documentation-only entries with provenance_only = true)"
         )
     required = [f.name for f in fields(MtjParams) if f.default is f.default_factory]
     missing = [n for n in required if n not in values]
     if missing:
-        raise ValueError(f"MTJ device file {path} lacks parameters: {', '.join(missing)}")
+        raise ValueError(f"{WHAT} {path} lacks parameters: {', '.join(missing)}")
+    schema.check_ranges(path, WHAT, values, quantities)
+    schema.check_ranges(path, WHAT, provenance, device_schema.PROVENANCE)
+    errors = device_schema.consistency_errors(values, provenance)
+    if errors:
+        raise ValueError(f"{WHAT} {path}: {errors[0]}")
+    note = device_schema.macrospin_check(values, provenance)
+    if note is not None:
+        warnings.warn(f"{WHAT} {path}: {note}", DeviceWarning, stacklevel=2)
     try:
         params = MtjParams(**values)
     except ValueError as exc:
-        raise ValueError(f"MTJ device file {path}: {exc}") from None
+        raise ValueError(f"{WHAT} {path}: {exc}") from None
     return MtjDevice(
         name=str(data.get("name", path.stem)),
         description=str(data.get("description", "")),
         params=params,
         sources=sources,
         path=path,
+        provenance=provenance,
     )
+
+
+class DeviceWarning(UserWarning):
+    """A device file whose values load but disagree with a physical relation."""
 
 
 # ----------------------------------------------------------------------------- command lines
