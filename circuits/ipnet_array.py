@@ -46,12 +46,12 @@ the control of the working-memory protocols.
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from scipy.special import k0
 
+from . import schema
 from .ipnet_neuron import (
     BIAS_PINS,
     MTJ_MODEL,
@@ -61,21 +61,90 @@ from .ipnet_neuron import (
     IpnetParams,
     _header,
 )
+from .schema import Quantity, unknown_message
 from .stimulus import SpikeTrain, Stimulus
 
 THERMAL_STACK_FILE = Path(__file__).resolve().parent / "thermal_stack_28nm.toml"
-_STACK_KEYS = (
-    "k_ild",
-    "k_metal",
-    "metal_density",
-    "t_layer",
-    "t_below",
-    "k_vert",
-    "pillar_diameter",
-    "cutoff_healing_lengths",
-    "min_pitch",
-)
-_ENTRY_KEYS = {"value", "unit", "source", "note"}
+_K = "W/(m*K)"
+STACK_QUANTITIES: dict[str, Quantity] = {
+    q.name: q
+    for q in (
+        Quantity(
+            "k_ild",
+            _K,
+            0.05,
+            5.0,
+            "dielectric conductivity",
+            "porous low-k films 0.1-0.4, SiO2 1.0-1.4, SiN films 1-3 W/(m K)",
+        ),
+        Quantity(
+            "k_metal",
+            _K,
+            5.0,
+            430.0,
+            "metal line conductivity",
+            "Ta/W/TaN films ~10 up to bulk Cu 401 and Ag 429 W/(m K)",
+        ),
+        Quantity(
+            "metal_density",
+            "",
+            0.0,
+            0.9,
+            "metal area fraction of the layer",
+            "BEOL density rules keep a level within 20-80 % metal",
+        ),
+        Quantity(
+            "t_layer",
+            "m",
+            10e-9,
+            2e-6,
+            "thickness of the spreading layer",
+            "one BEOL level, thin local to thick global metal",
+        ),
+        Quantity(
+            "t_below",
+            "m",
+            100e-9,
+            20e-6,
+            "stack thickness down to the substrate",
+            "a whole BEOL is at most about 15 um thick",
+        ),
+        Quantity(
+            "k_vert",
+            _K,
+            0.05,
+            50.0,
+            "vertical conductivity of the stack below",
+            "from all-dielectric (low-k) to via-dense stacks",
+        ),
+        Quantity(
+            "pillar_diameter",
+            "m",
+            5e-9,
+            500e-9,
+            "MTJ pillar diameter",
+            "STT pMTJs from 8 nm (imec, IEDM 2016) to a few 100 nm",
+        ),
+        Quantity(
+            "cutoff_healing_lengths",
+            "",
+            1.0,
+            10.0,
+            "coupling cutoff in healing lengths",
+            "K0 falls below 1e-4 of its edge value beyond 10 healing lengths",
+        ),
+        Quantity(
+            "min_pitch",
+            "m",
+            10e-9,
+            10e-6,
+            "smallest pitch allowed",
+            "from a dense MTJ array to a sparse neuron array",
+        ),
+    )
+}
+"""Unit and physical range of every thermal-stack value (with the reason of the range)."""
+_STACK_KEYS = tuple(STACK_QUANTITIES)
 
 DEFAULT_PITCH_M = 2.1e-6
 """Neuron pitch [m] of a dense array: sqrt(4.55 um^2), the IPNet neuron's layout-area
@@ -141,38 +210,30 @@ class ThermalStack:
 
 
 def load_thermal_stack(path: Path | str = THERMAL_STACK_FILE) -> ThermalStack:
-    """Read a thermal-stack file (``[params.<key>]`` with value, unit, source, note)."""
+    """Read a thermal-stack file (``[params.<key>]`` with value, unit, source, note); each
+    value in its unit (converted when written in another of the same dimension) and within
+    its physical range (:data:`STACK_QUANTITIES`); every error names file, key and value."""
+    what = "thermal stack file"
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"thermal stack file {path} does not exist")
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"thermal stack file {path}: not valid TOML: {exc}") from None
+    data = schema.read_toml(path, what)
     table = data.get("params")
     if not isinstance(table, dict):
-        raise ValueError(f"thermal stack file {path}: needs a [params.<key>] table per value")
+        raise ValueError(f"{what} {path}: needs a [params.<key>] table per value")
     unknown = sorted(set(table) - set(_STACK_KEYS))
+    if unknown:
+        raise ValueError(f"{what} {path}: " + unknown_message("key", unknown, _STACK_KEYS))
     missing = [k for k in _STACK_KEYS if k not in table]
-    if unknown or missing:
-        raise ValueError(
-            f"thermal stack file {path}: unknown keys {unknown}, missing keys {missing}; "
-            f"allowed: {', '.join(_STACK_KEYS)}"
-        )
+    if missing:
+        raise ValueError(f"{what} {path}: missing keys {', '.join(missing)}")
     values, sources = {}, {}
     for key in _STACK_KEYS:
-        entry = table[key]
-        where = f"thermal stack file {path}: [params.{key}]"
-        if not isinstance(entry, dict) or set(entry) - _ENTRY_KEYS or "value" not in entry:
-            raise ValueError(f"{where} must be a table with value, unit, source, note")
-        if not str(entry.get("source", "")).strip():
+        where = f"{what} {path}: [params.{key}]"
+        raw, unit, entry = schema.read_entry(where, table[key], allow_provenance=False)
+        if not entry.source:
             raise ValueError(f"{where} has no 'source'")
-        v = entry["value"]
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise ValueError(f"{where}: value={v!r} is not a number")
-        values[key] = float(v)
-        sources[key] = str(entry["source"])
+        values[key] = schema.to_declared_unit(raw, unit, STACK_QUANTITIES[key], where)
+        sources[key] = entry.source
+    schema.check_ranges(path, what, values, STACK_QUANTITIES)
     return ThermalStack(
         k_ild_w_per_mk=values["k_ild"],
         k_metal_w_per_mk=values["k_metal"],
