@@ -28,11 +28,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from . import mtj_model_spec as spec
 from .ipnet_neuron import FIRE_TRIP_RP, RESET_TRIP_RP, IpnetParams
 from .mtj_analytic import critical_current, median_switching_time, tmr
-from .mtj_device import MtjParams
+from .mtj_device import MtjParams, checked_device_file
 
 ZERO_C_K = 273.15
 TRANSISTOR_HEADROOM_V = 0.2
@@ -253,18 +254,22 @@ def require_compatible(p: IpnetParams, conditions: Iterable[Corner]) -> list[Mar
     return result
 
 
-def check_device_in_neuron(
-    device_file,
-    temps_k: Iterable[float] | None = None,
+def checked_neuron_device(
+    path: Path | None,
+    temps_k: Iterable[float | None] | None = None,
     vdds_v: Iterable[float] | None = None,
     **neuron,
-) -> list[Margin]:
-    """For commands: the default neuron (or ``neuron`` keyword overrides of IpnetParams)
-    on ``device_file`` (None: the default device) at temps x supplies; raises
-    :class:`IncompatibleDevice` with one line before any simulation."""
-    p = (
-        IpnetParams(**neuron)
-        if device_file is None
-        else IpnetParams(device_file=device_file, **neuron)
-    )
-    return require_compatible(p, corners(p, temps_k, vdds_v))
+) -> Path | None:
+    """For commands, before any simulation: the ``--device`` file (None: the default
+    device) loaded and checked in the neuron (IpnetParams defaults, or ``neuron``
+    overrides) at temps x supplies (a None temperature: ngspice's 27 C).  Returns ``path``;
+    raises ValueError with one line naming the option, the file and what fails."""
+    checked_device_file(path)
+    temps = [300.15 if t is None else float(t) for t in (temps_k or [None])]
+    p = IpnetParams(**neuron) if path is None else IpnetParams(device_file=path, **neuron)
+    try:
+        require_compatible(p, corners(p, temps, vdds_v))
+    except IncompatibleDevice as exc:
+        option = f"--device {path}: " if path is not None else ""
+        raise IncompatibleDevice(f"{option}{exc}") from None
+    return path

@@ -102,3 +102,18 @@ def test_the_ap_level_solves_the_bias_dependent_tmr():
 
     assert v == pytest.approx(40e-6 * float(resistance(mtj, v, 300.15, -1)), rel=1e-6)
     assert compat.ap_voltage_v(mtj, 1e-3, 300.15, 0.7) == 0.7  # clipped by the supply
+
+
+def test_commands_check_the_device_file_then_the_neuron_in_one_line(tmp_path):
+    assert compat.checked_neuron_device(None, [None]) is None  # the built-in device at 27 C
+    path = low_ra_device(tmp_path)
+    with pytest.raises(ValueError, match=rf"^--device {path}: device low_ra.toml: rp = 2.5 kOhm"):
+        compat.checked_neuron_device(path, [300.15])
+    absurd = tmp_path / "amperes.toml"
+    absurd.write_text(
+        re.sub(
+            r"(\[params.ic0\]\n(?:.*\n)*?)value = .*", r"\1value = 39", DEFAULT_DEVICE.read_text()
+        )
+    )
+    with pytest.raises(ValueError, match=r"\[params.ic0\]: ic0=39 A is out of range"):
+        compat.checked_neuron_device(absurd, [300.15])
