@@ -13,9 +13,12 @@ corner that has samples does.
 ``pass`` ({figure: every sample within its limits, or None without a min/max}),
 ``meets_spec``, ``yield``, ``yield_target``, ``meets_target``, ``corner_params`` and
 ``corners``: one entry per corner with ``condition``, ``label``, ``n``, ``ok``,
-``meets_spec``, ``yield``, ``meets_target`` and ``figures`` ({figure: n, median, p05, p95,
-mean, std, min_observed, max_observed over the corner's ok samples; ``pass`` and
-``n_in_spec`` over all its samples, a failed one counting as outside}) and ``window``
+``meets_spec``, ``yield``, ``meets_target``, ``figures`` ({figure: n, few_samples, median,
+p05, p95, mean, std, min_observed, max_observed over the corner's ok samples; ``pass`` and
+``n_in_spec`` over all its samples, a failed one counting as outside}), ``datasheet``
+(min/typ/max against the spec's min/typ/max with a verdict per limit,
+:func:`pyspice_flows.sweep.datasheet.corner_datasheet`), ``failing_limits`` (the limits
+some sample of the corner fails, each with its ``name``) and ``window``
 (None without a ``[window]`` in the spec, else ``lowest_firing``: the largest ``fires``
 figure of the corner's samples, the input that fires them all; ``highest_silent``: the
 smallest ``silent`` figure, the input that leaves them all silent; None when a sample
@@ -30,10 +33,14 @@ from pathlib import Path
 
 import numpy as np
 
+from .datasheet import FEW_SAMPLES, corner_datasheet, failing_limits, figure_unit, fmt
 from .spec import FigureLimits, SweepSpec
 
 YIELD_TARGET = 0.95
 """The yield a corner must reach to pass (the line in ``yield_by_corner.png``)."""
+
+VERDICT_COLOURS = {True: "tab:green", False: "tab:red", None: "lightgrey"}
+"""Bar colour of a corner in ``yield_by_corner.png`` by its ``meets_target``."""
 
 ZERO_CELSIUS_K = 273.15
 
@@ -161,9 +168,12 @@ def _corner_entry(condition: dict, rows: list[dict], spec: SweepSpec) -> dict:
             "fires_figure": spec.window["fires"],
             "silent_figure": spec.window["silent"],
         }
+    sheet = corner_datasheet(rows, list(spec.figures), spec.limits)
     return {
         "condition": dict(condition),
         "label": corner_label(condition),
+        "datasheet": sheet,
+        "failing_limits": failing_limits(sheet),
         "n": len(rows),
         "ok": len(ok),
         "meets_spec": meeting,
@@ -187,8 +197,8 @@ def summarize(rows: list[dict], spec: SweepSpec, wall_s: float, ran: int, skippe
     figures = {}
     for f in spec.figures:
         a = _numeric(ok, f)
-        if a.size:
-            figures[f] = _stats(a)
+        if a.size:  # few_samples: the percentiles of fewer than FEW_SAMPLES say little
+            figures[f] = {**_stats(a), "few_samples": bool(a.size < FEW_SAMPLES)}
     errors: dict[str, int] = {}
     for r in rows:
         if r["status"] == "failed":
@@ -241,6 +251,13 @@ def _panel_grid(count: int):
     return fig, list(axes.flat)[:count]
 
 
+def _engineering_axis(ax, unit: str) -> None:
+    """x tick labels in engineering units by :func:`fmt` (no offset or 1e-9 multiplier)."""
+    from matplotlib.ticker import FuncFormatter
+
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt(v, unit)))
+
+
 def _save(fig, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
@@ -259,7 +276,9 @@ def _plot_params(rows: list[dict], spec: SweepSpec, out_dir: Path) -> Path | Non
         ax.hist(a, bins=max(5, min(30, int(np.sqrt(a.size)) * 2)), color="tab:blue", alpha=0.8)
         med = float(np.median(a))
         ax.axvline(med, color="k", lw=1)
-        ax.set_title(f"{name}\nmedian {med:.4g}, n={a.size}", fontsize=9)
+        unit = figure_unit(name)
+        ax.set_title(f"{name}\nmedian {fmt(med, unit)}, n={a.size}", fontsize=9)
+        _engineering_axis(ax, unit)
         ax.tick_params(labelsize=8)
     fig.suptitle(f"sweep {spec.name}: sampled parameters (all samples)", fontsize=10)
     fig.tight_layout()
@@ -283,28 +302,34 @@ def _plot_figures(rows: list[dict], spec: SweepSpec, out_dir: Path) -> Path | No
         shown = [(a, c) for a, c in per_corner if a.size]
         pooled = np.concatenate([a for a, _ in shown])
         lo, hi = float(pooled.min()), float(pooled.max())
-        width = (0.01 * abs(lo) or 1e-30) if hi == lo else 0.0  # one value: a narrow bin
-        edges = np.histogram_bin_edges(
-            pooled,
-            bins=max(5, min(30, int(np.sqrt(pooled.size)) * 2)),
-            range=(lo - width, hi + width),
-        )
+        lim = spec.limits.get(name)
+        bounds = [] if lim is None else [v for v in (lim.min, lim.max) if v is not None]
+        if hi == lo:  # one value: one visible bin, 2 % of the shown span (a zero alone: 1)
+            span = max([hi, *bounds]) - min([lo, *bounds])
+            width = 0.01 * (span or abs(lo)) or 0.5
+            edges = np.array([lo - width, hi + width])
+        else:
+            edges = np.histogram_bin_edges(
+                pooled, bins=max(5, min(30, int(np.sqrt(pooled.size)) * 2)), range=(lo, hi)
+            )
         ax.hist([a for a, _ in shown], bins=edges, stacked=True, color=[c for _, c in shown])
         med = float(np.median(pooled))
         ax.axvline(med, color="k", lw=1)
-        lim = spec.limits.get(name)
         lo, hi = float(edges[0]), float(edges[-1])
-        bounds = [] if lim is None else [v for v in (lim.min, lim.max) if v is not None]
         for v in bounds:
             ax.axvline(v, color="tab:red", ls="--", lw=1.2)
         lo, hi = min([lo, *bounds]), max([hi, *bounds])
         pad = 0.05 * (hi - lo) if hi > lo else 0.05 * abs(hi) or 1.0
         ax.set_xlim(lo - pad, hi + pad)
-        unit = f" [{lim.unit}]" if lim is not None and lim.unit else ""
+        unit = figure_unit(name, lim)
         spec_text = ""
         if bounds:
-            spec_text = f", spec {_bound(lim.min)} .. {_bound(lim.max)}"
-        ax.set_title(f"{name}{unit}\nmedian {med:.4g}, n={pooled.size}{spec_text}", fontsize=9)
+            spec_text = f", spec {fmt(lim.min, unit)} .. {fmt(lim.max, unit)}"
+        few = " (few!)" if pooled.size < FEW_SAMPLES else ""
+        ax.set_title(
+            f"{name}\nmedian {fmt(med, unit)}, n={pooled.size}{few}{spec_text}", fontsize=9
+        )
+        _engineering_axis(ax, unit)
         ax.set_ylabel("samples", fontsize=8)
         ax.tick_params(labelsize=8)
     handles = [
@@ -330,16 +355,20 @@ def _plot_figures(rows: list[dict], spec: SweepSpec, out_dir: Path) -> Path | No
     return _save(fig, out_dir / "distributions_figures.png")
 
 
-def _bound(value: float | None) -> str:
-    return "-" if value is None else f"{value:.4g}"
+def yield_bar_colours(corners: list[dict]) -> list[str]:
+    """The colour of each corner's bar in ``yield_by_corner.png``: by its verdict
+    ``meets_target`` (:data:`VERDICT_COLOURS`), never by its position."""
+    return [VERDICT_COLOURS[c["meets_target"]] for c in corners]
 
 
 def _plot_yield(rows: list[dict], spec: SweepSpec, out_dir: Path) -> Path:
-    """Yield per corner (bars in the corners' colours) against the target line."""
+    """Yield per corner against the target line; a bar is green when its corner meets the
+    target, red when it does not, grey without samples."""
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
 
     corners = corner_summaries(rows, spec)
-    colours = _corner_colours(len(corners))
+    colours = yield_bar_colours(corners)
     x = np.arange(len(corners))
     heights = [100.0 * (c["yield"] or 0.0) for c in corners]
     fig, ax = plt.subplots(figsize=(max(4.5, 0.9 * len(corners) + 1.5), 3.6))
@@ -360,7 +389,12 @@ def _plot_yield(rows: list[dict], spec: SweepSpec, out_dir: Path) -> Path:
     ax.axhline(
         100.0 * YIELD_TARGET, color="tab:red", ls="--", lw=1.2, label=f"target {YIELD_TARGET:.0%}"
     )
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
+    handles, _ = ax.get_legend_handles_labels()
+    handles += [
+        Patch(color=VERDICT_COLOURS[True], label="corner meets the target"),
+        Patch(color=VERDICT_COLOURS[False], label="corner below the target"),
+    ]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
     ax.set_xticks(x, [c["label"] for c in corners], rotation=30, ha="right", fontsize=8)
     ax.set_ylim(0, 112)
     ax.set_ylabel("samples meeting spec [%]", fontsize=9)
