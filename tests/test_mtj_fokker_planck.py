@@ -8,6 +8,9 @@
   (Sun's limit), and below it at 1.2-2 Ic0 (noise speeds the reversal, Liu et al. 2014);
 - convergence in grid and time step, conservation of S + switched;
 - a seeded stochastic LLG (Heun, unit vector) at 0.9 and 1.5 Ic0;
+- single pulses: the equator's first passage against what ends reversed (whole sphere),
+  tiny probabilities converged; pulse trains: relaxation between distant pulses, the
+  Floquet continuation against marching;
 - the numbers of issue 19 (Ikeda device at 300 K and 350 K).
 """
 
@@ -176,6 +179,78 @@ def test_median_matches_stochastic_llg(dev, ratio, t_end, seed):
 def test_issue_medians(dev, ratio, temp, median_ns):
     median = fp.switching_time_quantile(dev, ratio * dev.ic0, temp)
     assert median * 1e9 == pytest.approx(median_ns, rel=0.15)
+
+
+@pytest.mark.parametrize(("ratio", "issue"), [(1.0, 5e-12), (1.5, 7e-9)])
+def test_issue_single_pulse_is_the_crossing_during_the_pulse(dev, ratio, issue):
+    """Issue 19's 5e-12 .. 7e-9 for a 1 ns pulse is the equator crossed by the pulse's end;
+    what ends reversed (sphere, after the rest) is ~20x (1.0 Ic0) and ~7x (1.5 Ic0) more."""
+    crossed = fp.pulse_switch_probability(
+        dev, ratio * dev.ic0, 1e-9, T0, absorbing=True, settle_s=0.0
+    )
+    assert crossed == pytest.approx(issue, rel=0.15)
+    reversed_ = fp.pulse_switch_probability(dev, ratio * dev.ic0, 1e-9, T0)
+    assert reversed_ > 5.0 * crossed
+
+
+def test_tiny_probability_is_resolved(dev):
+    """A 1 ns pulse at Ic0: P ~ 5e-12, stable to 3 % under half the grid spacing and rtol / 10."""
+    o = {"absorbing": True, "settle_s": 0.0}
+    a = fp.pulse_switch_probability(dev, dev.ic0, 1e-9, T0, **o)
+    b = fp.pulse_switch_probability(
+        dev, dev.ic0, 1e-9, T0, n_grid=2 * fp.N_GRID, rtol=fp.RTOL / 10.0, **o
+    )
+    assert 1e-12 < b < 1e-11
+    assert a == pytest.approx(b, rel=0.03)
+
+
+@pytest.mark.parametrize("ratio", [1.0, 1.5])
+def test_pulse_outcome_settles_and_first_passage_counts_it_twice(dev, ratio):
+    """On the sphere P(switch) no longer changes once the density near the equator has
+    fallen back or across; the first-passage count of the same pulse is about twice it,
+    since what reaches the equator at zero drive falls either way."""
+    sphere = fp.pulse_switch_probability(dev, ratio * dev.ic0, 1e-9, T0)
+    longer = fp.pulse_switch_probability(dev, ratio * dev.ic0, 1e-9, T0, settle_s=10 * dev.taup)
+    first = fp.pulse_switch_probability(dev, ratio * dev.ic0, 1e-9, T0, absorbing=True)
+    assert longer == pytest.approx(sphere, rel=0.005)
+    assert 1.8 < first / sphere < 2.05
+
+
+def test_issue_pulse_train(dev):
+    """1 ns on / 1 ns off at 1.2 Ic0, 300 K: issue 19 reports about 377 pulses."""
+    assert fp.median_pulses_to_switch(dev, 1.2 * dev.ic0, 1e-9, 1e-9, T0) == pytest.approx(
+        377, rel=0.15
+    )
+
+
+def test_floquet_continuation_equals_marching(dev):
+    def train(floquet):
+        solver, ends = fp._train_solver(dev, 1.2 * dev.ic0, 1e-9, 1e-9, 60, T0, {})
+        return fp._train_survival(solver, ends, -1.0, floquet), solver.steps
+
+    (cont, steps_cont), (marched, steps_marched) = train(None), train(False)
+    assert steps_cont < 0.8 * steps_marched
+    np.testing.assert_allclose(np.log(cont), np.log(marched), rtol=1e-4)
+
+
+def test_pulses_far_apart_are_independent(dev):
+    """The cone relaxes between pulses: 10 tau_p apart, each pulse switches with the single
+    pulse's probability; 1 ns apart, progress carries over (hazard far above it)."""
+    gap = 10.0 * dev.taup
+    single = fp.pulse_switch_probability(dev, 1.5 * dev.ic0, 1e-9, T0, settle_s=gap, absorbing=True)
+    far = fp.pulse_train_survival(dev, 1.5 * dev.ic0, 1e-9, gap, 4, T0)
+    assert 1.0 - far[-1] / far[-2] == pytest.approx(single, rel=0.01)
+    close = fp.pulse_train_survival(dev, 1.5 * dev.ic0, 1e-9, 1e-9, 4, T0)
+    assert 1.0 - close[-1] / close[-2] > 100.0 * single
+
+
+def test_train_with_temperature_function(dev):
+    """A temperature function (here constant) with floquet=True matches the constant."""
+    const = fp.median_pulses_to_switch(dev, 1.5 * dev.ic0, 0.5e-9, 0.5e-9, 320.0)
+    func = fp.median_pulses_to_switch(
+        dev, 1.5 * dev.ic0, 0.5e-9, 0.5e-9, lambda t: 320.0, floquet=True
+    )
+    assert func == pytest.approx(const, rel=1e-6)
 
 
 def test_warm_junction_uses_model_laws(dev):
