@@ -38,11 +38,12 @@ Signal = float | Callable[[float], float]
 N_GRID = 800
 """Default number of grid intervals in theta on [0, pi/2]."""
 RTOL = 1e-3
-"""Default tolerance on the difference of the one-step and two-half-step solutions, relative
-to each nodal density, to S and to the switched probability (the extrapolated step is more
-accurate)."""
+"""Default step tolerance: the second- minus third-order difference per step, relative to
+each nodal density, to S and to the switched probability."""
 ATOL_SWITCHED = 1e-16
-"""Default absolute tolerance on the switched probability per step."""
+"""Default absolute floor of that tolerance (nodal densities and switched probability)."""
+MIN_STEP_TAU = 1e-12
+"""Smallest step, in units of tau_p, before the solver gives up (a drive it cannot follow)."""
 FIRST_STEP_TAU = 1e-3
 """First step after each breakpoint, in units of tau_p."""
 
@@ -202,6 +203,8 @@ class Solver:
             raise ValueError(f"rtol={rtol!r}; allowed: 0 < rtol < 0.1")
         if not (atol >= 0.0):
             raise ValueError(f"atol={atol!r}; allowed: >= 0")
+        if not isinstance(p, MtjParams):
+            raise ValueError(f"p={p!r}; allowed: an MtjParams (circuits.mtj_device.load_device)")
         self.p = p
         self.grid = make_grid(n_grid, absorbing)
         self.current = _as_signal(current_a, "current_a", positive=False)
@@ -210,7 +213,7 @@ class Solver:
         self.constant = not callable(current_a) and not callable(temp_k)
         self.rtol, self.atol = float(rtol), float(atol)
         self.breakpoints = _times(breakpoints, "breakpoints") if len(breakpoints) else np.empty(0)
-        self._cache: dict[tuple[float, float], tuple] = {}
+        self._cache: dict[tuple[float, float], Rates] = {}
         self.steps = 0
         self._laws: dict[float, tuple[float, float, float]] = {}
         self.state(0.0)  # a bad temperature fails here, before any work
@@ -275,11 +278,12 @@ class Solver:
     def _step(self, t: float, h: float, prob: np.ndarray, switched: float):
         """Extrapolated backward Euler over [t, t + h] [s]: (P, switched, error).
 
-        The coefficients are frozen at the step's midpoint (second order in their variation;
-        drive edges are breakpoints, never inside a step).  Backward Euler with 1, 2 and 3
-        substeps, extrapolated (Aitken-Neville, the error has all powers of h) to third order; the error measure compares the second- and
-        third-order values per node (relative), in S and in the switched probability.
-        If an extrapolated density has a negative entry, the 3-substep solution is kept.
+        The coefficients are frozen at the step's midpoint (second order in their
+        variation; drive edges are breakpoints, never inside a step).  Backward Euler with
+        1, 2 and 3 substeps, extrapolated (Aitken-Neville; the error has all powers of h)
+        to third order; the error measure compares the second- and third-order values per
+        node (relative), in S and in the switched probability.  If an extrapolated density
+        has a negative entry, the 3-substep solution is kept.
         """
         delta, i, taup = self.state(t + 0.5 * h)
         rates, s = self.rates(delta, i), h / taup
@@ -308,6 +312,11 @@ class Solver:
         for stop in stops[stops > 0.0]:
             h = FIRST_STEP_TAU * self.state(t)[2]
             while t < stop:
+                if h < MIN_STEP_TAU * self.state(t)[2]:
+                    raise FloatingPointError(
+                        f"step fell below {MIN_STEP_TAU:g} tau_p at t = {t:.6g} s; "
+                        "is the drive or temperature discontinuous without a breakpoint?"
+                    )
                 if stop - t < 1.000001 * h:
                     h = stop - t
                 new, new_sw, err = self._step(t, h, prob, switched)
