@@ -19,12 +19,12 @@ venv: ## create .venv and install the Python side (PySpice, openvaf-r, numpy, ..
 
 setup: ngspice venv $(TOOLCHAIN_OK) ## all set-up: ngspice, .venv, and a compile+simulate proof
 
-$(TOOLCHAIN_OK): .venv/.installed scripts/setup_ngspice.sh pyspice_flows/session.py
-	@$(PY) -m pyspice_flows.toolchain_check
+$(TOOLCHAIN_OK): .venv/.installed scripts/setup_ngspice.sh pyspice_flows/sim/session.py
+	@$(PY) -m pyspice_flows.sim.toolchain_check
 	@mkdir -p build && touch $@
 
 osdi: setup ## compile models/verilog_a/*.va to build/osdi/*.osdi (only what changed)
-	@$(PY) -m pyspice_flows.osdi
+	@$(PY) -m pyspice_flows.sim.osdi
 
 netlists: osdi ## write the neuron testbench netlists to build/netlists/ (run: ngspice -b build/netlists/<name>.cir)
 	@$(PY) -m circuits.write_netlists
@@ -50,7 +50,7 @@ sweep: osdi ## Monte Carlo sweep of the IPNet neuron -> build/sweep/results.csv
 	@$(PY) -m pyspice_flows.sweep
 
 working-memory: osdi ## recency, free-recall and interference protocols on coupled IPNet arrays -> build/working_memory/
-	@$(PY) -m pyspice_flows.working_memory
+	@$(PY) -m pyspice_flows.experiments.working_memory
 
 bench: osdi ## benchmarks -> build/bench.json (with (f): 1,000 behavioural neurons x recency)
 	@$(PY) -m pyspice_flows.bench

@@ -4,10 +4,10 @@
     ipnet netlists [--out DIR] [--device FILE]            = python -m circuits.write_netlists
     ipnet sweep [--spec FILE] [--scheduler ADDR] ...      = python -m pyspice_flows.sweep
     ipnet bench [...]                                     = python -m pyspice_flows.bench
-    ipnet characterize [...]                              = python -m pyspice_flows.mtj_characterization
-    ipnet plasticity [--out DIR] [--device FILE] [--temp K] = python -m pyspice_flows.ipnet_plasticity
-    ipnet osdi [--force] [--out DIR]                      = python -m pyspice_flows.osdi
-    ipnet working-memory [--quick] [--out DIR] ...        = python -m pyspice_flows.working_memory
+    ipnet characterize [...]                              = python -m pyspice_flows.experiments.mtj_characterization
+    ipnet plasticity [--out DIR] [--device FILE] [--temp K] = python -m pyspice_flows.experiments.plasticity
+    ipnet osdi [--force] [--out DIR]                      = python -m pyspice_flows.sim.osdi
+    ipnet working-memory [--quick] [--out DIR] ...        = python -m pyspice_flows.experiments.working_memory
     ipnet behavioural [--quick] [...]                     = python -m behavioural.calibrate
 
 Everything after the subcommand goes to that module unchanged (``ipnet report --help``
@@ -21,19 +21,49 @@ import argparse
 import importlib
 import sys
 
+# name -> (what `python -m` runs, the module whose main(argv) runs it, help)
 SUBCOMMANDS = {
-    "report": ("area_energy.report", "simulate both neurons and write the energy/area report"),
-    "netlists": ("circuits.write_netlists", "write the testbench netlists"),
-    "sweep": ("pyspice_flows.sweep.cli", "variation sweep (local processes or a Dask cluster)"),
-    "bench": ("pyspice_flows.bench", "benchmarks -> build/bench.json"),
-    "characterize": ("pyspice_flows.mtj_characterization", "MTJ characterization flows"),
-    "plasticity": ("pyspice_flows.ipnet_plasticity", "heat-memory (plasticity) curve"),
-    "osdi": ("pyspice_flows.osdi", "compile the Verilog-A models (cached)"),
+    "report": (
+        "area_energy.report",
+        "area_energy.report.build",
+        "simulate both neurons and write the energy/area report",
+    ),
+    "netlists": (
+        "circuits.write_netlists",
+        "circuits.write_netlists",
+        "write the testbench netlists",
+    ),
+    "sweep": (
+        "pyspice_flows.sweep",
+        "pyspice_flows.sweep.cli",
+        "variation sweep (local processes or a Dask cluster)",
+    ),
+    "bench": ("pyspice_flows.bench", "pyspice_flows.bench.cli", "benchmarks -> build/bench.json"),
+    "characterize": (
+        "pyspice_flows.experiments.mtj_characterization",
+        "pyspice_flows.experiments.mtj_characterization",
+        "MTJ characterization flows",
+    ),
+    "plasticity": (
+        "pyspice_flows.experiments.plasticity",
+        "pyspice_flows.experiments.plasticity",
+        "heat-memory (plasticity) curve",
+    ),
+    "osdi": (
+        "pyspice_flows.sim.osdi",
+        "pyspice_flows.sim.osdi",
+        "compile the Verilog-A models (cached)",
+    ),
     "working-memory": (
-        "pyspice_flows.working_memory",
+        "pyspice_flows.experiments.working_memory",
+        "pyspice_flows.experiments.working_memory.protocols",
         "recency, free recall and interference on coupled arrays",
     ),
-    "behavioural": ("behavioural.calibrate", "calibrate and validate the behavioural neuron"),
+    "behavioural": (
+        "behavioural.calibrate",
+        "behavioural.calibrate",
+        "calibrate and validate the behavioural neuron",
+    ),
 }
 
 
@@ -44,14 +74,12 @@ def main(argv: list[str] | None = None) -> int:
         description="IPNet-SPICE command line; `ipnet COMMAND --help` for a command's options.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name, (module, help_text) in SUBCOMMANDS.items():
-        sub.add_parser(
-            name, help=f"{help_text} (python -m {module.removesuffix('.cli')})", add_help=False
-        )
+    for name, (run_as, _, help_text) in SUBCOMMANDS.items():
+        sub.add_parser(name, help=f"{help_text} (python -m {run_as})", add_help=False)
     if not argv or argv[0] not in SUBCOMMANDS:
         parser.parse_args(argv[:1])  # prints usage / help and exits (0 for --help, else 2)
         return 2  # pragma: no cover - parse_args exits
-    module = importlib.import_module(SUBCOMMANDS[argv[0]][0])
+    module = importlib.import_module(SUBCOMMANDS[argv[0]][1])
     prog = f"ipnet {argv[0]}"
     old = sys.argv
     sys.argv = [prog, *argv[1:]]  # argparse of the module names itself after sys.argv[0]

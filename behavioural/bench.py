@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from circuits.paths import REPO_ROOT
-from pyspice_flows.staging import write_text_atomic
+from pyspice_flows.app.staging import write_text_atomic
 
 from .layer import recency
 from .params import CALIBRATION_JSON, load_calibration
@@ -79,7 +79,7 @@ def _positive_int(label: str):
 
 
 def main(argv: list[str] | None = None) -> int:
-    from pyspice_flows.commandline import add_debug_flag, run_main
+    from pyspice_flows.app.commandline import add_debug_flag, run_main
 
     parser = argparse.ArgumentParser(
         prog="python -m behavioural.bench", description=__doc__.splitlines()[0]

@@ -38,7 +38,7 @@ from scipy.optimize import minimize
 
 from circuits.ipnet_neuron import IpnetParams
 from circuits.paths import REPO_ROOT
-from pyspice_flows.staging import write_text_atomic
+from pyspice_flows.app.staging import write_text_atomic
 
 from .characterize import derived_params, measure_targets
 from .model import InputEvents, simulate
@@ -370,7 +370,7 @@ def calibrate(out_dir: Path = OUT_DIR, quick: bool = False, layer: bool = True, 
 
 
 def main(argv: list[str] | None = None) -> int:
-    from pyspice_flows.commandline import add_debug_flag, run_main
+    from pyspice_flows.app.commandline import add_debug_flag, run_main
 
     parser = argparse.ArgumentParser(
         prog="python -m behavioural.calibrate",

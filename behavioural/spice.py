@@ -27,7 +27,7 @@ from circuits.paths import REPO_ROOT
 from circuits.stimulus import SpikeTrain
 from circuits.stimulus import Stimulus as TrainSet
 from pyspice_flows import measure
-from pyspice_flows.session import Session, Transient, netlist_for
+from pyspice_flows.sim.session import Session, Transient, netlist_for
 
 from .model import INPUT_EDGE_S
 from .stimuli import Stimulus

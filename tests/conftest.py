@@ -2,7 +2,7 @@
 
 import pytest
 
-from pyspice_flows.session import Session
+from pyspice_flows.sim.session import Session
 
 
 @pytest.fixture(scope="session")

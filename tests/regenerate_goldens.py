@@ -104,7 +104,8 @@ def golden_document(values: Mapping[str, float], provenance: Mapping) -> dict:
 
 
 def _simulate() -> dict:
-    from area_energy import render, report
+    from area_energy.report import build as report
+    from area_energy.report import render
 
     results, _ = report.build_results()
     return render.to_jsonable(results)

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from area_energy.area import estimate_area, transistor_area_m2
-from area_energy.netlist_inventory import parse_inventory, parse_spice_number
-from area_energy.rule_deck import DEFAULT_RULES_PATH, load_rule_deck
+from area_energy.costs.area import estimate_area, transistor_area_m2
+from area_energy.costs.netlist_inventory import parse_inventory, parse_spice_number
+from area_energy.costs.rule_deck import DEFAULT_RULES_PATH, load_rule_deck
 
 with DEFAULT_RULES_PATH.open("rb") as _f:
     DECK = tomllib.load(_f)

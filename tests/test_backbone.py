@@ -5,7 +5,7 @@ import tomllib
 
 import pytest
 
-from area_energy.backbone import (
+from area_energy.costs.backbone import (
     DEFAULT_BACKBONE_PATH,
     Backbone,
     Layer,
@@ -17,8 +17,8 @@ from area_energy.backbone import (
     memory_by_layer,
     place_memory,
 )
-from area_energy.backbone_sensitivity import factor_to_reach, sensitivity_at_layer
-from area_energy.energy_table import DEFAULT_ENERGY_PATH, load_energy_table
+from area_energy.costs.backbone_sensitivity import factor_to_reach, sensitivity_at_layer
+from area_energy.costs.energy_table import DEFAULT_ENERGY_PATH, load_energy_table
 
 with DEFAULT_ENERGY_PATH.open("rb") as _f:
     ENERGY = tomllib.load(_f)

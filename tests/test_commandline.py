@@ -18,14 +18,14 @@ from pathlib import Path
 import pytest
 
 from circuits.paths import REPO_ROOT
-from pyspice_flows import session as session_mod
-from pyspice_flows import staging
-from pyspice_flows.session import OperatingPoint, Transient
+from pyspice_flows.app import staging
+from pyspice_flows.sim import session as session_mod
+from pyspice_flows.sim.session import OperatingPoint, Transient
 
 TESTS_DIR = Path(__file__).resolve().parent
 COMMANDS = (
     "area_energy.report",
-    "pyspice_flows.ipnet_plasticity",
+    "pyspice_flows.experiments.plasticity",
     "circuits.write_netlists",
     "pyspice_flows.sweep",
 )
@@ -147,7 +147,7 @@ def test_ngspice_thread_count_is_capped_at_the_cores():
 
 def test_too_many_ngspice_threads_is_one_clear_line(tmp_path):
     res = _run(
-        "pyspice_flows.ipnet_plasticity",
+        "pyspice_flows.experiments.plasticity",
         "--out",
         str(tmp_path / "p"),
         cwd=tmp_path,

@@ -25,7 +25,7 @@ from circuits.ipnet_neuron import IpnetParams
 from circuits.scenarios import IPNET_SPIKE_WIDTH_S
 from circuits.stimulus import regular
 from pyspice_flows import measure
-from pyspice_flows.session import OperatingPoint, Transient
+from pyspice_flows.sim.session import OperatingPoint, Transient
 
 STACK = load_thermal_stack()
 RTH = IpnetParams().mtj().rth

@@ -9,7 +9,7 @@ from circuits.ipnet_neuron import IpnetParams, Size, build_ipnet_testbench
 from circuits.scenarios import IPNET_CLEAR_PERIOD_S, ipnet_clear_train, ipnet_scenario
 from circuits.stimulus import regular
 from pyspice_flows import measure
-from pyspice_flows.session import Transient
+from pyspice_flows.sim.session import Transient
 
 VDD = 0.9
 
@@ -128,7 +128,7 @@ def test_input_count_must_match():
 
 
 def test_conditioned_neuron_answers_a_probe_a_rested_one_ignores():
-    from pyspice_flows.ipnet_plasticity import probe_response
+    from pyspice_flows.experiments.plasticity import probe_response
 
     # latencies under a long probe, then a probe that ends between the two
     rested_long = probe_response(0.1e-9, conditioned=False)
@@ -143,7 +143,7 @@ def test_conditioned_neuron_answers_a_probe_a_rested_one_ignores():
 
 
 def test_plasticity_decays_with_the_thermal_time_constant():
-    from pyspice_flows.ipnet_plasticity import plasticity_curve
+    from pyspice_flows.experiments.plasticity import plasticity_curve
 
     curve = plasticity_curve()
     assert np.all(np.diff(curve.latency_s) > 0)  # the later the probe, the slower the answer
@@ -152,7 +152,7 @@ def test_plasticity_decays_with_the_thermal_time_constant():
 
 
 def test_plasticity_vanishes_without_the_heat_memory():
-    from pyspice_flows.ipnet_plasticity import heat_ablation
+    from pyspice_flows.experiments.plasticity import heat_ablation
 
     p = IpnetParams()
     mtj = p.mtj()

@@ -36,7 +36,7 @@ from circuits.lif_neuron import (
 )
 from circuits.stimulus import SpikeTrain, regular
 from pyspice_flows.measure import falling_edges, logic_threshold_v, rising_edges
-from pyspice_flows.session import OperatingPoint, Session, Transient
+from pyspice_flows.sim.session import OperatingPoint, Session, Transient
 
 P = LifParams()
 VDD = P.vdd_v

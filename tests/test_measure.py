@@ -23,7 +23,7 @@ from pyspice_flows.measure import (
     total_source_power_w,
     window_average_power_w,
 )
-from pyspice_flows.session import Transient, Waveforms
+from pyspice_flows.sim.session import Transient, Waveforms
 
 
 # ----------------------------------------------------------------------------- ngspice

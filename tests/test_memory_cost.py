@@ -10,8 +10,8 @@ import tomllib
 
 import pytest
 
-from area_energy.energy_table import DEFAULT_ENERGY_PATH, DEFAULT_SRAM_PATH, load_energy_table
-from area_energy.memory_cost import (
+from area_energy.costs.energy_table import DEFAULT_ENERGY_PATH, DEFAULT_SRAM_PATH, load_energy_table
+from area_energy.costs.memory_cost import (
     Cnn3dMemoryConfig,
     LstmMemoryConfig,
     cnn3d_memory_ops,

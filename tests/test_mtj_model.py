@@ -17,8 +17,8 @@ from circuits import mtj_bsource as bs
 from circuits import mtj_model_spec as spec
 from circuits import mtj_testbenches as tb
 from circuits.mtj_device import DEFAULT_DEVICE, MtjParams, load_device, parameter_names
-from pyspice_flows import mtj_characterization as mc
-from pyspice_flows.session import OperatingPoint, SimulationError, Transient
+from pyspice_flows.experiments import mtj_characterization as mc
+from pyspice_flows.sim.session import OperatingPoint, SimulationError, Transient
 
 AMB = mc.AMBIENT_K
 TEMPS_K = (250.0, 300.0, 358.0, 400.0)
@@ -225,7 +225,7 @@ def test_trapezoidal_and_gear_agree(dev):
     pulses = [(1e-9, 8e-9, 2 * dev.ic0), (15e-9, 8e-9, -2 * dev.ic0)]
     times = {}
     for method, opts in METHODS.items():
-        from pyspice_flows.session import Session
+        from pyspice_flows.sim.session import Session
 
         w = Session.get().run(
             tb.current_pulses(dev, pulses), Transient(1e-11, 30e-9, max_step_s=2e-11), options=opts

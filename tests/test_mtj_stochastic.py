@@ -27,9 +27,9 @@ from circuits import mtj_analytic as ref
 from circuits import mtj_stochastic as ms
 from circuits import mtj_testbenches as tb
 from circuits.mtj_device import DEFAULT_DEVICE, MtjParams, load_device
-from pyspice_flows import switching_probability as sp
-from pyspice_flows.mtj_characterization import AMBIENT_K
-from pyspice_flows.session import Transient
+from pyspice_flows.experiments import switching_probability as sp
+from pyspice_flows.experiments.mtj_characterization import AMBIENT_K
+from pyspice_flows.sim.session import Transient
 
 SUB = 0.9  # I / Ic0 of the thermally activated tests
 
@@ -266,10 +266,10 @@ def test_deterministic_model_switches_at_the_ensemble_median(dev, pool, case):
     res = sp.run_trials(trial, range(6001, 6201), pool=pool)[0]
     ensemble = _median(res.time_s) - start
     det = tb.current_pulses(p, [(s, min(w, 2 * stop), a) for s, w, a in pulses], state0=1)
-    from pyspice_flows.session import Session
+    from pyspice_flows.sim.session import Session
 
     w = Session.get().run(det, Transient(stop / 4000, stop, max_step_s=stop / 400))
-    from pyspice_flows.mtj_characterization import crossing_time
+    from pyspice_flows.experiments.mtj_characterization import crossing_time
 
     t_det = crossing_time(w.time, w.x("n1#m"), after=start) - start
     law = trial.law().median_time() - start

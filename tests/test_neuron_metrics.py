@@ -6,7 +6,7 @@ import pytest
 
 from circuits.ipnet_neuron import UNIT_CURRENT_IC0
 from circuits.mtj_device import load_device
-from pyspice_flows.neuron_metrics import heat_tau_s, ipnet_sample_metrics, params_for
+from pyspice_flows.metrics.neuron import heat_tau_s, ipnet_sample_metrics, params_for
 
 
 def test_default_sample_metrics():

@@ -1,4 +1,4 @@
-"""The OSDI compile cache under concurrency and faults (pyspice_flows.osdi).
+"""The OSDI compile cache under concurrency and faults (pyspice_flows.sim.osdi).
 
 Every test compiles into its own empty folder (``--out`` / ``IPNET_OSDI_DIR``), never
 into build/osdi.  Compiling the three models takes about 0.5 s.
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from circuits.paths import REPO_ROOT
-from pyspice_flows import osdi
+from pyspice_flows.sim import osdi
 
 MODELS = sorted(p.stem for p in osdi.VA_DIR.glob("*.va"))
 
@@ -26,7 +26,7 @@ def _env(cache: Path, **extra: str) -> dict[str, str]:
 
 def _compile_proc(cache: Path, **extra: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "pyspice_flows.osdi", "--out", str(cache)],
+        [sys.executable, "-m", "pyspice_flows.sim.osdi", "--out", str(cache)],
         cwd=REPO_ROOT,
         env=_env(cache, **extra),
         stdout=subprocess.PIPE,
@@ -43,7 +43,7 @@ def _assert_cache_is_good(cache: Path) -> None:
         osdi.check_loadable(model.osdi)
     # and ngspice itself loads every model from this cache, in a fresh process
     probe = (
-        "from pyspice_flows.session import Session, OperatingPoint\n"
+        "from pyspice_flows.sim.session import Session, OperatingPoint\n"
         "s = Session.get()\n"
         "assert len(s.loaded_osdi) == len(list(s.loaded_osdi[0].parent.glob('*.osdi')))\n"
         "w = s.run('probe\\nI1 0 a 1m\\nR1 a 0 1k\\n', OperatingPoint())\n"

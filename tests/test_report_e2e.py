@@ -11,7 +11,8 @@ import re
 import pytest
 import regenerate_goldens as goldens
 
-from area_energy import report, report_claims
+from area_energy.report import build as report
+from area_energy.report import claims as report_claims
 
 
 @pytest.fixture(scope="module")

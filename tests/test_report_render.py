@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure  # no pyplot: PNGs are rendered with Agg by render.py
 
-from area_energy import render
-from area_energy.publish import write_report
-from area_energy.render import fmt_si, summary_lines
-from pyspice_flows import staging
+from area_energy.report import render
+from area_energy.report.publish import write_report
+from area_energy.report.render import fmt_si, summary_lines
+from pyspice_flows.app import staging
 
 
 def tiny_figure(slope: float) -> Figure:

@@ -31,12 +31,12 @@ def mtj_sample_metrics(sample: dict) -> dict:
     ``crash = 1`` kills the process, as a crash inside the simulator would; ``sleep_s``
     stalls it first; ``poison = 1`` leaves the process's ngspice unusable.
     """
-    from pyspice_flows import mtj_characterization as mc
+    from pyspice_flows.experiments import mtj_characterization as mc
 
     if sample.get("crash") == 1:
         os._exit(3)
     if sample.get("poison") == 1:  # an error after which ngspice "cannot recover"
-        from pyspice_flows.session import OperatingPoint, Session
+        from pyspice_flows.sim.session import OperatingPoint, Session
 
         Session.get().run("bad expression\nV1 a 0 {1+}\nR1 a 0 1k\n", OperatingPoint())
     if sample.get("sleep_s"):
@@ -153,7 +153,7 @@ def test_spec_errors_name_the_problem():
 def test_default_spec_is_the_ipnet_sweep():
     spec = sw.load_spec(sw.DEFAULT_SPEC)
     assert spec.samples >= 64
-    assert spec.evaluate == "pyspice_flows.neuron_metrics:ipnet_sample_metrics"
+    assert spec.evaluate == "pyspice_flows.metrics.neuron:ipnet_sample_metrics"
     assert set(spec.figures) == {
         "firing_threshold_a",
         "highest_silent_a",

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from circuits.mtj_device import DEFAULT_DEVICE
-from pyspice_flows import neuron_metrics, sweep
+from pyspice_flows import sweep
+from pyspice_flows.metrics import neuron as neuron_metrics
 from pyspice_flows.sweep import runners
 
 EVALUATE = f"{__name__}:arithmetic"

@@ -52,7 +52,7 @@ import numpy as np
 import pytest
 
 from circuits.technology import CMOS28, Technology
-from pyspice_flows.session import DcSweep
+from pyspice_flows.sim.session import DcSweep
 
 TEMP_C = 27.0
 VDD = CMOS28.vdd_nominal_v

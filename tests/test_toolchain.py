@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from pyspice_flows import osdi
-from pyspice_flows.session import OperatingPoint, SimulationError, Transient
+from pyspice_flows.sim import osdi
+from pyspice_flows.sim.session import OperatingPoint, SimulationError, Transient
 
 # Thermal resistor driven by a voltage step: P = V^2/R, T(t) = P*Rth*(1 - exp(-t/(Rth*Cth))).
 R_OHM, RTH_K_PER_W, CTH_J_PER_K, V_STEP = 1e3, 1e5, 1e-14, 0.5

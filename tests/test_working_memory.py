@@ -11,17 +11,24 @@ import pytest
 
 from circuits.ipnet_neuron import IpnetParams
 from circuits.paths import REPO_ROOT
-from pyspice_flows import working_memory as wm
+from pyspice_flows.experiments.working_memory import protocols as wm
 
 TIMING = {"normal": (33.9e-9, 12), wm.NO_HEAT: (33.8e-9, 12)}
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    """``python -m pyspice_flows.working_memory --quick`` once, as a user runs it."""
+    """``python -m pyspice_flows.experiments.working_memory --quick`` once, as a user runs it."""
     out = tmp_path_factory.mktemp("wm") / "out"
     proc = subprocess.run(
-        [sys.executable, "-m", "pyspice_flows.working_memory", "--quick", "--out", str(out)],
+        [
+            sys.executable,
+            "-m",
+            "pyspice_flows.experiments.working_memory",
+            "--quick",
+            "--out",
+            str(out),
+        ],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
@@ -126,7 +133,7 @@ def test_fit_decay_and_crossing_on_known_curves():
 
 def test_command_line_refuses_bad_arguments():
     proc = subprocess.run(
-        [sys.executable, "-m", "pyspice_flows.working_memory", "--workers", "-1"],
+        [sys.executable, "-m", "pyspice_flows.experiments.working_memory", "--workers", "-1"],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
@@ -134,7 +141,7 @@ def test_command_line_refuses_bad_arguments():
     )
     assert proc.returncode == 2 and "--workers -1" in proc.stderr
     proc = subprocess.run(
-        [sys.executable, "-m", "pyspice_flows.working_memory", "--help"],
+        [sys.executable, "-m", "pyspice_flows.experiments.working_memory", "--help"],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,

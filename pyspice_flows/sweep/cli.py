@@ -8,7 +8,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from ..commandline import (
+from pyspice_flows.app.commandline import (
     EXIT_INTERRUPTED,
     EXIT_TERMINATED,
     Terminated,
@@ -17,6 +17,7 @@ from ..commandline import (
     positive_float,
     raise_on_sigterm,
 )
+
 from .runners import default_workers, run_sweep
 from .spec import DEFAULT_OUT, DEFAULT_SPEC, REPO_ROOT, load_spec
 

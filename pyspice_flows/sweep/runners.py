@@ -101,7 +101,7 @@ def run_sweep(
         if i not in table.done
     ]
     if todo:
-        from .. import osdi
+        from pyspice_flows.sim import osdi
 
         # Once, here: workers sharing this file system must not race to write the same
         # cache.  Workers elsewhere (a remote Dask cluster) compile their own.

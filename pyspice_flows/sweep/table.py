@@ -9,7 +9,7 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from ..staging import write_text_atomic
+from pyspice_flows.app.staging import write_text_atomic
 
 _ERROR_CSV_CHARS = 2000
 

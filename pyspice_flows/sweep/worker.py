@@ -152,7 +152,7 @@ def _check_ngspice(exc: BaseException) -> None:
     such as ``echo`` once it is past recovery, but refuses every circuit).
     """
     global _NGSPICE_DEAD
-    from ..session import OperatingPoint, Session, SimulationError
+    from pyspice_flows.sim.session import OperatingPoint, Session, SimulationError
 
     session = Session._instance
     if session is None:
@@ -187,7 +187,7 @@ def _restart_dask_worker() -> bool:
 
 
 def _error_text(exc: BaseException) -> str:
-    from ..session import SimulationError
+    from pyspice_flows.sim.session import SimulationError
 
     text = str(exc).strip()
     if not isinstance(exc, (SimulationError, ValueError)):

@@ -1,0 +1,7 @@
+"""``python -m area_energy.report``: runs :func:`.build.main`."""
+
+import sys
+
+from .build import main
+
+sys.exit(main())

@@ -1,0 +1,433 @@
+"""`make energy-report`: simulate the neurons and write reports/energy_report.{md,html,json}.
+
+Flow (one way): circuits.scenarios (testbench circuits) -> pyspice_flows (ngspice runs;
+pyspice_flows.measure: energy per source, spikes, static power) -> area_energy.report.dissipation
+(energy per device, conservation) +
+area_energy.costs.netlist_inventory + area_energy.costs.area (area from each netlist's device inventory and the rule deck) + area_energy.costs.memory_cost
+(LSTM / 3D-CNN memory power) -> area_energy.report.render (atomic md/html/json + PNG).
+
+Every number in the report comes from a simulation here or from a documented model and
+data file (rules_28nm.toml, energy_ops_28nm.toml, models/devices/*.toml); the published
+claims are set beside them with the assumptions that produce ours.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from circuits import mtj_model_spec
+from circuits.ipnet_neuron import IpnetParams
+from circuits.mtj_device import add_device_argument, checked_device_file, load_device
+from circuits.scenarios import ipnet_scenario, lif_scenario
+from circuits.technology import REPO_ROOT
+from pyspice_flows.app.commandline import add_debug_flag, run_main, temperature_k
+from pyspice_flows.experiments.plasticity import heat_ablation, plasticity_curve
+from pyspice_flows.experiments.plasticity import plot as plot_plasticity
+from pyspice_flows.sim import osdi
+from pyspice_flows.sim.session import Session
+
+from . import publish, render
+from .claims import PUBLISHED, memory_claims, neuron_claims
+from .energy_comparison import energy_comparison
+from .figures import fig_area, fig_energy, fig_memory, fig_waveforms
+from .memory import ipnet_memory_write, memory_comparison, memory_sections
+from .runs import _celsius, _progress, measure_neuron
+
+OUT_DIR = REPO_ROOT / "reports"
+
+
+# ----------------------------------------------------------------------------- assembly
+FIGURE_CAPTIONS = {
+    "neuron_waveforms": "Top three panels, IPNet: each input spike heats the junction (its "
+    "temperature rise is the neuron's working memory) until it switches and the output fires; "
+    "bottom, LIF: the membrane charges to the threshold and resets.  Time in ns.",
+    "energy_per_spike": "Energy per output spike by part, log scale, value on each bar: compare "
+    "the two neurons' totals under the names, then which part dominates each.",
+    "area": "Layout area, log scale, value on each bar: our IPNet against the published "
+    f"{PUBLISHED['ipnet_area_um2']:g} um^2, our LIF against the published 28 nm LIF "
+    f"({PUBLISHED['lif_28nm_area_um2']:g} um^2).",
+    "heat_memory_decay": "The heat memory: the conditioned neuron's excitability advantage (dots) "
+    "decays as exp(-gap / rth*cth) (line); it is gone within a few ns.",
+}
+"""What to look at in each figure, printed under it."""
+
+
+def assumption_units() -> dict[str, str]:
+    """Units of the assumptions whose key carries no unit suffix (the MTJ parameters, from
+    the Verilog-A declarations)."""
+    units = {
+        f"mtj_device.{k}": (spec.units or "1") for k, spec in mtj_model_spec.parameters().items()
+    }
+    units["memory.backbone.activity_per_step"] = "writes per element per step"
+    units["memory.backbone.frames"] = "frames"
+    units["memory.standalone.cnn3d.frames"] = "frames"
+    return units
+
+
+def _provenance() -> dict:
+    def sha(path: Path) -> str:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+    models = REPO_ROOT / "models"
+    files = (
+        sorted(models.rglob("*.va"))
+        + sorted(models.rglob("*.vams"))
+        + sorted(models.rglob("*.toml"))
+        + sorted(models.rglob("*.lib"))
+        + sorted((REPO_ROOT / "area_energy").glob("*.toml"))
+    )
+    commit = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    import PySpice
+
+    return {
+        "ngspice": f"ngspice-{Session.get().version} (shared library)",
+        "openvaf": osdi.compiler_version(),
+        "pyspice": PySpice.__version__,
+        "python": sys.version.split()[0],
+        "numpy": np.__version__,
+        "git_commit": commit,
+        "model_files_sha256": {str(f.relative_to(REPO_ROOT)): sha(f) for f in files},
+    }
+
+
+def ablation_summary(abl) -> dict:
+    """The JSON ``ablation`` entry: the plasticity effect with and without the heat memory.
+
+    ``plasticity_*`` is the probe latency advantage L_rested - L_conditioned [s] at the
+    shortest gap; ``plasticity_no_heat`` is the larger of the two ablations.
+    """
+    return {
+        "plasticity_normal": abl.plasticity_normal_s,
+        "plasticity_no_heat": abl.plasticity_no_heat_s,
+        "ratio_no_heat_over_normal": abl.ratio,
+        "unit": "s",
+        "metric": "probe latency advantage L_rested - L_conditioned",
+        "gap_s": abl.gap_s,
+        "normal": abl.normal,
+        "by_ablation": abl.by_ablation,
+    }
+
+
+def ablation_section(a: dict) -> dict:
+    """The report section of the heat ablation."""
+    rows = [
+        [
+            "normal",
+            render.fmt_si(a["normal"]["tau_th_s"], "s"),
+            f"{a['normal']['max_rise_K']:.3g} K",
+            render.fmt_si(a["plasticity_normal"], "s"),
+            "1",
+        ]
+    ]
+    rows += [
+        [
+            k.replace("_", " "),
+            render.fmt_si(v["tau_th_s"], "s"),
+            f"{v['max_rise_K']:.3g} K",
+            render.fmt_si(v["advantage_s"], "s"),
+            f"{v['advantage_s'] / a['plasticity_normal']:.3g}",
+        ]
+        for k, v in a["by_ablation"].items()
+    ]
+    return {
+        "title": "Heat ablation",
+        "text": "The same neuron and protocol with the heat memory removed: rth*cth / 100 at the same "
+        "steady-state rise, and rth / 1000 at the same rth*cth (the junction stays within "
+        "0.1 K of ambient).  The probe's latency advantage "
+        f"{render.fmt_si(a['plasticity_normal'], 's')} falls to at most "
+        f"{render.fmt_si(a['plasticity_no_heat'], 's')} (ratio "
+        f"{a['ratio_no_heat_over_normal']:.2g}): the plasticity comes from heat.",
+        "table": {
+            "columns": ["case", "rth*cth", "largest rise", "latency advantage", "/ normal"],
+            "rows": rows,
+        },
+    }
+
+
+def comparison_section(c: dict) -> dict:
+    """The report section of the like-for-like energy comparison."""
+    st, ip, lif = c["stimulus"], c["ipnet"], c["lif"]
+    keys = ("input", "write", "reset", "cmos", "static")
+    rows = [
+        [name, n["output_spikes"], f"{n['energy_per_spike_J'] * 1e15:.1f} fJ"]
+        + [f"{n['breakdown_per_spike_J'][k] * 1e15:.1f} fJ" for k in keys]
+        + [f"{n['mtj_heat_per_spike_J'] * 1e15:.1f} fJ"]
+        for name, n in (("ipnet", ip), ("lif", lif))
+    ]
+    return {
+        "title": "Energy per spike, like for like",
+        "text": f"Both neurons get the same {st['count']} logic input spikes ({st['width_s'] * 1e9:g} ns "
+        f"at {st['rate_hz'] / 1e6:g} MHz); {st['matching']}: IPNet synapse weight "
+        f"{ip['synapse_weight']:.3f} ({ip['synapse_current_A'] * 1e6:.1f} uA), LIF weight gate "
+        f"{lif['synapse_weight_gate_V']:.3f} V.  IPNet / LIF = {c['ratio_ipnet_over_lif']:.1f}x per "
+        f"output spike.  The IPNet's shared bias generator draws "
+        f"{ip.get('shared_bias_generator_power_W', 0.0) * 1e6:.1f} uW (not in the neuron's figure; "
+        f"an array of N neurons carries 1/N each).  The switching law's floor with this junction "
+        f"and supply: write {c['floor']['write']['energy_J'] * 1e15:.0f} fJ (at "
+        f"{c['floor']['write']['current_over_ic0']:.2f} Ic0 for {c['floor']['write']['time_s'] * 1e9:.1f} ns) "
+        f"+ reset {c['floor']['reset']['energy_J'] * 1e15:.0f} fJ (at "
+        f"{c['floor']['reset']['current_over_ic0']:.2f} Ic0 for {c['floor']['reset']['time_s'] * 1e9:.1f} ns) "
+        f"= {c['floor']['total_J'] * 1e15:.0f} fJ per spike ({c['floor']['what']}).",
+        "table": {
+            "columns": ["neuron", "output spikes", "per spike", *keys, "of which MTJ heat"],
+            "rows": rows,
+        },
+    }
+
+
+def build_results(
+    device_file: Path | None = None, temp_k: float | None = None
+) -> tuple[dict, dict]:
+    """Run every simulation and assemble results and figures (writes nothing).
+
+    device_file: the IPNet neuron's MTJ parameter file (default: the default device);
+    temp_k: ambient temperature of every simulation [K] (default: ngspice's 300.15 K).
+    """
+    t0 = time.time()
+    dev = load_device(device_file) if device_file is not None else load_device()
+    ip_params = IpnetParams(device_file=dev.path)
+    _progress("compiling Verilog-A models")
+    osdi.compile_all()
+    vdd = 0.9
+    neurons, waves = {}, {}
+    for key, sc, idle in (
+        ("ipnet", ipnet_scenario(ip_params), ipnet_scenario(ip_params, count=0, stop_s=10e-9)),
+        ("lif", lif_scenario(), lif_scenario(idle=True)),
+    ):
+        _progress(f"simulating {sc.name} ({sc.stop_s * 1e9:.0f} ns) and its idle leakage")
+        neurons[key], waves[key] = measure_neuron(sc, idle, vdd, temp_k)
+    _progress("simulating IPNet memory writes (sub-threshold inputs)")
+    write = ipnet_memory_write(
+        ipnet_scenario(ip_params, rate_hz=0.1e9, count=2, stop_s=30e-9, name="ipnet_memory_write"),
+        temp_k,
+        vdd_v=vdd,
+    )
+    neurons["ipnet"]["heat_memory_write_per_input_event_J"] = write["heat_per_event_J"]
+    neurons["ipnet"]["memory_write_energy_delivered_per_input_event_J"] = write[
+        "delivered_per_event_J"
+    ]
+    _progress("simulating the heat-memory decay (conditioning burst, then probes)")
+    curve = plasticity_curve(params=ip_params, temperature_c=_celsius(temp_k))
+    neurons["ipnet"]["heat_memory_tau_fit_s"] = curve.tau_fit_s
+    neurons["ipnet"]["heat_memory_tau_rth_cth_s"] = curve.tau_th_s
+    _progress("simulating the heat ablation (same protocol, heat memory removed)")
+    ablation = ablation_summary(heat_ablation(params=ip_params, temperature_c=_celsius(temp_k)))
+    _progress("simulating both neurons on a common input train (like-for-like energy)")
+    comparison = energy_comparison(
+        temp_k, ip_params, {k: n["static_power_W"] for k, n in neurons.items()}
+    )
+    _progress("memory-cost models")
+    mem = memory_comparison(write, curve.tau_fit_s)
+    ip, lif = neurons["ipnet"], neurons["lif"]
+    area_ratio = lif["area_um2"] / ip["area_um2"]
+    ratios = mem["memory_power_ratio"]
+    claims = [*neuron_claims(ip, lif, area_ratio), *memory_claims(mem)]
+    cons = {k: v["conservation"]["relative_error"] for k, v in neurons.items()}
+    sections = [
+        {
+            "title": "Neuron waveforms",
+            "text": f"IPNet: {ip['input_events']} input spikes, {ip['output_spikes']} output spikes in "
+            f"{ip['simulated_time_s'] * 1e9:.0f} ns; the junction's temperature rise is its working "
+            f"memory.  LIF: {lif['input_events']} input spikes, {lif['output_spikes']} output spikes.",
+            "figure": "neuron_waveforms",
+        },
+        {
+            "title": "Energy per spike",
+            "text": "Energy delivered by every source, integrated over the run and divided by the output "
+            "spikes.  Breakdown: input drive (the input sources), MTJ Joule heat (from the junction's "
+            "thermal node), static leakage (all sources in an input-free run), and CMOS switching and "
+            "resistive losses (the rest).  The IPNet neuron is self-timed: its reset current flows "
+            "until it senses the junction back in P, then stops; the write (about 11 ns of drive "
+            "near Ic0) and the reset (about 12 ns at about Ic0) cost about the same "
+            "(docs/ipnet_neuron.md).  Spike width (full width at VDD/2, widest spike): "
+            + ", ".join(f"{k} {render.fmt_si(v['spike_width_s'], 's')}" for k, v in neurons.items())
+            + ".  Conservation: sources versus MOSFET channel dissipation (from "
+            "each transistor's drain current) plus MTJ heat plus stored energy, relative error "
+            + ", ".join(f"{k} {v:.2%}" for k, v in cons.items())
+            + ".",
+            "figure": "energy_per_spike",
+            "table": {
+                "columns": [
+                    "neuron",
+                    "energy per spike",
+                    "MTJ heat / spike",
+                    "static power",
+                    "conservation error",
+                ],
+                "rows": [
+                    [
+                        k,
+                        render.fmt_si(v["energy_per_spike_J"], "J"),
+                        render.fmt_si(
+                            (v["energy_per_spike_breakdown_J"] or {}).get("mtj_joule_heat"), "J"
+                        ),
+                        render.fmt_si(v["static_power_W"], "W"),
+                        f"{cons[k]:.3%}",
+                    ]
+                    for k, v in neurons.items()
+                ],
+            },
+        },
+        {
+            "title": "Energy breakdown per output spike",
+            "text": "Where the energy of one output spike goes (J).  For IPNet the MTJ Joule heat is "
+            "measured at the junction's thermal node; the CMOS part is what the transistors "
+            "dissipate, from their drain currents.",
+            "table": {
+                "columns": ["part", *neurons],
+                "rows": [
+                    [
+                        k.replace("_", " "),
+                        *[
+                            render.fmt_si((v["energy_per_spike_breakdown_J"] or {}).get(k), "J")
+                            for v in neurons.values()
+                        ],
+                    ]
+                    for k in neurons["ipnet"]["energy_breakdown_J"]
+                ],
+            },
+        },
+        {
+            "title": "Layout area breakdown",
+            "text": "Area by component (um^2), from the rule deck.",
+            "table": {
+                "columns": ["component", *neurons],
+                "rows": [
+                    [k, *[f"{v['area_breakdown_um2'][k]:.3f}" for v in neurons.values()]]
+                    for k in neurons["ipnet"]["area_breakdown_um2"]
+                ],
+            },
+        },
+        {
+            "title": "Layout area",
+            "text": "Area from each generated netlist's device inventory and the rule deck "
+            "area_energy/costs/rules_28nm.toml (contacted poly pitch 117 nm, shared diffusion, well strips, "
+            "30 % routing overhead, MIM 2 fF/um^2, MTJ over its access transistors).",
+            "figure": "area",
+            "table": {
+                "columns": ["neuron", "transistors", "capacitors", "MTJs", "area"],
+                "rows": [
+                    [k, v["transistors"], v["capacitors"], v["mtjs"], f"{v['area_um2']:.2f} um^2"]
+                    for k, v in neurons.items()
+                ],
+            },
+        },
+        *memory_sections(mem, write),
+        {
+            "title": "Heat memory (intrinsic plasticity)",
+            "text": f"A conditioning burst fires the neuron; after the clear, a probe arrives a gap later.  The "
+            f"latency advantage ln(L_rested/L) decays with a fitted {curve.tau_fit_s * 1e9:.2f} ns against "
+            f"rth*cth = {curve.tau_th_s * 1e9:.2f} ns.",
+            "figure": "heat_memory_decay",
+        },
+        ablation_section(ablation),
+        comparison_section(comparison),
+    ]
+    for section in sections:
+        if section.get("figure") in FIGURE_CAPTIONS and not section.get("caption"):
+            section["caption"] = FIGURE_CAPTIONS[section["figure"]]
+    results = {
+        "neurons": neurons,
+        "area_ratio_lif_over_ipnet": area_ratio,
+        "memory_power_W": mem["memory_power_W"],
+        "memory_power_ratio": ratios,
+        "ablation": ablation,
+        "energy_comparison": comparison,
+        "claims": claims,
+        "sections": sections,
+        "assumptions": {
+            "mtj_device": {"file": _shown(dev.path), **dataclasses.asdict(dev.params)},
+            "ambient_temperature_k": temp_k if temp_k is not None else 300.15,
+            "supply_v": vdd,
+            "ipnet_stimulus": ipnet_scenario(ip_params).description,
+            "lif_stimulus": lif_scenario().description,
+            "memory": mem["configs"],
+            "published_claims": PUBLISHED,
+        },
+        "assumption_units": assumption_units(),
+        "provenance": _provenance(),
+    }
+    figures = {
+        "neuron_waveforms": fig_waveforms(waves["ipnet"], waves["lif"]),
+        "energy_per_spike": fig_energy(neurons),
+        "area": fig_area(neurons),
+        "memory_power": fig_memory(mem),
+        "heat_memory_decay": plot_plasticity(curve, None),
+    }
+    _progress(f"simulations done in {time.time() - t0:.1f} s")
+    return results, figures
+
+
+def _shown(path: Path) -> str:
+    path = Path(path).resolve()
+    return str(path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path)
+
+
+def _check_out_dir(out: Path) -> Path:
+    """The report folder, refused before any simulation if it cannot be written."""
+    out = Path(out).absolute()
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} is a file, not a folder")
+    probe = out if out.exists() else next((p for p in out.parents if p.exists()), out.parent)
+    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+        raise ValueError(f"--out {out}: {probe} is not writable")
+    if out.exists() and not os.access(out.parent, os.W_OK | os.X_OK):
+        raise ValueError(
+            f"--out {out}: its parent {out.parent} is not writable (staging goes there)"
+        )
+    return out
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m area_energy.report",
+        description="Simulate the IPNet and LIF neurons in ngspice and write the energy, area and "
+        "memory-power report (md, html, json, PNG figures).  The previous report stays "
+        "as it was unless every file was written.",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=OUT_DIR, metavar="DIR", help="report folder (default: reports/)"
+    )
+    add_device_argument(parser)
+    parser.add_argument(
+        "--temp",
+        type=temperature_k,
+        default=None,
+        metavar="K",
+        help="ambient temperature of every simulation [K] (default: 300.15)",
+    )
+    add_debug_flag(parser)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m area_energy.report [--out DIR] [--device FILE] [--temp K] [--debug]``.
+
+    Exit 0 on success, 1 on an error (one line on stderr), 2 on a usage error, 130 after
+    Ctrl-C and 143 after SIGTERM; in every failure the previous report is left untouched.
+    """
+    args = parse_args(argv)
+
+    def body() -> int:
+        out = _check_out_dir(args.out)
+        checked_device_file(args.device)  # a wrong file fails now, not after the simulations
+        results, figures = build_results(device_file=args.device, temp_k=args.temp)
+        paths = publish.write_report(results, figures, out)
+        for line in render.summary_lines(results):
+            print(line)
+        for p in paths:
+            print(f"energy-report: wrote {_shown(p)}")
+        return 0
+
+    return run_main("energy-report", body, args.debug)

@@ -1,0 +1,236 @@
+"""Energy per output spike of the IPNet and the LIF neuron on the same task.
+
+Both neurons get the same input event train (:data:`COMMON_TRAIN`: logic spikes of one
+width at one rate).  Each neuron's synaptic strength is its own knob, set by bisection so
+that the train gives the same number of output spikes (:data:`TARGET_SPIKES`): the IPNet
+synapse's weight (its mirror ratio, x the unit current) and the LIF synapse's weight-gate
+voltage.  Like-for-like then means: same events in, same spikes out; only the neurons differ.
+
+The breakdown of each neuron's energy [J per output spike]:
+
+- ``input``: the input sources (charging the synapse switch gates);
+- ``write``: the IPNet write rail VWR (the junction's write current and its header);
+- ``reset``: the IPNet reset current from VDD (the reset mirror ``MPR``'s drain current x VDD);
+- ``static``: leakage (the idle power x the run's duration);
+- ``cmos``: everything else from the supplies: comparators, logic, the LIF's membrane
+  charging and threshold inverter;
+- ``mtj_heat`` (a part of ``write`` + ``reset``): Joule heat dissipated in the junction.
+
+The IPNet's shared bias generator is not in the neuron's energy (it is shared by an
+array); its average power over the run is reported beside it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from circuits.ipnet_neuron import IpnetParams
+from circuits.lif_neuron import LifParams
+from circuits.scenarios import IPNET_SPIKE_WIDTH_S, Scenario, ipnet_scenario, lif_scenario
+from pyspice_flows import measure
+from pyspice_flows.sim.session import Session, Transient
+
+from .runs import SHARED_ROLE, _celsius, static_power_w
+
+COMMON_TRAIN = {"rate_hz": 50e6, "count": 45, "width_s": 1e-9}
+"""The common input: 45 logic spikes, 1 ns wide, at 50 MHz (0.9 us), the LIF's design rate."""
+TARGET_SPIKES = 3
+"""Output spikes both neurons must give on the common train (one per 15 input events)."""
+IPNET_WEIGHT_BRACKET = (0.6, 1.05)
+LIF_WEIGHT_BRACKET_V = (0.25, 0.9)
+BISECTION_STEPS = 6
+IPNET_COMMON_MAX_STEP_S = 0.1e-9
+"""Largest time step of the IPNet's 0.9 us run [s] (its standard 80 ns run uses 20 ps; the
+junction's own step bound resolves each reversal)."""
+RESET_PROBE = "@m.x1.mpr[id]"  # the IPNet reset mirror's drain current (its source is VDD)
+
+
+def _stop_s() -> float:
+    return COMMON_TRAIN["count"] / COMMON_TRAIN["rate_hz"] + 0.1e-6
+
+
+def ipnet_common_scenario(weight: float, params: IpnetParams | None = None) -> Scenario:
+    """The IPNet neuron on the common train, its synapse at ``weight`` x the unit current."""
+    if COMMON_TRAIN["width_s"] != IPNET_SPIKE_WIDTH_S:
+        raise ValueError("the common train's spike width must be the IPNet input width")
+    params = replace(params or IpnetParams(), n_inputs=1, input_weights=(weight,))
+    sc = ipnet_scenario(
+        params,
+        rate_hz=COMMON_TRAIN["rate_hz"],
+        count=COMMON_TRAIN["count"],
+        stop_s=_stop_s(),
+        name="ipnet_common_train",
+    )
+    return replace(sc, max_step_s=IPNET_COMMON_MAX_STEP_S, step_s=0.1e-9)
+
+
+def lif_common_scenario(v_weight_v: float) -> Scenario:
+    """The LIF neuron on the common train, its synapse weight gate at ``v_weight_v``."""
+    params = replace(LifParams(), v_weight_v=v_weight_v)
+    return lif_scenario(
+        params,
+        rate_hz=COMMON_TRAIN["rate_hz"],
+        duration_s=COMMON_TRAIN["count"] / COMMON_TRAIN["rate_hz"],
+        name="lif_common_train",
+    )
+
+
+def _run(sc: Scenario, temp_k: float | None, extra: list[str] | None = None):
+    return Session.get().run(
+        sc.circuit,
+        Transient(sc.step_s, sc.stop_s, max_step_s=sc.max_step_s),
+        temperature_c=_celsius(temp_k),
+        extra_lines=extra or [],
+    )
+
+
+def _spikes(w, sc: Scenario, vdd_v: float) -> int:
+    return measure.count_spikes(w.time, w.v(sc.output_node), measure.logic_threshold_v(vdd_v))
+
+
+def matched_strength(build, bracket: tuple[float, float], vdd_v: float, temp_k=None) -> float:
+    """The weakest synaptic strength in ``bracket`` (by bisection) whose common-train run
+    gives at least :data:`TARGET_SPIKES` output spikes; raises if even the top does not."""
+    lo, hi = bracket
+    top = build(hi)
+    if _spikes(_run(top, temp_k), top, vdd_v) < TARGET_SPIKES:
+        raise ValueError(
+            f"energy comparison: strength {hi!r} (the top of {bracket}) gives fewer than "
+            f"{TARGET_SPIKES} output spikes on the common train"
+        )
+    for _ in range(BISECTION_STEPS):
+        mid = 0.5 * (lo + hi)
+        sc = build(mid)
+        lo, hi = (lo, mid) if _spikes(_run(sc, temp_k), sc, vdd_v) >= TARGET_SPIKES else (mid, hi)
+    return hi
+
+
+def breakdown(sc: Scenario, static_w: float, vdd_v: float, temp_k=None) -> dict:
+    """Energy per output spike and its breakdown (module docstring) of one run;
+    ``static_w``: the neuron's leakage power [W] (:func:`report_runs.static_power_w`)."""
+    own = {n: (node, "0", role) for n, (node, role) in sc.sources.items() if role != SHARED_ROLE}
+    shared = {n: (node, "0", role) for n, (node, role) in sc.sources.items() if role == SHARED_ROLE}
+    has_reset = sc.mtj is not None
+    w = _run(sc, temp_k, [f".save all {RESET_PROBE}"] if has_reset else None)
+    spikes = _spikes(w, sc, vdd_v)
+    if spikes == 0:
+        raise ValueError(f"energy comparison: {sc.name} gave no output spike")
+    by_source = measure.energy_by_source(w, own)
+    by_role = measure.group_by_role(by_source, measure.roles_of(own))
+    total = float(sum(by_source.values()))
+    static = static_w * sc.stop_s
+    reset = float(measure.integrate(w.time, vdd_v * abs(w.x(RESET_PROBE)))) if has_reset else 0.0
+    write = float(by_role.get("write", 0.0))
+    inp = float(by_role.get("input", 0.0))
+    parts = {
+        "input": inp,
+        "write": write,
+        "reset": reset,
+        "static": static,
+        "cmos": total - inp - write - reset - static,
+    }
+    heat = 0.0
+    if has_reset:
+        heat = measure.mtj_joule_heat_j(w.time, w.v("th"), sc.mtj.rth, sc.mtj.cth)
+    out = {
+        "output_spikes": int(spikes),
+        "energy_per_spike_J": total / spikes,
+        "breakdown_per_spike_J": {k: v / spikes for k, v in parts.items()},
+        "mtj_heat_per_spike_J": heat / spikes,
+    }
+    if shared:
+        out["shared_bias_generator_power_W"] = (
+            sum(measure.energy_by_source(w, shared).values()) / sc.stop_s
+        )
+    return out
+
+
+def energy_comparison(
+    temp_k: float | None = None,
+    params: IpnetParams | None = None,
+    static_power: dict[str, float] | None = None,
+) -> dict:
+    """The report's ``energy_comparison`` entry: both neurons on the common train, each at
+    the weakest strength that gives :data:`TARGET_SPIKES` output spikes.
+
+    ``static_power``: the neurons' leakage powers [W] by name (``ipnet``, ``lif``), when the
+    caller has measured them already (the report has); else they are simulated here."""
+    params = params or IpnetParams()
+    if static_power is None:
+        static_power = {
+            "ipnet": static_power_w(ipnet_scenario(params, count=0, stop_s=10e-9), temp_k),
+            "lif": static_power_w(lif_scenario(idle=True), temp_k),
+        }
+    vdd = params.vdd_v
+    w_ip = matched_strength(
+        lambda wt: ipnet_common_scenario(wt, params), IPNET_WEIGHT_BRACKET, vdd, temp_k
+    )
+    v_lif = matched_strength(lif_common_scenario, LIF_WEIGHT_BRACKET_V, vdd, temp_k)
+    ip = breakdown(ipnet_common_scenario(w_ip, params), static_power["ipnet"], vdd, temp_k)
+    lif = breakdown(lif_common_scenario(v_lif), static_power["lif"], vdd, temp_k)
+    ip["synapse_weight"] = w_ip
+    ip["synapse_current_A"] = w_ip * params.bias().unit_current_a
+    lif["synapse_weight_gate_V"] = v_lif
+    return {
+        "stimulus": {
+            **COMMON_TRAIN,
+            "amplitude": "logic (0 -> VDD) for both",
+            "matching": f"each neuron's synaptic strength bisected ({BISECTION_STEPS} steps) to "
+            f"the weakest that gives {TARGET_SPIKES} output spikes on the train",
+            "target_output_spikes": TARGET_SPIKES,
+        },
+        "ipnet": ip,
+        "lif": lif,
+        "ratio_ipnet_over_lif": ip["energy_per_spike_J"] / lif["energy_per_spike_J"],
+        "floor": energy_floor(params),
+    }
+
+
+FLOOR_HEADROOM_V = 0.2
+"""Supply voltage the floor estimate leaves to the transistors of the write (header,
+mirror, switch, footer) and of the reset path (mirror, pull-down) [V]: their measured drops
+at ~1.2 Ic0 are 0.15-0.25 V."""
+
+
+def energy_floor(params: IpnetParams, temp_k: float | None = None) -> dict:
+    """The lowest write and reset energies the switching law allows from this supply [J].
+
+    Write: a constant current I through the parallel junction for the law's median
+    switching time t(I) (``circuits.mtj_analytic.median_switching_time``, no self-heating),
+    drawn from VWR: E = VWR I t(I), minimised over I up to what VWR can push through R_P
+    after :data:`FLOOR_HEADROOM_V`.  Reset: the same toward P through the antiparallel
+    junction (R_AP at its bias, TMR(V)) from VDD.  The sum is what an ideal neuron with
+    this junction and supply would spend per spike; the circuit adds its comparators and
+    logic and the current's rise and fall around each input."""
+    import numpy as np
+
+    from circuits.mtj_analytic import median_switching_time, resistance
+
+    mtj = params.nominal_mtj()
+    t_k = mtj.tnom if temp_k is None else temp_k
+
+    def best(rail_v: float, state: int) -> dict:
+        v = np.linspace(0.05, rail_v - FLOOR_HEADROOM_V, 400)  # junction voltage [V]
+        current = v / resistance(mtj, v, t_k, state)
+        times = median_switching_time(mtj, current, t_k)
+        energy = rail_v * current * times
+        k = int(np.argmin(energy))
+        return {
+            "energy_J": float(energy[k]),
+            "current_A": float(current[k]),
+            "current_over_ic0": float(current[k] / mtj.ic0),
+            "time_s": float(times[k]),
+            "largest_current_over_ic0": float(current[-1] / mtj.ic0),
+        }
+
+    write, reset = best(params.vwr_v, 1), best(params.vdd_v, -1)
+    return {
+        "write": write,
+        "reset": reset,
+        "total_J": write["energy_J"] + reset["energy_J"],
+        "headroom_V": FLOOR_HEADROOM_V,
+        "what": "the switching law's lowest V*I*t(I) for the write (P -> AP from VWR) and the "
+        "reset (AP -> P from VDD), the current limited by the rail minus the transistors' "
+        "headroom; near Ic0 t(I) ~ ln2 (tau0 + sqrt(2 Delta) taup), and the rail cannot push "
+        "the several Ic0 through the junction at which precession would be faster",
+    }

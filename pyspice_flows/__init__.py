@@ -1,0 +1,7 @@
+"""Simulation flows of IPNet-SPICE, one room per job.
+
+``sim`` runs ngspice (session, OSDI cache, toolchain check); ``app`` holds the command-line
+plumbing and atomic publishing every command uses; ``measure`` turns waveforms into numbers
+(numpy only); ``metrics`` computes each figure of merit once; ``experiments``, ``sweep`` and
+``bench`` are the flows built on them.  Imports point down that list only.
+"""

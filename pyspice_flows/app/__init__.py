@@ -1,0 +1,1 @@
+"""Command-line plumbing and atomic publishing shared by every command."""

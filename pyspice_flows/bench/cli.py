@@ -1,0 +1,535 @@
+"""Benchmarks of the simulation stack: ``python -m pyspice_flows.bench`` -> build/bench.json.
+
+(a) ``a_mtj_vs_floor``: the OSDI ``mtj`` model's cost per accepted time step against the
+    OSDI ``thermal_resistor`` (a linear resistor heating a first-order RC thermal node, the
+    floor a compact model can reach) in the same testbench: a single device driven by four
+    +-2 Ic0 current pulses.  Target: at most 1.5x.
+(b) ``b_bsource_vs_osdi``: the same MTJ equations written as ngspice behavioural sources
+    (B-sources and ``.func``; the states m and x on capacitor nodes) against the compiled
+    OSDI model, same testbench.  Target: OSDI faster.  Both runs' switching delays and
+    peak temperature rises are compared to show the transcription is faithful.
+    (a) and (b) run under ngspice's default trapezoidal integration and again under
+    ``.options method=gear`` (what the IPNet testbench uses); the headline is the default.
+(c) ``c_sweep_throughput``: samples per second of the default sweep's samples with 1 and 2
+    local worker processes (same samples, fresh output folder).  Target: speed-up >= 1.7x
+    on 2 cores.  Beside it, the speed-up that plain CPU work got from 2 processes at the
+    same time: other processes on the machine lower both.
+(d) ``d_energy_report`` and ``d_neuron_scaling``: wall time of the energy report
+    (``ipnet report --out <tmp>`` run as a command, with the time its simulations took),
+    and the cost of one transient of a thermally coupled IPNet array with 1, 4, 16 and 64
+    neurons (:mod:`pyspice_flows.bench.array`); target: wall ~ N^k with k <= 1.2.
+
+(e) ``e_default_sweep``: the default 72-sample sweep from scratch: its wall time, and no
+    sample timing out at the spec's per-sample limit.
+
+Every time is the median over repeated runs; every ratio is formed from runs of this
+invocation, interleaved (A, B, A, B, ...) so drifts hit both sides.  Where the time goes:
+each run carries ngspice's own counters (accepted/rejected time points, Newton iterations,
+load/factor/solve/truncation time, from ``rusage all``), and ``profile`` a cProfile of the
+Python side of one IPNet run (``build/bench/ipnet_run.prof``).  Targets missed are
+reported as missed; nothing here is asserted by the test suite.
+
+``python -m pyspice_flows.bench [--quick] [--only a,b,c,d,e] [--repeats N] [--out FILE]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import math
+import os
+import platform
+import pstats
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from circuits.ipnet_neuron import IpnetParams
+from circuits.mtj_device import DEFAULT_DEVICE, load_device
+from circuits.paths import REPO_ROOT
+from circuits.scenarios import ipnet_scenario
+from pyspice_flows import measure
+from pyspice_flows.sim.session import Session, Transient
+
+from .array import EXPONENT_TARGET, bench_array_scaling
+from .device import (
+    B_TARGET,
+    bench_device,
+)
+
+OUT_JSON = REPO_ROOT / "build" / "bench.json"
+WORK_DIR = REPO_ROOT / "build" / "bench"
+
+
+# ----------------------------------------------------------------------------- (c)
+def ipnet_probe_metrics(sample: dict) -> dict:
+    """A stand-in evaluation for throughput: one 80 ns IPNet transient with the sample's MTJ.
+
+    Writes the sample's device file into the working directory (the sweep's per-sample
+    folder), builds the standard IPNet scenario on it at ``vdd_v`` and ``temp_k``, and
+    returns the output spike count and the energy drawn from VDD and VWR [J].
+    """
+    import tomllib
+
+    with DEFAULT_DEVICE.open("rb") as fh:
+        data = tomllib.load(fh)
+    p = load_device(DEFAULT_DEVICE).params.with_(
+        **{k: sample[k] for k in ("rp", "tmr0", "rth", "cth", "ic0", "delta0") if k in sample}
+    )
+    lines = ['name = "sweep sample"', f'description = "{data.get("description", "")}"']
+    for k, v in asdict(p).items():
+        lines += [
+            f"[params.{k}]",
+            f"value = {v!r}",
+            f'source = "{DEFAULT_DEVICE.name} (sweep sample)"',
+        ]
+    dev = Path("device.toml").resolve()
+    dev.write_text("\n".join(lines) + "\n")
+    vdd = float(sample.get("vdd_v", 0.9))
+    sc = ipnet_scenario(IpnetParams(device_file=dev, vdd_v=vdd, vwr_v=vdd))
+    w = Session.get().run(
+        sc.circuit,
+        Transient(sc.step_s, sc.stop_s, max_step_s=sc.max_step_s),
+        temperature_c=float(sample.get("temp_k", 300.15)) - 273.15,
+    )
+    energy = sum(measure.source_energy_j(w, src, src) for src in ("vdd", "vwr"))
+    spikes = measure.count_spikes(w.time, w.v(sc.output_node), measure.logic_threshold_v(vdd))
+    return {"output_spikes": spikes, "energy_j": energy}
+
+
+def _throughput_spec(samples: int):
+    from pyspice_flows import sweep
+
+    spec = sweep.load_spec(sweep.DEFAULT_SPEC).with_samples(samples)
+    try:
+        sweep.resolve_evaluate(spec.evaluate)
+        return spec, spec.evaluate
+    except ValueError as exc:
+        from dataclasses import replace
+
+        # by package name: under `python -m` this module is __main__ in this process only
+        probe = replace(
+            spec,
+            evaluate="pyspice_flows.bench.cli:ipnet_probe_metrics",
+            figures=("output_spikes", "energy_j"),
+        )
+        return probe, f"{probe.evaluate} (stand-in: {exc})"
+
+
+def _burn(n: int = 4_000_000) -> float:
+    """Pure-Python CPU work; returns its wall time [s]."""
+    t0 = time.perf_counter()
+    x = 0
+    for i in range(n):
+        x += i * i
+    return time.perf_counter() - t0
+
+
+def _autogroup() -> str:
+    try:
+        enabled = Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip()
+        return (
+            f"enabled={enabled}, this process in {Path('/proc/self/autogroup').read_text().strip()}"
+        )
+    except OSError:
+        return "unknown"
+
+
+def machine_parallel_speedup() -> float:
+    """Speed-up two processes get on this machine right now (pure CPU work, no ngspice).
+
+    Other processes on the same cores lower it below 2; it bounds what (c) can reach.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as ex:
+        list(ex.map(_burn, [10_000] * 2))  # workers started
+        t0 = time.perf_counter()
+        list(ex.map(_burn, [4_000_000]))
+        one = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        list(ex.map(_burn, [4_000_000] * 2))
+        two = time.perf_counter() - t0
+    return 2 * one / two
+
+
+QUIET_SPEEDUP = 1.8
+"""A pair of runs counts as measured on a quiet machine when plain CPU work got at least
+this speed-up from two processes both before and after it."""
+
+
+def bench_sweep(samples: int, repeats: int) -> dict:
+    """Pairs of sweeps (1 worker, then 2), each pair between two machine calibrations."""
+    from pyspice_flows import sweep
+
+    spec, used = _throughput_spec(samples)
+    load_before = list(os.getloadavg())
+    machine = [machine_parallel_speedup()]
+    pairs = []
+    failed = 0
+    for _ in range(repeats):
+        pair = {}
+        for workers in (1, 2):
+            with tempfile.TemporaryDirectory(dir=WORK_DIR, prefix=f"sweep_w{workers}_") as tmp:
+                res = sweep.run_sweep(spec, tmp, workers=workers, progress=False, plots=False)
+                rows = sweep.read_results(res.csv_path)
+                times = [x["elapsed_s"] for x in rows if math.isfinite(x["elapsed_s"])]
+                pair[workers] = {"wall_s": res.wall_s, "per_sample_s": statistics.median(times)}
+                failed += res.failed
+        machine.append(machine_parallel_speedup())
+        pairs.append(
+            {
+                "wall_s": {str(w): pair[w]["wall_s"] for w in (1, 2)},
+                "median_sample_s": {str(w): pair[w]["per_sample_s"] for w in (1, 2)},
+                "speedup": pair[1]["wall_s"] / pair[2]["wall_s"],
+                "machine_before_after": machine[-2:],
+                "quiet": min(machine[-2:]) >= QUIET_SPEEDUP,
+            }
+        )
+    walls = {w: [p["wall_s"][w] for p in pairs] for w in ("1", "2")}
+    med = {w: statistics.median(v) for w, v in walls.items()}
+    quiet = [p["speedup"] for p in pairs if p["quiet"]]
+    speedup = statistics.median(quiet) if quiet else med["1"] / med["2"]
+    per_sample = {w: statistics.median(p["median_sample_s"][w] for p in pairs) for w in ("1", "2")}
+    return {
+        "what": f"{samples} samples of the default sweep's laws, fresh output folder each time, "
+        "wall time of run_sweep including starting the worker processes; each pair (1 then 2 "
+        "workers) lies between two measurements of the speed-up plain CPU work gets from 2 "
+        "processes, and counts as quiet when both reach "
+        f"{QUIET_SPEEDUP}",
+        "evaluate": used,
+        "samples": samples,
+        "pairs": pairs,
+        "failed_samples": failed,
+        "median_wall_s": med,
+        "samples_per_s": {w: samples / v for w, v in med.items()},
+        "median_time_per_sample_s": per_sample,
+        "load_average_before": load_before,
+        "load_average_after": list(os.getloadavg()),
+        "machine_two_process_speedup": machine,
+        "quiet_pairs": len(quiet),
+        "speedup_2_over_1": speedup,
+        "speedup_from": "median of the quiet pairs"
+        if quiet
+        else "medians of all pairs (none quiet)",
+        "cores": os.cpu_count(),
+        "target": ">= 1.7",
+        "met": speedup >= 1.7,
+        # Linux shares the CPUs between sessions (autogroups): while another session keeps
+        # a core busy, this one gets about one core, whatever its process count.
+        "machine_could_give_2_cores": bool(quiet),
+        "autogroup": _autogroup(),
+    }
+
+
+def bench_default_sweep() -> dict:
+    """(e) The default sweep (72 samples) from scratch: wall time, and no sample timed out."""
+    from pyspice_flows import sweep
+
+    spec = sweep.load_spec(sweep.DEFAULT_SPEC)
+    with tempfile.TemporaryDirectory(dir=WORK_DIR, prefix="sweep_default_") as tmp:
+        res = sweep.run_sweep(spec, tmp, progress=False, plots=False)
+        rows = sweep.read_results(res.csv_path)
+    errors = [str(r.get("error", "")) for r in rows if r["status"] != "ok"]
+    timed_out = sum("time" in e.lower() and "out" in e.lower() for e in errors)
+    longest = max((r["elapsed_s"] for r in rows if math.isfinite(r["elapsed_s"])), default=math.nan)
+    limit = float(spec.timeout_s) if getattr(spec, "timeout_s", None) else 120.0
+    return {
+        "what": f"the default sweep ({spec.name}, {len(rows)} samples) on the default workers, "
+        "fresh output folder",
+        "samples": len(rows),
+        "ok": res.ok,
+        "failed": res.failed,
+        "timed_out": timed_out,
+        "wall_s": res.wall_s,
+        "longest_sample_s": longest,
+        "sample_timeout_s": limit,
+        "target": f"no sample timing out at {limit:g} s",
+        "met": timed_out == 0 and longest < limit,
+    }
+
+
+# ----------------------------------------------------------------------------- (d)
+REPORT_COMMAND = ("ipnet", "report")
+"""The energy report as a command (the console script of this environment): the benchmark
+times it as a user runs it, without importing the layer above this one."""
+
+
+def _report_command(out_dir: Path) -> list[str] | None:
+    """``ipnet report --out DIR`` with the ``ipnet`` script beside this interpreter (None if
+    it is not installed: `make venv` installs it)."""
+    script = Path(sys.executable).with_name(REPORT_COMMAND[0])
+    found = str(script) if script.is_file() else shutil.which(REPORT_COMMAND[0])
+    return None if found is None else [found, *REPORT_COMMAND[1:], "--out", str(out_dir)]
+
+
+def bench_energy_report(repeats: int) -> dict:
+    what = (
+        "`ipnet report --out <tmp>` as a command (imports, ngspice start, OSDI cache check, "
+        "every simulation of `make energy-report`, figures and files into a temporary folder)"
+    )
+    walls, inner, errors = [], [], []
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory(prefix="bench-report-") as tmp:
+            cmd = _report_command(Path(tmp) / "report")
+            if cmd is None:
+                errors.append(["the `ipnet` command is not installed (run `make venv`)"])
+                break
+            t0 = time.perf_counter()
+            proc = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True, check=False)
+            wall = time.perf_counter() - t0
+        m = re.search(r"simulations done in ([0-9.eE+-]+) s", proc.stdout)
+        if proc.returncode != 0 or not m:
+            errors.append((proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"])
+            continue
+        walls.append(wall)
+        inner.append(float(m.group(1)))
+    if not walls:
+        return {"what": what, "error": errors[0][0]}
+    return {
+        "what": what,
+        "repeats": len(walls),
+        "walls_s": walls,
+        "median_wall_s": statistics.median(walls),
+        "median_build_results_s": statistics.median(inner),
+        "failures": len(errors),
+    }
+
+
+# ----------------------------------------------------------------------------- profile
+def profile_python_side() -> dict:
+    """cProfile of one Session.run of the standard IPNet scenario (80 ns)."""
+    sc = ipnet_scenario()
+    tr = Transient(sc.step_s, sc.stop_s, max_step_s=sc.max_step_s)
+    s = Session.get()
+    s.run(sc.circuit, tr)  # warm
+    prof = cProfile.Profile()
+    t0 = time.perf_counter()
+    prof.enable()
+    s.run(sc.circuit, tr)
+    prof.disable()
+    wall = time.perf_counter() - t0
+    WORK_DIR.mkdir(parents=True, exist_ok=True)
+    prof.dump_stats(WORK_DIR / "ipnet_run.prof")
+    st = pstats.Stats(prof, stream=io.StringIO())
+    top = []
+    for (file, line, func), (_cc, nc, tt, ct, _) in sorted(
+        st.stats.items(), key=lambda kv: -kv[1][3]
+    )[:14]:
+        top.append(
+            {
+                "function": f"{Path(file).name}:{line}:{func}",
+                "calls": nc,
+                "tottime_s": round(tt, 5),
+                "cumtime_s": round(ct, 5),
+            }
+        )
+    # cffi's C calls are invisible to cProfile: the time ngspice spends in ngSpice_Command
+    # ("run") shows up as the own time (tottime) of Session.run itself.
+    in_run = sum(v[2] for k, v in st.stats.items() if k[2] == "run" and k[0].endswith("session.py"))
+    return {
+        "what": "cProfile of Session.run(ipnet scenario), after one warm-up run",
+        "wall_s": wall,
+        "ngspice_run_call_s": in_run,
+        "everything_else_s": wall - in_run,
+        "everything_else": "netlist text from PySpice, ngSpice_Circ loading, vector copies to numpy",
+        "top_by_cumtime": top,
+        "pstats_file": str((WORK_DIR / "ipnet_run.prof").relative_to(REPO_ROOT)),
+    }
+
+
+# ----------------------------------------------------------------------------- CLI
+def _machine() -> dict:
+    s = Session.get()
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "ngspice": s.version,
+        "ngspice_threads": s.threads,
+        "numpy": np.__version__,
+    }
+
+
+def _fmt_target(d: dict) -> str:
+    return "met" if d.get("met") else "MISSED"
+
+
+def table_lines(res: dict) -> list[str]:
+    out = ["benchmark                                   measured            target    result"]
+    if "a_mtj_vs_floor" in res:
+        a = res["a_mtj_vs_floor"]
+        out.append(
+            f"(a) mtj / thermal_resistor, cost per step  {a['ratio_cost_per_step']:6.2f}x "
+            f"({a['mtj']['wall_per_accepted_step_us']:.0f} vs {a['floor']['wall_per_accepted_step_us']:.0f} us)"
+            f"  <= 1.25x   {_fmt_target(a)}"
+        )
+        for name, tgt in a.get("targets", {}).items():
+            out.append(
+                f"    {name:<28} {tgt['measured']:6.2f}   <= {tgt['at_most']:<5g}  "
+                f"{'met' if tgt['met'] else 'MISSED'}"
+            )
+        out.append(
+            f"    steps: mtj {a['mtj']['accepted']}, floor {a['floor']['accepted']}; Newton iterations "
+            f"per step {a['newton']['mtj_iterations_per_step']:.1f} vs "
+            f"{a['newton']['floor_iterations_per_step']:.1f}; total wall "
+            f"{a['mtj']['wall_s'] * 1e3:.0f} vs {a['floor']['wall_s'] * 1e3:.0f} ms"
+        )
+        g = a["with_options"].get("gear")
+        if g:
+            out.append(
+                f"    with .options method=gear: {g['ratio_cost_per_step']:.2f}x per step "
+                f"({g['mtj']['wall_per_accepted_step_us']:.0f} vs {g['floor']['wall_per_accepted_step_us']:.0f} us), "
+                f"{g['newton']['mtj_iterations_per_step']:.1f} iterations per step, "
+                f"{g['accepted_steps_ratio']:.2f}x steps  {'met' if g['met'] else 'MISSED'}"
+            )
+    if "b_bsource_vs_osdi" in res:
+        b = res["b_bsource_vs_osdi"]
+        out.append(
+            f"(b) B-source / OSDI, total wall            {b['ratio_total_wall_bsource_over_osdi']:6.2f}x"
+            f"                >= {B_TARGET:g}      {_fmt_target(b)}"
+        )
+        out.append(
+            f"    per step {b['ratio_cost_per_step_bsource_over_osdi']:.2f}x; steps: OSDI "
+            f"{b['osdi']['accepted']}, B-source {b['bsource']['accepted']}; delays agree within "
+            f"{100 * b['agreement']['max_rel_delay_difference']:.2f} %"
+        )
+        g = b["with_options"].get("gear")
+        if g:
+            out.append(
+                f"    with .options method=gear: B-source / OSDI {g['ratio_total_wall_bsource_over_osdi']:.2f}x "
+                f"total, {g['ratio_cost_per_step_bsource_over_osdi']:.2f}x per step  "
+                f"{'met' if g['met'] else 'MISSED'}"
+            )
+    if "c_sweep_throughput" in res:
+        c = res["c_sweep_throughput"]
+        sp = c["samples_per_s"]
+        verdict = _fmt_target(c)
+        if not c["met"] and not c["machine_could_give_2_cores"]:
+            verdict += " (machine busy)"
+        out.append(
+            f"(c) sweep speed-up, 2 vs 1 workers         {c['speedup_2_over_1']:6.2f}x "
+            f"({sp['1']:.2f} -> {sp['2']:.2f} samples/s)  >= 1.7x    {verdict}"
+        )
+        out.append(
+            f"    one sample takes {c['median_time_per_sample_s']['1']:.2f} s alone, "
+            f"{c['median_time_per_sample_s']['2']:.2f} s beside another; plain CPU work got "
+            f"{min(c['machine_two_process_speedup']):.2f}-{max(c['machine_two_process_speedup']):.2f}x "
+            f"from 2 processes meanwhile; {c['quiet_pairs']} of {len(c['pairs'])} pairs quiet"
+        )
+    if "d_energy_report" in res:
+        d = res["d_energy_report"]
+        if "error" in d:
+            out.append(f"(d) energy report: FAILED: {d['error']}")
+        else:
+            out.append(
+                f"(d) energy report (ipnet report, fresh)   {d['median_wall_s']:6.2f} s "
+                f"(simulations {d['median_build_results_s']:.2f} s)"
+            )
+    if "d_neuron_scaling" in res:
+        sc = res["d_neuron_scaling"]
+        cells = ", ".join(f"{r['neurons']}: {r['wall_s']:.2f} s" for r in sc["rows"])
+        out.append(
+            f"(d) coupled array, N neurons per netlist   {cells}; wall ~ N^{sc['growth_exponent']:.2f}"
+            f"  <= {EXPONENT_TARGET:g}  {_fmt_target(sc)}"
+        )
+        if sc.get("local_exponents"):
+            out.append(
+                "    slope between successive counts: "
+                + ", ".join(f"{x:.2f}" for x in sc["local_exponents"])
+            )
+    if "e_default_sweep" in res:
+        e = res["e_default_sweep"]
+        out.append(
+            f"(e) default sweep, {e['samples']} samples    {e['wall_s']:6.1f} s wall, "
+            f"{e['ok']} ok, {e['timed_out']} timed out, longest {e['longest_sample_s']:.1f} s"
+            f"  {e['target']}  {_fmt_target(e)}"
+        )
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default="a,b,c,d,e", help="comma-separated subset of a,b,c,d,e")
+    parser.add_argument(
+        "--repeats", type=int, default=None, help="repeats per measurement (default 7)"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer repeats and samples (a smoke run)"
+    )
+    parser.add_argument(
+        "--sweep-pairs", type=int, default=None, help="pairs of sweeps (1, 2 workers) for (c)"
+    )
+    parser.add_argument("--out", type=Path, default=OUT_JSON, help="output JSON")
+    args = parser.parse_args(argv)
+    only = {x.strip() for x in args.only.split(",") if x.strip()}
+    if only - set("abcde"):
+        parser.error(f"--only takes a subset of a,b,c,d,e, got {args.only!r}")
+    reps = args.repeats or (3 if args.quick else 7)
+    WORK_DIR.mkdir(parents=True, exist_ok=True)
+    t_start = time.perf_counter()
+    res: dict = {"machine": _machine(), "settings": {"repeats": reps, "quick": args.quick}}
+
+    def say(msg):
+        print(f"bench: {msg}", flush=True)
+
+    if only & {"a", "b"}:
+        say("(a)/(b) single-device testbenches: OSDI mtj, thermal_resistor, B-source mtj")
+        a, b = bench_device(reps)
+        if "a" in only:
+            res["a_mtj_vs_floor"] = a
+        if "b" in only:
+            res["b_bsource_vs_osdi"] = b
+    if "c" in only:
+        n = 6 if args.quick else 12
+        say(f"(c) sweep throughput, {n} samples on 1 and 2 worker processes")
+        res["c_sweep_throughput"] = bench_sweep(n, args.sweep_pairs or (1 if args.quick else 4))
+    if "d" in only:
+        say("(d) energy report in a fresh interpreter")
+        res["d_energy_report"] = bench_energy_report(1 if args.quick else 3)
+        counts = (1, 4, 16) if args.quick else (1, 4, 16, 64)
+        say(f"(d) thermally coupled IPNet arrays of {', '.join(map(str, counts))} neurons")
+        res["d_neuron_scaling"] = bench_array_scaling(
+            counts, 20e-9, 1 if args.quick else 3, say=print
+        )
+    if "e" in only:
+        say("(e) the default sweep, 72 samples")
+        res["e_default_sweep"] = bench_default_sweep()
+    say("profile of the Python side")
+    res["profile"] = {
+        "python_ipnet_run": profile_python_side(),
+        "ngspice_counters": "see the per-run 'time_split', 'iterations_per_step' and "
+        "'load_per_iteration_us' entries (from ngspice 'rusage all')",
+    }
+    res["total_bench_s"] = time.perf_counter() - t_start
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.out.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(res, indent=2, default=_json_default) + "\n")
+    tmp.replace(args.out)
+    for line in table_lines(res):
+        print(line)
+    print(
+        f"bench: wrote {args.out.relative_to(REPO_ROOT) if args.out.is_relative_to(REPO_ROOT) else args.out}"
+    )
+    return 0
+
+
+def _json_default(o):
+    if isinstance(o, (np.floating, np.integer)):
+        return o.item()
+    if isinstance(o, float) and not math.isfinite(o):
+        return None
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(type(o).__name__)

@@ -1,0 +1,2 @@
+"""Experiments on the devices and neurons: MTJ characterization, switching probability,
+plasticity (heat memory) and working memory."""

@@ -1,0 +1,307 @@
+"""Characterization flows of the ``mtj`` model, each simulated in ngspice.
+
+- :func:`rv_loop`: the R-V hysteresis loop under a slow triangular voltage;
+- :func:`rv_static`: R(V) of each state from a DC sweep (state pinned);
+- :func:`thermal_step`: the junction temperature under a current step;
+- :func:`switching_delay`: delay versus current across both switching regimes;
+- :func:`heat_memory`: the switching delay of a probe pulse versus the time since a
+  heating pulse, and the decay constant of the preheating advantage.
+
+``python -m pyspice_flows.experiments.mtj_characterization [--device FILE] [--out DIR]`` runs them all
+and writes a PNG and a CSV for each into ``build/characterization/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from circuits import mtj_analytic as ref
+from circuits import mtj_testbenches as tb
+from circuits.mtj_device import (
+    DEFAULT_DEVICE,
+    MtjParams,
+    add_device_argument,
+    checked_device_file,
+    load_device,
+)
+from circuits.paths import BUILD_DIR
+from pyspice_flows.sim.session import DcSweep, Session, Transient
+
+OUT_DIR = BUILD_DIR / "characterization"
+STATE = "n1#m"
+AMBIENT_K = 300.15  # ngspice's default temperature, 27 C
+
+
+def crossing_time(t: np.ndarray, y: np.ndarray, level: float = 0.0, after: float = 0.0) -> float:
+    """First time after ``after`` at which ``y`` crosses ``level`` (linear interpolation); nan if never."""
+    sel = t >= after
+    t, y = t[sel], y[sel] - level
+    idx = np.nonzero(np.signbit(y[1:]) != np.signbit(y[:-1]))[0]
+    if idx.size == 0:
+        return float("nan")
+    k = idx[0]
+    return float(t[k] - y[k] * (t[k + 1] - t[k]) / (y[k + 1] - y[k]))
+
+
+@dataclass
+class Curve:
+    """Columns of one characterization result, with their names and units for CSV."""
+
+    columns: dict[str, np.ndarray]
+    title: str
+
+    def to_csv(self, path: Path) -> None:
+        names = list(self.columns)
+        data = np.column_stack([np.asarray(self.columns[n], float) for n in names])
+        np.savetxt(path, data, delimiter=",", header=",".join(names), comments="", fmt="%.9g")
+
+
+def rv_static(p: MtjParams, v_max: float = 1.0, points: int = 81) -> Curve:
+    """R(V) of the parallel and antiparallel states from DC sweeps (state pinned by state0)."""
+    out: dict[str, np.ndarray] = {}
+    step = 2 * v_max / (points - 1)
+    for state, label in ((1, "p"), (-1, "ap")):
+        w = Session.get().run(
+            tb.dc_bias(p, 0.0, state), DcSweep("v1", -v_max, v_max + step / 2, step)
+        )
+        v = w.x("v-sweep")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.where(v != 0, v / -w.i("v1"), np.nan)
+        out["v_V"] = v
+        out[f"r_{label}_ohm"] = r
+        out[f"rise_{label}_K"] = w.v("t")
+    return Curve(out, "R(V) of both states (DC)")
+
+
+def rv_loop(p: MtjParams, v_max: float = 1.0, period_s: float = 200e-9) -> Curve:
+    """R-V hysteresis loop under one slow triangular voltage cycle starting in P."""
+    w = Session.get().run(
+        tb.voltage_triangle(p, v_max, period_s, state0=1),
+        Transient(period_s / 4000, period_s, max_step_s=period_s / 4000),
+    )
+    v = w.v("p")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(np.abs(v) > 1e-3, v / -w.i("v1"), np.nan)
+    return Curve(
+        {"time_s": w.time, "v_V": v, "r_ohm": r, "state": w.x(STATE), "rise_K": w.v("t")},
+        "R-V hysteresis loop",
+    )
+
+
+def thermal_step(p: MtjParams, current_a: float = 20e-6, duration_tau: float = 8.0) -> Curve:
+    """Temperature rise under a current step in the parallel state (constant Joule power)."""
+    tau = p.tau_th_s
+    stop = duration_tau * tau
+    w = Session.get().run(
+        tb.current_pulses(p, [(0.0, stop * 2, current_a)], state0=1),
+        Transient(tau / 200, stop, max_step_s=tau / 200),
+    )
+    t = w.time
+    rise = w.v("t")
+    power = current_a**2 * p.rp
+    return Curve(
+        {"time_s": t, "rise_K": rise, "analytic_K": ref.first_order_rise(power, p, t)},
+        f"thermal step, {current_a * 1e6:.0f} uA",
+    )
+
+
+def switching_time(
+    p: MtjParams,
+    current_a: float,
+    state0: int = 1,
+    t_max: float | None = None,
+    ambient_k: float = AMBIENT_K,
+    max_step_s: float | None = None,
+) -> float:
+    """Simulated time for a constant current to reverse the junction [s]; nan if it did not.
+
+    The current flows toward the other state (p -> n from P, n -> p from AP).
+    """
+    if t_max is None:
+        t_max = 3.0 * float(_expected_delay(p, abs(current_a), ambient_k))
+    sign = 1.0 if state0 == 1 else -1.0
+    netlist = tb.current_pulses(p, [(0.0, 10 * t_max, sign * abs(current_a))], state0=state0)
+    w = Session.get().run(
+        netlist,
+        Transient(t_max / 2000, t_max, max_step_s=max_step_s),
+        temperature_c=ambient_k - 273.15,
+    )
+    return crossing_time(w.time, w.x(STATE))
+
+
+def _expected_delay(p: MtjParams, current_a: float, temp_k: float | None = None) -> float:
+    """The model's median switching time without self-heating [s] (at tnom by default)."""
+    return float(ref.median_switching_time(p, current_a, p.tnom if temp_k is None else temp_k))
+
+
+def switching_delay(p: MtjParams, ratios: np.ndarray | None = None) -> Curve:
+    """Delay versus I/Ic0 from 0.5 to 5, with Neel-Brown and Sun beside it (at tnom)."""
+    if ratios is None:
+        ratios = np.concatenate([np.linspace(0.5, 0.95, 10), np.linspace(1.05, 5.0, 14)])
+    sim = np.array([switching_time(p, r * p.ic0) for r in ratios])
+    # textbook limits at their statistic: the median of an exponential time is ln 2 x mean
+    nb = np.where(ratios < 1, np.log(2.0) * ref.neel_brown_time(p, ratios * p.ic0, p.tnom), np.nan)
+    sun = np.where(ratios > 1, ref.sun_time(p, ratios * p.ic0, p.tnom), np.nan)
+    law = ref.median_switching_time(p, ratios * p.ic0, p.tnom)
+    return Curve(
+        {"i_over_ic0": ratios, "delay_s": sim, "law_s": law, "neel_brown_s": nb, "sun_s": sun},
+        "median switching delay versus current",
+    )
+
+
+@dataclass(frozen=True)
+class HeatMemoryResult:
+    curve: Curve
+    tau_fit_s: float
+    tau_th_s: float
+
+
+def heat_memory(
+    p: MtjParams,
+    heat_current_a: float,
+    heat_width_s: float,
+    probe_current_a: float,
+    gaps_s: np.ndarray,
+) -> HeatMemoryResult:
+    """Probe-pulse switching delay versus the gap after a heating pulse.
+
+    The heating pulse flows toward P on a junction that is already P (it only heats);
+    the probe flows toward AP.  The advantage A = ln(delay_cold / delay(gap)) decays as the
+    residual heat, exp(-gap / (rth cth)); the fitted time constant is returned.
+    """
+    t_max = 4.0 * _expected_delay(p, probe_current_a)
+    cold = _probe_delay(p, [], probe_current_a, start=0.0, t_max=t_max)
+    delays = []
+    rise_at_probe = []
+    for gap in gaps_s:
+        start = heat_width_s + gap
+        d, rise = _probe_delay(
+            p, [(0.0, heat_width_s, -heat_current_a)], probe_current_a, start, t_max, want_rise=True
+        )
+        delays.append(d)
+        rise_at_probe.append(rise)
+    delays = np.array(delays)
+    adv = np.log(cold / delays)
+    good = adv > 0
+    slope = np.polyfit(np.asarray(gaps_s)[good], np.log(adv[good]), 1)[0]
+    curve = Curve(
+        {
+            "gap_s": np.asarray(gaps_s),
+            "delay_s": delays,
+            "cold_delay_s": np.full_like(delays, cold),
+            "advantage": adv,
+            "rise_at_probe_K": np.array(rise_at_probe),
+        },
+        "heat memory: probe delay versus time since a heating pulse",
+    )
+    return HeatMemoryResult(curve, -1.0 / slope, p.tau_th_s)
+
+
+def _probe_delay(p, heat_pulses, probe_a, start, t_max, want_rise=False):
+    pulses = [*heat_pulses, (start, 10 * t_max, probe_a)]
+    step = min(t_max, p.tau_th_s) / 200
+    w = Session.get().run(
+        tb.current_pulses(p, pulses, state0=1), Transient(step, start + t_max, max_step_s=step)
+    )
+    d = crossing_time(w.time, w.x(STATE), after=start) - start
+    if want_rise:
+        return d, float(np.interp(start, w.time, w.v("t")))
+    return d
+
+
+# ----------------------------------------------------------------------------- CLI
+def _plot(
+    curve: Curve, path: Path, x: str, ys: list[str], logx=False, logy=False, xlabel="", ylabel=""
+):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for y in ys:
+        style = "o" if y in ("delay_s",) else "-"
+        ax.plot(curve.columns[x], curve.columns[y], style, label=y, ms=4)
+    ax.set_xscale("log" if logx else "linear")
+    ax.set_yscale("log" if logy else "linear")
+    ax.set_xlabel(xlabel or x)
+    ax.set_ylabel(ylabel)
+    ax.set_title(curve.title)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def run_all(device_path: Path = DEFAULT_DEVICE, out_dir: Path = OUT_DIR) -> list[Path]:
+    """Run every flow on a device file; returns the files written."""
+    p = load_device(device_path).params
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+
+    def save(curve, stem, *plot_args, **plot_kw):
+        curve.to_csv(out_dir / f"{stem}.csv")
+        _plot(curve, out_dir / f"{stem}.png", *plot_args, **plot_kw)
+        written.extend([out_dir / f"{stem}.csv", out_dir / f"{stem}.png"])
+
+    loop = rv_loop(p)
+    save(loop, "rv_loop", "v_V", ["r_ohm"], xlabel="V(p,n) [V]", ylabel="R [ohm]")
+    save(
+        thermal_step(p),
+        "thermal_step",
+        "time_s",
+        ["rise_K", "analytic_K"],
+        xlabel="t [s]",
+        ylabel="temperature rise [K]",
+    )
+    save(
+        switching_delay(p),
+        "switching_delay",
+        "i_over_ic0",
+        ["delay_s", "law_s", "neel_brown_s", "sun_s"],
+        logy=True,
+        xlabel="I / Ic0",
+        ylabel="switching delay [s]",
+    )
+    hm = heat_memory_default(p)
+    save(
+        hm.curve,
+        "heat_memory",
+        "gap_s",
+        ["delay_s", "cold_delay_s"],
+        xlabel="time since heating pulse [s]",
+        ylabel="probe switching delay [s]",
+    )
+    print(f"heat memory: fitted decay {hm.tau_fit_s:.3g} s, rth*cth = {hm.tau_th_s:.3g} s")
+    return written
+
+
+def heat_memory_default(p: MtjParams) -> HeatMemoryResult:
+    """The heat-memory flow: 30 K of preheating, then a precessional probe at 2 Ic0.
+
+    The probe switches within a few thermal time constants, so the residual heat it finds
+    shortens its delay measurably; 30 K keeps that effect close to linear in the heat.
+    """
+    tau = p.tau_th_s
+    heat_current = np.sqrt(30.0 / (p.rth * p.rp))
+    return heat_memory(p, heat_current, 5 * tau, 2.0 * p.ic0, np.linspace(0.5, 4, 8) * tau)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="MTJ characterization flows (PNG + CSV)")
+    add_device_argument(parser, "of the junction")
+    parser.add_argument("--out", type=Path, default=OUT_DIR, help="output folder")
+    args = parser.parse_args(argv)
+    for path in run_all(checked_device_file(args.device) or DEFAULT_DEVICE, args.out):
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,355 @@
+"""Intrinsic plasticity of the IPNet neuron: probe latency versus time since a conditioning burst.
+
+A burst of input spikes fires the neuron; its reset current and the burst heat the
+junction.  After the clear pulse, a probe on a weaker synapse arrives ``gap`` later.  A warm
+junction switches sooner, so the probe's latency to an output spike is shorter; the
+advantage A(gap) = ln(latency_rested / latency(gap)) decays as the residual heat,
+exp(-gap / (rth*cth)).  ``python -m pyspice_flows.experiments.plasticity`` writes PNG and CSV.
+
+Heat ablation (:func:`heat_ablation`): the same neuron and protocol with the heat memory
+removed, once by a 100x shorter rth*cth at the same steady-state rise (cth / 100), once by
+a 1000x smaller rth at the same rth*cth (no rise to speak of).  If the plasticity comes from
+heat, the probe's latency advantage vanishes in both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from circuits.ipnet_neuron import IpnetParams
+from circuits.mtj_device import add_device_argument, checked_device_file
+from circuits.paths import REPO_ROOT
+from circuits.scenarios import (
+    IPNET_BURST_COUNT,
+    ipnet_plasticity_scenario,
+)
+from pyspice_flows import measure
+from pyspice_flows.sim.session import Session, Transient
+
+OUT_DIR = REPO_ROOT / "build" / "plasticity"
+
+
+_TIMING_CACHE: dict[tuple[str, float | None], tuple[float, int]] = {}
+RESET_MARGIN_S = 0.2e-9
+"""The protocol's clear comes this long after the self-timed reset has ended."""
+
+
+def burst_timing(
+    params: IpnetParams | None = None,
+    temperature_c: float | None = None,
+    burst_count: int = IPNET_BURST_COUNT,
+) -> tuple[float, int]:
+    """When the conditioning burst's self-timed reset ends [s] (the reset phase, node
+    ``x1.rst``, falls after the burst fired), and how many burst spikes began before the
+    output spike.  The protocol's burst is cut there (later ones would add switching
+    progress after the reset, a memory that is not heat) and its clear and probe follow
+    the reset."""
+    params = params or IpnetParams()
+    # the protocol's own (two-synapse) neuron, its clear long after the burst, no probe
+    late = burst_count * 2e-9 + 40e-9
+    sc = ipnet_plasticity_scenario(
+        0.0, True, params, burst_count, probe_width_s=1e-9, clear_at_s=late
+    )
+    key = (str(sc.circuit), temperature_c)
+    if key not in _TIMING_CACHE:
+        w = Session.get().run(
+            sc.circuit,
+            Transient(sc.step_s, sc.stop_s, max_step_s=sc.max_step_s),
+            temperature_c=temperature_c,
+        )
+        thr = measure.logic_threshold_v(params.vdd_v)
+        spikes = measure.spike_times(w.time, w.v(sc.output_node), thr)
+        falls = measure.falling_edges(w.v("x1.rst"), thr)
+        falls = falls[w.time[falls] > spikes[0]] if spikes.size else falls[:0]
+        if not falls.size:
+            raise ValueError(
+                "burst_timing: the conditioning burst did not fire and reset the neuron "
+                f"within {sc.stop_s:.3g} s"
+            )
+        starts = np.asarray(sc.markers_s["burst_starts"])
+        _TIMING_CACHE[key] = (float(w.time[falls[0]]), int(np.sum(starts < spikes[0])))
+    return _TIMING_CACHE[key]
+
+
+def burst_reset_end_s(
+    params: IpnetParams | None = None,
+    temperature_c: float | None = None,
+    burst_count: int = IPNET_BURST_COUNT,
+) -> float:
+    """When the conditioning burst's self-timed reset ends [s] (:func:`burst_timing`)."""
+    return burst_timing(params, temperature_c, burst_count)[0]
+
+
+def probe_response(
+    gap_s: float,
+    conditioned: bool,
+    params: IpnetParams | None = None,
+    temperature_c: float | None = None,
+    **kw,
+) -> dict:
+    """Latency [s] of the first output spike after the probe (nan if none) and the junction
+    temperature rise [K] when the probe starts (ambient ``temperature_c`` [deg C], None:
+    ngspice's 27 C).  The burst is cut at the output spike and the clear (the time origin
+    of ``gap_s``) comes :data:`RESET_MARGIN_S` after the conditioned neuron's self-timed
+    reset (:func:`burst_timing`) unless ``clear_at_s`` is given."""
+    if kw.get("clear_at_s") is None:
+        reset_end, to_fire = burst_timing(
+            params, temperature_c, kw.get("burst_count", IPNET_BURST_COUNT)
+        )
+        kw["clear_at_s"] = reset_end + RESET_MARGIN_S
+        kw["burst_count"] = to_fire
+    sc = ipnet_plasticity_scenario(gap_s, conditioned, params, **kw)
+    w = Session.get().run(
+        sc.circuit,
+        Transient(sc.step_s, sc.stop_s, max_step_s=sc.max_step_s),
+        temperature_c=temperature_c,
+    )
+    probe_t = sc.markers_s["probe"]
+    t = w.time
+    spikes = measure.spike_times(
+        t, w.v(sc.output_node), measure.logic_threshold_v((params or IpnetParams()).vdd_v)
+    )
+    after = spikes[spikes > probe_t]
+    latency = float(after[0] - probe_t) if after.size else float("nan")
+    return {
+        "gap_s": gap_s,
+        "conditioned": conditioned,
+        "latency_s": latency,
+        "rise_at_probe_K": float(np.interp(probe_t, t, w.v("th"))),
+        "burst_fired": bool(np.any(spikes < probe_t)),
+        "max_rise_K": float(np.max(w.v("th"))),
+    }
+
+
+@dataclass(frozen=True)
+class PlasticityCurve:
+    gaps_s: np.ndarray
+    latency_s: np.ndarray
+    rested_latency_s: float
+    rise_at_probe_k: np.ndarray
+    tau_fit_s: float
+    tau_th_s: float
+
+    @property
+    def advantage(self) -> np.ndarray:
+        return np.log(self.rested_latency_s / self.latency_s)
+
+    def to_csv(self, path: Path) -> None:
+        data = np.column_stack(
+            [
+                self.gaps_s,
+                self.latency_s,
+                np.full_like(self.gaps_s, self.rested_latency_s),
+                self.advantage,
+                self.rise_at_probe_k,
+            ]
+        )
+        np.savetxt(
+            path,
+            data,
+            delimiter=",",
+            comments="",
+            fmt="%.9g",
+            header="gap_s,latency_s,rested_latency_s,advantage,rise_at_probe_K",
+        )
+
+
+def plasticity_curve(
+    gaps_s=None, params: IpnetParams | None = None, temperature_c: float | None = None, **kw
+) -> PlasticityCurve:
+    """Probe latency at several gaps after conditioning, and the fitted decay constant."""
+    kw["temperature_c"] = temperature_c
+    params = params or IpnetParams()
+    gaps = np.asarray(gaps_s if gaps_s is not None else np.linspace(0.1e-9, 2e-9, 6), float)
+    rested = probe_response(gaps[0], False, params, **kw)["latency_s"]
+    runs = [probe_response(g, True, params, **kw) for g in gaps]
+    lat = np.array([r["latency_s"] for r in runs])
+    rise = np.array([r["rise_at_probe_K"] for r in runs])
+    adv = np.log(rested / lat)
+    good = np.isfinite(adv) & (adv > 0)
+    if good.sum() < 3 or not np.isfinite(rested):
+        raise ValueError(
+            "plasticity_curve: the probe must fire both rested and conditioned neurons "
+            f"(rested latency {rested!r} s); lengthen probe_width_s"
+        )
+    slope = np.polyfit(gaps[good], np.log(adv[good]), 1)[0]
+    return PlasticityCurve(gaps, lat, rested, rise, -1.0 / slope, params.mtj().tau_th_s)
+
+
+ABLATIONS = {
+    "short_heat_memory": {"cth": 1e-2},
+    "no_temperature_rise": {"rth": 1e-3, "cth": 1e3},
+}
+"""Heat ablations, as factors on the device's (rth, cth): rth*cth / 100 at the same
+steady-state rise; rth / 1000 at the same rth*cth (rise < 0.1 K)."""
+
+
+@dataclass(frozen=True)
+class Ablation:
+    """Probe latency advantage [s] of a conditioned over a rested neuron, with and without heat.
+
+    plasticity_*_s: L_rested - L_conditioned at gap ``gap_s`` [s]; by_ablation: the same for
+    each entry of :data:`ABLATIONS`, with its (rth, cth) and the largest rise it reached [K];
+    plasticity_no_heat_s: the largest of them; ratio: plasticity_no_heat_s / plasticity_normal_s.
+    """
+
+    gap_s: float
+    plasticity_normal_s: float
+    plasticity_no_heat_s: float
+    ratio: float
+    normal: dict
+    by_ablation: dict
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def latency_advantage(gap_s: float, params: IpnetParams, **kw) -> dict:
+    """L_rested - L_conditioned [s] for a probe ``gap_s`` after the clear, with both runs.
+
+    Refuses a run where the protocol failed: the conditioning burst did not fire, or the
+    probe fired neither neuron (then no latency is defined)."""
+    rested = probe_response(gap_s, False, params, **kw)
+    cond = probe_response(gap_s, True, params, **kw)
+    mtj = params.mtj()
+    if not cond["burst_fired"]:
+        raise ValueError(
+            f"latency_advantage: the conditioning burst did not fire the neuron "
+            f"(rth={mtj.rth:.3g} K/W, cth={mtj.cth:.3g} J/K)"
+        )
+    if not (np.isfinite(rested["latency_s"]) and np.isfinite(cond["latency_s"])):
+        raise ValueError(
+            f"latency_advantage: the probe did not fire (rested {rested['latency_s']!r} s, "
+            f"conditioned {cond['latency_s']!r} s); lengthen probe_width_s"
+        )
+    return {
+        "advantage_s": rested["latency_s"] - cond["latency_s"],
+        "rested_latency_s": rested["latency_s"],
+        "conditioned_latency_s": cond["latency_s"],
+        "rise_at_probe_K": cond["rise_at_probe_K"],
+        "max_rise_K": max(rested["max_rise_K"], cond["max_rise_K"]),
+        "rth": mtj.rth,
+        "cth": mtj.cth,
+        "tau_th_s": mtj.tau_th_s,
+    }
+
+
+def heat_ablation(
+    params: IpnetParams | None = None,
+    gap_s: float = 0.1e-9,
+    temperature_c: float | None = None,
+    **kw,
+) -> Ablation:
+    """The plasticity effect with the heat memory and without it (see :data:`ABLATIONS`)."""
+    params = params or IpnetParams()
+    kw["temperature_c"] = temperature_c
+    base = params.mtj()
+    normal = latency_advantage(gap_s, params, **kw)
+    ablated = {}
+    for name, factors in ABLATIONS.items():
+        overrides = {
+            **params.mtj_overrides,
+            **{k: getattr(base, k) * f for k, f in factors.items()},
+        }
+        ablated[name] = latency_advantage(gap_s, replace(params, mtj_overrides=overrides), **kw)
+    no_heat = max(abs(a["advantage_s"]) for a in ablated.values())
+    return Ablation(
+        gap_s, normal["advantage_s"], no_heat, no_heat / normal["advantage_s"], normal, ablated
+    )
+
+
+def plot(curve: PlasticityCurve, path: Path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    g = curve.gaps_s * 1e9
+    ax.semilogy(g, curve.advantage, "o", label="simulated advantage ln(L_rested / L)")
+    a0 = curve.advantage[0] * np.exp(curve.gaps_s[0] / curve.tau_th_s)
+    ax.semilogy(
+        g,
+        a0 * np.exp(-curve.gaps_s / curve.tau_th_s),
+        "-",
+        label=f"exp(-gap / rth*cth), rth*cth = {curve.tau_th_s * 1e9:.2f} ns",
+    )
+    ax.set_xlabel("time since the conditioning burst's clear [ns]")
+    ax.set_ylabel("excitability advantage")
+    ax.set_title(f"IPNet heat memory: fitted decay {curve.tau_fit_s * 1e9:.2f} ns")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=120)
+    return fig
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m pyspice_flows.experiments.plasticity [--out DIR] [--device FILE] [--temp K]``."""
+    from pyspice_flows.app.commandline import add_debug_flag, add_temperature_argument, run_main
+
+    parser = argparse.ArgumentParser(
+        prog="python -m pyspice_flows.experiments.plasticity",
+        description="Probe latency of the IPNet neuron versus time since a conditioning burst; "
+        "writes plasticity.csv, plasticity.png and the heat ablation ablation.json.",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=OUT_DIR,
+        metavar="DIR",
+        help="output folder (default: build/plasticity)",
+    )
+    add_device_argument(parser)
+    add_temperature_argument(parser)
+    add_debug_flag(parser)
+    args = parser.parse_args(argv)
+
+    def body() -> int:
+        device = checked_device_file(args.device)  # a wrong file fails now, naming itself
+        params = IpnetParams(device_file=device) if device else IpnetParams()
+        if args.out.exists() and not args.out.is_dir():
+            raise ValueError(f"--out {args.out} is a file, not a folder")
+        temp_c = None if args.temp is None else args.temp - 273.15
+        curve = plasticity_curve(params=params, temperature_c=temp_c)
+        ablation = heat_ablation(params, temperature_c=temp_c)
+        args.out.mkdir(parents=True, exist_ok=True)
+        for name, write in (
+            ("plasticity.csv", curve.to_csv),
+            ("plasticity.png", lambda path: plot(curve, path)),
+            (
+                "ablation.json",
+                lambda path: path.write_text(json.dumps(ablation.to_dict(), indent=2)),
+            ),
+        ):
+            tmp = args.out / f".{name}.{os.getpid()}.tmp{Path(name).suffix}"
+            try:
+                write(tmp)
+                tmp.replace(args.out / name)
+            finally:
+                tmp.unlink(missing_ok=True)
+        print(
+            f"plasticity: fitted decay {curve.tau_fit_s:.3g} s vs rth*cth {curve.tau_th_s:.3g} s; "
+            f"wrote {args.out}/plasticity.csv, .png"
+        )
+        print(
+            f"plasticity: probe latency advantage {ablation.plasticity_normal_s:.3g} s with heat, "
+            f"{ablation.plasticity_no_heat_s:.3g} s without (ratio {ablation.ratio:.3g}: "
+            + ", ".join(f"{k} {v['advantage_s']:.3g} s" for k, v in ablation.by_ablation.items())
+            + f"); wrote {args.out}/ablation.json"
+        )
+        return 0
+
+    return run_main("plasticity", body, args.debug)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

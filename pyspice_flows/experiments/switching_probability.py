@@ -1,0 +1,584 @@
+"""Switching-probability flows of the stochastic MTJ (``mtj_stoch``), each from seeded runs.
+
+- :func:`run_trials`: one current-pulse testbench simulated once per seed, in parallel
+  worker processes (each with its own ngspice); returns who switched and when;
+- :func:`probability_vs_amplitude`: P(switch) versus pulse amplitude at a fixed width;
+- :func:`probability_vs_width`: P(switch) versus pulse width at a fixed amplitude;
+- :func:`switching_time_distribution`: the switching times at a constant current, against
+  the model's law (exponential below Ic0, Gumbel-like above).
+
+Beside every simulated point: its 95 % Wilson interval, the model's own law
+(:class:`circuits.mtj_stochastic.SwitchingLaw`, Joule heating included) and the textbook
+curves, Neel-Brown 1 - exp(-w/tau) and Sun's exp(-(pi^2 Delta/4) exp(-2 (i-1) w / taup)),
+both at ambient temperature.
+
+Every point uses the same seeds (common random numbers): the curves are smooth and
+monotone, and the errors of neighbouring points are correlated.
+
+``python -m pyspice_flows.experiments.switching_probability [--runs N] [--workers K] [--out DIR]`` writes
+a PNG and a CSV per flow into ``build/switching_probability/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import multiprocessing
+import os
+import sys
+import time
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from scipy import stats
+
+from circuits import mtj_analytic as ref
+from circuits import mtj_stochastic as ms
+from circuits.mtj_device import (
+    DEFAULT_DEVICE,
+    MtjParams,
+    add_device_argument,
+    checked_device_file,
+    load_device,
+)
+from circuits.paths import BUILD_DIR
+from pyspice_flows.sim.session import Session, Transient
+
+from .mtj_characterization import AMBIENT_K, Curve, crossing_time
+
+OUT_DIR = BUILD_DIR / "switching_probability"
+STATE = "n1#m"
+DRAW = "n1#e"
+SETTLE_S = 0.2e-9  # simulated time after the last pulse, so a reversal fired at its end completes
+MIN_RUNS = 200
+
+
+# ----------------------------------------------------------------------------- trials
+@dataclass(frozen=True)
+class Trial:
+    """One stochastic current-pulse experiment on a junction that starts in ``state0``.
+
+    pulses: (start [s], width [s], amplitude [A]); + flows p -> n, toward AP.
+    stop_s: simulated time [s] (default: the end of the last pulse + SETTLE_S).
+    sample_s: TRRANDOM sample time [s]; the default, the whole run, gives one draw per run:
+    enough for one reversal, and no noise breakpoints for the solver to step through.
+    max_step_s: the solver's maximum step [s] (default run / 100); at most sample_s.
+    """
+
+    params: MtjParams
+    pulses: tuple[tuple[float, float, float], ...]
+    state0: int = 1
+    stop_s: float | None = None
+    ambient_k: float = AMBIENT_K
+    sample_s: float | None = None
+    max_step_s: float | None = None
+
+    def __post_init__(self):
+        if not self.pulses:
+            raise ValueError("a Trial needs at least one (start, width, amplitude) pulse")
+        if self.max_step > self.sample_time:
+            raise ValueError(
+                f"max_step_s={self.max_step:g} s exceeds the noise sample time "
+                f"{self.sample_time:g} s"
+            )
+
+    @property
+    def end_s(self) -> float:
+        if self.stop_s is not None:
+            return self.stop_s
+        return max(s + w for s, w, _ in self.pulses) + SETTLE_S
+
+    @property
+    def sample_time(self) -> float:
+        return self.sample_s if self.sample_s is not None else self.end_s
+
+    @property
+    def max_step(self) -> float:
+        return self.max_step_s if self.max_step_s is not None else self.end_s / 100
+
+    def netlist(self, seed: int) -> str:
+        return ms.current_pulses(
+            self.params, self.pulses, self.state0, ms.stochastic(seed, self.sample_time)
+        )
+
+    def analysis(self) -> Transient:
+        return Transient(self.max_step / 10, self.end_s, max_step_s=self.max_step)
+
+    def law(self) -> ms.SwitchingLaw:
+        """The model's switching law for these pulses (from the parallel state)."""
+        if self.state0 != 1:
+            raise ValueError("SwitchingLaw is written for a junction that starts parallel")
+        return ms.SwitchingLaw.for_pulses(self.params, self.pulses, self.end_s, self.ambient_k)
+
+
+@dataclass
+class TrialResults:
+    """Outcome per seed: switched (final state differs from state0), the time of the first
+    reversal [s] (nan if none) and the draw U the junction held at the end of the run."""
+
+    seeds: np.ndarray
+    switched: np.ndarray
+    time_s: np.ndarray
+    draw: np.ndarray
+    wall_s: float = 0.0
+
+    @property
+    def probability(self) -> float:
+        return float(np.mean(self.switched))
+
+    def interval(self, level: float = 0.95) -> tuple[float, float]:
+        """Wilson score interval of the switching probability."""
+        return wilson_interval(int(np.sum(self.switched)), self.switched.size, level)
+
+
+def run_one(trial: Trial, seed: int, session: Session | None = None) -> tuple[bool, float, float]:
+    """Simulate one seed; returns (switched, first reversal time [s] or nan, held draw U)."""
+    session = session or Session.get()
+    w = session.run(trial.netlist(seed), trial.analysis(), temperature_c=trial.ambient_k - 273.15)
+    m = w.x(STATE)
+    return bool(np.sign(m[-1]) != trial.state0), crossing_time(w.time, m), float(w.x(DRAW)[-1])
+
+
+def _run_chunk(job: tuple[Trial, list[int]]) -> list[tuple[bool, float, float]]:
+    trial, seeds = job
+    session = Session.get()
+    return [run_one(trial, s, session) for s in seeds]
+
+
+def _init_worker() -> None:
+    os.environ["IPNET_NGSPICE_THREADS"] = "1"
+
+
+def worker_pool(workers: int | None = None) -> ProcessPoolExecutor:
+    """A pool of simulation processes (default: one per CPU), each with its own ngspice.
+
+    Spawned, not forked: a child never inherits the parent's ngspice.  One OpenMP thread
+    per ngspice.  Use it as a context manager and pass it to :func:`run_trials`.
+    """
+    ctx = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(
+        workers or os.cpu_count() or 1, mp_context=ctx, initializer=_init_worker
+    )
+
+
+def run_trials(
+    trials: Trial | Sequence[Trial],
+    seeds: Sequence[int],
+    workers: int | None = None,
+    chunk: int = 25,
+    pool: ProcessPoolExecutor | None = None,
+) -> list[TrialResults]:
+    """Simulate every trial once per seed; results in the order of ``trials`` and ``seeds``.
+
+    Runs on ``pool`` if given, else on a new pool of ``workers`` processes (default: the
+    CPU count); ``workers=1`` runs in this process.  A run's outcome depends on its seed
+    only, not on the process that ran it.
+    """
+    trials = [trials] if isinstance(trials, Trial) else list(trials)
+    seeds = [int(s) for s in seeds]
+    jobs = [(t, seeds[k : k + chunk]) for t in trials for k in range(0, len(seeds), chunk)]
+    start = time.perf_counter()
+    if pool is not None:
+        parts = list(pool.map(_run_chunk, jobs))
+    elif workers == 1:
+        parts = [_run_chunk(j) for j in jobs]
+    else:
+        with worker_pool(workers) as new_pool:
+            parts = list(new_pool.map(_run_chunk, jobs))
+    wall = time.perf_counter() - start
+    per_trial = math.ceil(len(seeds) / chunk)
+    results = []
+    for k in range(len(trials)):
+        rows = [r for part in parts[k * per_trial : (k + 1) * per_trial] for r in part]
+        results.append(
+            TrialResults(
+                seeds=np.array(seeds),
+                switched=np.array([r[0] for r in rows], dtype=bool),
+                time_s=np.array([r[1] for r in rows], dtype=float),
+                draw=np.array([r[2] for r in rows], dtype=float),
+                wall_s=wall / len(trials),
+            )
+        )
+    return results
+
+
+# ----------------------------------------------------------------------------- statistics
+def wilson_interval(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for k successes in n Bernoulli trials."""
+    if n <= 0:
+        raise ValueError("wilson_interval needs n >= 1")
+    z = stats.norm.ppf(0.5 + level / 2)
+    ph = k / n
+    den = 1 + z**2 / n
+    centre = (ph + z**2 / (2 * n)) / den
+    half = z * math.sqrt(ph * (1 - ph) / n + z**2 / (4 * n**2)) / den
+    return max(centre - half, 0.0), min(centre + half, 1.0)
+
+
+@dataclass(frozen=True)
+class ExponentialMean:
+    """Maximum-likelihood mean of exponential waiting times, right-censored at ``t_max``.
+
+    mean = (sum of the observed times + t_max * censored) / observed; the exact two-sided
+    interval follows from 2 n mean / tau ~ chi^2(2 n) (n observed events).
+    """
+
+    mean_s: float
+    lo_s: float
+    hi_s: float
+    observed: int
+    censored: int
+
+    @classmethod
+    def fit(cls, times_s: np.ndarray, t_max: float, level: float = 0.95) -> ExponentialMean:
+        times_s = np.asarray(times_s, float)
+        done = np.isfinite(times_s) & (times_s <= t_max)
+        n = int(done.sum())
+        if n == 0:
+            raise ValueError("no switching event to fit")
+        total = float(times_s[done].sum()) + t_max * int((~done).sum())
+        mean = total / n
+        a = (1 - level) / 2
+        lo = 2 * total / stats.chi2.ppf(1 - a, 2 * n)
+        hi = 2 * total / stats.chi2.ppf(a, 2 * n)
+        return cls(mean, lo, hi, n, int((~done).sum()))
+
+
+# ----------------------------------------------------------------------------- flows
+def probability_vs_amplitude(
+    p: MtjParams,
+    ratios: Sequence[float],
+    width_s: float,
+    runs: int = MIN_RUNS,
+    first_seed: int = 1,
+    ambient_k: float = AMBIENT_K,
+    sample_s: float | None = None,
+    workers: int | None = None,
+    pool: ProcessPoolExecutor | None = None,
+) -> Curve:
+    """P(switch) of one pulse of ``width_s`` versus its amplitude I/Ic0 (from P, toward AP)."""
+    seeds = range(first_seed, first_seed + runs)
+    trials = [
+        Trial(p, ((0.0, width_s, r * p.ic0),), ambient_k=ambient_k, sample_s=sample_s)
+        for r in ratios
+    ]
+    results = run_trials(trials, seeds, workers, pool=pool)
+    cols = _probability_columns(p, trials, results, width_s, ambient_k)
+    cols = {"i_over_ic0": np.asarray(ratios, float), **cols}
+    return Curve(cols, f"P(switch) vs amplitude, {width_s * 1e9:.3g} ns pulse, {runs} runs/point")
+
+
+def probability_vs_width(
+    p: MtjParams,
+    ratio: float,
+    widths_s: Sequence[float],
+    runs: int = MIN_RUNS,
+    first_seed: int = 1,
+    ambient_k: float = AMBIENT_K,
+    sample_s: float | None = None,
+    workers: int | None = None,
+    pool: ProcessPoolExecutor | None = None,
+) -> Curve:
+    """P(switch) of one pulse at ``ratio`` * Ic0 versus its width (from P, toward AP)."""
+    seeds = range(first_seed, first_seed + runs)
+    trials = [
+        Trial(p, ((0.0, w, ratio * p.ic0),), ambient_k=ambient_k, sample_s=sample_s)
+        for w in widths_s
+    ]
+    results = run_trials(trials, seeds, workers, pool=pool)
+    cols = {"width_s": np.asarray(widths_s, float)}
+    for t, r, w in zip(trials, results, widths_s):
+        for k, v in _probability_columns(p, [t], [r], w, ambient_k).items():
+            cols.setdefault(k, []).append(v[0])
+    cols = {k: np.asarray(v, float) for k, v in cols.items()}
+    return Curve(cols, f"P(switch) vs width at {ratio:g} Ic0, {runs} runs/point")
+
+
+def _probability_columns(p, trials, results, width_s, ambient_k) -> dict[str, np.ndarray]:
+    names = ("amplitude_A", "p_sim", "ci_lo", "ci_hi", "p_model", "p_neel_brown", "p_sun", "runs")
+    out: dict[str, list[float]] = {k: [] for k in names}
+    for t, r in zip(trials, results):
+        amp = t.pulses[0][2]
+        lo, hi = r.interval()
+        law = analytic_curves(p, amp, width_s, ambient_k)
+        law_p, nb, sun = (float(law[k][0]) for k in ("p_model", "p_neel_brown", "p_sun"))
+        values = (amp, r.probability, lo, hi, law_p, nb, sun, r.switched.size)
+        for k, v in zip(names, values):
+            out[k].append(v)
+    return {k: np.asarray(v, float) for k, v in out.items()}
+
+
+@dataclass
+class TimeDistribution:
+    """Switching times of many seeded runs at one constant current, and the model's law."""
+
+    ratio: float
+    times_s: np.ndarray
+    t_max_s: float
+    law: ms.SwitchingLaw
+    ks_statistic: float
+    ks_pvalue: float
+    mean_s: float  # mean of min(T, t_max) over the runs
+    mean_ci_s: tuple[float, float]
+    model_mean_s: float  # the model law's E[min(T, t_max)]
+    extra: dict = field(default_factory=dict)
+
+    def curve(self) -> Curve:
+        t = np.sort(self.times_s[np.isfinite(self.times_s)])
+        ecdf = np.arange(1, t.size + 1) / self.times_s.size
+        return Curve(
+            {"time_s": t, "ecdf": ecdf, "model_cdf": self.law.probability(t)},
+            f"switching times at {self.ratio:g} Ic0, {self.times_s.size} runs",
+        )
+
+
+def switching_time_distribution(
+    p: MtjParams,
+    ratio: float,
+    runs: int = 400,
+    t_max_s: float | None = None,
+    first_seed: int = 1,
+    ambient_k: float = AMBIENT_K,
+    sample_s: float | None = None,
+    max_step_s: float | None = None,
+    workers: int | None = None,
+    pool: ProcessPoolExecutor | None = None,
+) -> TimeDistribution:
+    """Switching times under a constant current ``ratio`` * Ic0 from P, one per seed.
+
+    The runs end at ``t_max_s`` (default: where the model's law reaches 0.999); later
+    reversals count as censored.  Compares the empirical distribution with the model's CDF
+    (Kolmogorov-Smirnov, censored runs placed at t_max).
+    """
+    amp = ratio * p.ic0
+    if t_max_s is None:
+        probe = Trial(p, ((0.0, 1.0, amp),), stop_s=1.0, ambient_k=ambient_k)
+        t_max_s = _quantile_time(p, amp, ambient_k, 0.999, probe)
+    trial = Trial(
+        p,
+        ((0.0, 10 * t_max_s, amp),),
+        stop_s=t_max_s,
+        ambient_k=ambient_k,
+        sample_s=sample_s,
+        max_step_s=max_step_s,
+    )
+    res = run_trials(trial, range(first_seed, first_seed + runs), workers, pool=pool)[0]
+    law = trial.law()
+    times = np.where(np.isfinite(res.time_s), res.time_s, t_max_s)
+    ks = stats.kstest(times, lambda t: np.where(t >= t_max_s, 1.0, law.probability(t)))
+    mean = float(np.mean(times))
+    sem = float(np.std(times, ddof=1) / math.sqrt(times.size))
+    model_mean = law.restricted_mean()
+    return TimeDistribution(
+        ratio,
+        res.time_s,
+        t_max_s,
+        law,
+        float(ks.statistic),
+        float(ks.pvalue),
+        mean,
+        (mean - 1.96 * sem, mean + 1.96 * sem),
+        model_mean,
+        {"wall_s": res.wall_s},
+    )
+
+
+def _quantile_time(p: MtjParams, amp: float, ambient_k: float, q: float, probe: Trial) -> float:
+    """Time at which the model's switching probability under a constant current reaches q."""
+    guess = float(ref.median_switching_time(p, amp, ambient_k))
+    for _ in range(60):
+        law = ms.SwitchingLaw.for_pulses(p, ((0.0, 2 * guess, amp),), guess, ambient_k, points=4001)
+        if law.probability()[0] >= q:
+            lo, hi = 0.0, guess
+            for _ in range(40):
+                mid = 0.5 * (lo + hi)
+                lo, hi = (lo, mid) if law.probability(mid)[0] >= q else (mid, hi)
+            return hi
+        guess *= 2
+    raise ValueError(f"switching probability never reaches {q} at {amp:g} A")
+
+
+# ----------------------------------------------------------------------------- CLI
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def analytic_curves(
+    p: MtjParams, amplitudes_a, widths_s, ambient_k: float = AMBIENT_K
+) -> dict[str, np.ndarray]:
+    """The model's law and the textbook curves for single pulses (amplitude, width) from P."""
+    amps, widths = np.broadcast_arrays(
+        np.atleast_1d(np.asarray(amplitudes_a, float)), np.atleast_1d(np.asarray(widths_s, float))
+    )
+    law = [
+        float(Trial(p, ((0.0, w, a),), ambient_k=ambient_k).law().probability()[0])
+        for a, w in zip(amps, widths)
+    ]
+    below = amps < ref.critical_current(p, ambient_k)
+    return {
+        "p_model": np.array(law),
+        "p_neel_brown": np.where(
+            below, ms.neel_brown_probability(p, amps, widths, ambient_k), np.nan
+        ),
+        "p_sun": ms.sun_probability(p, amps, widths, ambient_k),
+    }
+
+
+def plot_probability(
+    curve: Curve,
+    x: str,
+    path: Path,
+    xlabel: str,
+    logx: bool = False,
+    dense: dict[str, np.ndarray] | None = None,
+) -> None:
+    """Simulated points with their intervals, and the analytic curves (``dense``: the same
+    curves on a finer grid, with the grid under the key ``x``)."""
+    plt = _plt()
+    c = curve.columns
+    lines = dense if dense is not None else c
+    scale = 1e9 if x == "width_s" else 1.0
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    yerr = np.clip([c["p_sim"] - c["ci_lo"], c["ci_hi"] - c["p_sim"]], 0.0, None)
+    ax.errorbar(
+        c[x] * scale,
+        c["p_sim"],
+        yerr=yerr,
+        fmt="o",
+        ms=4,
+        capsize=2,
+        label=f"mtj_stoch, {int(c['runs'][0])} seeded runs (95 % CI)",
+    )
+    xl = lines[x] * scale
+    ax.plot(xl, lines["p_model"], "-", label="model law (heating included)")
+    ax.plot(xl, lines["p_neel_brown"], "--", label="Neel-Brown 1 - exp(-w/tau), ambient")
+    ax.plot(xl, lines["p_sun"], ":", label="Sun, thermal theta0, ambient")
+    ax.set_xscale("log" if logx else "linear")
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("switching probability")
+    ax.set_title(curve.title, fontsize=10)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def plot_distribution(dist: TimeDistribution, path: Path) -> None:
+    plt = _plt()
+    t = dist.times_s[np.isfinite(dist.times_s)] * 1e9
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9.6, 4.0))
+    ax1.hist(t, bins=30, density=True, alpha=0.6, label="mtj_stoch")
+    grid = np.linspace(0, dist.t_max_s, 400)
+    cdf = dist.law.probability(grid)
+    ax1.plot(grid[1:] * 1e9, np.diff(cdf) / np.diff(grid * 1e9), "-", label="model law")
+    ax1.set_xlabel("switching time [ns]")
+    ax1.set_ylabel("density [1/ns]")
+    ax1.legend(fontsize=8)
+    c = dist.curve().columns
+    ax2.step(c["time_s"] * 1e9, c["ecdf"], where="post", label="empirical CDF")
+    ax2.plot(grid * 1e9, cdf, "-", label="model CDF")
+    ax2.set_xlabel("switching time [ns]")
+    ax2.set_ylabel("P(switched by t)")
+    ax2.set_title(f"KS D = {dist.ks_statistic:.3f}, p = {dist.ks_pvalue:.2f}", fontsize=9)
+    ax2.legend(fontsize=8)
+    fig.suptitle(dist.curve().title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def run_all(
+    device_path: Path = DEFAULT_DEVICE,
+    out_dir: Path = OUT_DIR,
+    runs: int = MIN_RUNS,
+    workers: int | None = None,
+) -> list[Path]:
+    """Run every flow on a device file; returns the files written."""
+    if runs < MIN_RUNS:
+        raise ValueError(f"runs={runs}: the flows use at least {MIN_RUNS} seeded runs per point")
+    p = load_device(device_path).params
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+
+    def save(curve: Curve, stem: str) -> Path:
+        curve.to_csv(out_dir / f"{stem}.csv")
+        written.extend([out_dir / f"{stem}.csv", out_dir / f"{stem}.png"])
+        return out_dir / f"{stem}.png"
+
+    with worker_pool(workers) as pool:
+        t0 = time.perf_counter()
+        width = 5e-9
+        thermal = [0.80, 0.85, 0.88, 0.90, 0.92, 0.94, 0.96, 0.98, 1.0]
+        ratios = np.array(thermal + [1.05, 1.1, 1.2, 1.3, 1.4, 1.6, 2.0])
+        amp = probability_vs_amplitude(p, ratios, width, runs, pool=pool)
+        fine = np.linspace(ratios[0], ratios[-1], 121)
+        dense = {"i_over_ic0": fine, **analytic_curves(p, fine * p.ic0, width)}
+        plot_probability(
+            amp,
+            "i_over_ic0",
+            save(amp, "probability_vs_amplitude"),
+            f"pulse amplitude I / Ic0 (Ic0 = {p.ic0 * 1e6:.0f} uA), width {width * 1e9:g} ns",
+            dense=dense,
+        )
+        print(f"probability vs amplitude: {time.perf_counter() - t0:.1f} s")
+
+        for ratio, widths, stem in (
+            (0.9, np.geomspace(0.5e-9, 100e-9, 12), "probability_vs_width_0p9ic0"),
+            (1.5, np.linspace(0.5e-9, 8e-9, 12), "probability_vs_width_1p5ic0"),
+        ):
+            t0 = time.perf_counter()
+            cw = probability_vs_width(p, ratio, widths, runs, pool=pool)
+            fine = (np.geomspace if ratio < 1 else np.linspace)(widths[0], widths[-1], 60)
+            dense = {"width_s": fine, **analytic_curves(p, ratio * p.ic0, fine)}
+            plot_probability(
+                cw,
+                "width_s",
+                save(cw, stem),
+                f"pulse width [ns] at {ratio:g} Ic0",
+                logx=ratio < 1,
+                dense=dense,
+            )
+            print(f"probability vs width at {ratio:g} Ic0: {time.perf_counter() - t0:.1f} s")
+
+        for ratio, stem in ((0.9, "switching_times_0p9ic0"), (2.0, "switching_times_2ic0")):
+            t0 = time.perf_counter()
+            dist = switching_time_distribution(p, ratio, runs=max(runs, 1000), pool=pool)
+            save(dist.curve(), stem)
+            plot_distribution(dist, out_dir / f"{stem}.png")
+            print(
+                f"switching times at {ratio:g} Ic0: mean of min(T, {dist.t_max_s * 1e9:.3g} ns) "
+                f"{dist.mean_s * 1e9:.3f} ns (95 % CI {dist.mean_ci_s[0] * 1e9:.3f}-"
+                f"{dist.mean_ci_s[1] * 1e9:.3f}), model {dist.model_mean_s * 1e9:.3f} ns, "
+                f"KS D={dist.ks_statistic:.3f} p={dist.ks_pvalue:.2f}; "
+                f"{time.perf_counter() - t0:.1f} s"
+            )
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="MTJ switching-probability flows (PNG + CSV)")
+    add_device_argument(parser, "of the junction")
+    parser.add_argument("--out", type=Path, default=OUT_DIR, help="output folder")
+    parser.add_argument("--runs", type=int, default=MIN_RUNS, help="seeded runs per point (>= 200)")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="worker processes (default: CPUs)"
+    )
+    args = parser.parse_args(argv)
+    device = checked_device_file(args.device) or DEFAULT_DEVICE
+    for path in run_all(device, args.out, args.runs, args.workers):
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

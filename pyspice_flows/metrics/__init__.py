@@ -1,0 +1,1 @@
+"""Figures of merit computed once from simulations; sweeps, benchmarks and reports call them."""
