@@ -21,6 +21,7 @@ from circuits.paths import REPO_ROOT
 from circuits.scenarios import ipnet_scenario, lif_scenario
 from pyspice_flows import measure
 from pyspice_flows.experiments.mtj_characterization import crossing_time
+from pyspice_flows.sim import SIMULATOR_ENV, make_session, simulator_name
 from pyspice_flows.sim.session import DcSweep, OperatingPoint, SimulationError, Transient
 from pyspice_flows.sim.vacask import VacaskSession, timeout_s, unavailable_reason
 from pyspice_flows.sim.vacask_netlist import TranslationError, spice_number, translate
@@ -176,6 +177,24 @@ def test_time_limit_is_checked():
         timeout_s("soon")
     with pytest.raises(ValueError, match="-1"):
         timeout_s(-1)
+
+
+def test_the_simulator_is_chosen_in_one_place(monkeypatch):
+    monkeypatch.delenv(SIMULATOR_ENV, raising=False)
+    assert simulator_name() == "ngspice"
+    monkeypatch.setenv(SIMULATOR_ENV, "VACASK")
+    assert simulator_name() == "vacask"
+    with pytest.raises(ValueError, match="'spectre'.*allowed: ngspice, vacask"):
+        simulator_name("spectre")
+    monkeypatch.setenv(SIMULATOR_ENV, "xyce")
+    with pytest.raises(ValueError, match=SIMULATOR_ENV):
+        make_session()
+
+
+@needs_vacask
+def test_make_session_gives_vacask(monkeypatch):
+    monkeypatch.setenv(SIMULATOR_ENV, "vacask")
+    assert isinstance(make_session(), VacaskSession)
 
 
 # ----------------------------------------------------------------------------- agreement
