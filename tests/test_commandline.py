@@ -96,6 +96,7 @@ def test_write_netlists_honours_out_and_device(tmp_path):
     assert sorted(p.name for p in (tmp_path / "n").iterdir()) == [
         "ipnet_array_4x4.cir",
         "ipnet_neuron.cir",
+        "lib",  # the model files the testbenches load, beside them
         "lif_neuron.cir",
     ]
     (tmp_path / "file").write_text("x")
