@@ -40,7 +40,7 @@ format: venv ## ruff: fix imports and reformat the code
 test: osdi ## run the test suite (pytest)
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
-goldens: osdi ## regenerate tests/golden/report_headline.json (the report's headline numbers) after an intended change
+goldens: osdi ## regenerate tests/golden/ (the report's headline numbers, the testbench netlists) after an intended change
 	@$(PY) -m tests.regenerate_goldens
 
 energy-report: netlists ## simulate the neurons and write reports/energy_report.{md,html,json} + PNGs

@@ -17,8 +17,8 @@ Each ``<name>.cir`` is a testbench a designer can run from any folder with plain
 
 PySpice simulates the very same circuits (``circuits.scenarios``); the testbench only adds
 two power probes (B sources on their own nodes, loading nothing) and the measurements.
-Regenerate the golden copies after an intended change with
-``python -m circuits.write_netlists --out tests/golden``.
+The golden copies (tests/golden/*.cir) are regenerated after an intended change with
+``python -m tests.regenerate_goldens --netlists``.
 """
 
 from __future__ import annotations
@@ -42,8 +42,6 @@ LIB_DIR = "lib"
 SHARED_ROLE = "bias_generator"
 """Role of the sources of circuitry shared by many neurons (``Scenario.sources``): their
 energy is measured apart from the neuron's, as the report does."""
-REGENERATE = "python -m circuits.write_netlists --out tests/golden"
-"""The command that rewrites the golden copies of the testbenches."""
 
 _SKIP_PREFIXES = (".", "*", "+")
 

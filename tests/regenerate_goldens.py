@@ -11,6 +11,10 @@ It runs the report's simulations (about 6 s, nothing is written to ``reports/``)
 the tolerances below and prints every number old -> new.  ``--from-json FILE`` takes the
 numbers from an existing ``energy_report.json`` instead of simulating.
 
+It also rewrites the golden testbenches ``tests/golden/<name>.cir`` (the text ``make
+netlists`` writes, compared by ``tests/test_netlists.py``); ``--netlists`` rewrites only
+those, without simulating.
+
 The tolerances say how exact each number is: areas and area ratios are rule-deck
 arithmetic (1e-6); energies and memory-power ratios come from ngspice transients and move
 with the solver's time steps (2 %, far below any change of the circuit worth noticing).
@@ -27,6 +31,7 @@ from pathlib import Path
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "report_headline.json"
 REGENERATE = "python -m tests.regenerate_goldens"
+REGENERATE_NETLISTS = f"{REGENERATE} --netlists"
 
 SIMULATED = 0.02
 ARITHMETIC = 1e-6
@@ -111,6 +116,29 @@ def _simulate() -> dict:
     return render.to_jsonable(results)
 
 
+def testbench_texts() -> dict[str, str]:
+    """``{name: text}`` of the standard testbenches as ``make netlists`` writes them."""
+    from circuits.scenarios import standard_scenarios
+    from circuits.write_netlists import render_testbench
+    from pyspice_flows import measure
+
+    return {
+        sc.name: render_testbench(sc, measure.LOGIC_THRESHOLD_FRACTION)[0]
+        for sc in standard_scenarios()
+    }
+
+
+def regenerate_netlists(folder: Path = GOLDEN.parent) -> list[Path]:
+    """Rewrite ``folder/<name>.cir`` for every standard testbench; returns the changed ones."""
+    changed = []
+    for name, text in testbench_texts().items():
+        path = folder / f"{name}.cir"
+        if not path.is_file() or path.read_text() != text:
+            path.write_text(text)
+            changed.append(path)
+    return changed
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog=REGENERATE, description=f"Regenerate {GOLDEN.name} from the report's simulations."
@@ -118,8 +146,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--from-json", type=Path, metavar="FILE", help="take the numbers from this report JSON"
     )
+    parser.add_argument(
+        "--netlists",
+        action="store_true",
+        help="rewrite only the golden testbenches tests/golden/*.cir (no simulation)",
+    )
     parser.add_argument("--out", type=Path, default=GOLDEN, metavar="FILE", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    changed = regenerate_netlists(args.out.parent)
+    for path in changed:
+        print(f"rewrote {path}")
+    if args.netlists:
+        print(f"golden testbenches: {len(changed)} changed")
+        return 0
     data = json.loads(args.from_json.read_text()) if args.from_json else _simulate()
     values = headline_values(data)
     old = load_golden(args.out) if args.out.is_file() else {}

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from regenerate_goldens import REGENERATE_NETLISTS
 
 from circuits.scenarios import standard_scenarios
 from circuits.technology import REPO_ROOT
-from circuits.write_netlists import REGENERATE, SHARED_ROLE, render_testbench, write_netlists
+from circuits.write_netlists import SHARED_ROLE, render_testbench, write_netlists
 from pyspice_flows import measure
 from pyspice_flows.sim.session import Session, Transient
 
@@ -36,7 +37,7 @@ def test_netlist_matches_golden(name):
         )
         pytest.fail(
             f"testbench {name} changed; review the diff and, if intended, regenerate the "
-            f"golden copies with `{REGENERATE}`:\n{diff[:6000]}"
+            f"golden copies with `{REGENERATE_NETLISTS}`:\n{diff[:6000]}"
         )
 
 
