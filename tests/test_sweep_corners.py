@@ -398,7 +398,7 @@ def test_the_default_spec_limits_the_heat_memory_around_rth_cth():
 def test_printout_without_limits_and_with_typ_only():
     spec = tiny_spec(limits={"c": FigureLimits("c", typ=1.0, unit="J")})
     lines = yield_lines(summarize(tiny_rows(spec), spec, 0.0, 8, 0))
-    assert lines[0] == "  limit c: [-inf, inf] J, typ 1: typ only, not judged"
+    assert lines[0] == "  limit c: [-inf, inf], typ 1 J: typ only, not judged"
     assert lines[-1] == "yield 87.5 % (7 of 8 samples meet spec): FAIL (1 of 4 corners below 95 %)"
     spec = tiny_spec(limits={})
     lines = yield_lines(summarize(tiny_rows(spec), spec, 0.0, 8, 0))
@@ -421,8 +421,12 @@ def test_command_line_prints_the_yield_by_corner(tmp_path):
     )
     assert res.returncode == 0, res.stderr
     lines = res.stdout.splitlines()
-    assert "sweep:   limit y: [-inf, 0.9] V: 3 of 8 samples inside: FAIL" in lines
-    rows = {ln.split("  ")[1].strip(): ln.split() for ln in lines if " C, 0." in ln}
+    assert "sweep:   limit y: [-inf, 900 mV]: 3 of 8 samples inside: FAIL" in lines
+    rows = {
+        ln.split("  ")[1].strip(): ln.split()
+        for ln in lines
+        if " C, 0." in ln and "datasheet" not in ln
+    }
     # corner: n, ok, in spec, yield, verdict (sample 0 of the first corner failed)
     assert rows["0 C, 0.81 V"][-6:] == ["2", "1", "1", "50.0", "%", "FAIL"]
     assert rows["85 C, 0.81 V"][-6:] == ["2", "2", "2", "100.0", "%", "PASS"]
@@ -430,6 +434,9 @@ def test_command_line_prints_the_yield_by_corner(tmp_path):
     assert "sweep: yield 37.5 % (3 of 8 samples meet spec): FAIL (3 of 4 corners below 95 %)" in (
         lines
     )
+    # the datasheet per corner names the failing limit (y above 0.9 V at 0.99 V)
+    assert "sweep: datasheet, corner 0 C, 0.99 V (n = 2, 2 ok): FAIL" in lines
+    assert lines.count("sweep:   fails y max 900 mV: 2 of 2 samples outside") == 2
     summary = json.loads((tmp_path / "o" / "summary.json").read_text())
     assert yield_lines(summary)[-1] in res.stdout
     assert [c["yield"] for c in summary["corners"]] == [0.5, 1.0, 0.0, 0.0]

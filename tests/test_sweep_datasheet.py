@@ -62,7 +62,7 @@ def test_engineering_units_one_formatter():
     assert fmt(3.816e-05, "A") == "38.2 uA"
     assert fmt(1.385e-12, "J") == "1.39 pJ"
     assert fmt(2e-9, "s") == "2 ns"
-    assert fmt(0.0, "1") == "0"
+    assert fmt(0.0, "1") == "0" and fmt(0.3641, "") == "0.364"
     assert fmt(None, "s") == fmt(float("nan"), "s") == "-"
     assert figure_unit("firing_threshold_a") == "A" and figure_unit("spikes_without") == ""
     assert figure_unit("w_s", LIMITS["w_s"]) == "s"

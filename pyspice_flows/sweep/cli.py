@@ -18,6 +18,7 @@ from pyspice_flows.app.commandline import (
     raise_on_sigterm,
 )
 
+from .datasheet import FEW_SAMPLES, datasheet_lines, figure_unit, fmt
 from .runners import default_workers, run_sweep
 from .spec import DEFAULT_OUT, DEFAULT_SPEC, REPO_ROOT, load_spec
 
@@ -51,10 +52,10 @@ def yield_lines(summary: dict) -> list[str]:
     target = summary["yield_target"]
     lines = []
     for name, lim in summary["limits"].items():
-        unit = f" {lim['unit']}" if lim["unit"] else ""
-        low = "-inf" if lim["min"] is None else f"{lim['min']:.4g}"
-        high = "inf" if lim["max"] is None else f"{lim['max']:.4g}"
-        typ = "" if lim["typ"] is None else f", typ {lim['typ']:.4g}"
+        unit = lim["unit"] or figure_unit(name)
+        low = "-inf" if lim["min"] is None else fmt(lim["min"], unit)
+        high = "inf" if lim["max"] is None else fmt(lim["max"], unit)
+        typ = "" if lim["typ"] is None else f", typ {fmt(lim['typ'], unit)}"
         counts = [c["figures"][name]["n_in_spec"] for c in summary["corners"]]
         verdict = (
             "typ only, not judged"
@@ -62,7 +63,7 @@ def yield_lines(summary: dict) -> list[str]:
             else f"{sum(counts)} of {summary['ok'] + summary['failed']} samples inside: "
             f"{_verdict(summary['pass'][name])}"
         )
-        lines.append(f"  limit {name}: [{low}, {high}]{unit}{typ}: {verdict}")
+        lines.append(f"  limit {name}: [{low}, {high}]{typ}: {verdict}")
     if not summary["limits"]:
         lines.append("  no spec limits: a sample meets spec when it is ok")
     width = max([len("corner"), *(len(c["label"]) for c in summary["corners"])])
@@ -167,13 +168,20 @@ def main(argv: list[str] | None = None) -> int:
         f"{res.ok} ok, {res.failed} failed"
     )
     summary = json.loads(res.summary_path.read_text())
+    limits = summary["limits"]
     for name, s in summary["figures"].items():
+        unit = limits[name]["unit"] if name in limits and limits[name]["unit"] else ""
+        unit = unit or figure_unit(name)
+        few = f"  ! n < {FEW_SAMPLES}: the percentiles say little" if s.get("few_samples") else ""
         print(
-            f"sweep:   {name}: median {s['median']:.4g}  (5-95 %: {s['p05']:.4g} .. {s['p95']:.4g}, n={s['n']})"
+            f"sweep:   {name}: median {fmt(s['median'], unit)}  (5-95 %: {fmt(s['p05'], unit)} "
+            f".. {fmt(s['p95'], unit)}, n={s['n']}){few}"
         )
     for msg, n in summary["failure_messages"].items():
         print(f"sweep:   failed x{n}: {msg}")
     for line in yield_lines(summary):
+        print(f"sweep: {line}")
+    for line in datasheet_lines(summary):
         print(f"sweep: {line}")
     for p in (res.csv_path, *res.plots):
         print(f"sweep: wrote {p.relative_to(REPO_ROOT) if p.is_relative_to(REPO_ROOT) else p}")

@@ -49,11 +49,13 @@ def figure_unit(name: str, limits: FigureLimits | None = None) -> str:
 
 
 def fmt(value: float | None, unit: str = "", digits: int = 3) -> str:
-    """``fmt(3.815e-05, "A") == "38.2 uA"``: engineering notation with ``digits``
-    significant digits; None and nan print as ``-``."""
+    """``fmt(3.816e-05, "A") == "38.2 uA"``: engineering notation with ``digits``
+    significant digits (a dimensionless value plainly: ``0.364``); None and nan print as
+    ``-``."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
-    unit = "" if unit in DIMENSIONLESS else unit
+    if unit in DIMENSIONLESS:  # a bare "364m" would read as metres
+        return f"{value:.{digits}g}"
     return Quantity(value, unit).render(prec=max(0, digits - 1), strip_zeros=True)
 
 
