@@ -1,0 +1,179 @@
+"""The simulation cache: waveforms keyed by one content hash of everything they depend on.
+
+A run's key is the SHA-256 of
+
+* the complete netlist text ngspice simulates (:func:`pyspice_flows.sim.session.netlist_for`:
+  the circuit, the ``.options``, ``.temp``, the saved vectors and the analysis command),
+* the model sources the netlist names only by path (:data:`MODEL_SOURCE_GLOBS`: the
+  Verilog-A files and the technology cards, by name and content) and the Verilog-A
+  compiler's version,
+* the simulator: the shared library ngspice runs from (its resolved path, size and
+  modification time), so an upgraded ngspice simulates again.
+
+:func:`content_digest` is the project's one hashing scheme: the report's provenance, the
+sweep's input digests, the OSDI stamps and the behavioural calibration's cache key all
+hash through it.  :func:`cached_run` is :meth:`Session.run` with the cache in front: a hit
+reads ``build/sim_cache/<key>.npz`` (every vector ngspice returned); a miss simulates and
+stores atomically (a temporary file renamed), so parallel processes may share the folder.
+
+``$IPNET_SIM_CACHE_DIR`` moves the folder; ``$IPNET_SIM_CACHE=off`` turns the cache off
+(every run simulates).  :data:`STATS` counts hits and misses in this process.
+"""
+
+from __future__ import annotations
+
+import ctypes.util
+import functools
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from circuits.paths import BUILD_DIR, REPO_ROOT
+
+from .session import Analysis, Session, Waveforms, netlist_for
+
+CACHE_DIR = BUILD_DIR / "sim_cache"
+CACHE_DIR_ENV = "IPNET_SIM_CACHE_DIR"
+CACHE_SWITCH_ENV = "IPNET_SIM_CACHE"
+"""``off`` (or ``0``, ``no``) disables the cache."""
+MODEL_SOURCE_GLOBS = ("models/verilog_a/*.va", "models/verilog_a/*.vams", "models/tech/*")
+"""Files outside a netlist's text whose content its results depend on (a netlist names
+them by path only)."""
+
+
+@dataclass
+class CacheStats:
+    """Runs answered from the cache (``hits``) and simulated (``misses``) in this process."""
+
+    hits: int = 0
+    misses: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {"hits": self.hits, "misses": self.misses}
+
+
+STATS = CacheStats()
+
+
+# ----------------------------------------------------------------------------- hashing
+def content_digest(*parts: str | bytes) -> str:
+    """SHA-256 (hex) of ``parts`` in order, each length-prefixed so that no two different
+    sequences of parts hash alike.  The project's one hashing scheme."""
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else bytes(part)
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    """:func:`content_digest` of a file's bytes."""
+    return content_digest(Path(path).read_bytes())
+
+
+def source_files(globs: Iterable[str] = MODEL_SOURCE_GLOBS) -> list[Path]:
+    """The model source files, sorted by their path inside the repository."""
+    return sorted({p for g in globs for p in REPO_ROOT.glob(g) if p.is_file()})
+
+
+def models_digest(globs: Iterable[str] = MODEL_SOURCE_GLOBS) -> str:
+    """:func:`content_digest` over the model sources' repository paths and contents."""
+    parts: list[str | bytes] = []
+    for path in source_files(globs):
+        parts += [path.relative_to(REPO_ROOT).as_posix(), path.read_bytes()]
+    return content_digest(*parts)
+
+
+@functools.cache
+def simulator_identity() -> str:
+    """The ngspice shared library a session loads: its resolved path, size and mtime."""
+    path = os.environ.get("NGSPICE_LIBRARY_PATH") or ctypes.util.find_library("ngspice") or ""
+    found = Path(path) if path and Path(path).is_absolute() else None
+    if found is None:
+        for folder in ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib"):
+            hits = sorted(Path(folder).glob(f"{path or 'libngspice.so'}*"))
+            if hits:
+                found = hits[0]
+                break
+    if found is None or not found.exists():
+        return f"ngspice library {path or 'not found'}"
+    real = found.resolve()
+    st = real.stat()
+    return f"{real} {st.st_size} {st.st_mtime_ns}"
+
+
+@functools.cache
+def _compiler_version() -> str:
+    from . import osdi
+
+    return osdi.compiler_version()
+
+
+def run_key(netlist: str) -> str:
+    """The cache key of a run of ``netlist`` (the complete text ngspice simulates)."""
+    return content_digest(netlist, models_digest(), _compiler_version(), simulator_identity())
+
+
+# ----------------------------------------------------------------------------- the cache
+def cache_dir() -> Path | None:
+    """The cache folder (``$IPNET_SIM_CACHE_DIR`` or build/sim_cache); None when off."""
+    if os.environ.get(CACHE_SWITCH_ENV, "").strip().lower() in ("off", "0", "no", "false"):
+        return None
+    env = os.environ.get(CACHE_DIR_ENV, "").strip()
+    return Path(env).resolve() if env else CACHE_DIR
+
+
+def _load(path: Path, netlist: str) -> Waveforms | None:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            plot_type = str(data["__plot_type__"])
+            vectors = {k: data[k] for k in data.files if k != "__plot_type__"}
+    except (OSError, ValueError, KeyError):
+        return None  # a damaged entry is simulated again and overwritten
+    return Waveforms(plot_type=plot_type, vectors=vectors, netlist=netlist)
+
+
+def _store(path: Path, w: Waveforms) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.stem, suffix=".tmp.npz", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, __plot_type__=np.array(w.plot_type), **w.vectors)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def cached_run(
+    circuit,
+    analysis: Analysis,
+    options: Mapping[str, object] | None = None,
+    temperature_c: float | None = None,
+    extra_lines: Iterable[str] = (),
+    folder: Path | None = None,
+) -> Waveforms:
+    """:meth:`Session.run` behind the cache: the stored waveforms when the same netlist,
+    model sources and simulator ran before, else a simulation (stored for next time).
+
+    ``folder``: the cache folder (default :func:`cache_dir`; the cache may be off)."""
+    extra_lines = tuple(extra_lines)
+    folder = cache_dir() if folder is None else Path(folder)
+    text = netlist_for(circuit, analysis, options, temperature_c, extra_lines)
+    path = None if folder is None else folder / f"{run_key(text)}.npz"
+    if path is not None and path.is_file():
+        w = _load(path, text)
+        if w is not None:
+            STATS.hits += 1
+            return w
+    w = Session.get().run(circuit, analysis, options, temperature_c, extra_lines)
+    STATS.misses += 1
+    if path is not None:
+        _store(path, w)
+    return w

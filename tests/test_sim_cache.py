@@ -1,0 +1,65 @@
+"""The simulation cache (pyspice_flows.sim.cache): one content hash, hits give the very
+waveforms of the run that was stored, any change of what a run depends on simulates again."""
+
+import numpy as np
+import pytest
+
+from pyspice_flows.sim import cache
+from pyspice_flows.sim.session import Transient
+
+RC = "rc\nV1 in 0 PULSE(0 1 0 1n 1n 5n 20n)\nR1 in out {r}\nC1 out 0 1p\n"
+TRAN = Transient(0.05e-9, 20e-9)
+
+
+@pytest.fixture
+def stats(monkeypatch):
+    fresh = cache.CacheStats()
+    monkeypatch.setattr(cache, "STATS", fresh)
+    monkeypatch.delenv(cache.CACHE_SWITCH_ENV, raising=False)
+    return fresh
+
+
+def test_content_digest_separates_its_parts():
+    assert cache.content_digest("ab", "c") != cache.content_digest("a", "bc")
+    assert cache.content_digest("ab", "c") == cache.content_digest(b"ab", b"c")
+    assert len(cache.content_digest()) == 64
+
+
+def test_a_second_run_is_read_back_identically(tmp_path, stats):
+    cold = cache.cached_run(RC.format(r="1k"), TRAN, folder=tmp_path)
+    warm = cache.cached_run(RC.format(r="1k"), TRAN, folder=tmp_path)
+    assert stats.as_dict() == {"hits": 1, "misses": 1}
+    assert len(list(tmp_path.glob("*.npz"))) == 1
+    assert set(warm.vectors) == set(cold.vectors)
+    for name, values in cold.vectors.items():
+        np.testing.assert_array_equal(warm.vectors[name], values)
+    assert warm.plot_type == cold.plot_type == "tran"
+    # the physics survives the round trip: v(out) charges towards 1 V with tau = 1 ns
+    t, v = warm.time, warm.v("out")
+    k = np.searchsorted(t, 5e-9)
+    assert v[k] == pytest.approx(1 - np.exp(-(t[k] - 1e-9 / 2) / 1e-9), abs=0.05)
+
+
+def test_every_input_of_the_key_simulates_again(tmp_path, stats, monkeypatch):
+    cache.cached_run(RC.format(r="1k"), TRAN, folder=tmp_path)
+    cache.cached_run(RC.format(r="2k"), TRAN, folder=tmp_path)  # the netlist
+    cache.cached_run(RC.format(r="1k"), Transient(0.05e-9, 30e-9), folder=tmp_path)  # analysis
+    cache.cached_run(RC.format(r="1k"), TRAN, temperature_c=85.0, folder=tmp_path)
+    assert stats.misses == 4 and stats.hits == 0
+    monkeypatch.setattr(cache, "models_digest", lambda: "a changed Verilog-A model")
+    cache.cached_run(RC.format(r="1k"), TRAN, folder=tmp_path)
+    monkeypatch.setattr(cache, "simulator_identity", lambda: "another ngspice")
+    cache.cached_run(RC.format(r="1k"), TRAN, folder=tmp_path)
+    assert stats.misses == 6 and stats.hits == 0
+
+
+def test_cache_off_and_a_damaged_entry_simulate(tmp_path, stats, monkeypatch):
+    cache.cached_run(RC.format(r="1k"), TRAN, folder=tmp_path)
+    (entry,) = tmp_path.glob("*.npz")
+    entry.write_bytes(b"not a numpy archive")
+    w = cache.cached_run(RC.format(r="1k"), TRAN, folder=tmp_path)
+    assert stats.misses == 2 and w.v("out").size > 10
+    monkeypatch.setenv(cache.CACHE_SWITCH_ENV, "off")
+    assert cache.cache_dir() is None
+    cache.cached_run(RC.format(r="1k"), TRAN)
+    assert stats.misses == 3
