@@ -1,6 +1,7 @@
 """``ipnet``: one command for the toolkit; each subcommand is its ``python -m`` module.
 
     ipnet report [--out DIR] [--device FILE] [--temp K]   = python -m area_energy.report
+    ipnet compare --device A --device B [--temp K] --out DIR = python -m area_energy.report.compare
     ipnet netlists [--out DIR] [--device FILE]            = python -m circuits.write_netlists
     ipnet sweep [--spec FILE] [--scheduler ADDR] ...      = python -m pyspice_flows.sweep
     ipnet bench [...]                                     = python -m pyspice_flows.bench
@@ -27,6 +28,11 @@ SUBCOMMANDS = {
         "area_energy.report",
         "area_energy.report.build",
         "simulate both neurons and write the energy/area report",
+    ),
+    "compare": (
+        "area_energy.report.compare",
+        "area_energy.report.compare",
+        "devices and temperatures side by side: DIR/compare.{md,html,json}",
     ),
     "netlists": (
         "circuits.write_netlists",
