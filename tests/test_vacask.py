@@ -197,6 +197,22 @@ def test_make_session_gives_vacask(monkeypatch):
     assert isinstance(make_session(), VacaskSession)
 
 
+@needs_vacask
+def test_the_cache_keeps_the_simulators_apart(tmp_path):
+    from pyspice_flows.sim import cache
+
+    rc = "rc\nV1 a 0 PWL(0 0 1n 1)\nR1 a b 1k\nC1 b 0 1p\n"
+    an = Transient(10e-12, 5e-9)
+    assert cache.run_key(rc, "ngspice") != cache.run_key(rc, "vacask")
+    misses = cache.STATS.misses
+    ng = cache.cached_run(rc, an, folder=tmp_path, simulator="ngspice")
+    vc = cache.cached_run(rc, an, folder=tmp_path, simulator="vacask")
+    again = cache.cached_run(rc, an, folder=tmp_path, simulator="vacask")
+    assert cache.STATS.misses == misses + 2 and len(list(tmp_path.glob("*.npz"))) == 2
+    assert np.array_equal(again.time, vc.time)
+    assert abs(np.interp(5e-9, vc.time, vc.v("b")) - ng.v("b")[-1]) < TOLERANCE * ng.v("b")[-1]
+
+
 # ----------------------------------------------------------------------------- agreement
 @pytest.fixture(scope="module")
 def vacask() -> VacaskSession:

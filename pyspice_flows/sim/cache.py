@@ -8,7 +8,8 @@ A run's key is the SHA-256 of
   Verilog-A files and the technology cards, by name and content) and the Verilog-A
   compiler's version,
 * the simulator: the shared library ngspice runs from (its resolved path, size and
-  modification time), so an upgraded ngspice simulates again.
+  modification time), so an upgraded ngspice simulates again; or, for VACASK
+  (:func:`pyspice_flows.sim.make_session`), its program and package version.
 
 :func:`content_digest` is the project's one hashing scheme: the report's provenance, the
 sweep's input digests, the OSDI stamps and the behavioural calibration's cache key all
@@ -35,7 +36,8 @@ import numpy as np
 
 from circuits.paths import BUILD_DIR, REPO_ROOT
 
-from .session import Analysis, Session, Waveforms, netlist_for
+from . import make_session, simulator_name
+from .session import Analysis, Waveforms, netlist_for
 
 CACHE_DIR = BUILD_DIR / "sim_cache"
 CACHE_DIR_ENV = "IPNET_SIM_CACHE_DIR"
@@ -115,9 +117,20 @@ def _compiler_version() -> str:
     return osdi.compiler_version()
 
 
-def run_key(netlist: str) -> str:
-    """The cache key of a run of ``netlist`` (the complete text ngspice simulates)."""
-    return content_digest(netlist, models_digest(), _compiler_version(), simulator_identity())
+@functools.cache
+def _vacask_identity() -> str:
+    from .vacask import _package_version, vacask_command
+
+    path = Path(vacask_command()).resolve()
+    st = path.stat()
+    return f"vacask {_package_version()} {path} {st.st_size} {st.st_mtime_ns}"
+
+
+def run_key(netlist: str, simulator: str = "ngspice") -> str:
+    """The cache key of a run of ``netlist`` (the complete text ngspice simulates) in
+    ``simulator`` (``ngspice`` or ``vacask``)."""
+    identity = _vacask_identity() if simulator == "vacask" else simulator_identity()
+    return content_digest(netlist, models_digest(), _compiler_version(), identity)
 
 
 # ----------------------------------------------------------------------------- the cache
@@ -158,21 +171,25 @@ def cached_run(
     temperature_c: float | None = None,
     extra_lines: Iterable[str] = (),
     folder: Path | None = None,
+    simulator: str | None = None,
 ) -> Waveforms:
     """:meth:`Session.run` behind the cache: the stored waveforms when the same netlist,
     model sources and simulator ran before, else a simulation (stored for next time).
 
-    ``folder``: the cache folder (default :func:`cache_dir`; the cache may be off)."""
+    ``folder``: the cache folder (default :func:`cache_dir`; the cache may be off);
+    ``simulator``: as :func:`pyspice_flows.sim.make_session` (default ``$IPNET_SIMULATOR``,
+    else ngspice)."""
+    simulator = simulator_name(simulator)
     extra_lines = tuple(extra_lines)
     folder = cache_dir() if folder is None else Path(folder)
     text = netlist_for(circuit, analysis, options, temperature_c, extra_lines)
-    path = None if folder is None else folder / f"{run_key(text)}.npz"
+    path = None if folder is None else folder / f"{run_key(text, simulator)}.npz"
     if path is not None and path.is_file():
         w = _load(path, text)
         if w is not None:
             STATS.hits += 1
             return w
-    w = Session.get().run(circuit, analysis, options, temperature_c, extra_lines)
+    w = make_session(simulator).run(circuit, analysis, options, temperature_c, extra_lines)
     STATS.misses += 1
     if path is not None:
         _store(path, w)
