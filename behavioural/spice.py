@@ -7,15 +7,14 @@ ambient (27 C by default) and returns the output spikes and the junction tempera
 :mod:`behavioural.characterize` and keeps the raw waveforms it needs (the junction's
 terminals ``x1.a``, ``x1.j``, node ``th``, the magnetic state and the reset mirror's drain
 current ``@m.x1.mpr[id]``).  Both are cached in ``build/behavioural/spice_cache/`` under a
-key of the full netlist ngspice simulates (circuit, transient, temperature, saved vectors)
-and the model sources (Verilog-A, technology cards), so a changed circuit or model is
-simulated again and a rerun of the calibration is not.
+key of the full netlist ngspice simulates (circuit, transient, temperature, saved vectors),
+the model sources (Verilog-A, technology cards) and the simulator, the simulation cache's
+own key (:mod:`pyspice_flows.sim.cache`), so a changed circuit or model is simulated again
+and a rerun of the calibration is not.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -27,6 +26,7 @@ from circuits.paths import REPO_ROOT
 from circuits.stimulus import SpikeTrain
 from circuits.stimulus import Stimulus as TrainSet
 from pyspice_flows import measure
+from pyspice_flows.sim import cache as sim_cache
 from pyspice_flows.sim.session import Session, Transient, netlist_for
 
 from .model import INPUT_EDGE_S
@@ -38,30 +38,17 @@ MAX_STEP_S = 20e-12
 """The transient of the standard IPNet testbench (circuits.scenarios.ipnet_scenario)."""
 TRACE_STEP_S = 50e-12
 """Sampling of the stored junction temperature [s]."""
-MODEL_SOURCE_GLOBS = ("models/verilog_a/*.va", "models/verilog_a/*.vams", "models/tech/*")
-"""Files outside the netlist text whose content is part of a cache key (the netlist
-includes them by name only)."""
 MPR_ID = "@m.x1.mpr[id]"
 """ngspice's vector of the reset mirror's drain current (source at VDD)."""
 PROBE_LINES = (f".save all {MPR_ID}",)
 
 
-@functools.cache
-def model_digest() -> str:
-    """SHA-256 of the model sources (:data:`MODEL_SOURCE_GLOBS`), names and contents."""
-    h = hashlib.sha256()
-    for pattern in MODEL_SOURCE_GLOBS:
-        for f in sorted(REPO_ROOT.glob(pattern)):
-            if f.is_file():
-                h.update(f.relative_to(REPO_ROOT).as_posix().encode() + b"\0")
-                h.update(f.read_bytes() + b"\0")
-    return h.hexdigest()
-
-
 def cache_key(netlist: str, *extra) -> str:
-    """Key of a cached run: the netlist ngspice simulates, the model sources, ``extra``."""
-    text = "\n".join([netlist, model_digest(), *map(repr, extra)])
-    return hashlib.sha256(text.encode()).hexdigest()[:20]
+    """Key of a cached run: the simulation cache's key of the netlist ngspice simulates
+    (:func:`pyspice_flows.sim.cache.run_key`: netlist, model sources, simulator) and
+    ``extra`` (what this module derives from the waveforms), through the project's one
+    hashing scheme."""
+    return sim_cache.content_digest(sim_cache.run_key(netlist), *map(repr, extra))[:20]
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,6 @@ Units: J and W inside the code; the TOML keeps CACTI's nJ and mW as printed.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import math
 import re
 import subprocess
@@ -36,6 +35,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+
+from pyspice_flows.sim.cache import file_digest
 
 __all__ = [
     "CELL_TYPES",
@@ -152,9 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         "'Total dynamic read/write energy per access', leakage_mw and gate_leakage_mw its "
         "'Total (gate) leakage power of a bank'.\""
     )
-    print(
-        f'base_config = "cache.cfg (sha256 {hashlib.sha256((cacti_dir / "cache.cfg").read_bytes()).hexdigest()})"'
-    )
+    print(f'base_config = "cache.cfg (sha256 {file_digest(cacti_dir / "cache.cfg")})"')
     print(f"temperature_k = {TEMPERATURE_K}")
     print("[model.overrides]")
     for key, value in _OVERRIDES.items():

@@ -11,9 +11,9 @@ A run's key is the SHA-256 of
   modification time), so an upgraded ngspice simulates again; or, for VACASK
   (:func:`pyspice_flows.sim.make_session`), its program and package version.
 
-:func:`content_digest` is the project's one hashing scheme: the report's provenance, the
-sweep's input digests, the OSDI stamps and the behavioural calibration's cache key all
-hash through it.  :func:`cached_run` is :meth:`Session.run` with the cache in front: a hit
+:func:`content_digest` (several parts) and :func:`file_digest` (one file, as ``sha256sum``)
+are the project's one hashing scheme: the report's provenance, the sweep's input digests,
+the OSDI stamps and the behavioural calibration's cache key all hash through them.  :func:`cached_run` is :meth:`Session.run` with the cache in front: a hit
 reads ``build/sim_cache/<key>.npz`` (every vector ngspice returned); a miss simulates and
 stores atomically (a temporary file renamed), so parallel processes may share the folder.
 
@@ -75,8 +75,9 @@ def content_digest(*parts: str | bytes) -> str:
 
 
 def file_digest(path: Path) -> str:
-    """:func:`content_digest` of a file's bytes."""
-    return content_digest(Path(path).read_bytes())
+    """SHA-256 (hex) of one file's bytes, as ``sha256sum`` prints it (provenance a reader
+    can check by hand)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def source_files(globs: Iterable[str] = MODEL_SOURCE_GLOBS) -> list[Path]:

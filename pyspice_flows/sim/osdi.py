@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import fcntl
-import hashlib
 import os
 import re
 import signal
@@ -112,17 +111,20 @@ def included_files(source: Path, _seen: frozenset[Path] = frozenset()) -> list[P
 
 
 def source_digest(source: Path) -> str:
-    """SHA-256 over the source, its includes and the compiler version."""
-    h = hashlib.sha256()
+    """The content digest (:func:`pyspice_flows.sim.cache.content_digest`, the project's
+    one hashing scheme) of the source, its includes and the compiler version."""
+    from .cache import content_digest
+
+    parts: list[str | bytes] = []
     for path in [source, *included_files(source)]:
-        h.update(path.name.encode())
-        h.update(path.read_bytes())
-    h.update(compiler_version().encode())
-    return h.hexdigest()
+        parts += [path.name, path.read_bytes()]
+    return content_digest(*parts, compiler_version())
 
 
 def _file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    from .cache import file_digest
+
+    return file_digest(path)
 
 
 def _is_current(osdi: Path, stamp: Path, digest: str) -> bool:
