@@ -1,0 +1,124 @@
+"""Benchmark (g) ``g_report_cache``: the energy report behind the simulation cache.
+
+Three runs of the report as a command (``python -m area_energy.report --out <tmp>``), each
+a fresh process, sharing one empty cache folder (``$IPNET_SIM_CACHE_DIR``):
+
+* ``cold_s``: nothing cached: every simulation runs and is stored;
+* ``warm_s``: nothing changed: every simulation is read back (target <= 5 s);
+* ``after_rule_change_s``: the rule deck changed (a copy of ``rules_28nm.toml`` with a
+  larger routing overhead, loaded in place of the file): areas change, no transient may
+  run again (``simulations_rerun``, target 0).
+
+A simulation that runs stores one new entry in the cache folder, a hit stores none, so the
+entries a run adds are the simulations it ran.  Also recorded: whether the warm run's
+report is byte-identical to the cold one's JSON numbers (``warm_report_identical``) and
+whether the rule change moved the IPNet area (``rule_change_moved_area``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from circuits.paths import REPO_ROOT
+
+WARM_TARGET_S = 5.0
+COLD_TARGET_S = 30.0
+ROUTING_KEY = "value = "
+"""The routing overhead's line in the ``[routing_overhead]`` table of the rule deck."""
+
+_DRIVER = """\
+import sys
+from pathlib import Path
+from area_energy.costs import rule_deck
+if len(sys.argv) > 2:
+    rule_deck.DEFAULT_RULES_PATH = Path(sys.argv[2])
+from area_energy.report.build import main
+sys.exit(main(["--out", sys.argv[1]]))
+"""
+"""The report's own command line; with a second argument, another rule deck first."""
+
+
+def changed_rule_deck(folder: Path) -> Path:
+    """A copy of the default rule deck with the routing overhead raised by 0.05."""
+    from area_energy.costs.rule_deck import DEFAULT_RULES_PATH
+
+    text = DEFAULT_RULES_PATH.read_text()
+    head, table = text.split("[routing_overhead]\n", 1)
+    lines = table.split("\n")
+    k = next(i for i, ln in enumerate(lines) if ln.startswith(ROUTING_KEY))
+    value = float(lines[k][len(ROUTING_KEY) :].split("#")[0])
+    lines[k] = f"{ROUTING_KEY}{value + 0.05!r}"
+    path = folder / DEFAULT_RULES_PATH.name
+    path.write_text(head + "[routing_overhead]\n" + "\n".join(lines))
+    return path
+
+
+def _entries(cache: Path) -> set[str]:
+    return {p.name for p in cache.glob("*.npz")} if cache.is_dir() else set()
+
+
+def _run(out: Path, cache: Path, rules: Path | None = None) -> tuple[float, int, dict | None, str]:
+    env = dict(os.environ, IPNET_SIM_CACHE_DIR=str(cache))
+    env.pop("IPNET_SIM_CACHE", None)
+    before = _entries(cache)
+    cmd = [sys.executable, "-c", _DRIVER, str(out), *([str(rules)] if rules else [])]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - t0
+    report = out / "energy_report.json"
+    data = json.loads(report.read_text()) if proc.returncode == 0 and report.is_file() else None
+    error = "" if data is not None else (proc.stderr or proc.stdout).strip()[-300:]
+    return wall, len(_entries(cache) - before), data, error
+
+
+def _numbers(data: dict) -> dict:
+    neurons = data.get("neurons", {})
+    return {k: (v.get("energy_per_spike_J"), v.get("area_um2")) for k, v in neurons.items()}
+
+
+def bench_report_cache() -> dict:
+    """``{cold_s, warm_s, after_rule_change_s, simulations_rerun, ...}`` (see the module)."""
+    with tempfile.TemporaryDirectory(prefix="bench-report-cache-") as tmp:
+        tmp = Path(tmp)
+        cache = tmp / "sim_cache"
+        cold_s, cold_runs, cold, err = _run(tmp / "cold", cache)
+        if cold is None:
+            return {"error": f"cold report failed: {err}"}
+        warm_s, warm_runs, warm, err = _run(tmp / "warm", cache)
+        if warm is None:
+            return {"error": f"warm report failed: {err}"}
+        rules = changed_rule_deck(tmp)
+        rule_s, rerun, changed, err = _run(tmp / "rules", cache, rules)
+        if changed is None:
+            return {"error": f"report after the rule change failed: {err}"}
+    area = {k: v[1] for k, v in _numbers(cold).items()}
+    area_after = {k: v[1] for k, v in _numbers(changed).items()}
+    return {
+        "what": "the energy report as a command, 3 fresh processes sharing one cache folder: "
+        "cold (empty cache), warm (nothing changed), after a rule-deck change (routing "
+        "overhead + 0.05)",
+        "cold_s": cold_s,
+        "warm_s": warm_s,
+        "after_rule_change_s": rule_s,
+        "simulations_rerun": rerun,
+        "simulations_cold": cold_runs,
+        "simulations_warm": warm_runs,
+        "warm_report_identical": _numbers(cold) == _numbers(warm),
+        "rule_change_moved_area": area != area_after,
+        "targets": {
+            "warm_s": WARM_TARGET_S,
+            "cold_s": COLD_TARGET_S,
+            "simulations_rerun": 0,
+        },
+        "meets": {
+            "warm_s": warm_s <= WARM_TARGET_S,
+            "cold_s": cold_s <= COLD_TARGET_S,
+            "simulations_rerun": rerun == 0,
+        },
+    }
