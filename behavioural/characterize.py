@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from circuits.ipnet_neuron import IpnetParams
-from circuits.mtj_analytic import thermal_hazard_rate
+from circuits.mtj_law_v2 import thermal_hazard_rate
 from circuits.scenarios import IPNET_SPIKE_WIDTH_S
 
 from .model import INPUT_EDGE_S

@@ -6,9 +6,9 @@ State of each neuron (:class:`NeuronState`):
   (rth || cth) heated by the Joule power of the junction current;
 * ``hazard``, ``log_angle``: the switching progress toward the other state, the two
   channels the Verilog-A ``mtj`` integrates (nodes ``#ha``/``#aa`` toward AP, ``#hp``/``#ap``
-  toward P): the thermally activated hazard integral (:func:`circuits.mtj_analytic.
-  thermal_hazard_rate`) and the precessional log-angle (growth :func:`~circuits.mtj_analytic.
-  precession_rate`, relaxation :func:`~circuits.mtj_analytic.precession_relaxation` x a /
+  toward P): the thermally activated hazard integral (:func:`circuits.mtj_law_v2.
+  thermal_hazard_rate`) and the precessional log-angle (growth :func:`~circuits.mtj_law_v2.
+  precession_rate`, relaxation :func:`~circuits.mtj_law_v2.precession_relaxation` x a /
   sqrt(1 + a^2)); the junction switches when their channel norm (k = 4) of hazard / ln 2
   and log-angle / ln(pi / (2 theta0)) reaches 1;
 * ``free_at_s``: end of the current reset phase (inputs are ignored before it);
@@ -41,7 +41,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from circuits import mtj_analytic as law
+from circuits import mtj_analytic
+from circuits import mtj_law_v2 as law
 from circuits.ipnet_neuron import FIRE_TRIP_RP
 
 from .params import NeuronParams
@@ -238,7 +239,7 @@ def ap_resistance(p: NeuronParams, current_a, temp_k, iterations: int = 6):
     current_a = np.abs(np.asarray(current_a, float))
     r = np.full(np.broadcast(current_a, temp_k).shape, p.mtj.rap)
     for _ in range(iterations):
-        r = law.resistance(p.mtj, current_a * r, temp_k, -1)
+        r = mtj_analytic.resistance(p.mtj, current_a * r, temp_k, -1)
     return r
 
 
@@ -542,7 +543,7 @@ def constant_current_switching_time(
     """Switching time [s] of the behavioural law at a constant current and junction
     temperature (no heating), integrated by the same quadrature as :func:`simulate`
     (inf if it does not switch within ``horizon_s``): what the tests compare with
-    :func:`circuits.mtj_analytic.median_switching_time`."""
+    :func:`circuits.mtj_law_v2.median_switching_time`."""
     q = p.with_(rth_factor=1e-12)  # a negligible rise: the temperature stays at temp_k
     q = q.with_(ambient_k=temp_k)
     st = NeuronState.rest(1)

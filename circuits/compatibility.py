@@ -32,8 +32,9 @@ from pathlib import Path
 
 from . import mtj_model_spec as spec
 from .ipnet_neuron import FIRE_TRIP_RP, RESET_TRIP_RP, IpnetParams
-from .mtj_analytic import critical_current, median_switching_time, tmr
+from .mtj_analytic import critical_current, tmr
 from .mtj_device import MtjParams, checked_device_file
+from .mtj_switching import median_switching_time
 
 ZERO_C_K = 273.15
 TRANSISTOR_HEADROOM_V = 0.2

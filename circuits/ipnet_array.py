@@ -54,6 +54,7 @@ from scipy.special import k0
 from . import schema
 from .ipnet_neuron import (
     BIAS_PINS,
+    MTJ_LAW_VERSION,
     MTJ_MODEL,
     SIM_OPTIONS,
     IpnetBias,
@@ -449,7 +450,7 @@ def build_ipnet_array(p: ArrayParams, title: str | None = None):
     c.raw_spice += nrn.tech.include_line() + "\n"
     if SIM_OPTIONS:
         c.raw_spice += ".options " + " ".join(f"{k}={v}" for k, v in SIM_OPTIONS.items()) + "\n"
-    c.raw_spice += mtj.model_line(MTJ_MODEL, state0=1) + "\n"
+    c.raw_spice += mtj.model_line(MTJ_MODEL, state0=1, version=MTJ_LAW_VERSION) + "\n"
     c.subcircuit(IpnetBias(nrn))
     variants: dict[tuple[float, ...], str] = {nrn.weights(): IpnetNeuron.NAME}
     c.subcircuit(IpnetNeuron(nrn))

@@ -53,6 +53,11 @@ from .stimulus import SpikeTrain, Stimulus
 from .technology import CMOS28, Technology
 
 MTJ_MODEL = "mtj_ipnet"
+MTJ_LAW_VERSION = 2.0
+"""The MTJ model's switching law this neuron was tuned on: version 2, the legacy law the
+model keeps selectable (``version < 3``).  On the physical law of version 3 a train of
+1 ns writes at 1.2 Ic0 needs hundreds of pulses to switch, not about ten, so the neuron
+is re-designed on it in its own step (neuron v4); until then its netlists say so."""
 SIM_OPTIONS: dict[str, object] = {"method": "gear"}
 """Extra ``.options`` of the testbench.  Model version 2 no longer needs Gear (the
 version-1 model rang under the trapezoidal rule), and both rules give the same spikes
@@ -491,7 +496,7 @@ def build_ipnet_testbench(
     c.raw_spice += p.tech.include_line() + "\n"
     if SIM_OPTIONS:
         c.raw_spice += ".options " + " ".join(f"{k}={v}" for k, v in SIM_OPTIONS.items()) + "\n"
-    c.raw_spice += mtj.model_line(MTJ_MODEL, state0=1) + "\n"
+    c.raw_spice += mtj.model_line(MTJ_MODEL, state0=1, version=MTJ_LAW_VERSION) + "\n"
     c.raw_spice += ".nodeset v(x1.q)=0 v(x1.qb)=" + f"{p.vdd_v:g}" + "\n"
     c.subcircuit(IpnetBias(p))
     c.subcircuit(IpnetNeuron(p))

@@ -37,13 +37,14 @@ class MtjParams:
     """Parameters of the ``mtj`` Verilog-A model, SI units, values at ``tnom``.
 
     rp: parallel resistance at zero bias [ohm]; tmr0: TMR ratio at zero bias (1.5 = 150 %);
-    vh: bias halving the TMR [V]; rth: thermal resistance to ambient [K/W];
-    cth: thermal capacitance [J/K]; ic0: critical switching current [A];
-    delta0: thermal stability factor; tau0: attempt time [s]; taup: precessional time
-    unit [s]; tc: Curie temperature [K]; kexp: anisotropy exponent K ~ Ms^kexp;
+    vh: bias halving the TMR [V]; rth: thermal resistance of the pillar [K/W];
+    cth: thermal capacitance of the junction node [J/K]; rth2, cth2: the slow pole of the
+    electrodes and BEOL (rth2 = 0: a single pole) [K/W, J/K]; ic0: critical switching
+    current [A]; delta0: thermal stability factor; bexp: barrier exponent (2 macrospin,
+    1 linear device-fit form); tau0: attempt time of the linear form [s]; taup: macrospin
+    time unit [s]; tc: Curie temperature [K]; kexp: anisotropy exponent K ~ Ms^kexp;
     asp: spin-polarisation Bloch coefficient [K^-1.5]; tnom: temperature of these values
-    [K]; ismooth: half-width of the C1 corner of both switching channels at Ic0 [Ic0];
-    tflip: transit time of a reversal [s].  Defaults and ranges: mtj_parameters.vams.
+    [K]; ismooth: legacy law (version 2) only; tflip: transit time of a reversal [s].  Defaults and ranges: mtj_parameters.vams.
     """
 
     rp: float
@@ -53,6 +54,9 @@ class MtjParams:
     cth: float
     ic0: float
     delta0: float
+    rth2: float = _default("rth2")
+    cth2: float = _default("cth2")
+    bexp: float = _default("bexp")
     tau0: float = _default("tau0")
     taup: float = _default("taup")
     tc: float = _default("tc")
@@ -84,8 +88,18 @@ class MtjParams:
 
     @property
     def tau_th_s(self) -> float:
-        """Thermal time constant rth*cth [s]."""
+        """Time constant of the pillar's own pole rth*cth [s]."""
         return self.rth * self.cth
+
+    @property
+    def tau_th2_s(self) -> float:
+        """Time constant of the slow pole rth2*cth2 [s] (0 for a single pole)."""
+        return self.rth2 * self.cth2
+
+    @property
+    def rth_total(self) -> float:
+        """Steady-state thermal resistance junction to ambient, rth + rth2 [K/W]."""
+        return self.rth + self.rth2
 
     @property
     def rap(self) -> float:

@@ -22,7 +22,7 @@ from behavioural.model import (
 from behavioural.params import circuit_params, load_calibration
 from behavioural.spice import run_probe, run_spice
 from behavioural.stimuli import regular_stimulus, validation_set
-from circuits import mtj_analytic as law
+from circuits import mtj_law_v2 as law
 from circuits.paths import REPO_ROOT
 
 # a neuron with plausible circuit terms (the fitted ones come from the command below)

@@ -14,7 +14,7 @@ import struct
 import numpy as np
 import pytest
 
-from circuits import mtj_analytic as ref
+from circuits import mtj_switching
 from circuits import mtj_testbenches as tb
 from circuits.mtj_device import load_device
 from circuits.paths import REPO_ROOT
@@ -315,7 +315,7 @@ def test_mtj_resistance_versus_voltage(session, vacask, mtj, state0):
 def test_mtj_switching_delay(session, vacask, mtj, ratio, mtj_starts_right):
     _needs_a_portable_start(mtj_starts_right)
     current = ratio * mtj.ic0
-    t_max = 4.0 * float(ref.median_switching_time(mtj, current, mtj.tnom))
+    t_max = 4.0 * float(mtj_switching.median_switching_time(mtj, current, mtj.tnom))
     net = tb.current_pulses(mtj, [(0.0, 10 * t_max, current)], state0=1)
     ng, vc = _both(session, vacask, net, Transient(t_max / 2000, t_max))
     _close(

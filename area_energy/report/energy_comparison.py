@@ -28,9 +28,10 @@ from circuits.ipnet_neuron import IpnetParams
 from circuits.lif_neuron import LifParams
 from circuits.scenarios import IPNET_SPIKE_WIDTH_S, Scenario, ipnet_scenario, lif_scenario
 from pyspice_flows import measure
-from pyspice_flows.sim.session import Session, Transient
+from pyspice_flows.sim.cache import cached_run
+from pyspice_flows.sim.session import Transient, celsius
 
-from .runs import SHARED_ROLE, _celsius, static_power_w
+from .runs import SHARED_ROLE, static_power_w
 
 COMMON_TRAIN = {"rate_hz": 50e6, "count": 45, "width_s": 1e-9}
 """The common input: 45 logic spikes, 1 ns wide, at 50 MHz (0.9 us), the LIF's design rate."""
@@ -76,10 +77,10 @@ def lif_common_scenario(v_weight_v: float) -> Scenario:
 
 
 def _run(sc: Scenario, temp_k: float | None, extra: list[str] | None = None):
-    return Session.get().run(
+    return cached_run(
         sc.circuit,
         Transient(sc.step_s, sc.stop_s, max_step_s=sc.max_step_s),
-        temperature_c=_celsius(temp_k),
+        temperature_c=celsius(temp_k),
         extra_lines=extra or [],
     )
 
@@ -196,7 +197,7 @@ def energy_floor(params: IpnetParams, temp_k: float | None = None) -> dict:
     """The lowest write and reset energies the switching law allows from this supply [J].
 
     Write: a constant current I through the parallel junction for the law's median
-    switching time t(I) (``circuits.mtj_analytic.median_switching_time``, no self-heating),
+    switching time t(I) (``circuits.mtj_switching.median_switching_time``, no self-heating),
     drawn from VWR: E = VWR I t(I), minimised over I up to what VWR can push through R_P
     after :data:`FLOOR_HEADROOM_V`.  Reset: the same toward P through the antiparallel
     junction (R_AP at its bias, TMR(V)) from VDD.  The sum is what an ideal neuron with
@@ -204,7 +205,8 @@ def energy_floor(params: IpnetParams, temp_k: float | None = None) -> dict:
     logic and the current's rise and fall around each input."""
     import numpy as np
 
-    from circuits.mtj_analytic import median_switching_time, resistance
+    from circuits.mtj_analytic import resistance
+    from circuits.mtj_switching import median_switching_time
 
     mtj = params.nominal_mtj()
     t_k = mtj.tnom if temp_k is None else temp_k

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from circuits import mtj_analytic as ref
+from circuits import mtj_switching
 from circuits import mtj_testbenches as tb
 from circuits.mtj_device import (
     DEFAULT_DEVICE,
@@ -30,7 +31,7 @@ from circuits.mtj_device import (
     load_device,
 )
 from circuits.paths import BUILD_DIR
-from pyspice_flows.sim.session import DcSweep, Session, Transient
+from pyspice_flows.sim.session import DcSweep, Session, Transient, celsius
 
 OUT_DIR = BUILD_DIR / "characterization"
 STATE = "n1#m"
@@ -129,14 +130,16 @@ def switching_time(
     w = Session.get().run(
         netlist,
         Transient(t_max / 2000, t_max, max_step_s=max_step_s),
-        temperature_c=ambient_k - 273.15,
+        temperature_c=celsius(ambient_k),
     )
     return crossing_time(w.time, w.x(STATE))
 
 
 def _expected_delay(p: MtjParams, current_a: float, temp_k: float | None = None) -> float:
     """The model's median switching time without self-heating [s] (at tnom by default)."""
-    return float(ref.median_switching_time(p, current_a, p.tnom if temp_k is None else temp_k))
+    return float(
+        mtj_switching.median_switching_time(p, current_a, p.tnom if temp_k is None else temp_k)
+    )
 
 
 def switching_delay(p: MtjParams, ratios: np.ndarray | None = None) -> Curve:
@@ -147,7 +150,7 @@ def switching_delay(p: MtjParams, ratios: np.ndarray | None = None) -> Curve:
     # textbook limits at their statistic: the median of an exponential time is ln 2 x mean
     nb = np.where(ratios < 1, np.log(2.0) * ref.neel_brown_time(p, ratios * p.ic0, p.tnom), np.nan)
     sun = np.where(ratios > 1, ref.sun_time(p, ratios * p.ic0, p.tnom), np.nan)
-    law = ref.median_switching_time(p, ratios * p.ic0, p.tnom)
+    law = mtj_switching.median_switching_time(p, ratios * p.ic0, p.tnom)
     return Curve(
         {"i_over_ic0": ratios, "delay_s": sim, "law_s": law, "neel_brown_s": nb, "sun_s": sun},
         "median switching delay versus current",

@@ -37,6 +37,7 @@ from scipy import stats
 
 from circuits import mtj_analytic as ref
 from circuits import mtj_stochastic as ms
+from circuits import mtj_switching
 from circuits.mtj_device import (
     DEFAULT_DEVICE,
     MtjParams,
@@ -45,7 +46,7 @@ from circuits.mtj_device import (
     load_device,
 )
 from circuits.paths import BUILD_DIR
-from pyspice_flows.sim.session import Session, Transient
+from pyspice_flows.sim.session import Session, Transient, celsius
 
 from .mtj_characterization import AMBIENT_K, Curve, crossing_time
 
@@ -137,7 +138,7 @@ class TrialResults:
 def run_one(trial: Trial, seed: int, session: Session | None = None) -> tuple[bool, float, float]:
     """Simulate one seed; returns (switched, first reversal time [s] or nan, held draw U)."""
     session = session or Session.get()
-    w = session.run(trial.netlist(seed), trial.analysis(), temperature_c=trial.ambient_k - 273.15)
+    w = session.run(trial.netlist(seed), trial.analysis(), temperature_c=celsius(trial.ambient_k))
     m = w.x(STATE)
     return bool(np.sign(m[-1]) != trial.state0), crossing_time(w.time, m), float(w.x(DRAW)[-1])
 
@@ -388,7 +389,7 @@ def switching_time_distribution(
 
 def _quantile_time(p: MtjParams, amp: float, ambient_k: float, q: float, probe: Trial) -> float:
     """Time at which the model's switching probability under a constant current reaches q."""
-    guess = float(ref.median_switching_time(p, amp, ambient_k))
+    guess = float(mtj_switching.median_switching_time(p, amp, ambient_k))
     for _ in range(60):
         law = ms.SwitchingLaw.for_pulses(p, ((0.0, 2 * guess, amp),), guess, ambient_k, points=4001)
         if law.probability()[0] >= q:

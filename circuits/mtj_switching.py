@@ -1,0 +1,260 @@
+"""The switching law of the ``mtj`` compact model, version 3, in numpy.
+
+The same equations as ``models/verilog_a/mtj_law_v3.vams`` (constants read from
+``mtj_macros.vams`` through :mod:`circuits.mtj_model_spec`), integrated with scipy for any
+drive I(t) and junction temperature T(t); SI units, temperatures in kelvin.  The time
+variable of the macrospin is tau = t / taup(T) (:func:`circuits.mtj_analytic.
+precession_time_unit`); i = I / Ic0(T) is the drive toward the state not occupied.
+
+Two ways to switch, raced with one uniform draw U (the deterministic model holds U = 1/2):
+
+* **the quantile characteristic** y: the trajectory that started at quantile
+  E = -ln(1 - U) of the resting cone (Delta theta0^2 = E) follows the exact deterministic
+  macrospin, dxi/dtau = i + tanh(xi) with xi = ln tan(theta / 2), plus the outward drift
+  thermal noise gives a trajectory of that quantile, eps e^(-2 xi) with
+  eps = (E + E_MIX) / (4 Delta); it switches when it crosses the equator (xi = 0).  This
+  is the incubation and the spread of precessional switching, and the tail that a short
+  pulse switches;
+* **barrier hopping**, a Poisson process: the cone s = Delta <theta^2> obeys the exact
+  moment equation ds/dtau = 2 (i - 1) s + 2 of the linearised macrospin; the population
+  near the barrier follows it with the lag K_TAIL, s2; the hazard is the macrospin's
+  quasi-stationary escape rate at the drive the lagged cone stands for, i_eff = 1 - 1/s2
+  (so it needs time to build up, is back to nothing a few taup after the drive stops,
+  and a fast pulse train acts near its average drive), with the barrier Delta (1 - i)^bexp.
+
+A reversal happens when the 4-norm of the two progress fractions (hazard integral / -ln U
+and y / y_equator) reaches 1.  The constants were fitted once against the exact
+Fokker-Planck macrospin (:mod:`circuits.mtj_fokker_planck`), which the tests compare with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from scipy.integrate import solve_ivp
+
+from . import mtj_analytic as ana
+from . import mtj_model_spec as spec
+from .mtj_device import MtjParams
+
+Drive = float | Callable[[float], float]
+"""A constant or a function of time [s]: current [A] toward switching, or temperature [K]."""
+
+
+def _c(name: str) -> float:
+    return float(spec.constant(name))
+
+
+def _smooth_ramp(u, w: float):
+    """The model's C1 ramp max(u, 0) of half-width w (mtj_functions.vams ``sramp``)."""
+    u = np.asarray(u, float)
+    return np.where(u <= -w, 0.0, np.where(u >= w, u, (u + w) ** 2 / (4.0 * w)))
+
+
+def _sstep(u):
+    u = np.clip(np.asarray(u, float), 0.0, 1.0)
+    return u * u * (3.0 - 2.0 * u)
+
+
+def stability(p: MtjParams, temp_k) -> np.ndarray:
+    """Delta(T), floored as the model floors it (DELTA_FLOOR)."""
+    return np.maximum(ana.thermal_stability(p, temp_k), _c("DELTA_FLOOR"))
+
+
+def hazard_rate(p: MtjParams, a_eff, temp_k) -> np.ndarray:
+    """Barrier-hopping rate [1/s] at 1 - i_eff = a_eff (> 0) and temperature T.
+
+    bexp >= 1.5: the macrospin's quasi-stationary escape rate, (HZ_A / sqrt(Delta))
+    (1 + P1 z + P2 z^2 + P3 z^3) (1 - a/2)^HZ_Q exp(-Delta a^bexp) / taup(T), z = a sqrt(Delta)
+    (fitted to the slowest eigenvalue of the Fokker-Planck operator, 6 % at worst);
+    bexp < 1.5: Neel-Brown's linear device-fit form exp(-Delta a) / tau0.
+    """
+    a = np.asarray(a_eff, float)
+    delta = stability(p, temp_k)
+    if p.bexp < 1.5:
+        return np.exp(-delta * a) / p.tau0
+    z = a * np.sqrt(delta)
+    poly = 1.0 + z * (_c("HZ_P1") + z * (_c("HZ_P2") + z * _c("HZ_P3")))
+    floor = _c("HZ_FLOOR")
+    half = floor + _smooth_ramp(1.0 - 0.5 * a - floor, 0.01)
+    pre = _c("HZ_A") / np.sqrt(delta) * poly * half ** _c("HZ_Q")
+    return pre * np.exp(-delta * a**p.bexp) / ana.precession_time_unit(p, temp_k)
+
+
+def quasi_static_rate(p: MtjParams, current_a, temp_k) -> np.ndarray:
+    """The hazard once the cone has settled under a constant drive below Ic0 [1/s]."""
+    i = np.asarray(current_a, float) / ana.critical_current(p, temp_k)
+    return hazard_rate(p, np.maximum(1.0 - i, 1e-12), temp_k)
+
+
+def characteristic_rest(equant, delta) -> np.ndarray:
+    """xi0: the resting point of the characteristic of quantile E at zero drive.
+
+    The small root of y^2 - (1 - eps) y + eps = 0, y = e^(2 xi), eps = (E + E_MIX) / (4 Delta)
+    (i + tanh(xi) + eps e^(-2 xi) = 0 at i = 0), eps capped at EPS_MAX.
+    """
+    eps = np.minimum((np.asarray(equant, float) + _c("E_MIX")) / (4.0 * delta), _c("EPS_MAX"))
+    root = 0.5 * ((1.0 - eps) - np.sqrt((1.0 - eps) ** 2 - 4.0 * eps))
+    return 0.5 * np.log(root)
+
+
+def _as_function(value: Drive) -> Callable[[float], float]:
+    if callable(value):
+        return value
+    constant = float(value)
+    return lambda _t: constant
+
+
+def switching_times(
+    p: MtjParams,
+    current_a: Drive,
+    temp_k: Drive,
+    draws,
+    t_max: float,
+    *,
+    breakpoints: tuple[float, ...] = (),
+    max_step: float | None = None,
+) -> np.ndarray:
+    """First switching time [s] for each uniform draw U (NaN where none by t_max).
+
+    ``current_a``, ``temp_k``: constants or functions of time; ``breakpoints``: times where
+    the drive jumps (the integration restarts there, so edges are resolved exactly).  The
+    deterministic ``mtj`` is the draw U = 1/2 (:func:`median_time`); P(switched by t) =
+    1 - U*(t) for the stochastic ``mtj_stoch``.
+    """
+    u = np.atleast_1d(np.asarray(draws, float))
+    if np.any((u <= 0.0) | (u >= 1.0)):
+        raise ValueError(f"draws must lie in (0, 1); got {u.min():g} .. {u.max():g}")
+    if not t_max > 0:
+        raise ValueError(f"t_max={t_max!r} s must be > 0")
+    cur, tmp = _as_function(current_a), _as_function(temp_k)
+    eth = -np.log(u)
+    equant = -np.log1p(-u)
+    n = u.size
+    k_tail, cap = _c("K_TAIL"), _c("SIGMA_CAP")
+    norm_k = _c("CHANNEL_NORM")
+
+    def state_of(t):
+        temp = float(tmp(t))
+        delta = float(stability(p, temp))
+        i = float(cur(t)) / float(ana.critical_current(p, temp))
+        return temp, delta, i, float(ana.precession_time_unit(p, temp))
+
+    def rhs(t, x):
+        temp, delta, i, taup = state_of(t)
+        sg, sg2, y = x[0], x[1], x[2 : 2 + n]
+        capg = 1.0 - float(_sstep(sg - (cap - 1.0)))
+        grow = float(_smooth_ramp(i - 1.0, 0.02)) * capg - float(_smooth_ramp(1.0 - i, 0.02))
+        dsg = (2.0 * grow + 2.0 * np.exp(-sg)) / taup
+        dsg2 = k_tail * (np.exp(sg - sg2) - 1.0) / taup
+        lam = float(hazard_rate(p, np.exp(-sg2), temp))
+        xi0 = characteristic_rest(equant, delta)
+        eps = np.minimum((equant + _c("E_MIX")) / (4.0 * delta), _c("EPS_MAX"))
+        xi = xi0 + y
+        dy = (i + np.tanh(xi) + eps * np.exp(-2.0 * xi)) / taup
+        return np.concatenate(([dsg, dsg2], dy, np.full(n, lam)))
+
+    def progress(t, x):
+        _temp, delta, _i, _taup = state_of(t)
+        ythr = -characteristic_rest(equant, delta)
+        frac_c = np.maximum(x[2 : 2 + n], 0.0) / ythr
+        frac_h = x[2 + n :] / eth
+        return (frac_c**norm_k + frac_h**norm_k) ** (1.0 / norm_k)
+
+    edges = sorted({0.0, *(b for b in breakpoints if 0.0 < b < t_max), t_max})
+    x = np.zeros(2 + 2 * n)
+    times = np.full(n, np.nan)
+    for t0, t1 in zip(edges[:-1], edges[1:]):
+        sol = solve_ivp(
+            rhs,
+            (t0, t1),
+            x,
+            method="LSODA",
+            rtol=1e-7,
+            atol=1e-10,
+            dense_output=True,
+            max_step=max_step or np.inf,
+        )
+        if not sol.success:
+            raise RuntimeError(f"switching law: integration failed at t = {sol.t[-1]:.4g} s")
+        grid = np.union1d(sol.t, np.linspace(t0, t1, 64))
+        z = np.array([progress(t, sol.sol(t)) for t in grid])  # (len(grid), n)
+        for k in np.flatnonzero(np.isnan(times)):
+            hit = np.flatnonzero(z[:, k] >= 1.0)
+            if hit.size:
+                j = hit[0]
+                if j == 0:
+                    times[k] = grid[0]
+                    continue
+                lo, hi = grid[j - 1], grid[j]
+                for _ in range(40):  # bisection on the dense output
+                    mid = 0.5 * (lo + hi)
+                    if progress(mid, sol.sol(mid))[k] >= 1.0:
+                        hi = mid
+                    else:
+                        lo = mid
+                times[k] = hi
+        x = sol.y[:, -1]
+        if not np.isnan(times).any():
+            break
+    return times
+
+
+def median_time(p: MtjParams, current_a: Drive, temp_k: Drive, t_max: float, **kw) -> float:
+    """The deterministic model's switching time (the draw U = 1/2) [s]; NaN if beyond t_max."""
+    return float(switching_times(p, current_a, temp_k, [0.5], t_max, **kw)[0])
+
+
+def median_switching_time(p: MtjParams, current_a, temp_k) -> np.ndarray:
+    """Median switching time under a constant drive and temperature [s], elementwise.
+
+    The integration horizon follows from the quasi-static rate and the precessional time,
+    so any current with a finite switching time gives a number (inf where none).
+    """
+    currents = np.atleast_1d(np.asarray(current_a, float))
+    temps = np.broadcast_to(np.asarray(temp_k, float), currents.shape)
+    out = np.empty(currents.shape)
+    for k, (cur, temp) in enumerate(zip(currents, temps)):
+        taup = float(ana.precession_time_unit(p, temp))
+        rate = float(quasi_static_rate(p, cur, temp))
+        horizon = 60.0 * taup + (20.0 / rate if rate > 0 else np.inf)
+        if not np.isfinite(horizon) or horizon > 1e3:
+            out[k] = np.inf
+            continue
+        out[k] = median_time(p, cur, temp, horizon)
+    return out.reshape(np.shape(np.asarray(current_a, float) * np.asarray(temp_k, float)))
+
+
+def switch_probability(
+    p: MtjParams,
+    current_a: Drive,
+    temp_k: Drive,
+    t_end: float,
+    *,
+    breakpoints: tuple[float, ...] = (),
+    decades: float = 12.0,
+) -> float:
+    """P(switched by t_end) of the stochastic model: 1 - U* for the smallest switching draw.
+
+    Found by bisection in log10(1 - U) between 1e-``decades`` and 1 - 1e-12 (the model
+    clips draws at 1e-9; probabilities below that read as its floor).
+    """
+
+    def switches(log_q: float) -> bool:
+        u = 1.0 - 10.0**log_q
+        t = switching_times(p, current_a, temp_k, [u], t_end, breakpoints=breakpoints)[0]
+        return bool(np.isfinite(t))
+
+    if not switches(-decades):
+        return 0.0
+    lo, hi = -decades, np.log10(1.0 - 1e-12)
+    if switches(hi):
+        return 1.0
+    for _ in range(30):
+        mid = 0.5 * (lo + hi)
+        if switches(mid):
+            lo = mid
+        else:
+            hi = mid
+    return float(10.0**lo)
