@@ -29,7 +29,7 @@ def test_a_second_run_is_read_back_identically(tmp_path, stats):
     cold = cache.cached_run(RC.format(r="1k"), TRAN, folder=tmp_path)
     warm = cache.cached_run(RC.format(r="1k"), TRAN, folder=tmp_path)
     assert stats.as_dict() == {"hits": 1, "misses": 1}
-    assert len(list(tmp_path.glob("*.npz"))) == 1
+    assert len(list(tmp_path.glob("*.json"))) == len(list(tmp_path.glob("*.npy"))) == 1
     assert set(warm.vectors) == set(cold.vectors)
     for name, values in cold.vectors.items():
         np.testing.assert_array_equal(warm.vectors[name], values)
@@ -55,11 +55,31 @@ def test_every_input_of_the_key_simulates_again(tmp_path, stats, monkeypatch):
 
 def test_cache_off_and_a_damaged_entry_simulate(tmp_path, stats, monkeypatch):
     cache.cached_run(RC.format(r="1k"), TRAN, folder=tmp_path)
-    (entry,) = tmp_path.glob("*.npz")
-    entry.write_bytes(b"not a numpy archive")
+    (entry,) = tmp_path.glob("*.npy")
+    entry.write_bytes(b"not a numpy array")
     w = cache.cached_run(RC.format(r="1k"), TRAN, folder=tmp_path)
     assert stats.misses == 2 and w.v("out").size > 10
     monkeypatch.setenv(cache.CACHE_SWITCH_ENV, "off")
     assert cache.cache_dir() is None
     cache.cached_run(RC.format(r="1k"), TRAN)
     assert stats.misses == 3
+
+
+def test_vectors_of_other_lengths_and_complex_ones_round_trip(tmp_path):
+    from pyspice_flows.sim.session import Waveforms
+
+    w = Waveforms(
+        "ac",
+        {
+            "frequency": np.array([1.0, 2.0, 3.0]),
+            "v(out)": np.array([1 + 1j, 2 - 1j, 0.5j]),
+            "v(in)": np.array([1.0, 1.0, 1.0]),
+            "short": np.array([4.0]),
+        },
+    )
+    path = tmp_path / "x"
+    cache._store(path, w)
+    back = cache._load(path, "netlist")
+    assert back.plot_type == "ac" and set(back.vectors) == set(w.vectors)
+    for name, values in w.vectors.items():
+        np.testing.assert_array_equal(back.vectors[name], values)

@@ -208,7 +208,7 @@ def test_the_cache_keeps_the_simulators_apart(tmp_path):
     ng = cache.cached_run(rc, an, folder=tmp_path, simulator="ngspice")
     vc = cache.cached_run(rc, an, folder=tmp_path, simulator="vacask")
     again = cache.cached_run(rc, an, folder=tmp_path, simulator="vacask")
-    assert cache.STATS.misses == misses + 2 and len(list(tmp_path.glob("*.npz"))) == 2
+    assert cache.STATS.misses == misses + 2 and len(list(tmp_path.glob("*.json"))) == 2
     assert np.array_equal(again.time, vc.time)
     assert abs(np.interp(5e-9, vc.time, vc.v("b")) - ng.v("b")[-1]) < TOLERANCE * ng.v("b")[-1]
 

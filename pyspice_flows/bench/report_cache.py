@@ -60,7 +60,7 @@ def changed_rule_deck(folder: Path) -> Path:
 
 
 def _entries(cache: Path) -> set[str]:
-    return {p.name for p in cache.glob("*.npz")} if cache.is_dir() else set()
+    return {p.name for p in cache.glob("*.json")} if cache.is_dir() else set()
 
 
 def _run(out: Path, cache: Path, rules: Path | None = None) -> tuple[float, int, dict | None, str]:

@@ -14,8 +14,9 @@ A run's key is the SHA-256 of
 :func:`content_digest` (several parts) and :func:`file_digest` (one file, as ``sha256sum``)
 are the project's one hashing scheme: the report's provenance, the sweep's input digests,
 the OSDI stamps and the behavioural calibration's cache key all hash through them.  :func:`cached_run` is :meth:`Session.run` with the cache in front: a hit
-reads ``build/sim_cache/<key>.npz`` (every vector ngspice returned); a miss simulates and
-stores atomically (a temporary file renamed), so parallel processes may share the folder.
+reads ``build/sim_cache/<key>.{json,npy}`` (every vector ngspice returned, memory-mapped);
+a miss simulates and stores atomically (temporary files renamed, the ``.json`` last), so
+parallel processes may share the folder.
 
 ``$IPNET_SIM_CACHE_DIR`` moves the folder; ``$IPNET_SIM_CACHE=off`` turns the cache off
 (every run simulates).  :data:`STATS` counts hits and misses in this process.
@@ -26,6 +27,7 @@ from __future__ import annotations
 import ctypes.util
 import functools
 import hashlib
+import json
 import os
 import tempfile
 from collections.abc import Iterable, Mapping
@@ -143,26 +145,58 @@ def cache_dir() -> Path | None:
     return Path(env).resolve() if env else CACHE_DIR
 
 
+def _paths(path: Path) -> tuple[Path, Path, Path]:
+    """An entry's files: ``<key>.json`` (plot type, vector names: written last, so its
+    presence says the entry is complete), ``<key>.npy`` (the real vectors of the common
+    length, one row each) and ``<key>.npz`` (any other vector)."""
+    return path.with_suffix(".json"), path.with_suffix(".npy"), path.with_suffix(".npz")
+
+
 def _load(path: Path, netlist: str) -> Waveforms | None:
+    """The stored waveforms, the table memory-mapped copy-on-write: a run reads only the
+    rows it uses (a report run stores thousands of vectors)."""
+    meta_path, table_path, rest_path = _paths(path)
     try:
-        with np.load(path, allow_pickle=False) as data:
-            plot_type = str(data["__plot_type__"])
-            vectors = {k: data[k] for k in data.files if k != "__plot_type__"}
-    except (OSError, ValueError, KeyError):
+        meta = json.loads(meta_path.read_text())
+        vectors: dict[str, np.ndarray] = {}
+        if meta["names"]:
+            table = np.load(table_path, mmap_mode="c", allow_pickle=False)
+            if table.shape[0] != len(meta["names"]):
+                return None
+            vectors = {name: table[k] for k, name in enumerate(meta["names"])}
+        if meta["others"]:
+            with np.load(rest_path, allow_pickle=False) as data:
+                vectors.update({k: data[k] for k in meta["others"]})
+    except (OSError, ValueError, KeyError, TypeError):
         return None  # a damaged entry is simulated again and overwritten
-    return Waveforms(plot_type=plot_type, vectors=vectors, netlist=netlist)
+    return Waveforms(plot_type=str(meta["plot_type"]), vectors=vectors, netlist=netlist)
 
 
-def _store(path: Path, w: Waveforms) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.stem, suffix=".tmp.npz", dir=path.parent)
+def _write_atomic(path: Path, write) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=path.stem, suffix=".tmp" + path.suffix, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, __plot_type__=np.array(w.plot_type), **w.vectors)
+            write(fh)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _store(path: Path, w: Waveforms) -> None:
+    meta_path, table_path, rest_path = _paths(path)
+    lengths = [v.size for v in w.vectors.values()]
+    common = max(set(lengths), key=lengths.count) if lengths else 0
+    rows = {k: v for k, v in w.vectors.items() if v.size == common and not np.iscomplexobj(v)}
+    others = {k: v for k, v in w.vectors.items() if k not in rows}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if rows:
+        table = np.stack([np.asarray(v, dtype=float) for v in rows.values()])
+        _write_atomic(table_path, lambda fh: np.save(fh, table))
+    if others:
+        _write_atomic(rest_path, lambda fh: np.savez(fh, **others))
+    meta = {"plot_type": w.plot_type, "names": list(rows), "others": list(others)}
+    _write_atomic(meta_path, lambda fh: fh.write(json.dumps(meta).encode()))
 
 
 def cached_run(
@@ -184,8 +218,8 @@ def cached_run(
     extra_lines = tuple(extra_lines)
     folder = cache_dir() if folder is None else Path(folder)
     text = netlist_for(circuit, analysis, options, temperature_c, extra_lines)
-    path = None if folder is None else folder / f"{run_key(text, simulator)}.npz"
-    if path is not None and path.is_file():
+    path = None if folder is None else folder / run_key(text, simulator)
+    if path is not None and path.with_suffix(".json").is_file():
         w = _load(path, text)
         if w is not None:
             STATS.hits += 1
