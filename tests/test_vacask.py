@@ -244,44 +244,26 @@ def test_vacask_errors_carry_its_messages(vacask):
         vacask.run(net, OperatingPoint())
 
 
-START_DEFECT = (
-    "model defect, not a numerical setting: the MTJ model contributes its state's ddt() "
-    "only for $abstime > 0, so the charge history of the first time step is the host's "
-    "choice; VACASK starts it from zero and the state falls from state0 to 0 on the first "
-    "step (ngspice keeps it).  Fix in the model: contribute ddt() unconditionally and keep "
-    "only the pin under $abstime <= 0 (see test_mtj_holds_its_initial_state_over_the_first_step)"
-)
-
-
 def _state_at_rest(session, mtj) -> np.ndarray:
     """The junction's state over 2 ns at rest (a current far below Ic0 from 1 ns)."""
     net = tb.current_pulses(mtj, [(1e-9, 2e-9, 0.1 * mtj.ic0)], state0=1)
     return session.run(net, Transient(1e-11, 2e-9)).x("n1#m")
 
 
-@pytest.fixture(scope="module")
-def mtj_starts_right(vacask, mtj) -> bool:
-    return bool(np.max(np.abs(_state_at_rest(vacask, mtj) - 1.0)) < 1e-6)
-
-
-def _needs_a_portable_start(mtj_starts_right: bool) -> None:
-    if not mtj_starts_right:
-        pytest.xfail(START_DEFECT)
-
-
 @needs_vacask
-@pytest.mark.xfail(strict=True, reason=START_DEFECT)
 def test_mtj_holds_its_initial_state_over_the_first_step(session, vacask, mtj):
     """The junction starts where state0 puts it, in both hosts, and stays there at rest.
-    (Strict: once the model is fixed this passes and the marker must go.)"""
+
+    A model that contributes its state's ddt() only for $abstime > 0 leaves the charge
+    history of the first time step to the host: VACASK starts it from zero and the state
+    fell from +1 to 0 on the first step (ngspice kept it) -- model version 2 did that."""
     for host, s in (("ngspice", session), ("VACASK", vacask)):
         m = _state_at_rest(s, mtj)
         assert np.max(np.abs(m - 1.0)) < 1e-6, f"{host}: state left +1, min {m.min():.3g}"
 
 
 @needs_vacask
-def test_mtj_thermal_step(session, vacask, mtj, mtj_starts_right):
-    _needs_a_portable_start(mtj_starts_right)
+def test_mtj_thermal_step(session, vacask, mtj):
     current = 0.4 * mtj.ic0  # below Ic0: heats without switching
     tau = mtj.tau_th_s
     an = Transient(tau / 200, 8 * tau, max_step_s=tau / 200)
@@ -312,8 +294,7 @@ def test_mtj_resistance_versus_voltage(session, vacask, mtj, state0):
 
 @needs_vacask
 @pytest.mark.parametrize("ratio", [1.5, 3.0])
-def test_mtj_switching_delay(session, vacask, mtj, ratio, mtj_starts_right):
-    _needs_a_portable_start(mtj_starts_right)
+def test_mtj_switching_delay(session, vacask, mtj, ratio):
     current = ratio * mtj.ic0
     t_max = 4.0 * float(mtj_switching.median_switching_time(mtj, current, mtj.tnom))
     net = tb.current_pulses(mtj, [(0.0, 10 * t_max, current)], state0=1)
@@ -338,8 +319,7 @@ def _standard(sc):
 
 
 @needs_vacask
-def test_ipnet_neuron_standard_run(session, vacask, mtj, mtj_starts_right):
-    _needs_a_portable_start(mtj_starts_right)
+def test_ipnet_neuron_standard_run(session, vacask, mtj):
     sc = ipnet_scenario()
     ng, vc = _both(session, vacask, sc.circuit, _standard(sc))
     (t_ng, e_ng), (t_vc, e_vc) = _spike_run(ng, sc), _spike_run(vc, sc)
