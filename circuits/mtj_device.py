@@ -15,6 +15,7 @@ declared ranges come from ``models/verilog_a/mtj_parameters.vams`` through
 
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -156,8 +157,24 @@ def load_device(path: Path | str = DEFAULT_DEVICE) -> MtjDevice:
     Structure, units and physical ranges: :mod:`circuits.device_schema`; a value written
     in another unit of the same dimension is converted (7.958 kOhm -> 7958 ohm).  The
     macrospin relation between alpha, ic0 and delta0 is checked as a warning
-    (:class:`DeviceWarning`); every other rule is an error."""
+    (:class:`DeviceWarning`); every other rule is an error.
+
+    An unchanged file (same path, size and modification time) is read once per process:
+    a report builds its neuron a few hundred times (``IpnetParams.nominal_mtj``)."""
     path = Path(path)
+    try:
+        st = path.stat()
+    except OSError:
+        return _read_device(path)  # the missing file's error, with the available ones
+    return _read_device_once(path, st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _read_device_once(path: Path, mtime_ns: int, size: int) -> MtjDevice:
+    return _read_device(path)
+
+
+def _read_device(path: Path) -> MtjDevice:
     try:
         data = schema.read_toml(path, WHAT)
     except FileNotFoundError:
