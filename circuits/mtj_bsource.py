@@ -1,17 +1,32 @@
 """The MTJ compact model written a second time, as ngspice behavioural sources.
 
-The same equations as ``models/verilog_a/mtj_equations.vams`` (model version 2), with
-the same parameters (:class:`~circuits.mtj_device.MtjParams`) and the same numerical
-constants (read from ``mtj_macros.vams``), expressed as ngspice ``.func`` definitions,
-B-sources and capacitors.  It is an independent implementation: tests compare it with
-the compiled OSDI model, and the benchmark times both.  Differences from the Verilog-A:
-the ambient temperature is ngspice's ``temper``; the pin of the initial point uses
-``time <= 0`` (as ``$abstime <= 0``); ngspice differentiates the expressions itself; there
-is no ``$bound_step`` (run it with a maximum step of a few ``tflip`` around reversals).
+The same equations as the deterministic ``mtj`` of ``models/verilog_a/`` at model version
+3: the common part of ``mtj_equations.vams`` (Bloch Ms(T), Delta(T), Ic0(T), taup(T),
+TMR(V, T), the two-pole thermal Cauer ladder, the state machine) and the switching law of
+``mtj_law_v3.vams`` (the cone sg, its lagged tail sg2, the barrier-hopping hazard with
+either barrier exponent, the quantile characteristic at the median draw).  Parameters come
+from :class:`~circuits.mtj_device.MtjParams`, numerical constants from ``mtj_macros.vams``
+through :mod:`circuits.mtj_model_spec`; nothing is typed twice except the few literals the
+law itself writes inline (:data:`LAW_LITERALS`, checked against the law's text by the
+tests).  It is an independent implementation: tests compare it with the compiled OSDI
+model, and the benchmark times both.
 
-The junction sits between ``pos`` and ``neg`` with thermal node ``therm``; its internal
-nodes are ``<prefix>m``, ``<prefix>ha``, ``<prefix>hp``, ``<prefix>aa``, ``<prefix>ap``
-(the OSDI model's ``m``, ``ha``, ``hp``, ``aa``, ``ap``).
+Only the version-3 law is transcribed.  The legacy law of version 2 (``mtj_law_v2.vams``,
+selected by ``version < 3``) is kept in the Verilog-A for the IPNet neuron stack alone,
+which runs the OSDI model; nobody runs it as B-sources, so it is not written here.
+
+Differences from the Verilog-A: the ambient temperature is ngspice's ``temper``; the pin
+of the initial point uses ``time <= 0`` (as ``$abstime <= 0``); ngspice differentiates the
+expressions itself; there is no ``$bound_step`` (run it with a maximum step of a few
+``tflip`` around reversals); the legacy nodes ``aa``, ``ap`` (pinned at 0 under version 3)
+are left out; five helper nodes (unit resistors) hold quantities used several times.
+
+The junction sits between ``pos`` and ``neg`` with thermal node ``therm``.  Its internal
+nodes are ``<prefix>m``, ``<prefix>t2``, ``<prefix>sg``, ``<prefix>sg2``, ``<prefix>ya``,
+``<prefix>yp``, ``<prefix>ha``, ``<prefix>hp`` (the OSDI model's nodes of the same names),
+and the helpers ``<prefix>ms`` (Ms(T)/Ms(tnom)), ``<prefix>dl`` (Delta(T), floored),
+``<prefix>ep`` (eps of the characteristic), ``<prefix>x0`` (its resting point xi0) and
+``<prefix>ia`` (drive ratio I/Ic0(T), p -> n).
 """
 
 from __future__ import annotations
@@ -21,20 +36,53 @@ import math
 from . import mtj_model_spec as spec
 from .mtj_device import MtjParams
 
+LAW_VERSION = 3
+"""The model version whose switching law this module transcribes."""
+
+LAW_LITERALS = {
+    "cone_corner": 0.02,  # sramp(idir - 1, 0.02), sramp(1 - idir, 0.02) of the cone
+    "hazard_corner": 0.01,  # sramp(1 - 0.5 aeff - HZ_FLOOR, 0.01) of the hazard
+    "progress_corner": 0.01,  # sramp(y / ythr, 0.01) of the channel norm
+    "drain_gain": 1e4,  # crst = sstep(fa + fp + 1e4 drained)
+}
+"""Numbers that ``mtj_law_v3.vams`` writes inline rather than as `` `define`` constants."""
+
+
+def _g(x: float) -> str:
+    return f"{x:.15g}"
+
 
 def function_lines() -> list[str]:
     """``.func`` definitions shared by every B-source junction of a netlist (write once)."""
     c = spec.constant
     rl, rh, wpe = c("RAIL_LO"), c("RAIL_HI"), c("W_P_EDGE")
     return [
-        "* MTJ model v2 as behavioural sources (circuits/mtj_bsource.py)",
+        f"* MTJ model v{LAW_VERSION} as behavioural sources (circuits/mtj_bsource.py)",
         ".func mj_sstep(u) {u <= 0 ? 0 : (u >= 1 ? 1 : u*u*(3-2*u))}",
         ".func mj_sramp(u,w) {u <= -w ? 0 : (u >= w ? u : (u+w)*(u+w)/(4*w))}",
-        f".func mj_wp(m) {{mj_sstep((m+{wpe:.10g})/{2 * wpe:.10g})}}",
-        f".func mj_rlp(m) {{mj_sstep((m-{rl:.10g})/{rh - rl:.10g})}}",
-        f".func mj_rla(m) {{mj_sstep((-m-{rl:.10g})/{rh - rl:.10g})}}",
-        f".func mj_mix(m) {{mj_sstep((m+{rl:.10g})/{2 * rl:.10g})}}",
+        ".func mj_p4(u) {u*u*u*u}",
+        f".func mj_wp(m) {{mj_sstep((m+{_g(wpe)})/{_g(2 * wpe)})}}",
+        f".func mj_rlp(m) {{mj_sstep((m-{_g(rl)})/{_g(rh - rl)})}}",
+        f".func mj_rla(m) {{mj_sstep((-m-{_g(rl)})/{_g(rh - rl)})}}",
+        f".func mj_mix(m) {{mj_sstep((m+{_g(rl)})/{_g(2 * rl)})}}",
     ]
+
+
+def _hazard(p: MtjParams, s: str) -> str:
+    """Barrier-hopping rate [1/s] at the lagged cone's effective drive (mtj_law_v3.vams)."""
+    c = spec.constant
+    aeff = f"exp(-V({s}sg2))"
+    dl = f"V({s}dl)"
+    if p.bexp < 1.5:  # linear device-fit form: Neel-Brown with the attempt time tau0
+        return f"(exp(-{dl}*{aeff})/{s}tau0)"
+    z = f"({aeff}*sqrt({dl}))"
+    poly = f"(1+{z}*({_g(c('HZ_P1'))}+{z}*({_g(c('HZ_P2'))}+{z}*{_g(c('HZ_P3'))})))"
+    floor = c("HZ_FLOOR")
+    half = f"({_g(floor)}+mj_sramp(1-0.5*{aeff}-{_g(floor)},{_g(LAW_LITERALS['hazard_corner'])}))"
+    return (
+        f"({_g(c('HZ_A'))}/sqrt({dl})*{poly}*pow({half},{_g(c('HZ_Q'))})"
+        f"*exp(-{dl}*pow({aeff},{s}bexp))*pow(V({s}ms),{s}kexp1)/{s}taup)"
+    )
 
 
 def junction_lines(
@@ -48,93 +96,146 @@ def junction_lines(
     """One junction as B-sources (put :func:`function_lines` in the netlist once)."""
     if state0 not in (1, -1):
         raise ValueError(f"state0={state0!r}; allowed +1 (parallel) or -1 (antiparallel)")
+    if spec.version() < LAW_VERSION:
+        raise ValueError(
+            f"mtj_bsource transcribes the law of model version {LAW_VERSION}; "
+            f"the Verilog-A source declares version {spec.version():g}"
+        )
     c = spec.constant
-    q, qm = c("Q_STATE"), c("Q_M")
-    ln2 = math.log(2.0)
-    k = c("CHANNEL_NORM")
-    if k != 4:
-        raise ValueError(f"mtj_bsource writes the channel norm for k = 4, the model has {k}")
-    s = prefix
+    if c("CHANNEL_NORM") != 4:
+        raise ValueError(
+            f"mtj_bsource writes the channel norm for k = 4, the model has {c('CHANNEL_NORM')}"
+        )
+    q, qm, s = c("Q_STATE"), c("Q_M"), prefix
+    u_det = c("U_DET")
+    eth = -math.log(u_det)  # hazard threshold of the median draw
+    equant = -math.log(1.0 - u_det)  # quantile of the resting cone of the median draw
     f = {  # every parameter and constant as a .param of this junction
         "rp": p.rp,
         "tmr0": p.tmr0,
         "vh": p.vh,
         "asp": p.asp,
-        "rth": p.rth,
-        "cth": p.cth,
         "ic0": p.ic0,
         "delta0": p.delta0,
+        "bexp": p.bexp,
         "tau0": p.tau0,
         "taup": p.taup,
         "tc": p.tc,
         "kexp": p.kexp,
+        "kexp1": p.kexp - 1.0,
         "tnom": p.tnom,
-        "ismooth": p.ismooth,
         "tflip": p.tflip,
         "msfl": c("MS_FLOOR"),
         "tjfl": c("TJ_FLOOR"),
-        "band": c("FIRE_BAND"),
-        "tauc": c("TAU_C_COEF"),
-        "tdr": c("DRAIN_TAU") * p.tflip,
+        "dlfl": c("DELTA_FLOOR"),
+        "trel": c("T_REL"),
+        "tdrn": c("DRAIN_TAU"),
+        "eth": eth,
     }
-    par = " ".join(f"{s}{k}={v:.10g}" for k, v in f.items())
+    par = " ".join(f"{s}{k}={_g(v)}" for k, v in f.items())
     tj = f"max(temper+273.15+V({therm}),{s}tjfl)"
-    ms = f"(max(1-pow({tj}/{s}tc,1.5),{s}msfl)/max(1-pow({s}tnom/{s}tc,1.5),{s}msfl))"
-    kan = f"pow({ms},{s}kexp)"
-    dlt = f"max({s}delta0*{kan}*{s}tnom/{tj},1e-3)"
+    ms0 = f"max(1-pow({s}tnom/{s}tc,1.5),{s}msfl)"
+    kan = f"pow(V({s}ms),{s}kexp)"
+    rate = f"pow(V({s}ms),{s}kexp1)/{s}taup"  # 1 / taup(T)
     pol0 = f"sqrt({s}tmr0/(2+{s}tmr0))"
     polt = f"({pol0}*max(1-{s}asp*pow({tj},1.5),0)/max(1-{s}asp*pow({s}tnom,1.5),1e-6))"
     tmrv = f"(2*{polt}*{polt}/max(1-{polt}*{polt},1e-9)/(1+(V({pos},{neg})/{s}vh)**2))"
-    gj = f"(1/({s}rp*(1+{tmrv})) + mj_mix(V({s}m))*(1/{s}rp - 1/({s}rp*(1+{tmrv}))))"
+    gp = f"(1/{s}rp)"
+    gap = f"({gp}/(1+{tmrv}))"
+    gj = f"({gap}+mj_mix(V({s}m))*({gp}-{gap}))"
+    ij = f"{gj}*V({pos},{neg})"
+    e_mix, eps_max = c("E_MIX"), c("EPS_MAX")
+    ep, x0 = f"V({s}ep)", f"V({s}x0)"
+
+    def helper(node: str, expr: str) -> list[str]:
+        return [f"B{s}{node} 0 {s}{node} I={{{expr}}}", f"R{s}{node} {s}{node} 0 1"]
+
     lines = [f".param {par}"]
-    # the junction current and its heat, written once as helper nodes (unit resistors)
+    # temperature-dependent quantities and the drive, each held once on a helper node
+    lines += helper("ms", f"max(1-pow({tj}/{s}tc,1.5),{s}msfl)/{ms0}")
+    lines += helper("dl", f"max({s}delta0*{kan}*{s}tnom/{tj},{s}dlfl)")
+    lines += helper("ep", f"min({_g(equant + e_mix)}/(4*V({s}dl)),{_g(eps_max)})")
+    lines += helper("x0", f"0.5*ln(0.5*((1-{ep})-sqrt((1-{ep})*(1-{ep})-4*{ep})))")
+    lines += helper("ia", f"{ij}/({s}ic0*{kan})")
+    # the junction and its Joule heat into the Cauer ladder t -rth- t2 -rth2- ambient
+    rth2 = max(p.rth2, c("RTH_SHORT"))
     lines += [
-        f"B{s}ij {s}ij 0 V={gj}*V({pos},{neg})",
-        f"R{s}ij {s}ij 0 1e9",
-        f"B{s}dl {s}dl 0 V={dlt}",
-        f"R{s}dl {s}dl 0 1e9",
-        f"B{s}ic {s}ic 0 V={s}ic0*{kan}",
-        f"R{s}ic {s}ic 0 1e9",
-        f"B{s}j {pos} {neg} I=V({s}ij)",
-        f"B{s}heat 0 {therm} I=V({pos},{neg})*V({s}ij)",
-        f"R{s}th {therm} 0 {{{s}rth}}",
-        f"C{s}th {therm} 0 {{{s}cth}}",
+        f"B{s}j {pos} {neg} I={{{ij}}}",
+        f"B{s}heat 0 {therm} I={{V({pos},{neg})*{ij}}}",
+        f"R{s}th {therm} {s}t2 {_g(p.rth)}",
+        f"R{s}th2 {s}t2 0 {_g(rth2)}",
     ]
-    ia = f"(V({s}ij)/V({s}ic))"
-    ip = f"(-V({s}ij)/V({s}ic))"
+    if p.cth > 0:
+        lines.append(f"C{s}th {therm} 0 {_g(p.cth)}")
+    if p.cth2 > 0:
+        lines.append(f"C{s}th2 {s}t2 0 {_g(p.cth2)}")
 
-    def hazard(i: str) -> str:
-        e = f"exp(-V({s}dl)*mj_sramp(1-{i},{s}ismooth))"
-        return f"({e}/({s}tau0+{s}tauc*sqrt(V({s}dl))*{s}taup*{e}))"
-
-    def grow(i: str) -> str:
-        return f"(mj_sramp({i}-1,{s}ismooth)/{s}taup)"
-
-    def relax(i: str, a: str) -> str:
-        return f"(mj_sramp(1-{i},{s}ismooth)*V({a})/sqrt(1+V({a})*V({a}))/{s}taup)"
-
-    lnth = f"max(ln({math.pi:.15g}/(2*sqrt({ln2:.15g}/V({s}dl)))),0.1)"
-    za = f"(pwr(V({s}ha)/{ln2:.15g},4)+pwr(V({s}aa)/{lnth},4))"
-    zp = f"(pwr(V({s}hp)/{ln2:.15g},4)+pwr(V({s}ap)/{lnth},4))"
-    fa = f"mj_sstep(({za}-1)/({k:g}*{s}band))"
-    fp = f"mj_sstep(({zp}-1)/({k:g}*{s}band))"
     m = f"V({s}m)"
     wp, wa = f"mj_wp({m})", f"(1-mj_wp({m}))"
     rlp, rla = f"mj_rlp({m})", f"mj_rla({m})"
-    lines += [
-        f"C{s}m {s}m 0 {qm:.6g}",
-        f"B{s}m 0 {s}m I={{time <= 0 ? {state0}-{m} : "
-        f"{qm:.6g}*({fp}*(1-{m})-{fa}*(1+{m}))/{s}tflip}}",
-    ]
-    for node, acc, drain in (
-        ("ha", f"{wp}*{hazard(ia)}", rla),
-        ("hp", f"{wa}*{hazard(ip)}", rlp),
-        ("aa", f"{wp}*({grow(ia)}-{rlp}*{relax(ia, s + 'aa')})", rla),
-        ("ap", f"{wa}*({grow(ip)}-{rla}*{relax(ip, s + 'ap')})", rlp),
-    ):
+    tdr = f"({s}tdrn*max({s}tflip,{s}trel*time))"
+    iap, ipp = f"V({s}ia)", f"(-V({s}ia))"
+    lines += helper("id", f"{wp}*{iap}+{wa}*{ipp}")
+    idir = f"V({s}id)"
+    cc = _g(LAW_LITERALS["cone_corner"])
+    capg = f"(1-mj_sstep(V({s}sg)-{_g(c('SIGMA_CAP') - 1.0)}))"
+    dsg = f"((2*(mj_sramp({idir}-1,{cc})*{capg}-mj_sramp(1-{idir},{cc}))+2*exp(-V({s}sg)))*{rate})"
+    dsg2 = f"({_g(c('K_TAIL'))}*(exp(V({s}sg)-V({s}sg2))-1)*{rate})"
+    lam = _hazard(p, s)
+
+    def dy(i: str, node: str) -> str:
+        xi = f"({x0}+V({s}{node}))"
+        return f"(({i}+tanh({xi})+{ep}*exp(-2*{xi}))*{rate})"
+
+    pc = _g(LAW_LITERALS["progress_corner"])
+
+    def z(h: str, y: str) -> str:
+        return f"(mj_p4(V({s}{h})/{s}eth)+mj_p4(mj_sramp(-V({s}{y})/{x0},{pc})))"
+
+    lines += helper("za", z("ha", "ya"))
+    lines += helper("zp", z("hp", "yp"))
+    gate = _g(c("CHANNEL_NORM") * c("FIRE_BAND"))
+    fa, fp = f"mj_sstep((V({s}za)-1)/{gate})", f"mj_sstep((V({s}zp)-1)/{gate})"
+    drained = (
+        f"({rla}*(abs(V({s}ha))/{s}eth-abs(V({s}ya))/{x0})"
+        f"+{rlp}*(abs(V({s}hp))/{s}eth-abs(V({s}yp))/{x0}))"
+    )
+    lines += helper("cr", f"mj_sstep({fa}+{fp}+{_g(LAW_LITERALS['drain_gain'])}*{drained})")
+    crst = f"V({s}cr)"
+    rates = {  # d(node)/dt after the initial point, as in mtj_law_v3.vams
+        "sg": f"((1-{crst})*{dsg}-{crst}*V({s}sg)/{tdr})",
+        "sg2": f"((1-{crst})*{dsg2}-{crst}*V({s}sg2)/{tdr})",
+        "ya": f"({wp}*{dy(iap, 'ya')}-{rla}*V({s}ya)/{tdr})",
+        "yp": f"({wa}*{dy(ipp, 'yp')}-{rlp}*V({s}yp)/{tdr})",
+        "ha": f"({wp}*{lam}-{rla}*V({s}ha)/{tdr})",
+        "hp": f"({wa}*{lam}-{rlp}*V({s}hp)/{tdr})",
+    }
+    for node, expr in rates.items():
         lines += [
-            f"C{s}{node} {s}{node} 0 {q:.6g}",
-            f"B{s}{node} 0 {s}{node} I={{time <= 0 ? -V({s}{node}) : "
-            f"{q:.6g}*({acc}-{drain}*V({s}{node})/{s}tdr)}}",
+            f"C{s}{node} {s}{node} 0 {_g(q)}",
+            f"B{s}{node} 0 {s}{node} I={{time <= 0 ? -V({s}{node}) : {_g(q)}*{expr}}}",
         ]
+    tfe = f"max({s}tflip,{s}trel*time)"
+    lines += [
+        f"C{s}m {s}m 0 {_g(qm)}",
+        f"B{s}m 0 {s}m I={{time <= 0 ? {state0}-{m} : {_g(qm)}*({fp}*(1-{m})-{fa}*(1+{m}))/{tfe}}}",
+    ]
     return lines
+
+
+def replace_osdi_junction(netlist: str, p: MtjParams, state0: int = 1) -> str:
+    """A testbench of :mod:`circuits.mtj_testbenches` with its OSDI junction as B-sources.
+
+    The testbench's junction ``N1 p 0 t`` and its ``.model`` card give way to
+    :func:`function_lines` and :func:`junction_lines` on the same nodes, so the state is
+    ``V(m)`` instead of ``n1#m``; ``state0`` must be the testbench's.
+    """
+    body = netlist.splitlines()
+    kept = [ln for ln in body if not ln.startswith(("N1 ", ".model"))]
+    if len(body) - len(kept) != 2:
+        raise ValueError(
+            "replace_osdi_junction expects one 'N1 p 0 t' junction and its .model card; "
+            f"found {len(body) - len(kept)} such lines"
+        )
+    lines = kept + function_lines() + junction_lines(p, "p", "0", "t", state0=state0)
+    return "\n".join(lines) + "\n"
