@@ -42,6 +42,13 @@ RTOL = 1e-3
 each nodal density, to S and to the switched probability."""
 ATOL_SWITCHED = 1e-16
 """Default absolute floor of that tolerance (nodal densities and switched probability)."""
+COEF_TOL = 5e-3
+"""Largest change of i, and relative change of Delta and tau_p, across one step of a drive
+or temperature given as a function (a larger one halves the step: edges without a
+breakpoint are located to JUMP_TAU)."""
+JUMP_TAU = 1e-7
+"""Width, in units of tau_p, to which an edge of a drive function without a breakpoint is
+located (a step this short is taken across it)."""
 MIN_STEP_TAU = 1e-12
 """Smallest step, in units of tau_p, before the solver gives up (a drive it cannot follow)."""
 FIRST_STEP_TAU = 1e-3
@@ -319,6 +326,9 @@ class Solver:
                     )
                 if stop - t < 1.000001 * h:
                     h = stop - t
+                if not self.constant and self._varies(t, h):
+                    h *= 0.5
+                    continue
                 new, new_sw, err = self._step(t, h, prob, switched)
                 if err <= 1.0:
                     t = stop if h == stop - t else t + h
@@ -346,6 +356,21 @@ class Solver:
 
     def _switched_after(self, h: float, t0: float, p0, s0: float, q: float) -> float:
         return self.advance(t0, h, p0, s0)[1] - q if h > 0.0 else s0 - q
+
+    def _varies(self, t: float, h: float) -> bool:
+        """Do i, Delta or tau_p change by more than COEF_TOL inside (t, t + h)?  (The
+        step's coefficients are frozen at its midpoint; the ends themselves are not
+        sampled, so an edge on a breakpoint does not count.)  False once h < JUMP_TAU."""
+        d0, i0, tp0 = self.state(t + 1e-6 * h)
+        if h <= JUMP_TAU * tp0:
+            return False
+        for u in (t + 0.5 * h, t + (1.0 - 1e-6) * h):
+            d1, i1, tp1 = self.state(u)
+            if abs(i1 - i0) > COEF_TOL or abs(d1 - d0) > COEF_TOL * d0:
+                return True
+            if abs(tp1 - tp0) > COEF_TOL * tp0:
+                return True
+        return False
 
     def _need_absorbing(self, what: str) -> None:
         if not self.grid.absorbing:

@@ -280,6 +280,24 @@ def test_warm_junction_uses_model_laws(dev):
     assert a == pytest.approx(b, rel=1e-12)
 
 
+def test_edge_of_a_drive_function_is_found_without_breakpoint(dev):
+    """A write at 0.8 Ic0 that starts 3.3 ns into a cooling 20 K preheat: the solver
+    locates the current's edge itself (the step is halved around it) and gives the
+    median it gives when told the edge."""
+
+    def current(t):
+        return 0.8 * dev.ic0 if t >= 3.3e-9 else 0.0
+
+    def temp(t):
+        return T0 + 20.0 * np.exp(-t / 2e-9)
+
+    told = fp.switching_time_quantile(dev, current, temp, breakpoints=[3.3e-9])
+    found = fp.switching_time_quantile(dev, current, temp)
+    assert found == pytest.approx(told, rel=1e-4)
+    cold = fp.switching_time_quantile(dev, current, T0, breakpoints=[3.3e-9])
+    assert told < cold
+
+
 def test_mean_from_marching_equals_resolvent(dev):
     exact = fp.mean_switching_time(dev, 1.2 * dev.ic0, T0)
     marched = fp.mean_switching_time(dev, lambda t: 1.2 * dev.ic0, T0)
