@@ -30,7 +30,7 @@ from pyspice_flows.sim.vacask import VacaskError, VacaskSession, unavailable_rea
 from .array import array_testbench
 from .device import DEVICE_TRAN, mtj_testbench
 
-RUN_LIMIT_S = 900.0
+RUN_LIMIT_S = 600.0
 """Time limit of one run of one simulator [s]."""
 ARRAY_NEURONS = 256  # 16 x 16
 ARRAY_STOP_S = 2e-9
