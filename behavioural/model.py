@@ -5,8 +5,8 @@ State of each neuron (:class:`NeuronState`):
 * ``rise_k``: junction temperature rise above ambient [K], a first-order thermal RC
   (rth || cth) heated by the Joule power of the junction current;
 * ``hazard``, ``log_angle``: the switching progress toward the other state, the two
-  channels the Verilog-A ``mtj`` integrates (nodes ``#ha``/``#aa`` toward AP, ``#hp``/``#ap``
-  toward P): the thermally activated hazard integral (:func:`circuits.mtj_law_v2.
+  channels the Verilog-A ``mtj`` integrates under its legacy law, version 2, which the
+  neuron pins (nodes ``#ha``/``#ya`` toward AP, ``#hp``/``#yp`` toward P): the thermally activated hazard integral (:func:`circuits.mtj_law_v2.
   thermal_hazard_rate`) and the precessional log-angle (growth :func:`~circuits.mtj_law_v2.
   precession_rate`, relaxation :func:`~circuits.mtj_law_v2.precession_relaxation` x a /
   sqrt(1 + a^2)); the junction switches when their channel norm (k = 4) of hazard / ln 2

@@ -1,10 +1,11 @@
-"""The Verilog-A MTJ model (version 2) against its physics references.
+"""The Verilog-A MTJ model (version 3) against its physics references.
 
-References are independent of the simulation: the textbook limits (Neel-Brown, Sun,
-the first-order thermal network, Julliere) and the model's switching law written in
-numpy (circuits.mtj_analytic).  Tolerances: thermal step 1 %, R(V) 1 %, Neel-Brown
-15 % below 0.8 Ic0 (0.5-0.75) and Sun 15 % from 2 Ic0 up (both at the model's statistic, the median),
-the law itself 3 %, energy conservation 0.5 %.
+References are independent of the simulation: the exact Fokker-Planck macrospin
+(circuits.mtj_fokker_planck), the textbook limits (Kramers-Brown, Sun, Neel-Brown for the
+linear form, the first-order thermal network, Julliere) and the model's own switching law
+written in numpy (circuits.mtj_switching).  Tolerances: thermal step 1 %, R(V) 1 %, the
+macrospin's median 20 % (issue 19), pulse-train counts 30 %, the law itself 3 %, energy
+conservation 0.5 %.  The stochastic model and its ensembles: test_mtj_stochastic.py.
 """
 
 import math
@@ -13,8 +14,10 @@ import numpy as np
 import pytest
 
 from circuits import mtj_analytic as ref
-from circuits import mtj_bsource as bs
+from circuits import mtj_fokker_planck as fp
+from circuits import mtj_law_v2 as law_v2
 from circuits import mtj_model_spec as spec
+from circuits import mtj_switching as law
 from circuits import mtj_testbenches as tb
 from circuits.mtj_device import DEFAULT_DEVICE, MtjParams, load_device, parameter_names
 from pyspice_flows.experiments import mtj_characterization as mc
@@ -95,29 +98,69 @@ def test_energy_is_conserved_between_terminals_and_thermal_network(session, dev,
     assert np.sign(w.x("n1#m")[-1]) == 1 and w.x("n1#m").min() < -0.9  # it did switch
 
 
+def _ladder_step(p: MtjParams, power_w: float, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Exact response of the two-pole Cauer ladder to a power step: T(t), T2(t) [K].
+
+    cth dT/dt = P - (T - T2)/rth, cth2 dT2/dt = (T - T2)/rth - T2/rth2: a linear system
+    x' = A x + b, solved through the eigenvectors of A (independent of the simulator)."""
+    a = np.array(
+        [
+            [-1 / (p.rth * p.cth), 1 / (p.rth * p.cth)],
+            [1 / (p.rth * p.cth2), -(1 / p.rth + 1 / p.rth2) / p.cth2],
+        ]
+    )
+    b = np.array([power_w / p.cth, 0.0])
+    x_inf = -np.linalg.solve(a, b)
+    lam, vec = np.linalg.eig(a)
+    coef = np.linalg.solve(vec, -x_inf)
+    x = x_inf[:, None] + (vec * coef) @ np.exp(np.outer(lam, t))
+    return x[0].real, x[1].real
+
+
+@pytest.mark.parametrize("method", list(METHODS))
+def test_two_pole_thermal_step_and_energy_balance(session, dev, method):
+    """Issue 19: a pillar pole (0.2 ns) and a slow electrode pole (5 ns): the junction's rise
+    under a power step within 0.5 % of the exact ladder, and the electrical energy in =
+    heat left in both capacitances + heat through rth2 to ambient, within 0.5 %."""
+    p = dev.with_(rth=1.5e5, cth=1.333e-15, rth2=1.5e5, cth2=3.333e-14)
+    current = 20e-6
+    w = session.run(
+        tb.current_pulses(p, [(0.0, 40e-9, current)]),
+        Transient(1e-11, 30e-9, max_step_s=2e-11),
+        options=METHODS[method],
+    )
+    t, rise, rise2 = w.time, w.v("t"), w.x("n1#t2")
+    power = current**2 * p.rp
+    exact, exact2 = _ladder_step(p, power, t - tb.EDGE_S)
+    late = t > 0.05e-9
+    np.testing.assert_allclose(rise[late], exact[late], rtol=0.005, atol=0.005 * exact.max())
+    np.testing.assert_allclose(rise2[late], exact2[late], rtol=0.005, atol=0.005 * exact2.max())
+    # both poles show: the rise at 1 ns is far below the rise at 30 ns
+    assert np.interp(1e-9, t, rise) < 0.7 * rise[-1]
+    electrical = np.trapezoid(w.v("p") * current * (t > tb.EDGE_S), t)
+    heat = p.cth * rise[-1] + p.cth2 * rise2[-1] + np.trapezoid(rise2 / p.rth2, t)
+    assert heat == pytest.approx(electrical, rel=0.005)
+
+
 # ----------------------------------------------------------------------------- switching law
-def test_law_reduces_to_neel_brown_and_sun_and_is_c1():
+def test_law_is_monotone_and_smooth_in_current():
+    """The numpy law's rate 1/t(I) rises strictly with current, without a jump in slope."""
     p = load_device(DEFAULT_DEVICE).params.with_(rth=1.0)
-    for temp in TEMPS_K:
+    for temp in (250.0, 400.0):
         ic = float(ref.critical_current(p, temp))
-        med = ref.median_switching_time(p, RATIOS * ic, temp)
-        low, high = RATIOS < 0.8, RATIOS >= 2.0
-        nb = math.log(2) * ref.neel_brown_time(p, RATIOS[low] * ic, temp)
-        np.testing.assert_allclose(med[low], nb, rtol=0.15)
-        np.testing.assert_allclose(med[high], ref.sun_time(p, RATIOS[high] * ic, temp), rtol=0.15)
-        # rate continuous with a continuous first derivative across the corner at Ic0
-        i = np.linspace(0.9, 1.1, 20001) * ic
-        rate = 1.0 / ref.median_switching_time(p, i, temp)
-        slope = np.gradient(rate, i)
-        assert np.all(np.diff(rate) > 0)  # strictly increasing
-        assert np.max(np.abs(np.diff(slope))) < 0.01 * np.max(np.abs(slope))  # no jump in slope
+        i = np.linspace(0.85, 1.15, 61) * ic
+        rate = 1.0 / law.median_switching_time(p, i, temp)
+        assert np.all(np.diff(rate) > 0), temp
+        slope = np.diff(rate)
+        assert np.max(np.abs(np.diff(slope))) < 0.1 * np.max(np.abs(slope)), temp
 
 
 def test_simulated_delay_follows_the_law_at_every_temperature(iso, delays):
+    """The compiled model and its numpy transcription (circuits.mtj_switching), 3 %."""
     for temp in TEMPS_K:
         ic = float(ref.critical_current(iso, temp))
-        law = ref.median_switching_time(iso, RATIOS * ic, temp)
-        np.testing.assert_allclose(delays[temp], law, rtol=0.03, err_msg=f"T = {temp} K")
+        expected = law.median_switching_time(iso, RATIOS * ic, temp)
+        np.testing.assert_allclose(delays[temp], expected, rtol=0.03, err_msg=f"T = {temp} K")
 
 
 def test_more_current_never_switches_slower(delays):
@@ -126,14 +169,36 @@ def test_more_current_never_switches_slower(delays):
         assert np.all(np.diff(d) < 0), f"T = {temp} K: delays {d}"
 
 
-def test_neel_brown_below_and_sun_above(iso, delays):
+def test_deterministic_median_follows_the_exact_macrospin(iso, delays):
+    """Issue 19: constant drive 0.5-3 Ic0 at 250/300/358/400 K, bexp = 2: the deterministic
+    model's switching time within 20 % of the Fokker-Planck median (circuits.mtj_fokker_planck,
+    an independent solution of Brown's equation)."""
+    sel = RATIOS <= 3.0
     for temp in TEMPS_K:
         ic = float(ref.critical_current(iso, temp))
-        low, high = RATIOS < 0.8, RATIOS >= 2.0
-        nb = math.log(2) * ref.neel_brown_time(iso, RATIOS[low] * ic, temp)  # its median
-        np.testing.assert_allclose(delays[temp][low], nb, rtol=0.15, err_msg=f"{temp} K")
-        sun = ref.sun_time(iso, RATIOS[high] * ic, temp)  # median initial angle
-        np.testing.assert_allclose(delays[temp][high], sun, rtol=0.15, err_msg=f"{temp} K")
+        for ratio, d in zip(RATIOS[sel], delays[temp][sel]):
+            med = fp.switching_time_quantile(iso, ratio * ic, temp, 0.5, t_max=10.0)
+            assert d == pytest.approx(med, rel=0.20), f"{ratio} Ic0, {temp} K: {d:.4g} vs {med:.4g}"
+
+
+def test_textbook_limits_far_from_ic0(iso, delays):
+    """Far below Ic0 the macrospin's escape is Kramers-Brown over the barrier Delta (1 - i)^2
+    (median ln 2 / rate, prefactor sqrt(Delta / pi) (1 - i^2)(1 - i) / taup, valid at a high
+    barrier); far above, Sun's precessional time from the median initial angle, which
+    thermal noise during the reversal shortens (Liu et al., JMMM 358, 233 (2014))."""
+    for temp in TEMPS_K:
+        ic = float(ref.critical_current(iso, temp))
+        delta = float(ref.thermal_stability(iso, temp))
+        taup = float(ref.precession_time_unit(iso, temp))
+        for ratio, d in zip(RATIOS, delays[temp]):
+            if ratio < 1 and delta * (1 - ratio) ** 2 >= 8.0:  # a barrier of at least 8 kT
+                rate = (1 - ratio**2) * (1 - ratio) * np.sqrt(delta / np.pi)
+                kramers = math.log(2) * taup / rate * np.exp(delta * (1 - ratio) ** 2)
+                assert d == pytest.approx(kramers, rel=0.25), f"{ratio} Ic0, {temp} K"
+        high = RATIOS >= 3.0
+        sun = ref.sun_time(iso, RATIOS[high] * ic, temp) * taup / iso.taup
+        assert np.all(delays[temp][high] < sun), temp
+        np.testing.assert_allclose(delays[temp][high], sun, rtol=0.25, err_msg=f"{temp} K")
 
 
 @pytest.mark.parametrize("ratio", [0.7, 1.0, 2.0])
@@ -147,65 +212,115 @@ def test_warmer_junction_never_switches_slower(iso, ratio):
 @pytest.mark.parametrize("state0", [1, -1])
 def test_both_directions_switch_alike(iso, state0):
     d = _delay(iso, 0.9 * iso.ic0, state0=state0)
-    assert d == pytest.approx(float(ref.median_switching_time(iso, 0.9 * iso.ic0, AMB)), rel=0.03)
+    expected = float(law.median_switching_time(iso, 0.9 * iso.ic0, AMB))
+    assert d == pytest.approx(expected, rel=0.03)
 
 
 def test_preheated_junction_switches_sooner_by_the_predicted_factor(session, iso):
-    """A cold delay of about 50 tau0; the same write on a junction held 20 K warmer."""
-    grid = np.linspace(0.7, 1.3, 6001) * iso.ic0
-    current = float(
-        grid[np.argmin(np.abs(ref.median_switching_time(iso, grid, AMB) - 50 * iso.tau0))]
-    )
-    predicted = float(
-        ref.median_switching_time(iso, current, AMB)
-        / ref.median_switching_time(iso, current, AMB + 20)
-    )
-    t_max = 3 * float(ref.median_switching_time(iso, current, AMB))
+    """A thermally activated write (0.6 Ic0) on a junction held 20 K warmer: the speed-up the
+    exact macrospin predicts (its medians at both temperatures), within 15 %, and >= 2x
+    (at 0.7 Ic0 the macrospin gains only 1.7x from 20 K)."""
+    current = 0.6 * iso.ic0
+    cold = fp.switching_time_quantile(iso, current, AMB, 0.5, t_max=1e-3)
+    hot = fp.switching_time_quantile(iso, current, AMB + 20, 0.5, t_max=1e-3)
+    t_max = 3 * cold
     times = []
     for rise in (0.0, 20.0):
         net = tb.current_pulses(iso, [(0.0, 2 * t_max, current)]) + f"VPRE t 0 DC {rise}\n"
         w = session.run(net, Transient(t_max / 2000, t_max))
         times.append(mc.crossing_time(w.time, w.x(mc.STATE)))
     ratio = times[0] / times[1]
-    assert ratio == pytest.approx(predicted, rel=0.15)
+    assert ratio == pytest.approx(cold / hot, rel=0.15)
     assert ratio >= 2.0
 
 
-def test_subthreshold_precessional_pulses_do_not_add_up(session, iso):
-    """20 precessional pulses (2.5 Ic0, where Sun's channel sets the time), each a tenth of
-    the switching time, 10 taup apart, do not switch; the same charge in one pulse does:
-    precession relaxes between pulses.  (At 1.1 Ic0 this law switches by barrier-free
-    thermal escape, about 11 ns against Sun's 41 ns, which is a Poisson hazard and adds up.)"""
-    amp = 2.5 * iso.ic0
-    assert ref.precession_rate(iso, amp, AMB) / ref.precession_threshold(iso, AMB) > 3 * (
-        ref.thermal_hazard_rate(iso, amp, AMB) / ref.LN2
-    )
-    width = 0.1 * float(ref.median_switching_time(iso, amp, AMB))
-    gap = 10 * iso.taup
-    train = [(k * (width + gap), width, amp) for k in range(20)]
-    end = train[-1][0] + width + 5e-9
-    w = session.run(tb.current_pulses(iso, train), Transient(1e-11, end, max_step_s=0.1e-9))
+def test_short_writes_near_ic0_do_not_add_up(session, iso):
+    """Issue 10's case, as written: 20 pulses of 1.1 Ic0 (1 ns on, 1 ns off) do not switch,
+    while one pulse of the same charge does: the cone relaxes between the pulses.  The exact
+    macrospin agrees: survival after the 20 pulses above 0.9, median of one long pulse
+    below its length."""
+    amp = 1.1 * iso.ic0
+    train = [(k * 2e-9, 1e-9, amp) for k in range(20)]
+    assert fp.pulse_train_survival(iso, amp, 1e-9, 1e-9, 20, AMB)[-1] > 0.9
+    w = session.run(tb.current_pulses(iso, train), Transient(1e-11, 45e-9, max_step_s=0.1e-9))
     assert w.x(mc.STATE).min() > 0.9  # never left P
-    one = [(0.0, 20 * width, amp)]
+    assert fp.switching_time_quantile(iso, amp, AMB, 0.5, t_max=1e-6) < 20e-9
     w1 = session.run(
-        tb.current_pulses(iso, one), Transient(1e-11, 20 * width + 5e-9, max_step_s=0.2e-9)
+        tb.current_pulses(iso, [(0.0, 20e-9, amp)]), Transient(1e-11, 25e-9, max_step_s=0.2e-9)
     )
     assert w1.x(mc.STATE)[-1] < -0.9
 
 
+@pytest.mark.parametrize("amp_ic0", [1.2, 1.5])
+def test_pulse_train_switches_after_the_macrospins_count(session, iso, amp_ic0):
+    """1 ns on / 1 ns off at 1.2 and 1.5 Ic0: the deterministic model switches after the
+    exact macrospin's median number of pulses, within 30 % (issue 19)."""
+    amp = amp_ic0 * iso.ic0
+    expected = fp.median_pulses_to_switch(iso, amp, 1e-9, 1e-9, AMB)
+    n = int(2 * expected) + 5
+    train = [(k * 2e-9, 1e-9, amp) for k in range(n)]
+    w = session.run(tb.current_pulses(iso, train), Transient(1e-11, n * 2e-9, max_step_s=0.25e-9))
+    t_sw = mc.crossing_time(w.time, w.x(mc.STATE))
+    assert math.ceil(t_sw / 2e-9) == pytest.approx(expected, rel=0.30)
+
+
+def test_linear_barrier_form_is_neel_brown_with_tau0(iso):
+    """bexp = 1, the device-fit form: far below Ic0 the median is ln 2 tau0 exp(Delta (1 - i))
+    once the cone has settled (Neel-Brown with the file's attempt time)."""
+    p = iso.with_(bexp=1.0)
+    for ratio in (0.4, 0.5):
+        nb = math.log(2) * float(ref.neel_brown_time(p, ratio * p.ic0, AMB))
+        assert _delay(p, ratio * p.ic0) == pytest.approx(nb, rel=0.10), ratio
+
+
+def test_legacy_law_is_selectable(iso):
+    """version = 2 runs the law of model version 2 (the neuron stack pins it until it is
+    re-designed): its delay follows circuits.mtj_law_v2, 3 %."""
+    current = 0.9 * iso.ic0
+    net = tb.current_pulses(iso, [(0.0, 400e-9, current)]).replace("state0=1", "state0=1 version=2")
+    from pyspice_flows.sim.session import Session
+
+    w = Session.get().run(net, Transient(1e-10, 200e-9))
+    t_sw = mc.crossing_time(w.time, w.x(mc.STATE))
+    assert t_sw == pytest.approx(float(law_v2.median_switching_time(iso, current, AMB)), rel=0.03)
+
+
+@pytest.fixture(scope="module")
+def critical_width(iso) -> float:
+    """The shortest 1.5 Ic0 pulse after which the law (circuits.mtj_switching) switches,
+    counting what happens after the pulse ends (the characteristic near the equator and the
+    lagged hazard go on) [s]."""
+    amp, t_med = 1.5 * iso.ic0, float(law.median_switching_time(iso, 1.5 * iso.ic0, AMB))
+
+    def switches(width: float) -> bool:
+        drive = lambda t: amp if t < width else 0.0  # noqa: E731
+        t_sw = law.switching_times(iso, drive, AMB, [0.5], width + 20e-9, breakpoints=(width,))
+        return bool(np.isfinite(t_sw[0]))
+
+    lo, hi = 0.5 * t_med, t_med
+    for _ in range(30):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (lo, mid) if switches(mid) else (mid, hi)
+    return hi
+
+
 @pytest.mark.parametrize("method", list(METHODS))
-@pytest.mark.parametrize("fraction", [0.98, 0.995, 0.999, 1.02])
-def test_a_pulse_near_the_threshold_leaves_the_junction_at_rest(session, iso, fraction, method):
-    """A pulse that stops at 98-99.9 % of the threshold leaves R_P; 2 % over, R_AP."""
+@pytest.mark.parametrize("fraction", [0.95, 0.97, 1.03, 1.05])
+def test_a_pulse_near_the_threshold_leaves_the_junction_at_rest(
+    session, iso, critical_width, fraction, method
+):
+    """A pulse 3-5 % shorter than the law's critical width leaves exactly R_P, 3-5 % longer
+    R_AP (the compiled model follows the law within 3 %), under both integration methods,
+    in normal time (no collapsed steps)."""
     amp = 1.5 * iso.ic0
-    width = fraction * float(ref.median_switching_time(iso, amp, AMB))
+    width = fraction * critical_width
     read_at, read = width + 20e-9, 1e-6
     net = tb.current_pulses(iso, [(0.0, width, amp), (read_at, 3e-9, read)])
     w = session.run(net, Transient(1e-11, read_at + 3e-9, max_step_s=1e-9), options=METHODS[method])
     r = np.interp(read_at + 2e-9, w.time, w.v("p")) / read
     expected = iso.rp if fraction < 1 else float(ref.resistance(iso, read * iso.rap, AMB, -1))
     assert r == pytest.approx(expected, rel=0.005)
-    assert w.time.size < 3000  # finished in normal time (no collapsed steps)
+    assert w.time.size < 3000
 
 
 @pytest.mark.parametrize("method", list(METHODS))
@@ -217,7 +332,7 @@ def test_progress_is_drained_after_a_reversal(session, dev, method, max_step_s):
         options=METHODS[method],
     )
     assert w.x("n1#m")[-1] < -spec.constant("RAIL_LO")
-    for node in ("ha", "aa", "hp", "ap"):
+    for node in ("ha", "hp", "ya", "yp", "sga_n", "sgp_n", "sg2a", "sg2p"):
         assert abs(w.x(f"n1#{node}")[-1]) < 1e-6, node
 
 
@@ -233,22 +348,6 @@ def test_trapezoidal_and_gear_agree(dev):
         m = w.x(mc.STATE)
         times[method] = [mc.crossing_time(w.time, m, 0.0, after=s) for s, _, _ in pulses]
     np.testing.assert_allclose(times["trapezoidal"], times["gear"], rtol=0.01)
-
-
-def test_bsource_transcription_matches_the_compiled_model(session, dev):
-    """The same equations as ngspice B-sources (a second implementation) switch at the
-    same times and heat the junction alike."""
-    pulses = [(1e-9, 8e-9, 2 * dev.ic0), (15e-9, 8e-9, -1.5 * dev.ic0)]
-    osdi = session.run(tb.current_pulses(dev, pulses), Transient(1e-11, 30e-9, max_step_s=2e-11))
-    body = tb.current_pulses(dev, pulses).splitlines()
-    body = [ln for ln in body if not ln.startswith(("N1 ", ".model"))]
-    net = "\n".join(body + bs.function_lines() + bs.junction_lines(dev)) + "\n"
-    bsrc = session.run(net, Transient(1e-11, 30e-9, max_step_s=2e-11))
-    for s, _, _ in pulses:
-        t_o = mc.crossing_time(osdi.time, osdi.x(mc.STATE), 0.0, after=s)
-        t_b = mc.crossing_time(bsrc.time, bsrc.v("m"), 0.0, after=s)
-        assert t_b == pytest.approx(t_o, rel=0.01)
-    assert bsrc.v("t").max() == pytest.approx(osdi.v("t").max(), rel=0.01)
 
 
 # ----------------------------------------------------------------------------- robustness
@@ -318,7 +417,7 @@ def test_python_parameters_are_the_verilog_a_declarations():
         default = fields[name].default
         if default is not fields[name].default_factory:  # device-specific ones have no default
             assert default == decl[name].default, name
-    assert spec.version() >= 2.0
+    assert spec.version() >= 3.0
 
 
 def test_bad_parameters_are_refused(session, dev):
