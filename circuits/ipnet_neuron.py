@@ -47,8 +47,9 @@ from pathlib import Path
 
 from PySpice.Spice.Netlist import Circuit, SubCircuit
 
+from .ipnet_design import DEFAULT_DESIGN, SIZES, read_design
 from .mtj_analytic import critical_current
-from .mtj_device import DEFAULT_DEVICE, MtjParams, load_device
+from .mtj_device import MtjParams, load_device
 from .stimulus import SpikeTrain, Stimulus
 from .technology import CMOS28, Technology
 
@@ -73,12 +74,16 @@ class Size:
     l_m: float
 
 
-UNIT_CURRENT_IC0 = 1.2
+_BUILT_IN = read_design(DEFAULT_DESIGN).kwargs()
+"""The built-in design (circuits/designs/ipnet_default.toml): IpnetParams' defaults."""
+UNIT_CURRENT_IC0 = _BUILT_IN.get("unit_current_ic0")
 """Synapse current of weight 1 at ``tnom`` in units of the device file's Ic0: 20 % above
 the firing threshold (about 0.96 Ic0 for a 10 ns train), so that the 7 % device spread of
-Ic0 keeps every sample of the default sweep inside its window."""
-RESET_CURRENT_IC0 = 1.2
-"""AP -> P reset current at ``tnom`` in units of the device file's Ic0."""
+Ic0 keeps every sample of the default sweep inside its window (the built-in design's
+``unit_current``)."""
+RESET_CURRENT_IC0 = _BUILT_IN.get("reset_current_ic0")
+"""AP -> P reset current at ``tnom`` in units of the device file's Ic0 (the built-in
+design's ``reset_current``)."""
 FIRE_TRIP_RP = 1.10
 """Trip point of the fire comparator: junction voltage = unit current x 1.10 R_P, between
 the parallel level (1.0) and the antiparallel one (1.2-1.4, set by TMR(V) and, at a low
@@ -117,6 +122,9 @@ trimmed to the junction's Ic0(T) (a two-point trim, as production references are
 class IpnetParams:
     """Parameters of the IPNet neuron, its bias generator and its supplies (SI units).
 
+    The defaults are the built-in design, circuits/designs/ipnet_default.toml; a design file
+    (:func:`circuits.ipnet_design.read_design`) gives another set (``design.params()``).
+
     device_file: MTJ parameter file (models/devices/*.toml)
     mtj_overrides: MTJ parameters that replace the file's values (a sample of a variation
     sweep); the bias generator is designed for the file's nominal junction and does not
@@ -124,8 +132,10 @@ class IpnetParams:
     vdd_v: logic supply [V]; vwr_v: write rail feeding the junction [V]
     n_inputs: number of input synapses; input_weights: each synapse's current in units of
     the unit current (None: all 1)
-    unit_current_a: synapse current of weight 1 at tnom [A] (None: UNIT_CURRENT_IC0 x Ic0)
-    reset_current_a: AP -> P reset current at tnom [A] (None: RESET_CURRENT_IC0 x Ic0)
+    unit_current_a: synapse current of weight 1 at tnom [A] (None: unit_current_ic0 x Ic0)
+    reset_current_a: AP -> P reset current at tnom [A] (None: reset_current_ic0 x Ic0)
+    unit_current_ic0, reset_current_ic0: the same as ratios to the nominal junction's Ic0
+    (used where the current in amperes is None)
     bias_tc_per_k: relative temperature coefficient of both reference currents [1/K]
     (None: trimmed to the junction's Ic0(T) at BIAS_TRIM_K)
     sizes (W, L) of: switch (input switch, gate = input spike), unit (weight-1 mirror
@@ -139,35 +149,37 @@ class IpnetParams:
     self-timed clear), delay (INV9: holds the self-timed clear off while j rises)
     """
 
-    device_file: Path = DEFAULT_DEVICE
+    device_file: Path = _BUILT_IN["device_file"]
     mtj_overrides: dict[str, float] = field(default_factory=dict)
-    vdd_v: float = 0.9
-    vwr_v: float = 0.9
-    n_inputs: int = 1
-    input_weights: tuple[float, ...] | None = None
-    unit_current_a: float | None = None
-    reset_current_a: float | None = None
-    bias_tc_per_k: float | None = None
-    switch: Size = Size(500e-9, 30e-9)
-    unit: Size = Size(1000e-9, 120e-9)
-    footer: Size = Size(600e-9, 30e-9)
-    write: Size = Size(600e-9, 30e-9)
-    reset: Size = Size(600e-9, 30e-9)
-    reset_mirror: Size = Size(1200e-9, 120e-9)
-    fire_p: Size = Size(1000e-9, 120e-9)
-    fire_n: Size = Size(500e-9, 120e-9)
-    psense_n: Size = Size(500e-9, 120e-9)
-    psense_p: Size = Size(500e-9, 120e-9)
-    latch_n: Size = Size(100e-9, 30e-9)
-    latch_p: Size = Size(100e-9, 30e-9)
-    decide_n: Size = Size(300e-9, 30e-9)
-    decide_p: Size = Size(100e-9, 60e-9)
-    set_p: Size = Size(300e-9, 30e-9)
-    clear_n: Size = Size(200e-9, 30e-9)
-    out_n: Size = Size(100e-9, 30e-9)
-    out_p: Size = Size(150e-9, 30e-9)
-    done_n: Size = Size(300e-9, 30e-9)
-    delay: Size = Size(100e-9, 800e-9)
+    vdd_v: float = _BUILT_IN["vdd_v"]
+    vwr_v: float = _BUILT_IN["vwr_v"]
+    n_inputs: int = _BUILT_IN["n_inputs"]
+    input_weights: tuple[float, ...] | None = _BUILT_IN["input_weights"]
+    unit_current_a: float | None = _BUILT_IN.get("unit_current_a")
+    reset_current_a: float | None = _BUILT_IN.get("reset_current_a")
+    bias_tc_per_k: float | None = _BUILT_IN["bias_tc_per_k"]
+    unit_current_ic0: float | None = UNIT_CURRENT_IC0
+    reset_current_ic0: float | None = RESET_CURRENT_IC0
+    switch: Size = Size(*_BUILT_IN["switch"])
+    unit: Size = Size(*_BUILT_IN["unit"])
+    footer: Size = Size(*_BUILT_IN["footer"])
+    write: Size = Size(*_BUILT_IN["write"])
+    reset: Size = Size(*_BUILT_IN["reset"])
+    reset_mirror: Size = Size(*_BUILT_IN["reset_mirror"])
+    fire_p: Size = Size(*_BUILT_IN["fire_p"])
+    fire_n: Size = Size(*_BUILT_IN["fire_n"])
+    psense_n: Size = Size(*_BUILT_IN["psense_n"])
+    psense_p: Size = Size(*_BUILT_IN["psense_p"])
+    latch_n: Size = Size(*_BUILT_IN["latch_n"])
+    latch_p: Size = Size(*_BUILT_IN["latch_p"])
+    decide_n: Size = Size(*_BUILT_IN["decide_n"])
+    decide_p: Size = Size(*_BUILT_IN["decide_p"])
+    set_p: Size = Size(*_BUILT_IN["set_p"])
+    clear_n: Size = Size(*_BUILT_IN["clear_n"])
+    out_n: Size = Size(*_BUILT_IN["out_n"])
+    out_p: Size = Size(*_BUILT_IN["out_p"])
+    done_n: Size = Size(*_BUILT_IN["done_n"])
+    delay: Size = Size(*_BUILT_IN["delay"])
     tech: Technology = field(default=CMOS28)
 
     def __post_init__(self):
@@ -203,6 +215,10 @@ class IpnetParams:
             v = getattr(self, name)
             if v is not None and not (_positive(v) and v <= 1e-3):
                 raise ValueError(f"IPNet neuron: {name}={v!r} A; allowed 0 < {name} <= 1e-3 A")
+            ratio = name.replace("_a", "_ic0")
+            r = getattr(self, ratio)
+            if (v is None or r is not None) and not (_positive(r) and r <= 5):
+                raise ValueError(f"IPNet neuron: {ratio}={r!r} Ic0; allowed 0 < {ratio} <= 5")
         tc = self.bias_tc_per_k
         if tc is not None and not (
             isinstance(tc, (int, float)) and math.isfinite(tc) and abs(tc) <= 0.01
@@ -240,35 +256,15 @@ class IpnetParams:
         if tc is None:
             tc = ic0_temperature_coefficient(nominal)
         return BiasDesign(
-            unit_current_a=self.unit_current_a or UNIT_CURRENT_IC0 * nominal.ic0,
-            reset_current_a=self.reset_current_a or RESET_CURRENT_IC0 * nominal.ic0,
+            unit_current_a=self.unit_current_a or self.unit_current_ic0 * nominal.ic0,
+            reset_current_a=self.reset_current_a or self.reset_current_ic0 * nominal.ic0,
             tc_per_k=tc,
             tnom_k=nominal.tnom,
         )
 
 
-SIZE_FIELDS = (
-    "switch",
-    "unit",
-    "footer",
-    "write",
-    "reset",
-    "reset_mirror",
-    "fire_p",
-    "fire_n",
-    "psense_n",
-    "psense_p",
-    "latch_n",
-    "latch_p",
-    "decide_n",
-    "decide_p",
-    "set_p",
-    "clear_n",
-    "out_n",
-    "out_p",
-    "done_n",
-    "delay",
-)
+SIZE_FIELDS = tuple(SIZES)
+"""The transistor-size fields (their roles: :data:`circuits.ipnet_design.SIZES`)."""
 
 
 def _positive(v) -> bool:

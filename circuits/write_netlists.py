@@ -31,7 +31,8 @@ import traceback
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from .mtj_device import add_device_argument, checked_device_file
+from .ipnet_design import add_design_argument, design_from_options
+from .mtj_device import add_device_argument
 from .scenarios import Scenario, standard_scenarios
 from .technology import REPO_ROOT
 from .testbench_notes import node_note, role_note
@@ -327,7 +328,7 @@ def write_netlists(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m circuits.write_netlists [--out DIR] [--device FILE] [--debug]``.
+    """``python -m circuits.write_netlists [--out DIR] [--device FILE] [--design FILE] [--debug]``.
 
     Exit 0, 1 on an error (one line on stderr), 2 on a usage error, 130 after Ctrl-C.
     """
@@ -346,18 +347,18 @@ def main(argv: list[str] | None = None) -> int:
         help="output folder (default: build/netlists)",
     )
     add_device_argument(parser)
+    add_design_argument(parser)
     parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
     args = parser.parse_args(argv)
     try:
         if args.out.exists() and not args.out.is_dir():
             raise ValueError(f"--out {args.out} is a file, not a folder")
         scenarios = None
-        if checked_device_file(args.device) is not None:
+        if args.device is not None or args.design is not None:
             from .ipnet_array import array_scenario
-            from .ipnet_neuron import IpnetParams
             from .scenarios import ipnet_scenario, lif_scenario
 
-            neuron = IpnetParams(device_file=args.device)
+            neuron = design_from_options(args.design, args.device).params()
             scenarios = [ipnet_scenario(neuron), lif_scenario(), array_scenario(neuron=neuron)]
         paths = write_netlists(args.out, scenarios)
     except KeyboardInterrupt:
