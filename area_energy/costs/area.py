@@ -58,7 +58,7 @@ from .netlist_inventory import (
     DeviceInventory,
     Mosfet,
 )
-from .rule_deck import RuleDeck, _rules_or_default
+from .rule_deck import RuleDeck, rules_or_default
 
 __all__ = ["AreaEstimate", "estimate_area", "transistor_area_m2"]
 
@@ -96,7 +96,7 @@ def transistor_area_m2(
         nf: number of fingers.
         rules: rule deck; the default deck if None.
     """
-    rules = _rules_or_default(rules)
+    rules = rules_or_default(rules)
     _check_size(w, l, nf)
     length = nf * l + (nf - 1) * rules.inner_sd_m + 2 * rules.diffusion_extension_m
     return (length + rules.diffusion_spacing_m) * _finger_height_m(w, nf, rules)
@@ -235,7 +235,7 @@ def estimate_area(
         rules: rule deck; the default 28 nm deck if None.
         share_diffusion: let same-polarity transistors on a common source/drain net abut.
     """
-    rules = _rules_or_default(rules)
+    rules = rules_or_default(rules)
     n_area, n_row, n_strips = _polarity_area(
         (t for t in inventory.mosfets if t.polarity == "nmos"), rules, share_diffusion
     )

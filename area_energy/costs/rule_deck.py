@@ -205,5 +205,5 @@ def _default_rules() -> RuleDeck:
     return load_rule_deck(DEFAULT_RULES_PATH)
 
 
-def _rules_or_default(rules: RuleDeck | None) -> RuleDeck:
+def rules_or_default(rules: RuleDeck | None) -> RuleDeck:
     return _default_rules() if rules is None else rules

@@ -33,14 +33,14 @@ from pyspice_flows.app.commandline import add_debug_flag, run_main, temperature_
 from pyspice_flows.experiments.plasticity import heat_ablation, plasticity_curve
 from pyspice_flows.experiments.plasticity import plot as plot_plasticity
 from pyspice_flows.sim import osdi
-from pyspice_flows.sim.session import Session
+from pyspice_flows.sim.session import Session, celsius
 
 from . import publish, render
 from .claims import PUBLISHED, memory_claims, neuron_claims
 from .energy_comparison import energy_comparison
 from .figures import fig_area, fig_energy, fig_memory, fig_waveforms
 from .memory import ipnet_memory_write, memory_comparison, memory_sections
-from .runs import _celsius, _progress, measure_neuron
+from .runs import measure_neuron, progress
 
 OUT_DIR = REPO_ROOT / "reports"
 
@@ -197,7 +197,7 @@ def build_results(
     t0 = time.time()
     dev = load_device(device_file) if device_file is not None else load_device()
     ip_params = IpnetParams(device_file=dev.path)
-    _progress("compiling Verilog-A models")
+    progress("compiling Verilog-A models")
     osdi.compile_all()
     vdd = 0.9
     neurons, waves = {}, {}
@@ -205,9 +205,9 @@ def build_results(
         ("ipnet", ipnet_scenario(ip_params), ipnet_scenario(ip_params, count=0, stop_s=10e-9)),
         ("lif", lif_scenario(), lif_scenario(idle=True)),
     ):
-        _progress(f"simulating {sc.name} ({sc.stop_s * 1e9:.0f} ns) and its idle leakage")
+        progress(f"simulating {sc.name} ({sc.stop_s * 1e9:.0f} ns) and its idle leakage")
         neurons[key], waves[key] = measure_neuron(sc, idle, vdd, temp_k)
-    _progress("simulating IPNet memory writes (sub-threshold inputs)")
+    progress("simulating IPNet memory writes (sub-threshold inputs)")
     write = ipnet_memory_write(
         ipnet_scenario(ip_params, rate_hz=0.1e9, count=2, stop_s=30e-9, name="ipnet_memory_write"),
         temp_k,
@@ -217,17 +217,17 @@ def build_results(
     neurons["ipnet"]["memory_write_energy_delivered_per_input_event_J"] = write[
         "delivered_per_event_J"
     ]
-    _progress("simulating the heat-memory decay (conditioning burst, then probes)")
-    curve = plasticity_curve(params=ip_params, temperature_c=_celsius(temp_k))
+    progress("simulating the heat-memory decay (conditioning burst, then probes)")
+    curve = plasticity_curve(params=ip_params, temperature_c=celsius(temp_k))
     neurons["ipnet"]["heat_memory_tau_fit_s"] = curve.tau_fit_s
     neurons["ipnet"]["heat_memory_tau_rth_cth_s"] = curve.tau_th_s
-    _progress("simulating the heat ablation (same protocol, heat memory removed)")
-    ablation = ablation_summary(heat_ablation(params=ip_params, temperature_c=_celsius(temp_k)))
-    _progress("simulating both neurons on a common input train (like-for-like energy)")
+    progress("simulating the heat ablation (same protocol, heat memory removed)")
+    ablation = ablation_summary(heat_ablation(params=ip_params, temperature_c=celsius(temp_k)))
+    progress("simulating both neurons on a common input train (like-for-like energy)")
     comparison = energy_comparison(
         temp_k, ip_params, {k: n["static_power_W"] for k, n in neurons.items()}
     )
-    _progress("memory-cost models")
+    progress("memory-cost models")
     mem = memory_comparison(write, curve.tau_fit_s)
     ip, lif = neurons["ipnet"], neurons["lif"]
     area_ratio = lif["area_um2"] / ip["area_um2"]
@@ -365,7 +365,7 @@ def build_results(
         "memory_power": fig_memory(mem),
         "heat_memory_decay": plot_plasticity(curve, None),
     }
-    _progress(f"simulations done in {time.time() - t0:.1f} s")
+    progress(f"simulations done in {time.time() - t0:.1f} s")
     return results, figures
 
 

@@ -18,7 +18,7 @@ from pyspice_flows import measure
 
 from . import render
 from .claims import PUBLISHED
-from .runs import _source_table, mtj_heat_j, run_scenario
+from .runs import mtj_heat_j, run_scenario, source_table
 
 
 def ipnet_memory_write(sc: Scenario, temp_k: float | None = None, vdd_v: float = 0.9) -> dict:
@@ -30,7 +30,7 @@ def ipnet_memory_write(sc: Scenario, temp_k: float | None = None, vdd_v: float =
     """
     inv = netlist_inventory.parse_inventory(str(sc.circuit))
     w = run_scenario(sc, inv, temp_k)
-    sources = _source_table(sc)
+    sources = source_table(sc)
     by_role = measure.group_by_role(measure.energy_by_source(w, sources), measure.roles_of(sources))
     fired = measure.count_spikes(w.time, w.v(sc.output_node), measure.logic_threshold_v(vdd_v))
     if fired:

@@ -17,10 +17,10 @@ from .render import (
     FIGURE_DPI,
     PNG_SIGNATURE,
     REPORT_STEM,
-    _validate,
     render_html,
     render_markdown,
     to_jsonable,
+    validate_report,
 )
 
 
@@ -62,7 +62,7 @@ def write_report(results: Mapping, figures: Mapping[str, object], out_dir: Path)
     ``out_dir`` changes unless every file was rendered; ``out_dir`` is created if needed.
     """
     figures = dict(figures or {})
-    _validate(results, figures)
+    validate_report(results, figures)
     with staging_folder(out_dir) as staging:
         names = _render_files(staging, results, figures)
         return commit_staged(staging, Path(out_dir).absolute(), names)

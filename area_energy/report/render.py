@@ -252,7 +252,7 @@ def _neuron_table(neurons: Mapping) -> tuple[list[str], list[list[str]]]:
     return ["Quantity", *names], rows
 
 
-def _validate(results: Mapping, figures: Mapping) -> None:
+def validate_report(results: Mapping, figures: Mapping) -> None:
     if not isinstance(results, Mapping):
         raise TypeError(f"results must be a dict, got {type(results).__name__}")
     for name, fig in figures.items():

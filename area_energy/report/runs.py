@@ -7,12 +7,12 @@ import numpy as np
 from area_energy.costs import area, netlist_inventory
 from circuits.scenarios import Scenario
 from pyspice_flows import measure
-from pyspice_flows.sim.session import Session, Transient
+from pyspice_flows.sim.session import Session, Transient, celsius
 
 from . import dissipation
 
 
-def _progress(msg: str) -> None:
+def progress(msg: str) -> None:
     print(f"energy-report: {msg}", flush=True)
 
 
@@ -26,19 +26,15 @@ def run_scenario(
         sc.circuit,
         Transient(sc.step_s, sc.stop_s, max_step_s=sc.max_step_s),
         extra_lines=dissipation.save_lines(inventory),
-        temperature_c=_celsius(temp_k),
+        temperature_c=celsius(temp_k),
     )
-
-
-def _celsius(temp_k: float | None) -> float | None:
-    return None if temp_k is None else temp_k - 273.15
 
 
 SHARED_ROLE = "bias_generator"
 """Role of the sources that feed circuitry shared by many neurons (Scenario.shared_instances)."""
 
 
-def _source_table(sc: Scenario, shared: bool = False) -> dict[str, tuple[str, str, str]]:
+def source_table(sc: Scenario, shared: bool = False) -> dict[str, tuple[str, str, str]]:
     """The neuron's own sources, or (``shared``) those of the circuitry it shares."""
     return {
         name: (node, "0", role)
@@ -63,9 +59,9 @@ def static_power_w(sc_idle: Scenario, temp_k: float | None = None) -> float:
     w = Session.get().run(
         sc_idle.circuit,
         Transient(sc_idle.step_s, sc_idle.stop_s, max_step_s=sc_idle.max_step_s),
-        temperature_c=_celsius(temp_k),
+        temperature_c=celsius(temp_k),
     )
-    p = measure.total_source_power_w(w, _source_table(sc_idle))
+    p = measure.total_source_power_w(w, source_table(sc_idle))
     return measure.window_average_power_w(w.time, p, sc_idle.stop_s / 2, sc_idle.stop_s)
 
 
@@ -77,7 +73,7 @@ def measure_neuron(
     inv, shared_inv = everything.split(sc.shared_instances)
     est = area.estimate_area(inv)
     w = run_scenario(sc, everything, temp_k)
-    sources = _source_table(sc)
+    sources = source_table(sc)
     by_source = measure.energy_by_source(w, sources)
     by_role = measure.group_by_role(by_source, measure.roles_of(sources))
     total = float(sum(by_source.values()))
@@ -133,7 +129,7 @@ def _shared_part(sc: Scenario, inv: netlist_inventory.DeviceInventory, w) -> dic
     not part of the neuron's own figures; an array of N neurons carries 1/N of it each."""
     if not sc.shared_instances:
         return None
-    sources = _source_table(sc, shared=True)
+    sources = source_table(sc, shared=True)
     energy = sum(measure.energy_by_source(w, sources).values()) if sources else 0.0
     est = area.estimate_area(inv)
     return {

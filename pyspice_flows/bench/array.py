@@ -24,7 +24,7 @@ from circuits.scenarios import IPNET_INPUT_RATE_HZ, IPNET_SPIKE_WIDTH_S
 from circuits.stimulus import regular
 from pyspice_flows.sim.session import Transient, netlist_for
 
-from .device import _median_runs, _stats_dict
+from .device import median_runs, stats_dict
 
 EXPONENT_TARGET = 1.2
 ARRAY_COUNTS = (1, 4, 16, 64)
@@ -70,10 +70,10 @@ def bench_array_scaling(
     for n in counts:
         reps = repeats if n <= 16 else max(1, repeats // 2)
         key = f"ipnet_array_x{n}"
-        res = _median_runs({key: array_testbench(n, stop_s)}, reps)[key]
+        res = median_runs({key: array_testbench(n, stop_s)}, reps)[key]
         med = res["median"]
         say(f"bench:   {n} neuron(s): {med.wall_s:.2f} s, {med.accepted} steps")
-        st = _stats_dict(med)
+        st = stats_dict(med)
         st.update(
             neurons=n,
             shape=list(array_shape(n)),

@@ -59,7 +59,7 @@ from circuits.mtj_device import DEFAULT_DEVICE, load_device
 from circuits.paths import REPO_ROOT
 from circuits.scenarios import ipnet_scenario
 from pyspice_flows import measure
-from pyspice_flows.sim.session import Session, Transient
+from pyspice_flows.sim.session import Session, Transient, celsius
 
 from .array import EXPONENT_TARGET, bench_array_scaling
 from .device import (
@@ -100,7 +100,7 @@ def ipnet_probe_metrics(sample: dict) -> dict:
     w = Session.get().run(
         sc.circuit,
         Transient(sc.step_s, sc.stop_s, max_step_s=sc.max_step_s),
-        temperature_c=float(sample.get("temp_k", 300.15)) - 273.15,
+        temperature_c=celsius(float(sample.get("temp_k", 300.15))),
     )
     energy = sum(measure.source_energy_j(w, src, src) for src in ("vdd", "vwr"))
     spikes = measure.count_spikes(w.time, w.v(sc.output_node), measure.logic_threshold_v(vdd))

@@ -107,7 +107,7 @@ def run_counted(netlist: str, name: str) -> RunStats:
     )
 
 
-def _median_runs(netlists: dict[str, str], repeats: int) -> dict:
+def median_runs(netlists: dict[str, str], repeats: int) -> dict:
     """Interleaved repeats of several netlists; per netlist the median run and all walls."""
     runs: dict[str, list[RunStats]] = {k: [] for k in netlists}
     for _ in range(repeats):
@@ -120,7 +120,7 @@ def _median_runs(netlists: dict[str, str], repeats: int) -> dict:
     return out
 
 
-def _stats_dict(r: RunStats) -> dict:
+def stats_dict(r: RunStats) -> dict:
     d = asdict(r)
     d["wall_per_accepted_step_us"] = 1e6 * r.wall_s / r.accepted
     d["iterations_per_step"] = r.iterations / r.accepted
@@ -184,7 +184,7 @@ def bench_device(repeats: int) -> tuple[dict, dict]:
     }
     a_all, b_all = {}, {}
     for label, opts in DEVICE_OPTION_SETS.items():
-        res = _median_runs(
+        res = median_runs(
             {f"{k}_{label}": netlist_for(v, DEVICE_TRAN, options=opts) for k, v in bodies.items()},
             repeats,
         )
@@ -202,8 +202,8 @@ def bench_device(repeats: int) -> tuple[dict, dict]:
         }
         a_all[label] = {
             "options": opts,
-            "mtj": _stats_dict(mtj),
-            "floor": _stats_dict(floor),
+            "mtj": stats_dict(mtj),
+            "floor": stats_dict(floor),
             "walls_s": {k: res[k]["walls_s"] for k in ("mtj_osdi", "floor_thermal_resistor")},
             "ratio_cost_per_step": a_ratio,
             "ratio_total_wall": mtj.wall_s / floor.wall_s,
@@ -235,8 +235,8 @@ def bench_device(repeats: int) -> tuple[dict, dict]:
         b_ratio = bsrc.wall_s / mtj.wall_s
         b_all[label] = {
             "options": opts,
-            "osdi": _stats_dict(mtj),
-            "bsource": _stats_dict(bsrc),
+            "osdi": stats_dict(mtj),
+            "bsource": stats_dict(bsrc),
             "walls_s": {k: res[k]["walls_s"] for k in ("mtj_osdi", "mtj_bsource")},
             "ratio_total_wall_bsource_over_osdi": b_ratio,
             "ratio_cost_per_step_bsource_over_osdi": cost["mtj_bsource"] / cost["mtj_osdi"],

@@ -31,7 +31,7 @@ from circuits.scenarios import (
     ipnet_plasticity_scenario,
 )
 from pyspice_flows import measure
-from pyspice_flows.sim.session import Session, Transient
+from pyspice_flows.sim.session import Session, Transient, celsius
 
 OUT_DIR = REPO_ROOT / "build" / "plasticity"
 
@@ -318,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
         params = IpnetParams(device_file=device) if device else IpnetParams()
         if args.out.exists() and not args.out.is_dir():
             raise ValueError(f"--out {args.out} is a file, not a folder")
-        temp_c = None if args.temp is None else args.temp - 273.15
+        temp_c = celsius(args.temp)
         curve = plasticity_curve(params=params, temperature_c=temp_c)
         ablation = heat_ablation(params, temperature_c=temp_c)
         args.out.mkdir(parents=True, exist_ok=True)

@@ -33,7 +33,7 @@ from circuits.ipnet_neuron import IpnetParams
 from circuits.scenarios import Scenario, ipnet_scenario
 from circuits.technology import REPO_ROOT
 from pyspice_flows import measure
-from pyspice_flows.sim.session import Session, Transient
+from pyspice_flows.sim.session import Session, Transient, celsius
 
 MTJ_KEYS = ("rp", "tmr0", "rth", "cth", "ic0", "delta0")
 METRICS_STOP_S = 100e-9
@@ -68,7 +68,7 @@ def _run(sc: Scenario, temp_k: float):
     return Session.get().run(
         sc.circuit,
         Transient(sc.step_s, sc.stop_s, max_step_s=sc.max_step_s),
-        temperature_c=temp_k - 273.15,
+        temperature_c=celsius(temp_k),
     )
 
 

@@ -35,6 +35,9 @@ per simulation, and parallelism across processes, is the faster arrangement here
 Override with the environment variable ``IPNET_NGSPICE_THREADS`` (1 .. the machine's cores)."""
 
 THREADS_ENV = "IPNET_NGSPICE_THREADS"
+
+ZERO_CELSIUS_K = 273.15
+"""0 degC in kelvin: the code keeps temperatures in K; ngspice's ``.temp`` takes degC."""
 _HALT_ATTEMPTS = 30  # ``bg_halt`` waits up to 1 s each time
 
 
@@ -256,6 +259,11 @@ class Session:
                 cls._instance = inst
             return cls._instance
 
+    @classmethod
+    def started(cls) -> Session | None:
+        """The process's session if one has been started, else None (starts nothing)."""
+        return cls._instance
+
     # -- low level -----------------------------------------------------------------
     def command(self, text: str) -> list[str]:
         """Run one ngspice command; returns its output lines, raises on an error line."""
@@ -425,6 +433,11 @@ class _DeferredSignals:
             elif signum == signal.SIGINT and handler == signal.SIG_DFL:
                 raise KeyboardInterrupt
         return False
+
+
+def celsius(temp_k: float | None) -> float | None:
+    """``temp_k`` [K] as ngspice's ``.temp`` [degC]; None (ngspice's default, 27 degC) stays None."""
+    return None if temp_k is None else temp_k - ZERO_CELSIUS_K
 
 
 def netlist_for(

@@ -13,19 +13,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from . import worker as _worker_state
 from .spec import DEFAULT_OUT, META_NAME, REPO_ROOT, RESULTS_NAME, SweepSpec
 from .summary import plot_distributions, summarize
-from .table import _Table, _write_json, read_results
+from .table import ResultsTable, read_results, write_json
 from .worker import (
-    _crashed_row,
-    _import_root,
-    _init_worker,
-    _retired,
-    _Task,
-    _timeout_row,
+    SampleTask,
+    crashed_row,
+    import_root,
+    init_worker,
+    ngspice_dead,
     resolve_evaluate,
     run_sample,
+    task_retired,
+    timeout_row,
 )
 
 
@@ -80,13 +80,13 @@ def run_sweep(
     resolve_evaluate(spec.evaluate)  # fail early, in this process, on a wrong path
     _check_meta(out_dir / META_NAME, spec)
 
-    table = _Table(out_dir / RESULTS_NAME, spec.columns(), retry_failed=retry_failed)
+    table = ResultsTable(out_dir / RESULTS_NAME, spec.columns(), retry_failed=retry_failed)
     skipped = sum(1 for i in table.done if i < spec.samples)
-    root = _import_root(spec.evaluate)
+    root = import_root(spec.evaluate)
     token = f"{socket.gethostname()}-{os.getpid()}-{time.time_ns()}"
     limit = timeout_s if timeout_s is not None else spec.timeout_s
     todo = [
-        _Task(
+        SampleTask(
             i,
             spec.sample(i),
             spec.evaluate,
@@ -129,7 +129,7 @@ def run_sweep(
         elif todo and workers == 0:
             for task in todo:
                 record(run_sample(task))
-                if _worker_state._NGSPICE_DEAD:
+                if ngspice_dead():
                     raise RuntimeError(
                         f"sample {task.index} left this process's ngspice unusable; the rows so "
                         "far are kept: rerun to resume, or use worker processes (workers >= 1), "
@@ -150,7 +150,7 @@ def run_sweep(
     if plots and rows:
         written = tuple(plot_distributions(rows, spec, out_dir))
     summary_path = out_dir / "summary.json"
-    _write_json(summary_path, summarize(rows, spec, wall, len(todo), skipped))
+    write_json(summary_path, summarize(rows, spec, wall, len(todo), skipped))
     return SweepResult(
         table.path,
         ran=len(todo),
@@ -278,7 +278,7 @@ def _check_meta(path: Path, spec: SweepSpec) -> None:
                 "resuming would mix them: use another --out folder, or remove it to start over"
             )
         return
-    _write_json(
+    write_json(
         path,
         {
             "name": spec.name,
@@ -307,7 +307,7 @@ def _progress_bar(spec: SweepSpec, done: int, enabled: bool):
     )
 
 
-def _run_local(tasks: Sequence[_Task], workers: int, record: Callable[[dict], None]) -> None:
+def _run_local(tasks: Sequence[SampleTask], workers: int, record: Callable[[dict], None]) -> None:
     """Samples on a pool of spawned processes; a sample that kills its worker is retried alone."""
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -315,13 +315,13 @@ def _run_local(tasks: Sequence[_Task], workers: int, record: Callable[[dict], No
 
     ctx = multiprocessing.get_context("spawn")
     pending = deque(tasks)
-    suspects: list[_Task] = []
+    suspects: list[SampleTask] = []
     window = 2 * workers
     while pending:
         inflight: dict = {}
         broken = False
         with ProcessPoolExecutor(
-            max_workers=workers, mp_context=ctx, initializer=_init_worker
+            max_workers=workers, mp_context=ctx, initializer=init_worker
         ) as ex:
             try:
                 while (pending or inflight) and not broken:
@@ -363,8 +363,8 @@ def _run_local(tasks: Sequence[_Task], workers: int, record: Callable[[dict], No
         # The other samples in flight go back to the queue.  Without a note (a crash
         # inside ngspice, out of memory) each sample in flight runs alone, so the one that
         # kills its process is the one recorded.
-        timed_out = {t.index: row for t in suspects if (row := _timeout_row(t)) is not None}
-        retired = {t.index for t in suspects if _retired(t)}
+        timed_out = {t.index: row for t in suspects if (row := timeout_row(t)) is not None}
+        retired = {t.index for t in suspects if task_retired(t)}
         if timed_out or retired:
             for row in timed_out.values():
                 record(row)
@@ -373,14 +373,12 @@ def _run_local(tasks: Sequence[_Task], workers: int, record: Callable[[dict], No
             suspects = []
             continue
         for task in sorted(suspects, key=lambda t: t.index):
-            with ProcessPoolExecutor(
-                max_workers=1, mp_context=ctx, initializer=_init_worker
-            ) as one:
+            with ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=init_worker) as one:
                 try:
                     record(one.submit(run_sample, task).result())
                 except BrokenProcessPool as exc:
                     record(
-                        _crashed_row(task, f"worker process died while running this sample ({exc})")
+                        crashed_row(task, f"worker process died while running this sample ({exc})")
                     )
         suspects = []
 
@@ -393,7 +391,7 @@ DASK_CONNECT_TIMEOUT_S = 10.0
 """How long to try to reach a Dask scheduler before giving up with a clear message [s]."""
 
 
-def _run_dask(tasks: Sequence[_Task], scheduler, workers: int | None, record) -> None:
+def _run_dask(tasks: Sequence[SampleTask], scheduler, workers: int | None, record) -> None:
     """Samples on a Dask cluster (address or Client); a sample lost with its worker is
     submitted again, up to DASK_ATTEMPTS times, then recorded as failed."""
     from dask.distributed import Client, as_completed
@@ -433,11 +431,11 @@ def _run_dask(tasks: Sequence[_Task], scheduler, workers: int | None, record) ->
             try:
                 row = fut.result()
             except Exception as exc:  # noqa: BLE001 - KilledWorker, lost connection, ...
-                row = _timeout_row(task)
+                row = timeout_row(task)
                 if row is None and attempts[task.index] < DASK_ATTEMPTS:
                     pending.appendleft(task)
                 else:
-                    row = row or _crashed_row(task, f"dask: {type(exc).__name__}: {exc}")
+                    row = row or crashed_row(task, f"dask: {type(exc).__name__}: {exc}")
             if row is not None:
                 record(row)
             fut.release()

@@ -139,9 +139,9 @@ class Param:
         if self.dist == "uniform":
             return float(rng.uniform(self.low, self.high))
         if self.dist == "choice":
-            return _plain(self.values[int(rng.integers(len(self.values)))])
+            return plain_scalar(self.values[int(rng.integers(len(self.values)))])
         if self.dist == "fixed":
-            return _plain(self.value)
+            return plain_scalar(self.value)
         raise AssertionError(f"{self.dist} is not drawn at random")
 
 
@@ -306,7 +306,7 @@ class SweepSpec:
                     f"sweep {self.name!r}: override of sample {index} sets "
                     f"{', '.join(unknown)}, which are not swept parameters"
                 )
-            overrides[index] = {k: _plain(v) for k, v in values.items()}
+            overrides[index] = {k: plain_scalar(v) for k, v in values.items()}
         object.__setattr__(self, "overrides", overrides)
         object.__setattr__(self, "limits", self._checked_limits(self.limits))
         object.__setattr__(self, "window", self._checked_window(self.window))
@@ -357,7 +357,7 @@ class SweepSpec:
         stride = 1
         for p in self.params:
             if p.dist == "cycle":
-                out[p.name] = _plain(p.values[(index // stride) % len(p.values)])
+                out[p.name] = plain_scalar(p.values[(index // stride) % len(p.values)])
                 stride *= len(p.values)
             else:
                 out[p.name] = p.draw(self.seed, index)
@@ -403,7 +403,7 @@ class SweepSpec:
         for k in range(count):
             stride, cond = 1, {}
             for p in grid:
-                cond[p.name] = _plain(p.values[(k // stride) % len(p.values)])
+                cond[p.name] = plain_scalar(p.values[(k // stride) % len(p.values)])
                 stride *= len(p.values)
             out.append(cond)
         return out
@@ -585,7 +585,7 @@ def _device_nominal(path: Path | None) -> dict[str, float]:
     return {k: float(getattr(params, k)) for k in MTJ_KEYS}
 
 
-def _plain(value: object) -> object:
+def plain_scalar(value: object) -> object:
     """A Python scalar (no numpy types, so CSV text is identical everywhere)."""
     if isinstance(value, (bool, np.bool_)):
         return int(value)

@@ -27,7 +27,7 @@ def _one_line(text: str) -> str:
     return text if len(text) <= _ERROR_CSV_CHARS else text[: _ERROR_CSV_CHARS - 3] + "..."
 
 
-class _Table:
+class ResultsTable:
     """The results CSV: read on resume, appended and flushed row by row, locked while open."""
 
     def __init__(self, path: Path, columns: list[str], retry_failed: bool = False):
@@ -131,5 +131,5 @@ def read_results(path: Path | str) -> list[dict[str, object]]:
     return out
 
 
-def _write_json(path: Path, data: dict) -> None:
+def write_json(path: Path, data: dict) -> None:
     write_text_atomic(path, json.dumps(data, indent=2, default=str) + "\n")

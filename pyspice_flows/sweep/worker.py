@@ -20,8 +20,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .spec import _plain
-from .table import _write_json
+from .spec import plain_scalar
+from .table import write_json
 
 
 def resolve_evaluate(path: str) -> Callable[[dict], Mapping]:
@@ -41,7 +41,7 @@ def resolve_evaluate(path: str) -> Callable[[dict], Mapping]:
     return func
 
 
-def _import_root(path: str) -> str | None:
+def import_root(path: str) -> str | None:
     """The sys.path folder the evaluation function's module is imported from."""
     module = importlib.import_module(path.partition(":")[0])
     file = getattr(module, "__file__", None)
@@ -56,7 +56,7 @@ def _import_root(path: str) -> str | None:
 
 
 @dataclass(frozen=True)
-class _Task:
+class SampleTask:
     """What a worker needs to run one sample (picklable)."""
 
     index: int
@@ -79,7 +79,12 @@ _NGSPICE_DEAD = False
 RETIRE_MARKER = "retired.json"
 
 
-def run_sample(task: _Task) -> dict:
+def ngspice_dead() -> bool:
+    """Whether a failed sample left this process's ngspice unusable (see :func:`run_sample`)."""
+    return _NGSPICE_DEAD
+
+
+def run_sample(task: SampleTask) -> dict:
     """Evaluate one sample in its own working directory; never raises for a bad sample."""
     with _SAMPLE_LOCK:
         if task.in_worker:
@@ -88,7 +93,7 @@ def run_sample(task: _Task) -> dict:
             if p not in sys.path:
                 sys.path.insert(0, p)
         work = Path(task.work_root) / str(task.index)
-        timed_out = _timeout_row(task)
+        timed_out = timeout_row(task)
         if timed_out:  # a retry (by Dask) of a sample whose watchdog ended its worker
             return timed_out
         shutil.rmtree(work, ignore_errors=True)
@@ -100,7 +105,7 @@ def run_sample(task: _Task) -> dict:
 
                 raise Reschedule()  # to another worker; this one is being restarted
             # Leave a note that this is no failure of the sample, and end this worker.
-            _write_json(work / RETIRE_MARKER, {"token": task.token, "index": task.index})
+            write_json(work / RETIRE_MARKER, {"token": task.token, "index": task.index})
             os._exit(76)
         worker = f"{socket.gethostname()}:{os.getpid()}"
         row: dict = {"index": task.index, **task.values, "worker": worker}
@@ -121,7 +126,7 @@ def run_sample(task: _Task) -> dict:
             if missing:
                 raise ValueError(f"{task.evaluate} returned no {', '.join(missing)}")
             for f in task.figures:
-                value = _plain(measured[f])
+                value = plain_scalar(measured[f])
                 if isinstance(value, str):
                     raise ValueError(  # noqa: TRY004
                         f"{task.evaluate} returned a string for figure {f!r}: {value!r}"
@@ -154,7 +159,7 @@ def _check_ngspice(exc: BaseException) -> None:
     global _NGSPICE_DEAD
     from pyspice_flows.sim.session import OperatingPoint, Session, SimulationError
 
-    session = Session._instance
+    session = Session.started()
     if session is None:
         return
     if "cannot recover" in str(exc):
@@ -195,7 +200,7 @@ def _error_text(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
-def _write_failure(work: Path, task: _Task, exc: BaseException) -> None:
+def _write_failure(work: Path, task: SampleTask, exc: BaseException) -> None:
     """Leave the failed sample's inputs, traceback and netlist in its working folder.
 
     Best effort: the failure itself is already recorded in the results table; a full disk
@@ -218,7 +223,7 @@ def _write_failure(work: Path, task: _Task, exc: BaseException) -> None:
 TIMEOUT_MARKER = "timeout.json"
 
 
-def _die_of_timeout(work: Path, task: _Task, worker: str) -> None:
+def _die_of_timeout(work: Path, task: SampleTask, worker: str) -> None:
     """The watchdog: leave a note for the parent (and for a retry), then end this process.
 
     ngspice cannot be interrupted from another thread in the middle of ``run``, so the
@@ -233,7 +238,7 @@ def _die_of_timeout(work: Path, task: _Task, worker: str) -> None:
             json.dumps({"index": task.index, **task.values}, indent=1) + "\n"
         )
         (work / "error.txt").write_text(message + "\n")
-        _write_json(
+        write_json(
             work / TIMEOUT_MARKER,
             {
                 "token": task.token,
@@ -247,7 +252,7 @@ def _die_of_timeout(work: Path, task: _Task, worker: str) -> None:
         os._exit(75)
 
 
-def _timeout_row(task: _Task) -> dict | None:
+def timeout_row(task: SampleTask) -> dict | None:
     """The failed row of a sample whose watchdog fired during this run (else None)."""
     marker = Path(task.work_root) / str(task.index) / TIMEOUT_MARKER
     try:
@@ -266,7 +271,7 @@ def _timeout_row(task: _Task) -> dict | None:
     }
 
 
-def _retired(task: _Task) -> bool:
+def task_retired(task: SampleTask) -> bool:
     """Did this sample's worker end itself, unrun, to get a fresh ngspice (this run)?"""
     marker = Path(task.work_root) / str(task.index) / RETIRE_MARKER
     try:
@@ -275,7 +280,7 @@ def _retired(task: _Task) -> bool:
         return False
 
 
-def _crashed_row(task: _Task, why: str) -> dict:
+def crashed_row(task: SampleTask, why: str) -> dict:
     return {
         "index": task.index,
         **task.values,
@@ -291,7 +296,7 @@ PARENT_POLL_S = 0.5
 ORPHAN_EXIT = 77
 
 
-def _init_worker() -> None:
+def init_worker() -> None:
     """Initialiser of a local worker process: one ngspice thread, and end with the parent."""
     os.environ["IPNET_NGSPICE_THREADS"] = "1"
     parent = os.getppid()

@@ -166,9 +166,9 @@ def report_page(rec: dict, fr: dict, it: dict) -> str:
             "",
             "![recency](recency.png)",
             "",
-            f"Latency advantage decays with tau = {_fmt_s(rec['tau_s'])} (rise: "
-            f"{_fmt_s(rec['tau_rise_s'])}); without coupling {_fmt_s(rec['control_no_coupling']['tau_s'])} "
-            f"(rise {_fmt_s(rec['control_no_coupling']['tau_rise_s'])}); without heat the advantage "
+            f"Latency advantage decays with tau = {fmt_scaled(rec['tau_s'])} (rise: "
+            f"{fmt_scaled(rec['tau_rise_s'])}); without coupling {fmt_scaled(rec['control_no_coupling']['tau_s'])} "
+            f"(rise {fmt_scaled(rec['control_no_coupling']['tau_rise_s'])}); without heat the advantage "
             f"at the shortest lag is {nh['advantage_ratio_to_normal']:.3g} x the normal one.",
             "",
             "## Free recall (2 x 2)",
@@ -262,5 +262,5 @@ def _jsonable(x):
     return x
 
 
-def _fmt_s(x, unit=1e-9, name="ns") -> str:
+def fmt_scaled(x, unit=1e-9, name="ns") -> str:
     return "none" if x is None else f"{x / unit:.3g} {name}"

@@ -61,7 +61,7 @@ from circuits.scenarios import (
     IPNET_PLASTICITY_MAX_STEP_S,
 )
 
-from .output import _fmt_s, publish
+from .output import fmt_scaled, publish
 from .trials import (
     BURST_START_S,
     CROSSTALK_BUDGET,
@@ -447,6 +447,7 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m pyspice_flows.experiments.working_memory [--out DIR] [--quick] [--workers N] [--seed S]
     [--device FILE] [--temp K] [--debug]``."""
     from pyspice_flows.app.commandline import add_debug_flag, add_temperature_argument, run_main
+    from pyspice_flows.sim.session import celsius
 
     parser = argparse.ArgumentParser(
         prog="python -m pyspice_flows.experiments.working_memory",
@@ -485,14 +486,14 @@ def main(argv: list[str] | None = None) -> int:
         device = checked_device_file(args.device)
         if args.out.exists() and not args.out.is_dir():
             raise ValueError(f"--out {args.out} is a file, not a folder")
-        temp_c = None if args.temp is None else args.temp - 273.15
+        temp_c = celsius(args.temp)
         res = run_protocols(
             args.out, args.quick, args.workers, args.seed, str(device) if device else None, temp_c
         )
         rec, fr, it = res["recency"], res["free_recall"], res["interference"]
         print(
-            f"working-memory: recency tau {_fmt_s(rec['tau_s'])} (rise {_fmt_s(rec['tau_rise_s'])}); "
-            f"no coupling {_fmt_s(rec['control_no_coupling']['tau_s'])}; no heat: advantage "
+            f"working-memory: recency tau {fmt_scaled(rec['tau_s'])} (rise {fmt_scaled(rec['tau_rise_s'])}); "
+            f"no coupling {fmt_scaled(rec['control_no_coupling']['tau_s'])}; no heat: advantage "
             f"{rec['control_no_heat']['advantage_ratio_to_normal']:.3g} x normal"
         )
         print(
@@ -501,8 +502,8 @@ def main(argv: list[str] | None = None) -> int:
             + f" ps; recency {fr['recency']}, primacy {fr['primacy']}"
         )
         print(
-            f"working-memory: interference below 10 % beyond {_fmt_s(it['pitch_10pct_m'], 1e-6, 'um')} "
-            f"(rise: {_fmt_s(it['pitch_10pct_rise_m'], 1e-6, 'um')}); no coupling: |ratio| "
+            f"working-memory: interference below 10 % beyond {fmt_scaled(it['pitch_10pct_m'], 1e-6, 'um')} "
+            f"(rise: {fmt_scaled(it['pitch_10pct_rise_m'], 1e-6, 'um')}); no coupling: |ratio| "
             f"{it['control_no_coupling']['max_abs_ratio']:.2g}"
         )
         print(
