@@ -58,6 +58,7 @@ C1 a b {c}
 .options method=gear reltol=1e-4
 V1 in 0 PWL(0 0 1n 0.9)
 VD vdd 0 DC 0.9
+VH h 0 PWL(0 0.5)
 B1 vdd n1 I=1e-5*(1+0.001*(temper-27))
 E1 o 0 n1 0 2
 R1 n1 0 10k
@@ -75,6 +76,7 @@ def test_translation_of_each_element():
     assert "c1 (a b) sp_capacitor c=c" in text and "parameters c=1e-15" in text
     assert 'v1 (in 0) vsource type="pwl" wave=[0.0, 0.0, 1e-09, 0.9]' in text
     assert "vd (vdd 0) vsource dc=0.9" in text
+    assert "vh (h 0) vsource dc=0.5" in text  # a one-point PWL holds its value
     assert "b1 (vdd n1) i=1e-5*(1+0.001*($temp-27))" in text
     assert "e1 (o 0 n1 0) vcvs gain=2.0" in text
     assert "m1 (o in 0 0) nm l=3e-08 w=1e-06 $mfactor=2.0" in text
@@ -240,8 +242,9 @@ def _both(session, vacask, circuit, analysis, **kw):
 @needs_vacask
 def test_vacask_errors_carry_its_messages(vacask):
     net = "t\nN1 a 0 t no_such_model\nR1 a 0 1k\n"
-    with pytest.raises(SimulationError, match="VACASK failed"):
+    with pytest.raises(SimulationError, match="VACASK failed") as err:
         vacask.run(net, OperatingPoint())
+    assert "no_such_model" in str(err.value)  # VACASK's own line, not its greeting
 
 
 def _state_at_rest(session, mtj) -> np.ndarray:

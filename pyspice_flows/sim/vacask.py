@@ -37,7 +37,14 @@ VACASK_ENV = "IPNET_VACASK"
 TIMEOUT_ENV = "IPNET_VACASK_TIMEOUT_S"
 DEFAULT_TIMEOUT_S = 1800.0
 """Time limit of one VACASK run [s]: above the longest standard run (the 16 x 16 array)."""
-_ERROR_RE = re.compile(r"error|fatal|failed|abort|not found|unknown|cannot|singular", re.I)
+_ERROR_RE = re.compile(
+    r"error|fatal|failed|abort|not found|unknown|cannot|singular|needs|must|invalid|too ", re.I
+)
+_BANNER_RE = re.compile(
+    r"This is vacask|\(c\)|https?://|\s+(OpenMP|Cadnip)|Available CPUs|CPUs used|OpenBLAS CPUs|"
+    r"Simulating:|Running analysis"
+)
+"""VACASK's greeting, which says nothing about a failure."""
 _STAT_RE = {
     "accepted_steps": re.compile(r"Accepted timepoints:\s+(\d+)"),
     "rejected_steps": re.compile(r"Rejected timepoints:\s+(\d+)"),
@@ -195,7 +202,8 @@ class VacaskSession:
             lines = [ln for ln in (proc.stdout + "\n" + proc.stderr).splitlines() if ln.strip()]
             raw = work / f"{deck.analysis}.raw"
             if proc.returncode != 0 or not raw.exists():
-                errors = [ln for ln in lines if _ERROR_RE.search(ln)] or lines[-20:]
+                said = [ln for ln in lines if not _BANNER_RE.match(ln)]
+                errors = [ln for ln in said if _ERROR_RE.search(ln)] or said[-20:]
                 raise VacaskError(
                     f"VACASK failed on {deck.kind} (exit status {proc.returncode})", errors, text
                 )

@@ -322,6 +322,8 @@ class _Translator:
         if kind == "pwl":
             if len(args) < 2 or len(args) % 2:
                 raise TranslationError(f"source {name!r}: PWL needs time-value pairs")
+            if len(args) == 2:  # one point: ngspice holds it, VACASK wants two
+                return f"dc={_num(args[1])}"
             return 'type="pwl" wave=[' + ", ".join(_num(a) for a in args) + "]"
         keys = ("val0", "val1", "delay", "rise", "fall", "width", "period")
         if len(args) < 2:
