@@ -29,9 +29,10 @@ osdi: setup ## compile models/verilog_a/*.va to build/osdi/*.osdi (only what cha
 netlists: osdi ## write the neuron testbench netlists to build/netlists/ (run: ngspice -b build/netlists/<name>.cir)
 	@$(PY) -m circuits.write_netlists
 
-lint: venv ## ruff: lint and format check (what CI runs before the tests)
+lint: venv ## ruff (lint, format check) and the import-direction contract (what CI runs before the tests)
 	@.venv/bin/ruff check .
 	@.venv/bin/ruff format --check .
+	@.venv/bin/lint-imports
 
 format: venv ## ruff: fix imports and reformat the code
 	@.venv/bin/ruff check --fix .
