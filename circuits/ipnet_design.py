@@ -151,12 +151,21 @@ class NeuronDesign:
     def params(self, **changes):
         """The design as :class:`~circuits.ipnet_neuron.IpnetParams` (``changes`` replace
         fields, e.g. ``mtj_overrides`` of a sweep sample)."""
-        from .ipnet_neuron import IpnetParams, Size
+        return params_from_kwargs(self.kwargs(), **changes)
 
-        kw = self.kwargs()
-        for name in SIZES:
+
+def params_from_kwargs(kw: dict, **changes):
+    """:class:`~circuits.ipnet_neuron.IpnetParams` from :meth:`NeuronDesign.kwargs` (as
+    passed to a worker process: sizes may be ``(w, l)`` pairs or lists) and ``changes``."""
+    from .ipnet_neuron import IpnetParams, Size
+
+    kw = {**kw, **changes}
+    for name in SIZES:
+        if name in kw and not isinstance(kw[name], Size):
             kw[name] = Size(*kw[name])
-        return IpnetParams(**{**kw, **changes})
+    if kw.get("input_weights") is not None:
+        kw["input_weights"] = tuple(kw["input_weights"])
+    return IpnetParams(**kw)
 
 
 def read_design(path: Path | str = DEFAULT_DESIGN) -> NeuronDesign:

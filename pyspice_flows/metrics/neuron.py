@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from circuits.ipnet_design import params_from_kwargs
 from circuits.ipnet_neuron import IpnetParams
 from circuits.scenarios import Scenario, ipnet_scenario
 from circuits.technology import REPO_ROOT
@@ -49,18 +50,21 @@ THRESHOLD_RESOLUTION_WEIGHT = 0.01
 
 
 def params_for(sample: dict) -> tuple[IpnetParams, float]:
-    """IpnetParams and ambient temperature [K] of a sample (unknown keys are refused)."""
-    allowed = set(MTJ_KEYS) | {"temp_k", "vdd_v", "device"}
+    """IpnetParams and ambient temperature [K] of a sample (unknown keys are refused):
+    the design ``sample["neuron"]`` (None: the built-in one) with the sample's device file,
+    supply (VDD = VWR) and MTJ parameters over it."""
+    allowed = set(MTJ_KEYS) | {"temp_k", "vdd_v", "device", "neuron"}
     unknown = set(sample) - allowed
     if unknown:
         raise ValueError(f"sample keys {sorted(unknown)} not allowed; allowed: {sorted(allowed)}")
     overrides = {k: float(sample[k]) for k in MTJ_KEYS if k in sample}
-    vdd = float(sample.get("vdd_v", 0.9))
-    kw = {}
+    kw = dict(sample.get("neuron") or {})
+    if "vdd_v" in sample:
+        kw["vdd_v"] = kw["vwr_v"] = float(sample["vdd_v"])
     if sample.get("device"):
         device = Path(str(sample["device"]))
         kw["device_file"] = device if device.is_absolute() else REPO_ROOT / device
-    params = IpnetParams(mtj_overrides=overrides, vdd_v=vdd, vwr_v=vdd, **kw)
+    params = params_from_kwargs(kw, mtj_overrides=overrides)
     return params, float(sample.get("temp_k", 300.15))
 
 

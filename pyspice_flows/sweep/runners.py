@@ -191,6 +191,7 @@ MODEL_SOURCE_GLOBS = (
     "models/verilog_a/*.vams",
     "models/tech/*",
     "circuits/*.py",
+    "circuits/designs/*.toml",
 )
 """The sources whose content is part of a sweep's identity (relative to REPO_ROOT): the
 models and the circuit generators (a changed neuron must be simulated again); the module

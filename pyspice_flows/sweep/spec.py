@@ -238,6 +238,9 @@ class SweepSpec:
     device: the MTJ parameter file the neuron of every sample is built from (a path
         relative to the repository root when inside it; None: the evaluation's default).
         It reaches the evaluation function as ``sample["device"]``; it is no CSV column.
+    neuron: the neuron's design as values (``circuits.ipnet_design.NeuronDesign.kwargs``,
+        from ``--design``; None: the built-in design); reaches the evaluation function as
+        ``sample["neuron"]`` and is part of the fingerprint.  ``device`` replaces its device.
     limits: {figure: FigureLimits}, the spec limits of some of the ``figures`` (the
         ``[limits.<figure>]`` tables); they judge the results and are no part of the
         sweep's identity: editing them never forces a re-simulation
@@ -255,6 +258,7 @@ class SweepSpec:
     device: str | None = None
     limits: Mapping[str, FigureLimits] = field(default_factory=dict)
     window: Mapping[str, str] | None = None
+    neuron: Mapping[str, object] | None = None
 
     def __post_init__(self):
         if self.device is not None:
@@ -364,6 +368,8 @@ class SweepSpec:
         out.update(self.overrides.get(index, {}))
         if self.device is not None:
             out["device"] = self.device
+        if self.neuron is not None:
+            out["neuron"] = dict(self.neuron)
         return out
 
     def device_path(self) -> Path | None:
@@ -417,6 +423,8 @@ class SweepSpec:
         data = asdict(self)
         for key in ("samples", "description", "timeout_s", "limits", "window"):
             data.pop(key)
+        if data["neuron"] is None:  # the built-in design: as before designs existed
+            data.pop("neuron")
         data["overrides"] = {str(k): v for k, v in sorted(self.overrides.items())}
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
