@@ -22,6 +22,8 @@ import argparse
 import importlib
 import sys
 
+from pyspice_flows.app import commandline
+
 # name -> (what `python -m` runs, the module whose main(argv) runs it, help)
 SUBCOMMANDS = {
     "report": (
@@ -85,12 +87,22 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or argv[0] not in SUBCOMMANDS:
         parser.parse_args(argv[:1])  # prints usage / help and exits (0 for --help, else 2)
         return 2  # pragma: no cover - parse_args exits
-    module = importlib.import_module(SUBCOMMANDS[argv[0]][1])
     prog = f"ipnet {argv[0]}"
+    rest = argv[1:]
+    if "--debug" in rest:  # every subcommand takes --debug, whether its parser knows it or not
+        commandline.DEBUG = True
+        rest = [a for a in rest if a != "--debug"]
+    # one handler for every subcommand: one line on stderr (the traceback with --debug),
+    # exit 1 on an error, 130 on Ctrl-C, 143 on SIGTERM; usage errors stay argparse's 2
+    return commandline.run_main(prog, lambda: _run(argv[0], prog, rest))
+
+
+def _run(name: str, prog: str, rest: list[str]) -> int:
+    module = importlib.import_module(SUBCOMMANDS[name][1])
     old = sys.argv
-    sys.argv = [prog, *argv[1:]]  # argparse of the module names itself after sys.argv[0]
+    sys.argv = [prog, *rest]  # argparse of the module names itself after sys.argv[0]
     try:
-        return module.main(argv[1:])
+        return module.main(rest)
     finally:
         sys.argv = old
 

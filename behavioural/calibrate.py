@@ -370,7 +370,12 @@ def calibrate(out_dir: Path = OUT_DIR, quick: bool = False, layer: bool = True, 
 
 
 def main(argv: list[str] | None = None) -> int:
-    from pyspice_flows.app.commandline import add_debug_flag, run_main
+    from pyspice_flows.app.commandline import (
+        add_debug_flag,
+        checked_out_dir,
+        output_path,
+        run_main,
+    )
 
     parser = argparse.ArgumentParser(
         prog="python -m behavioural.calibrate",
@@ -379,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--out",
-        type=Path,
+        type=output_path,
         default=OUT_DIR,
         metavar="DIR",
         help="output folder (default: build/behavioural)",
@@ -392,8 +397,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     def body() -> int:
-        if args.out.exists() and not args.out.is_dir():
-            raise ValueError(f"--out {args.out} is a file, not a folder")
+        args.out = checked_out_dir(args.out)  # before any work: writable, not a file
         calibrate(args.out, args.quick, not args.no_layer)
         return 0
 

@@ -16,6 +16,8 @@ and a rerun of the calibration is not.
 from __future__ import annotations
 
 import os
+import sys
+import zipfile
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
@@ -31,6 +33,28 @@ from pyspice_flows.sim.session import Session, Transient, netlist_for
 
 from .model import INPUT_EDGE_S
 from .stimuli import Stimulus
+
+_RUN_ARRAYS = ("spikes", "trace_t", "trace_rise", "switch_ap", "switch_p")
+
+
+def load_cached(path: Path | None, names) -> dict | None:
+    """The arrays ``names`` of a cache entry, or None when there is none.  A damaged entry
+    (truncated, not a zip, an array missing) is named on stderr, removed and simulated
+    again, instead of failing every later run."""
+    if path is None or not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as d:
+            return {k: np.array(d[k]) for k in names}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, zipfile.BadZipFile) as exc:
+        print(
+            f"behavioural: removed the damaged cache entry {path} ({type(exc).__name__}: "
+            f"{exc}); simulating it again",
+            file=sys.stderr,
+        )
+        path.unlink(missing_ok=True)
+        return None
+
 
 CACHE_DIR = REPO_ROOT / "build" / "behavioural" / "spice_cache"
 STEP_S = 10e-12
@@ -105,8 +129,8 @@ def run_spice(
     analysis = Transient(STEP_S, stim.stop_s, max_step_s=MAX_STEP_S)
     key = cache_key(netlist_for(tb, analysis, None, temperature_c), TRACE_STEP_S)
     path = None if cache_dir is None else Path(cache_dir) / f"{stim.name}-{key}.npz"
-    if path is not None and path.is_file():
-        d = np.load(path)
+    d = load_cached(path, _RUN_ARRAYS)
+    if d is not None:
         return SpiceRun(
             stim.name,
             d["spikes"],
@@ -185,8 +209,8 @@ def run_probe(
         netlist_for(tb, analysis, None, temperature_c, PROBE_LINES), "probe", _PROBE_ARRAYS
     )
     path = None if cache_dir is None else Path(cache_dir) / f"probe-{stim.name}-{key}.npz"
-    if path is not None and path.is_file():
-        d = np.load(path)
+    d = load_cached(path, _PROBE_ARRAYS)
+    if d is not None:
         return ProbeRun(stim.name, *(d[k] for k in _PROBE_ARRAYS), temperature_c)
     w = Session.get().run(tb, analysis, temperature_c=temperature_c, extra_lines=PROBE_LINES)
     run = ProbeRun(

@@ -30,11 +30,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
+from . import ipnet_neuron
 from . import mtj_model_spec as spec
 from .ipnet_neuron import FIRE_TRIP_RP, RESET_TRIP_RP, IpnetParams
 from .mtj_analytic import critical_current, tmr
 from .mtj_device import MtjParams, checked_device_file
-from .mtj_switching import median_switching_time
 
 ZERO_C_K = 273.15
 TRANSISTOR_HEADROOM_V = 0.2
@@ -97,15 +99,25 @@ def offset_v(w_m: float, l_m: float) -> float:
     return OFFSET_SIGMAS * A_VT_V_M / math.sqrt(w_m * l_m)
 
 
+def median_time_s(mtj: MtjParams, current_a: float, temp_k: float) -> float:
+    """Median switching time [s] under a constant current, by the switching law the neuron
+    runs (``ipnet_neuron.MTJ_LAW_VERSION``: the legacy law below 3, model v3's from 3)."""
+    if getattr(ipnet_neuron, "MTJ_LAW_VERSION", 3.0) < 3.0:
+        from .mtj_law_v2 import median_switching_time
+    else:
+        from .mtj_switching import median_switching_time
+    return float(np.asarray(median_switching_time(mtj, current_a, temp_k)).ravel()[0])
+
+
 def switching_current_a(mtj: MtjParams, temp_k: float) -> float:
     """The smallest current whose median switching time is within SWITCH_TIME_FACTOR of the
     time at Ic0(T) [A] (bisection; the law's time falls monotonically with the current)."""
     ic = float(critical_current(mtj, temp_k))
-    budget = SWITCH_TIME_FACTOR * float(median_switching_time(mtj, ic, temp_k))
+    budget = SWITCH_TIME_FACTOR * median_time_s(mtj, ic, temp_k)
     lo, hi = 0.0, ic
     for _ in range(60):
         mid = 0.5 * (lo + hi)
-        if float(median_switching_time(mtj, mid, temp_k)) <= budget:
+        if median_time_s(mtj, mid, temp_k) <= budget:
             hi = mid
         else:
             lo = mid

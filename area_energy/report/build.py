@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import hashlib
-import os
 import subprocess
 import sys
 import time
@@ -25,11 +24,18 @@ from pathlib import Path
 import numpy as np
 
 from circuits import mtj_model_spec
+from circuits.compatibility import checked_neuron_device
 from circuits.ipnet_neuron import IpnetParams
-from circuits.mtj_device import add_device_argument, checked_device_file, load_device
+from circuits.mtj_device import add_device_argument, load_device
 from circuits.scenarios import ipnet_scenario, lif_scenario
 from circuits.technology import REPO_ROOT
-from pyspice_flows.app.commandline import add_debug_flag, run_main, temperature_k
+from pyspice_flows.app.commandline import (
+    add_debug_flag,
+    checked_out_dir,
+    output_path,
+    run_main,
+    temperature_k,
+)
 from pyspice_flows.experiments.plasticity import heat_ablation, plasticity_curve
 from pyspice_flows.experiments.plasticity import plot as plot_plasticity
 from pyspice_flows.sim import osdi
@@ -374,21 +380,6 @@ def _shown(path: Path) -> str:
     return str(path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path)
 
 
-def _check_out_dir(out: Path) -> Path:
-    """The report folder, refused before any simulation if it cannot be written."""
-    out = Path(out).absolute()
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--out {out} is a file, not a folder")
-    probe = out if out.exists() else next((p for p in out.parents if p.exists()), out.parent)
-    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
-        raise ValueError(f"--out {out}: {probe} is not writable")
-    if out.exists() and not os.access(out.parent, os.W_OK | os.X_OK):
-        raise ValueError(
-            f"--out {out}: its parent {out.parent} is not writable (staging goes there)"
-        )
-    return out
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m area_energy.report",
@@ -397,7 +388,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "as it was unless every file was written.",
     )
     parser.add_argument(
-        "--out", type=Path, default=OUT_DIR, metavar="DIR", help="report folder (default: reports/)"
+        "--out",
+        type=output_path,
+        default=OUT_DIR,
+        metavar="DIR",
+        help="report folder (default: reports/)",
     )
     add_device_argument(parser)
     parser.add_argument(
@@ -420,8 +415,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
 
     def body() -> int:
-        out = _check_out_dir(args.out)
-        checked_device_file(args.device)  # a wrong file fails now, not after the simulations
+        out = checked_out_dir(args.out)
+        # a wrong file, or a device the neuron cannot work with, fails now
+        checked_neuron_device(args.device, [args.temp])
         results, figures = build_results(device_file=args.device, temp_k=args.temp)
         paths = publish.write_report(results, figures, out)
         for line in render.summary_lines(results):

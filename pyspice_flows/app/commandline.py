@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import signal
 import sys
 import threading
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -46,6 +48,11 @@ def one_line(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
+DEBUG = False
+"""Set by the ``ipnet`` dispatcher when ``--debug`` was given to any subcommand: every
+handler then prints the traceback of an error."""
+
+
 def add_debug_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
 
@@ -66,7 +73,7 @@ def run_main(prog: str, body: Callable[[], int], debug: bool = False) -> int:
         print(f"{prog}: interrupted; nothing half-written was kept", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - the command line's last line of defence
-        if debug:
+        if debug or DEBUG:
             traceback.print_exc()
         print(f"{prog}: error: {one_line(exc)}", file=sys.stderr)
         return EXIT_ERROR
@@ -106,3 +113,45 @@ def add_temperature_argument(parser: argparse.ArgumentParser) -> None:
         metavar="K",
         help="ambient temperature [K] (default: 300.15)",
     )
+
+
+def positive_int(label: str, minimum: int = 1) -> Callable[[str], int]:
+    """An argparse type: a whole number >= ``minimum``; zero or negative counts are usage
+    errors (exit 2), never silently replaced by a default."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{label} {text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{label} {text!r}: allowed {minimum} or more")
+        return value
+
+    return parse
+
+
+def output_path(text: str) -> Path:
+    """An argparse type for ``--out DIR``: ``~`` expanded, an empty text refused (it would
+    write into the current folder)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("'' is empty; give a folder")
+    return Path(text).expanduser()
+
+
+def checked_out_dir(out: Path, option: str = "--out") -> Path:
+    """``out`` as an absolute folder that can be written, checked before any work (one line
+    naming the option: a file, a dangling link, a folder without write permission)."""
+    out = Path(out).expanduser().absolute()
+    if out.is_symlink() and not out.exists():
+        raise ValueError(f"{option} {out} is a symbolic link to nothing ({os.readlink(out)})")
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"{option} {out} is a file, not a folder")
+    probe = out if out.exists() else next((p for p in out.parents if p.exists()), out.parent)
+    if not probe.is_dir():
+        raise ValueError(f"{option} {out}: {probe} is a file, not a folder")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise ValueError(f"{option} {out}: {probe} is not writable")
+    if out.exists() and not os.access(out.parent, os.W_OK | os.X_OK):
+        raise ValueError(f"{option} {out}: its parent {out.parent} is not writable (staging)")
+    return out

@@ -59,6 +59,7 @@ from circuits.mtj_device import DEFAULT_DEVICE, load_device
 from circuits.paths import REPO_ROOT
 from circuits.scenarios import ipnet_scenario
 from pyspice_flows import measure
+from pyspice_flows.app.commandline import positive_int
 from pyspice_flows.sim.session import Session, Transient, celsius
 
 from .array import EXPONENT_TARGET, bench_array_scaling
@@ -463,13 +464,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default="a,b,c,d,e", help="comma-separated subset of a,b,c,d,e")
     parser.add_argument(
-        "--repeats", type=int, default=None, help="repeats per measurement (default 7)"
+        "--repeats",
+        type=positive_int("--repeats"),
+        default=None,
+        help="repeats per measurement (default 7)",
     )
     parser.add_argument(
         "--quick", action="store_true", help="fewer repeats and samples (a smoke run)"
     )
     parser.add_argument(
-        "--sweep-pairs", type=int, default=None, help="pairs of sweeps (1, 2 workers) for (c)"
+        "--sweep-pairs",
+        type=positive_int("--sweep-pairs"),
+        default=None,
+        help="pairs of sweeps (1, 2 workers) for (c)",
     )
     parser.add_argument("--out", type=Path, default=OUT_JSON, help="output JSON")
     args = parser.parse_args(argv)

@@ -23,8 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
+from circuits.compatibility import checked_neuron_device
 from circuits.ipnet_neuron import IpnetParams
-from circuits.mtj_device import add_device_argument, checked_device_file
+from circuits.mtj_device import add_device_argument
 from circuits.paths import REPO_ROOT
 from circuits.scenarios import (
     IPNET_BURST_COUNT,
@@ -294,7 +295,13 @@ def plot(curve: PlasticityCurve, path: Path):
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m pyspice_flows.experiments.plasticity [--out DIR] [--device FILE] [--temp K]``."""
-    from pyspice_flows.app.commandline import add_debug_flag, add_temperature_argument, run_main
+    from pyspice_flows.app.commandline import (
+        add_debug_flag,
+        add_temperature_argument,
+        checked_out_dir,
+        output_path,
+        run_main,
+    )
 
     parser = argparse.ArgumentParser(
         prog="python -m pyspice_flows.experiments.plasticity",
@@ -303,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--out",
-        type=Path,
+        type=output_path,
         default=OUT_DIR,
         metavar="DIR",
         help="output folder (default: build/plasticity)",
@@ -314,10 +321,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     def body() -> int:
-        device = checked_device_file(args.device)  # a wrong file fails now, naming itself
+        # a wrong file, or a device the neuron cannot work with, fails now, naming itself
+        device = checked_neuron_device(args.device, [args.temp])
         params = IpnetParams(device_file=device) if device else IpnetParams()
-        if args.out.exists() and not args.out.is_dir():
-            raise ValueError(f"--out {args.out} is a file, not a folder")
+        args.out = checked_out_dir(args.out)  # before any work: writable, not a file
         temp_c = celsius(args.temp)
         curve = plasticity_curve(params=params, temperature_c=temp_c)
         ablation = heat_ablation(params, temperature_c=temp_c)

@@ -210,6 +210,7 @@ def compile_model(source: Path, out_dir: Path | None = None, force: bool = False
     with _locked(out_dir / f".{source.stem}.lock"):
         if not force and _is_current(osdi, stamp, digest):
             return CompiledModel(source, osdi, rebuilt=False)  # built while we waited
+        remove_stale_temporaries(out_dir, source.stem)
         fd, name = tempfile.mkstemp(prefix=f".{source.stem}.", suffix=".osdi.tmp", dir=out_dir)
         os.close(fd)
         tmp = Path(name)
@@ -227,6 +228,20 @@ def compile_model(source: Path, out_dir: Path | None = None, force: bool = False
         finally:
             tmp.unlink(missing_ok=True)
     return CompiledModel(source, osdi, rebuilt=True)
+
+
+def remove_stale_temporaries(out_dir: Path, stem: str) -> list[Path]:
+    """Remove what a killed compile of ``stem`` left in ``out_dir`` (its ``.<stem>.*.osdi.tmp``,
+    object files and stamp temporaries).  Called under the model's lock, so no compile of
+    it is running; returns the removed paths."""
+    removed = []
+    for path in out_dir.glob(f".{stem}.*"):
+        if path.name == f".{stem}.lock" or not path.is_file():
+            continue
+        if ".tmp" in path.suffixes or path.suffix in (".o", ".tmp"):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
 
 
 def compile_all(

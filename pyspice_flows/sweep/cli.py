@@ -21,6 +21,7 @@ from pyspice_flows.app.commandline import (
 from .datasheet import FEW_SAMPLES, datasheet_lines, figure_unit, fmt
 from .runners import default_workers, run_sweep
 from .spec import DEFAULT_OUT, DEFAULT_SPEC, REPO_ROOT, load_spec
+from .spec_checks import check_neuron_device
 
 _DESCRIPTION = "Variation sweeps: many isolated ngspice simulations, in parallel, into one table."
 
@@ -134,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     raise_on_sigterm()
     try:
         spec = load_spec(args.spec)
+        check_neuron_device(spec)  # a device that cannot work fails now, not in every sample
         if args.samples is not None:
             spec = spec.with_samples(args.samples)
         where = (

@@ -16,6 +16,8 @@ import numpy as np
 
 from circuits.paths import REPO_ROOT
 
+from . import spec_checks
+
 SPECS_DIR = Path(__file__).resolve().parents[1] / "sweeps"
 DEFAULT_SPEC = SPECS_DIR / "ipnet_default.toml"
 DEFAULT_OUT = REPO_ROOT / "build" / "sweep"
@@ -452,6 +454,7 @@ class SweepSpec:
         limits = _limits_from_tables(data.get("limits", {}))
         device = _device_file(data.get("device"), base_dir)
         nominal = _device_nominal(device)
+        spec_checks.check_tables(dict(data.get("params", {})), nominal)
         params = []
         for name, entry in dict(data.get("params", {})).items():
             if not isinstance(entry, Mapping):
@@ -507,7 +510,9 @@ def load_spec(path: Path | str = DEFAULT_SPEC) -> SweepSpec:
         except tomllib.TOMLDecodeError as exc:
             raise ValueError(f"sweep spec {path}: {exc}") from exc
     try:
-        return SweepSpec.from_dict(data, base_dir=path.parent)
+        spec = SweepSpec.from_dict(data, base_dir=path.parent)
+        spec_checks.check_evaluate(spec.evaluate)
+        return spec
     except ValueError as exc:
         raise ValueError(f"{path}: {exc}") from exc
 

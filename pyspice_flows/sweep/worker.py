@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import json
+import math
 import os
 import shutil
 import socket
@@ -131,6 +132,8 @@ def run_sample(task: SampleTask) -> dict:
                     raise ValueError(  # noqa: TRY004
                         f"{task.evaluate} returned a string for figure {f!r}: {value!r}"
                     )
+                if isinstance(value, float) and not math.isfinite(value):
+                    raise ValueError(f"{task.evaluate} returned {f} = {value} (not finite)")
                 row[f] = value
             row["status"], row["error"] = "ok", ""
         except Exception as exc:  # noqa: BLE001 - any failure of one sample is recorded

@@ -51,12 +51,13 @@ from pathlib import Path
 
 import numpy as np
 
+from circuits.compatibility import checked_neuron_device
 from circuits.ipnet_array import (
     DEFAULT_PITCH_M,
     coupling_fraction,
     load_thermal_stack,
 )
-from circuits.mtj_device import add_device_argument, checked_device_file
+from circuits.mtj_device import add_device_argument
 from circuits.scenarios import (
     IPNET_PLASTICITY_MAX_STEP_S,
 )
@@ -446,7 +447,13 @@ def run_protocols(
 def main(argv: list[str] | None = None) -> int:
     """``python -m pyspice_flows.experiments.working_memory [--out DIR] [--quick] [--workers N] [--seed S]
     [--device FILE] [--temp K] [--debug]``."""
-    from pyspice_flows.app.commandline import add_debug_flag, add_temperature_argument, run_main
+    from pyspice_flows.app.commandline import (
+        add_debug_flag,
+        add_temperature_argument,
+        checked_out_dir,
+        output_path,
+        run_main,
+    )
     from pyspice_flows.sim.session import celsius
 
     parser = argparse.ArgumentParser(
@@ -456,7 +463,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--out",
-        type=Path,
+        type=output_path,
         default=OUT_DIR,
         metavar="DIR",
         help="output folder (default: build/working_memory)",
@@ -483,9 +490,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--workers {args.workers}: allowed 0..{4 * cores}")
 
     def body() -> int:
-        device = checked_device_file(args.device)
-        if args.out.exists() and not args.out.is_dir():
-            raise ValueError(f"--out {args.out} is a file, not a folder")
+        device = checked_neuron_device(args.device, [args.temp])  # before any simulation
+        args.out = checked_out_dir(args.out)  # before any work: writable, not a file
         temp_c = celsius(args.temp)
         res = run_protocols(
             args.out, args.quick, args.workers, args.seed, str(device) if device else None, temp_c

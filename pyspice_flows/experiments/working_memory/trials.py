@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -23,6 +24,7 @@ from circuits.scenarios import (
     ipnet_plasticity_params,
 )
 from circuits.stimulus import SpikeTrain, regular
+from pyspice_flows.app.processes import end_with_parent
 
 OUT_DIR = REPO_ROOT / "build" / "working_memory"
 SEED = 12
@@ -178,7 +180,12 @@ def run_trials(tasks, workers: int, fn=None) -> list:
     if workers == 0 or len(tasks) <= 1:
         return [fn(t) for t in tasks]
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(min(workers, len(tasks)), mp_context=ctx) as ex:
+    with ProcessPoolExecutor(
+        min(workers, len(tasks)),
+        mp_context=ctx,
+        initializer=end_with_parent,  # a SIGKILLed run leaves no worker behind
+        initargs=(os.getpid(),),
+    ) as ex:
         futures = [ex.submit(fn, t) for t in tasks]
         try:
             return [f.result() for f in futures]
