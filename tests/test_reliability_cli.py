@@ -251,3 +251,12 @@ def test_a_damaged_cache_entry_is_named_removed_and_simulated_again(tmp_path, ca
     assert load_cached(bad, ["a"]) is None
     assert f"removed the damaged cache entry {bad}" in capsys.readouterr().err
     assert not bad.exists()
+
+
+@pytest.mark.parametrize("command", [("working-memory",), ("sweep", "--no-progress")])
+def test_more_workers_than_cores_is_a_usage_error_without_oversubscribe(tmp_path, command):
+    cores = len(os.sched_getaffinity(0))
+    res, wall = ipnet(*command, "--workers", "99", "--out", str(tmp_path / "o"), cwd=tmp_path)
+    assert res.returncode == 2
+    assert f"--workers 99: allowed 0..{cores} (the usable cores); add --oversubscribe" in res.stderr
+    assert not (tmp_path / "o").exists()

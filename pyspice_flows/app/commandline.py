@@ -155,3 +155,34 @@ def checked_out_dir(out: Path, option: str = "--out") -> Path:
     if out.exists() and not os.access(out.parent, os.W_OK | os.X_OK):
         raise ValueError(f"{option} {out}: its parent {out.parent} is not writable (staging)")
     return out
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity), at least 1."""
+    return max(1, len(os.sched_getaffinity(0)))
+
+
+def add_workers_argument(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--workers N`` (0 = in this process) and ``--oversubscribe`` (more than the cores)."""
+    parser.add_argument(
+        "--workers",
+        type=positive_int("--workers", minimum=0),
+        default=None,
+        metavar="N",
+        help=f"{what} (0: in this process; default and most: the usable cores)",
+    )
+    parser.add_argument(
+        "--oversubscribe",
+        action="store_true",
+        help="allow more --workers than usable cores (they then share cores)",
+    )
+
+
+def check_workers(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """A usage error (exit 2) for more workers than usable cores without --oversubscribe."""
+    cores = usable_cores()
+    if args.workers is not None and args.workers > cores and not args.oversubscribe:
+        parser.error(
+            f"--workers {args.workers}: allowed 0..{cores} (the usable cores); "
+            "add --oversubscribe to start more"
+        )

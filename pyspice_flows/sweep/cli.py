@@ -13,6 +13,8 @@ from pyspice_flows.app.commandline import (
     EXIT_TERMINATED,
     Terminated,
     add_debug_flag,
+    add_workers_argument,
+    check_workers,
     one_line,
     positive_float,
     raise_on_sigterm,
@@ -104,12 +106,7 @@ def yield_lines(summary: dict) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pyspice_flows.sweep", description=_DESCRIPTION)
     parser.add_argument("--spec", type=Path, default=DEFAULT_SPEC, help="sweep spec (TOML)")
-    parser.add_argument(
-        "--workers",
-        type=_count("--workers", minimum=0),
-        default=None,
-        help="local worker processes (default: usable cores; 0 = in this process)",
-    )
+    add_workers_argument(parser, "local worker processes")
     parser.add_argument(
         "--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786"
     )
@@ -132,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_debug_flag(parser)
     args = parser.parse_args(argv)
+    if args.scheduler is None:
+        check_workers(parser, args)
     raise_on_sigterm()
     try:
         spec = load_spec(args.spec)

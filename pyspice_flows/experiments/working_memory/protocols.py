@@ -450,6 +450,8 @@ def main(argv: list[str] | None = None) -> int:
     from pyspice_flows.app.commandline import (
         add_debug_flag,
         add_temperature_argument,
+        add_workers_argument,
+        check_workers,
         checked_out_dir,
         output_path,
         run_main,
@@ -471,13 +473,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quick", action="store_true", help="fewer lags, lists and pitches (a smoke run)"
     )
-    parser.add_argument(
-        "--workers",
-        type=int,
-        default=None,
-        metavar="N",
-        help="local worker processes (0: in this process; default: usable cores)",
-    )
+    add_workers_argument(parser, "local worker processes")
     parser.add_argument(
         "--seed", type=int, default=SEED, help=f"seed of the orders and lags (default {SEED})"
     )
@@ -485,9 +481,7 @@ def main(argv: list[str] | None = None) -> int:
     add_temperature_argument(parser)
     add_debug_flag(parser)
     args = parser.parse_args(argv)
-    cores = max(1, len(os.sched_getaffinity(0)))
-    if args.workers is not None and not 0 <= args.workers <= 4 * cores:
-        parser.error(f"--workers {args.workers}: allowed 0..{4 * cores}")
+    check_workers(parser, args)
 
     def body() -> int:
         device = checked_neuron_device(args.device, [args.temp])  # before any simulation
