@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import inspect
 import sys
 
 from pyspice_flows.app import commandline
@@ -88,17 +89,25 @@ def main(argv: list[str] | None = None) -> int:
         parser.parse_args(argv[:1])  # prints usage / help and exits (0 for --help, else 2)
         return 2  # pragma: no cover - parse_args exits
     prog = f"ipnet {argv[0]}"
-    rest = argv[1:]
-    if "--debug" in rest:  # every subcommand takes --debug, whether its parser knows it or not
-        commandline.DEBUG = True
-        rest = [a for a in rest if a != "--debug"]
     # one handler for every subcommand: one line on stderr (the traceback with --debug),
     # exit 1 on an error, 130 on Ctrl-C, 143 on SIGTERM; usage errors stay argparse's 2
-    return commandline.run_main(prog, lambda: _run(argv[0], prog, rest))
+    commandline.DEBUG = "--debug" in argv[1:]
+    return commandline.run_main(prog, lambda: _run(argv[0], prog, argv[1:]))
+
+
+def _takes_debug(module) -> bool:
+    """Whether the subcommand's own parser defines ``--debug``."""
+    try:
+        source = inspect.getsource(module)
+    except (OSError, TypeError):
+        return False
+    return '"--debug"' in source or "add_debug_flag(" in source
 
 
 def _run(name: str, prog: str, rest: list[str]) -> int:
     module = importlib.import_module(SUBCOMMANDS[name][1])
+    if "--debug" in rest and not _takes_debug(module):
+        rest = [a for a in rest if a != "--debug"]  # every subcommand takes --debug
     old = sys.argv
     sys.argv = [prog, *rest]  # argparse of the module names itself after sys.argv[0]
     try:

@@ -177,6 +177,13 @@ def test_every_subcommand_has_one_error_line_and_debug(tmp_path):
         "characterize", "--device", missing, "--out", str(tmp_path / "c"), "--debug", cwd=tmp_path
     )
     assert res.returncode == 1 and "Traceback" in res.stderr
+    # a subcommand with its own handler keeps its --debug
+    res, _ = ipnet("netlists", "--device", missing, "--out", str(tmp_path / "n"), cwd=tmp_path)
+    assert res.returncode == 1 and "Traceback" not in res.stderr
+    res, _ = ipnet(
+        "netlists", "--device", missing, "--out", str(tmp_path / "n"), "--debug", cwd=tmp_path
+    )
+    assert res.returncode == 1 and "Traceback" in res.stderr
 
 
 # ----------------------------------------------------------------------------- processes
