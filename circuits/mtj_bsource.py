@@ -3,13 +3,13 @@
 The same equations as the deterministic ``mtj`` of ``models/verilog_a/`` at model version
 3: the common part of ``mtj_equations.vams`` (Bloch Ms(T), Delta(T), Ic0(T), taup(T),
 TMR(V, T), the two-pole thermal Cauer ladder, the state machine) and the switching law of
-``mtj_law_v3.vams`` (the cone sg, its lagged tail sg2, the barrier-hopping hazard with
-either barrier exponent, the quantile characteristic at the median draw).  Parameters come
-from :class:`~circuits.mtj_device.MtjParams`, numerical constants from ``mtj_macros.vams``
-through :mod:`circuits.mtj_model_spec`; nothing is typed twice except the few literals the
-law itself writes inline (:data:`LAW_LITERALS`, checked against the law's text by the
-tests).  It is an independent implementation: tests compare it with the compiled OSDI
-model, and the benchmark times both.
+``mtj_law_v3.vams`` (per direction: the cone and its lagged tail, the barrier-hopping
+hazard with either barrier exponent, the quantile characteristic at the median draw).
+Parameters come from :class:`~circuits.mtj_device.MtjParams`, numerical constants from
+``mtj_macros.vams`` through :mod:`circuits.mtj_model_spec`; nothing is typed twice except
+the few numbers the law writes inline (:data:`LAW_LITERALS`, checked against the Verilog-A
+text by the tests).  It is an independent implementation: tests compare it with the
+compiled OSDI model, and the benchmark times both.
 
 Only the version-3 law is transcribed.  The legacy law of version 2 (``mtj_law_v2.vams``,
 selected by ``version < 3``) is kept in the Verilog-A for the IPNet neuron stack alone,
@@ -18,15 +18,16 @@ which runs the OSDI model; nobody runs it as B-sources, so it is not written her
 Differences from the Verilog-A: the ambient temperature is ngspice's ``temper``; the pin
 of the initial point uses ``time <= 0`` (as ``$abstime <= 0``); ngspice differentiates the
 expressions itself; there is no ``$bound_step`` (run it with a maximum step of a few
-``tflip`` around reversals); the legacy nodes ``aa``, ``ap`` (pinned at 0 under version 3)
-are left out; five helper nodes (unit resistors) hold quantities used several times.
+``tflip`` around reversals); seven helper nodes (unit resistors) hold quantities used
+several times.
 
 The junction sits between ``pos`` and ``neg`` with thermal node ``therm``.  Its internal
-nodes are ``<prefix>m``, ``<prefix>t2``, ``<prefix>sg``, ``<prefix>sg2``, ``<prefix>ya``,
-``<prefix>yp``, ``<prefix>ha``, ``<prefix>hp`` (the OSDI model's nodes of the same names),
-and the helpers ``<prefix>ms`` (Ms(T)/Ms(tnom)), ``<prefix>dl`` (Delta(T), floored),
-``<prefix>ep`` (eps of the characteristic), ``<prefix>x0`` (its resting point xi0) and
-``<prefix>ia`` (drive ratio I/Ic0(T), p -> n).
+nodes carry the OSDI model's names behind ``prefix``: ``m``, ``t2``, ``sga_n``, ``sgp_n``
+(the cones toward AP / toward P), ``sg2a``, ``sg2p`` (their lagged tails), ``ya``, ``yp``
+(the characteristics), ``ha``, ``hp`` (the hazard integrals); the helpers are ``ms``
+(Ms(T)/Ms(tnom)), ``dl`` (Delta(T), floored), ``ep`` (eps of the characteristic), ``x0``
+(its resting point xi0), ``ia`` (drive ratio I/Ic0(T), p -> n) and ``za``, ``zp`` (the
+channel norms to the 4th power).
 """
 
 from __future__ import annotations
@@ -40,12 +41,12 @@ LAW_VERSION = 3
 """The model version whose switching law this module transcribes."""
 
 LAW_LITERALS = {
-    "cone_corner": 0.02,  # sramp(idir - 1, 0.02), sramp(1 - idir, 0.02) of the cone
-    "hazard_corner": 0.01,  # sramp(1 - 0.5 aeff - HZ_FLOOR, 0.01) of the hazard
+    "cone_corner": 0.02,  # sramp(i - 1, 0.02), sramp(1 - i, 0.02) of each cone
+    "hazard_corner": 0.01,  # sramp(1 - 0.5 a - HZ_FLOOR, 0.01) of the hazard function
     "progress_corner": 0.01,  # sramp(y / ythr, 0.01) of the channel norm
-    "drain_gain": 1e4,  # crst = sstep(fa + fp + 1e4 drained)
 }
-"""Numbers that ``mtj_law_v3.vams`` writes inline rather than as `` `define`` constants."""
+"""Numbers that ``mtj_law_v3.vams`` and its ``hazard`` function (``mtj_functions.vams``)
+write inline rather than as `` `define`` constants."""
 
 
 def _g(x: float) -> str:
@@ -68,10 +69,11 @@ def function_lines() -> list[str]:
     ]
 
 
-def _hazard(p: MtjParams, s: str) -> str:
-    """Barrier-hopping rate [1/s] at the lagged cone's effective drive (mtj_law_v3.vams)."""
+def _hazard(p: MtjParams, s: str, tail: str) -> str:
+    """Barrier-hopping rate [1/s] at the effective drive of the lagged cone on node ``tail``
+    (the ``hazard`` function of mtj_functions.vams)."""
     c = spec.constant
-    aeff = f"exp(-V({s}sg2))"
+    aeff = f"exp(-V({s}{tail}))"
     dl = f"V({s}dl)"
     if p.bexp < 1.5:  # linear device-fit form: Neel-Brown with the attempt time tau0
         return f"(exp(-{dl}*{aeff})/{s}tau0)"
@@ -175,13 +177,15 @@ def junction_lines(
     rlp, rla = f"mj_rlp({m})", f"mj_rla({m})"
     tdr = f"({s}tdrn*max({s}tflip,{s}trel*time))"
     iap, ipp = f"V({s}ia)", f"(-V({s}ia))"
-    lines += helper("id", f"{wp}*{iap}+{wa}*{ipp}")
-    idir = f"V({s}id)"
     cc = _g(LAW_LITERALS["cone_corner"])
-    capg = f"(1-mj_sstep(V({s}sg)-{_g(c('SIGMA_CAP') - 1.0)}))"
-    dsg = f"((2*(mj_sramp({idir}-1,{cc})*{capg}-mj_sramp(1-{idir},{cc}))+2*exp(-V({s}sg)))*{rate})"
-    dsg2 = f"({_g(c('K_TAIL'))}*(exp(V({s}sg)-V({s}sg2))-1)*{rate})"
-    lam = _hazard(p, s)
+
+    def dsg(i: str, cone: str) -> str:  # the cone toward one state, grown in the other
+        sg = f"V({s}{cone})"
+        capg = f"(1-mj_sstep({sg}-{_g(c('SIGMA_CAP') - 1.0)}))"
+        return f"((2*(mj_sramp({i}-1,{cc})*{capg}-mj_sramp(1-{i},{cc}))+2*exp(-{sg}))*{rate})"
+
+    def dsg2(cone: str, tail: str) -> str:  # its population near the barrier, lagging
+        return f"({_g(c('K_TAIL'))}*(exp(V({s}{cone})-V({s}{tail}))-1)*{rate})"
 
     def dy(i: str, node: str) -> str:
         xi = f"({x0}+V({s}{node}))"
@@ -196,19 +200,17 @@ def junction_lines(
     lines += helper("zp", z("hp", "yp"))
     gate = _g(c("CHANNEL_NORM") * c("FIRE_BAND"))
     fa, fp = f"mj_sstep((V({s}za)-1)/{gate})", f"mj_sstep((V({s}zp)-1)/{gate})"
-    drained = (
-        f"({rla}*(abs(V({s}ha))/{s}eth-abs(V({s}ya))/{x0})"
-        f"+{rlp}*(abs(V({s}hp))/{s}eth-abs(V({s}yp))/{x0}))"
-    )
-    lines += helper("cr", f"mj_sstep({fa}+{fp}+{_g(LAW_LITERALS['drain_gain'])}*{drained})")
-    crst = f"V({s}cr)"
-    rates = {  # d(node)/dt after the initial point, as in mtj_law_v3.vams
-        "sg": f"((1-{crst})*{dsg}-{crst}*V({s}sg)/{tdr})",
-        "sg2": f"((1-{crst})*{dsg2}-{crst}*V({s}sg2)/{tdr})",
+    # d(node)/dt after the initial point, as in mtj_law_v3.vams: accumulated in the source
+    # state, kept while the reversal is in transit, drained once the target is reached
+    rates = {
+        "sga_n": f"({wp}*{dsg(iap, 'sga_n')}-{rla}*V({s}sga_n)/{tdr})",
+        "sgp_n": f"({wa}*{dsg(ipp, 'sgp_n')}-{rlp}*V({s}sgp_n)/{tdr})",
+        "sg2a": f"({wp}*{dsg2('sga_n', 'sg2a')}-{rla}*V({s}sg2a)/{tdr})",
+        "sg2p": f"({wa}*{dsg2('sgp_n', 'sg2p')}-{rlp}*V({s}sg2p)/{tdr})",
         "ya": f"({wp}*{dy(iap, 'ya')}-{rla}*V({s}ya)/{tdr})",
         "yp": f"({wa}*{dy(ipp, 'yp')}-{rlp}*V({s}yp)/{tdr})",
-        "ha": f"({wp}*{lam}-{rla}*V({s}ha)/{tdr})",
-        "hp": f"({wa}*{lam}-{rlp}*V({s}hp)/{tdr})",
+        "ha": f"({wp}*{_hazard(p, s, 'sg2a')}-{rla}*V({s}ha)/{tdr})",
+        "hp": f"({wa}*{_hazard(p, s, 'sg2p')}-{rlp}*V({s}hp)/{tdr})",
     }
     for node, expr in rates.items():
         lines += [
