@@ -102,6 +102,18 @@ AMPERES: dict[str, Quantity] = {
 }
 """The bias currents written as currents (a unit of amperes) instead of ratios to Ic0."""
 
+FIELD_QUANTITIES: dict[str, Quantity] = {
+    "vdd_v": QUANTITIES["vdd"],
+    "vwr_v": QUANTITIES["vwr"],
+    "n_inputs": QUANTITIES["n_inputs"],
+    "unit_current_a": AMPERES["unit_current"],
+    "reset_current_a": AMPERES["reset_current"],
+    "unit_current_ic0": QUANTITIES["unit_current"],
+    "reset_current_ic0": QUANTITIES["reset_current"],
+    "bias_tc_per_k": QUANTITIES["bias_tc"],
+}
+"""The ranges IpnetParams checks its scalar fields against (the design file's, one source)."""
+
 WEIGHT_RANGE = Quantity("input_weights", "", 0.0, 8.0, "synapse weight (x the unit current)", "a synapse is at most 8 unit devices wide", lo_open=True)  # fmt: skip
 _TOP_KEYS = ("name", "description", "device", "input_weights", "params")
 

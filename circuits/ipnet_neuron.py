@@ -47,7 +47,7 @@ from pathlib import Path
 
 from PySpice.Spice.Netlist import Circuit, SubCircuit
 
-from .ipnet_design import DEFAULT_DESIGN, SIZES, read_design
+from .ipnet_design import DEFAULT_DESIGN, FIELD_QUANTITIES, SIZES, WEIGHT_RANGE, read_design
 from .mtj_analytic import critical_current
 from .mtj_device import MtjParams, load_device
 from .stimulus import SpikeTrain, Stimulus
@@ -188,16 +188,14 @@ class IpnetParams:
             raise FileNotFoundError(
                 f"IPNet neuron: MTJ parameter file {self.device_file} does not exist"
             )
-        for name in ("vdd_v", "vwr_v"):
+        for name, q in FIELD_QUANTITIES.items():
             v = getattr(self, name)
-            if not (isinstance(v, (int, float)) and math.isfinite(v) and 0 < v <= 1.2):
-                raise ValueError(f"IPNet neuron: {name}={v!r} V; allowed 0 < {name} <= 1.2 V")
-        if not (
-            isinstance(self.n_inputs, int)
-            and not isinstance(self.n_inputs, bool)
-            and 1 <= self.n_inputs <= 64
-        ):
-            raise ValueError(f"IPNet neuron: n_inputs={self.n_inputs!r}; allowed 1..64")
+            optional = name.endswith("_a") or name == "bias_tc_per_k"
+            if v is None and (optional or getattr(self, name.replace("_ic0", "_a")) is not None):
+                continue  # not given (a current in amperes replaces its ratio to Ic0)
+            ok = isinstance(v, (int, float)) and not isinstance(v, bool) and q.contains(v)
+            if not ok or (name == "n_inputs" and not isinstance(v, int)):
+                raise ValueError(f"IPNet neuron: {name}={v!r}; allowed {q.allowed()}")
         if self.input_weights is not None:
             weights = tuple(self.input_weights)
             object.__setattr__(self, "input_weights", weights)
@@ -207,23 +205,10 @@ class IpnetParams:
                     f"n_inputs={self.n_inputs}; give one weight per input"
                 )
             for k, w in enumerate(weights, start=1):
-                if not _positive(w) or w > 8:
+                if not (_positive(w) and WEIGHT_RANGE.contains(w)):
                     raise ValueError(
-                        f"IPNet neuron: input_weights[{k}]={w!r}; allowed 0 < weight <= 8"
+                        f"IPNet neuron: input_weights[{k}]={w!r}; allowed {WEIGHT_RANGE.allowed()}"
                     )
-        for name in ("unit_current_a", "reset_current_a"):
-            v = getattr(self, name)
-            if v is not None and not (_positive(v) and v <= 1e-3):
-                raise ValueError(f"IPNet neuron: {name}={v!r} A; allowed 0 < {name} <= 1e-3 A")
-            ratio = name.replace("_a", "_ic0")
-            r = getattr(self, ratio)
-            if (v is None or r is not None) and not (_positive(r) and r <= 5):
-                raise ValueError(f"IPNet neuron: {ratio}={r!r} Ic0; allowed 0 < {ratio} <= 5")
-        tc = self.bias_tc_per_k
-        if tc is not None and not (
-            isinstance(tc, (int, float)) and math.isfinite(tc) and abs(tc) <= 0.01
-        ):
-            raise ValueError(f"IPNet neuron: bias_tc_per_k={tc!r} 1/K; allowed |tc| <= 0.01 1/K")
         for name, size in self.sizes().items():
             self.tech.check_size(name, size.w_m, size.l_m)
         self.mtj()  # a bad override fails here, before any netlist exists
