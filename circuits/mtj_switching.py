@@ -234,27 +234,33 @@ def switch_probability(
     *,
     breakpoints: tuple[float, ...] = (),
     decades: float = 12.0,
+    rounds: int = 4,
+    draws: int = 12,
 ) -> float:
     """P(switched by t_end) of the stochastic model: 1 - U* for the smallest switching draw.
 
-    Found by bisection in log10(1 - U) between 1e-``decades`` and 1 - 1e-12 (the model
-    clips draws at 1e-9; probabilities below that read as its floor).
+    Searched in q = log10(1 - U) between -``decades`` and ~0 (the model clips draws at
+    1e-9; probabilities below that read as its floor): each of ``rounds`` integrations
+    takes ``draws`` draws spread over the current bracket (one integration carries them
+    all), so the bracket shrinks by a factor draws + 1 per round (4 rounds of 12: a
+    relative precision of about 0.1 %).
     """
-
-    def switches(log_q: float) -> bool:
-        u = 1.0 - 10.0**log_q
-        t = switching_times(p, current_a, temp_k, [u], t_end, breakpoints=breakpoints)[0]
-        return bool(np.isfinite(t))
-
-    if not switches(-decades):
-        return 0.0
-    lo, hi = -decades, np.log10(1.0 - 1e-12)
-    if switches(hi):
-        return 1.0
-    for _ in range(30):
-        mid = 0.5 * (lo + hi)
-        if switches(mid):
-            lo = mid
-        else:
-            hi = mid
+    lo, hi = -decades, np.log10(1.0 - 1e-12)  # lo switches (if anything does), hi does not
+    for _ in range(rounds):
+        q = np.linspace(lo, hi, draws + 2)[1:-1]
+        u = 1.0 - 10.0**q
+        t = switching_times(p, current_a, temp_k, u, t_end, breakpoints=breakpoints)
+        switched = np.isfinite(t)
+        if not switched.any():
+            hi = q[0]
+            if _ == 0 and not np.isfinite(
+                switching_times(
+                    p, current_a, temp_k, [1.0 - 10.0**lo], t_end, breakpoints=breakpoints
+                )[0]
+            ):
+                return 0.0
+            continue
+        k = np.flatnonzero(switched)[-1]  # switching is monotone in U: the last that switched
+        lo = q[k]
+        hi = q[k + 1] if k + 1 < q.size else hi
     return float(10.0**lo)
