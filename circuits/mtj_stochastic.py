@@ -7,9 +7,13 @@ terminal, a ``TRRANDOM`` voltage source per junction holding uniform draws U in 
 ``.model`` card, and ``.options seed=N``.  How the model turns the draws into switching
 times is described in ``models/verilog_a/mtj_stoch.va`` and ``models/verilog_a/README.md``.
 
-The second half of this module is the switching law that ``mtj_stoch`` implements, in
-closed form or by quadrature (pure numpy, no simulation): the references its simulations
-are tested against.  All quantities SI, temperatures in kelvin.
+:func:`ensemble_netlist` writes many independent junctions into one netlist, so one
+transient gives many samples.  The second half fixes a drive for the switching law of
+model version 3 (:mod:`circuits.mtj_switching`, the one numpy copy of the law): the
+distribution of switching times over the seeds, P(switch) of a pulse, pulse-train counts,
+under the exact Joule heating of the thermal network (pure numpy, no simulation).  The
+exact macrospin these are compared with is :mod:`circuits.mtj_fokker_planck`.  All
+quantities SI, temperatures in kelvin.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import mtj_analytic as ref
+from . import mtj_switching
 from . import mtj_testbenches as tb
 from .mtj_device import MtjParams
 
@@ -185,165 +189,251 @@ def current_pulses(
     return "\n".join([title, source, *junction_lines(p, state0=state0, switching=switching)]) + "\n"
 
 
-# ----------------------------------------------------------------------------- statistics
-def thresholds(u):
-    """The two Exp(1) thresholds the model reads from a draw U: (eth, eprec).
+# ----------------------------------------------------------------------------- ensembles
+def ensemble_node(k: int) -> str:
+    """The series node after junction ``k`` of :func:`ensemble_netlist` (0: the source)."""
+    return f"s{k}"
 
-    eth = -ln U fires the thermally activated channel when its hazard integral reaches it;
-    eprec = -ln(1 - U) sets the initial angle theta0 = sqrt(eprec / Delta), the U-quantile
-    of the thermal distribution p(theta) = 2 Delta theta exp(-Delta theta^2).
+
+def ensemble_netlist(
+    p: MtjParams,
+    pulses: Sequence[tuple[float, float, float]],
+    count: int,
+    switching: Switching,
+    state0: int = 1,
+) -> str:
+    """``count`` independent stochastic junctions N1..N<count> under the same current pulses.
+
+    The junctions are in series with one current source (the testbench's ``I1`` pulses),
+    so each carries exactly the drive of :func:`current_pulses`; each has its own thermal
+    node ``t<k>`` and its own ``TRRANDOM`` source, so one transient gives ``count``
+    independent samples (states ``n<k>#m``, held draws ``n<k>#e``).  Statistics of many
+    junctions per netlist equal those of one junction per seed; fewer junctions per
+    netlist run faster (every reversal shortens the common time step).
     """
-    u = np.clip(np.asarray(u, float), U_MIN, 1.0 - U_MIN)
-    return -np.log(u), -np.log1p(-u)
+    if not switching.stochastic:
+        raise ValueError("ensemble_netlist needs stochastic switching (stochastic(seed))")
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise ValueError(f"count={count!r}; allowed: an integer >= 1")
+    det = tb.current_pulses(p, list(pulses), state0)
+    source = next(line for line in det.splitlines() if line.startswith("I1 "))
+    lines = [
+        f"mtj ensemble of {count} junctions, seed={switching.seed}, state0={state0}",
+        source.replace("I1 0 p ", f"I1 0 {ensemble_node(0)} ", 1),
+    ]
+    for k in range(1, count + 1):
+        neg = "0" if k == count else ensemble_node(k)
+        lines += element_lines(f"N{k}", ensemble_node(k - 1), neg, f"t{k}", "mtj_dev", switching)
+    lines += [model_line(p, "mtj_dev", state0, switching), *switching.option_lines()]
+    return "\n".join(lines) + "\n"
 
 
-def neel_brown_probability(p: MtjParams, current_a, width_s, temp_k):
-    """Switching probability of a Poisson process at the Neel-Brown rate: 1 - exp(-w / tau)."""
-    return -np.expm1(-np.asarray(width_s, float) / ref.neel_brown_time(p, current_a, temp_k))
+# ----------------------------------------------------------------------------- references
+def _ladder(p: MtjParams):
+    """The thermal Cauer ladder as dx/dt = A x + b P, x = (rise at t, rise at t2) [K]."""
+    if p.rth2 > 0 and p.cth2 > 0 and p.cth > 0:
+        a = np.array(
+            [
+                [-1.0 / (p.rth * p.cth), 1.0 / (p.rth * p.cth)],
+                [1.0 / (p.rth * p.cth2), -(1.0 / p.rth + 1.0 / p.rth2) / p.cth2],
+            ]
+        )
+        return a, np.array([1.0 / p.cth, 0.0])
+    # one pole: t2 tied to ambient (rth2 = 0) or without capacity (in series with rth)
+    r = p.rth + (p.rth2 if p.cth2 == 0 else 0.0)
+    if p.cth2 > 0 or p.cth == 0:
+        raise ValueError(
+            f"thermal network cth={p.cth:g} J/K, rth2={p.rth2:g} K/W, cth2={p.cth2:g} J/K: "
+            "allowed cth > 0 with either rth2 = 0 or (rth2 > 0, cth2 >= 0)"
+        )
+    return np.array([[-1.0 / (r * p.cth)]]), np.array([1.0 / p.cth])
 
 
-def thermal_probability(p: MtjParams, current_a, width_s, temp_k):
-    """Switching probability of the model's thermal channel alone: 1 - exp(-w r_th(I, T))."""
-    rate = ref.thermal_hazard_rate(p, current_a, temp_k)
-    return -np.expm1(-np.asarray(width_s, float) * rate)
+def _pulse_lookup(pulses: Sequence[tuple[float, float, float]]):
+    """The drive [A] of non-overlapping (start, width, amplitude) pulses as a function of t."""
+    order = sorted(pulses)
+    starts = np.array([s for s, _, _ in order])
+    ends = np.array([s + w for s, w, _ in order])
+    amps = np.array([a for _, _, a in order])
+
+    def current(t: float) -> float:
+        k = int(np.searchsorted(starts, t, side="right")) - 1
+        return float(amps[k]) if k >= 0 and t < ends[k] else 0.0
+
+    return current
 
 
-def sun_probability(p: MtjParams, current_a, width_s, temp_k):
-    """Precessional switching probability exp(-(pi^2 Delta / 4) exp(-2 (I/Ic0 - 1) w / taup)).
+def parallel_state_rise(p: MtjParams, pulses: Sequence[tuple[float, float, float]]):
+    """Junction temperature rise [K] as a function of time [s] under current pulses.
 
-    Sun's delay taup ln(pi / (2 theta0)) / (I/Ic0 - 1) with theta0 from the thermal
-    distribution p(theta) = 2 Delta theta exp(-Delta theta^2) (J. Z. Sun, Phys. Rev. B 62,
-    570 (2000); the same form in R. H. Koch et al., PRL 92, 088302 (2004)).  Zero at and
-    below Ic0.
+    The exact response of the model's thermal Cauer ladder (t -rth- t2 -rth2- ambient, cth
+    at t, cth2 at t2) to the Joule power I^2 rp of the parallel state (the junction has not
+    switched yet: the reference for the first reversal from P), piecewise constant between
+    the pulse edges.  Returns ``rise(t)``; t >= 0.
     """
-    i = np.asarray(current_a, float) / ref.critical_current(p, temp_k)
-    delta = ref.thermal_stability(p, temp_k)
-    arg = -2.0 * np.maximum(i - 1.0, 0.0) * np.asarray(width_s, float) / p.taup
-    return np.where(i > 1.0, np.exp(-(np.pi**2) * delta / 4.0 * np.exp(arg)), 0.0)
+    a, b = _ladder(p)
+    lam, vec = np.linalg.eig(a)
+    lam, vec = lam.real, vec.real
+    inv = np.linalg.inv(vec)
+    edges = sorted({0.0, *(s for s, _, _ in pulses), *(s + w for s, w, _ in pulses)})
 
+    current = _pulse_lookup(pulses)
 
-def gumbel_switching_time(p: MtjParams, current_a: float, temp_k: float):
-    """Location and scale [s] of the precessional switching time, a Gumbel variable.
+    def power(t: float) -> float:
+        return current(t) ** 2 * p.rp
 
-    With theta0^2 = E / Delta, E ~ Exp(1): t = taup (ln(pi/2) + ln(Delta)/2 - ln(E)/2) / (i - 1);
-    -ln E is a standard Gumbel variable, so t has location taup (ln(pi/2) + ln(Delta)/2) /
-    (i - 1), scale taup / (2 (i - 1)) and mean location + 0.5772 scale.
-    """
-    i = current_a / float(ref.critical_current(p, temp_k))
-    if i <= 1.0:
-        raise ValueError(f"precessional switching needs I > Ic0(T), got I/Ic0 = {i:.3g}")
-    delta = float(ref.thermal_stability(p, temp_k))
-    loc = p.taup * (np.log(np.pi / 2.0) + 0.5 * np.log(delta)) / (i - 1.0)
-    return loc, p.taup / (2.0 * (i - 1.0))
+    steady = [-np.linalg.solve(a, b * power(t)) for t in edges]
+    states = [np.zeros(b.size)]
+    for k in range(1, len(edges)):
+        dt = edges[k] - edges[k - 1]
+        x0, xs = states[-1], steady[k - 1]
+        states.append(xs + vec @ (np.exp(lam * dt) * (inv @ (x0 - xs))))
+    starts = np.array(edges)
+
+    def rise(t: float) -> float:
+        k = max(int(np.searchsorted(starts, t, side="right")) - 1, 0)
+        x0, xs = states[k], steady[k]
+        return float((xs + vec @ (np.exp(lam * (t - starts[k])) * (inv @ (x0 - xs))))[0])
+
+    return rise
 
 
 @dataclass(frozen=True)
-class SwitchingLaw:
-    """The switching law of ``mtj_stoch`` for one current waveform, from the parallel state.
+class PulseLaw:
+    """The switching law of ``mtj_stoch`` (version 3) under current pulses, from P.
 
-    The model fires when x(t; U) = norm(H(t) / eth(U), A(t) / ln(pi / (2 theta0(U, t))))
-    reaches 1 (``mtj_equations.vams``; the norm is :func:`circuits.mtj_analytic.channel_norm`): H integrates the thermal hazard rate, A the precessional
-    log-angle, which relaxes toward the thermal cone below Ic0.  x grows with U at every
-    time, so the junction has switched by t iff U >= U*(t), and P(switched by t) =
-    1 - U*(t).  The junction temperature follows the model's rth || cth network under the
-    Joule power I^2 rp of the parallel state.
+    The law is :mod:`circuits.mtj_switching`, which holds the equations; this class only
+    fixes a drive.  The switching time is a non-increasing function T(U) of the held draw
+    U, so P(switched by t) = 1 - U*(t) with T(U*(t)) = t: the distribution over seeds
+    follows from T(U) exactly, and the deterministic ``mtj`` (U = 1/2) switches at its
+    median.  pulses: (start [s], width [s], amplitude [A], + toward AP); heating: the
+    junction temperature follows :func:`parallel_state_rise`, else it stays at ambient.
     """
 
     params: MtjParams
-    time_s: np.ndarray
-    current_a: np.ndarray
-    temp_k: np.ndarray
+    pulses: tuple[tuple[float, float, float], ...]
+    end_s: float
+    ambient_k: float = 300.0
+    heating: bool = True
 
-    @classmethod
-    def for_pulses(
-        cls,
-        p: MtjParams,
-        pulses: Sequence[tuple[float, float, float]],
-        stop_s: float,
-        ambient_k: float,
-        points: int = 4001,
-    ) -> SwitchingLaw:
-        """The law under current pulses (start [s], width [s], amplitude [A], + toward AP)."""
-        edges = sorted({0.0, stop_s, *(s for s, _, _ in pulses), *(s + w for s, w, _ in pulses)})
-        grid = np.union1d(np.linspace(0.0, stop_s, points), [e for e in edges if e <= stop_s])
-        mid = 0.5 * (grid[1:] + grid[:-1])
-        amp = np.zeros_like(mid)
-        for start, width, a in pulses:
-            amp += np.where((mid >= start) & (mid < start + width), a, 0.0)
-        # first-order thermal network, exact for the power held on each interval
-        power = amp**2 * p.rp
-        rise = np.zeros(grid.size)
-        decay = np.exp(-np.diff(grid) / p.tau_th_s) if p.cth > 0 else np.zeros(mid.size)
-        for k in range(mid.size):
-            target = power[k] * p.rth
-            rise[k + 1] = target + (rise[k] - target) * decay[k]
-        temp_mid = ambient_k + 0.5 * (rise[1:] + rise[:-1])
-        return cls(p, grid, amp, temp_mid)
+    def __post_init__(self):
+        if not self.pulses:
+            raise ValueError("a PulseLaw needs at least one (start, width, amplitude) pulse")
+        if not self.end_s > 0:
+            raise ValueError(f"end_s={self.end_s!r} s must be > 0")
+        object.__setattr__(self, "_current", _pulse_lookup(self.pulses))
+        if self.heating:
+            object.__setattr__(self, "_rise", parallel_state_rise(self.params, self.pulses))
 
-    def _channels(self):
-        """H and A at every grid time (they do not depend on the draw)."""
-        p, dt = self.params, np.diff(self.time_s)
-        hazard = ref.thermal_hazard_rate(p, self.current_a, self.temp_k)
-        grow = ref.precession_rate(p, self.current_a, self.temp_k)
-        relax = ref.precession_relaxation(p, self.current_a, self.temp_k)
-        h = np.concatenate([[0.0], np.cumsum(hazard * dt)])
-        a = np.zeros(self.time_s.size)
-        for k in range(dt.size):  # dA/dt = g - r A / sqrt(1 + A^2), RK4 in 4 sub-steps
-            y, sub, g, r = a[k], dt[k] / 4.0, grow[k], relax[k]
+    def current(self, t: float) -> float:
+        """Drive toward AP [A] at time t [s]."""
+        return self._current(t)
 
-            def f(v, g=g, r=r):
-                return g - r * v / np.sqrt(1.0 + v * v)
+    def temperature(self, t: float) -> float:
+        """Junction temperature [K] at time t [s]."""
+        return self.ambient_k + (self._rise(t) if self.heating else 0.0)
 
-            for _ in range(4):
-                k1 = f(y)
-                k2 = f(y + 0.5 * sub * k1)
-                k3 = f(y + 0.5 * sub * k2)
-                k4 = f(y + sub * k3)
-                y += sub * (k1 + 2 * k2 + 2 * k3 + k4) / 6.0
-            a[k + 1] = y
-        temp_nodes = np.concatenate([[self.temp_k[0]], self.temp_k])
-        return h, a, temp_nodes
+    @property
+    def breakpoints(self) -> tuple[float, ...]:
+        return tuple(sorted({x for s, w, _ in self.pulses for x in (s, s + w)}))
 
-    def progress(self, u) -> np.ndarray:
-        """x(t; U) at every grid time, shape (len(u), len(time_s))."""
-        eth, eprec = thresholds(np.atleast_1d(u))
-        h, a, temp = self._channels()
-        lnth = ref.precession_threshold(self.params, temp[None, :], eprec[:, None])
-        return ref.channel_norm(h[None, :] / eth[:, None], a[None, :] / lnth)
-
-    def probability(self, t_s=None, tol: float = 1e-7) -> np.ndarray:
-        """P(switched by t) at times ``t_s`` (default: the end of the waveform)."""
-        t_s = np.atleast_1d(self.time_s[-1] if t_s is None else np.asarray(t_s, float))
-        lo, hi = np.zeros_like(t_s), np.ones_like(t_s)
-        while np.max(hi - lo) > tol:  # bisection for U*(t) on all times at once
-            mid = 0.5 * (lo + hi)
-            reached = np.maximum.accumulate(self.progress(mid), axis=1)
-            x = np.array([np.interp(t, self.time_s, row) for row, t in zip(reached, t_s)])
-            fired = x >= 1.0
-            hi = np.where(fired, mid, hi)
-            lo = np.where(fired, lo, mid)
-        return 1.0 - 0.5 * (lo + hi)
-
-    def switching_time(self, u, chunk: int = 256) -> np.ndarray:
-        """The switching time [s] for draws ``u`` (nan where x never reaches 1)."""
-        u = np.atleast_1d(np.asarray(u, float))
-        out = np.full(u.size, np.nan)
-        for k in range(0, u.size, chunk):
-            x = self.progress(u[k : k + chunk])
-            for j, row in enumerate(x):
-                above = np.nonzero(row >= 1.0)[0]
-                if above.size and above[0] > 0:
-                    i = above[0]
-                    t0, t1 = self.time_s[i - 1], self.time_s[i]
-                    out[k + j] = t0 + (1.0 - row[i - 1]) * (t1 - t0) / (row[i] - row[i - 1])
-        return out
+    def switching_time(self, u) -> np.ndarray:
+        """Switching time [s] of each draw U (NaN where not by end_s)."""
+        u = np.clip(np.atleast_1d(np.asarray(u, float)), U_MIN, 1.0 - U_MIN)
+        return mtj_switching.switching_times(
+            self.params,
+            self.current,
+            self.temperature,
+            u,
+            self.end_s,
+            breakpoints=self.breakpoints,
+        )
 
     def median_time(self) -> float:
-        """The switching time at U = 1/2: what the deterministic ``mtj`` gives [s]."""
+        """What the deterministic ``mtj`` gives [s] (NaN if not by end_s)."""
         return float(self.switching_time([0.5])[0])
 
-    def restricted_mean(self, points: int = 801) -> float:
-        """E[min(T, t_end)] = integral of 1 - P(switched by t) over the waveform [s]."""
-        t = np.linspace(0.0, self.time_s[-1], points)
-        survive = 1.0 - self.probability(t)
-        return float(np.sum(np.diff(t) * 0.5 * (survive[1:] + survive[:-1])))
+    def quantile(self, q) -> np.ndarray:
+        """Time [s] by which a fraction q of the seeds has switched: T(U = 1 - q)."""
+        return self.switching_time(1.0 - np.asarray(q, float))
+
+    def probability(self, t_s=None, draws: int = 201) -> np.ndarray:
+        """P(switched by t) at the times ``t_s`` [s].
+
+        Default (the end of the run): 1 - U* down to the model's floor U_MIN, found on two
+        grids of draws in log10(1 - U), 0.2 decades then 0.005 (about 1 % in P; each grid
+        is one integration).  At given times: from T(U) on ``draws`` equally spaced draws,
+        interpolated (resolution 1 / draws).
+        """
+        if t_s is None:
+            return np.array([self._end_probability()])
+        u = np.linspace(0.0, 1.0, draws + 2)[1:-1]
+        times = np.where(np.isfinite(t := self.switching_time(u)), t, np.inf)
+        t_s = np.atleast_1d(np.asarray(t_s, float))
+        # T is non-increasing in U: switched by t for every draw above U*(t)
+        switched = times[None, :] <= t_s[:, None]
+        return switched.mean(axis=1)
+
+    def _end_probability(self) -> float:
+        lo, hi = np.log10(U_MIN), 0.0
+        for points in (46, 41):
+            grid = np.linspace(lo, hi, points)  # log10(1 - U), rising: U falling
+            switched = np.isfinite(self.switching_time(1.0 - 10.0**grid))
+            if not switched[0]:
+                return 0.0
+            if switched[-1]:
+                return 1.0
+            k = int(np.flatnonzero(switched)[-1])  # the largest 1 - U that switches
+            lo, hi = grid[k], grid[k + 1]
+        return float(10.0 ** (0.5 * (lo + hi)))
+
+    def restricted_mean(self, draws: int = 201) -> float:
+        """E[min(T, end_s)] over the draws [s]."""
+        u = np.linspace(0.0, 1.0, draws + 2)[1:-1]
+        t = self.switching_time(u)
+        return float(np.mean(np.where(np.isfinite(t), np.minimum(t, self.end_s), self.end_s)))
+
+
+def pulse_train(amplitude_a: float, on_s: float, off_s: float, n_pulses: int):
+    """(start, width, amplitude) of ``n_pulses`` periods of on_s at amplitude_a, then off_s."""
+    period = on_s + off_s
+    return tuple((k * period, on_s, amplitude_a) for k in range(n_pulses))
+
+
+def median_pulses_to_switch(
+    p: MtjParams,
+    amplitude_a: float,
+    on_s: float,
+    off_s: float,
+    ambient_k: float,
+    *,
+    heating: bool = False,
+    max_pulses: int = 4000,
+    draws: int = 21,
+) -> float:
+    """Median number of pulses to switch under the law, counted as the reference counts.
+
+    S after period k is U*(k period) (the survival of the seeds); like
+    :func:`circuits.mtj_fokker_planck.median_pulses_to_switch`, the count is interpolated
+    linearly in ln S between the two whole periods around S = 1/2.  T(U) from one
+    integration over ``draws`` draws in [0.4, 0.6].
+    """
+    period = on_s + off_s
+    law = PulseLaw(
+        p,
+        pulse_train(amplitude_a, on_s, off_s, max_pulses),
+        max_pulses * period,
+        ambient_k,
+        heating,
+    )
+    u = np.linspace(0.4, 0.6, draws)
+    t = law.switching_time(u)
+    if not np.isfinite(t[u >= 0.5]).all():
+        raise ValueError(f"the law does not switch half the seeds in max_pulses = {max_pulses}")
+    t = np.where(np.isfinite(t), t, np.inf)
+    k = int(np.ceil(np.interp(0.5, u, t) / period))
+    ends = np.array([k - 1, k]) * period
+    surv = np.interp(ends, t[::-1], u[::-1])  # U*(t): T non-increasing in U
+    surv[0] = 1.0 if k == 1 else surv[0]
+    l0, l1 = np.log(surv)
+    return float(k - 1 + (l0 - np.log(0.5)) / (l0 - l1))

@@ -2,15 +2,17 @@
 
 - :func:`run_trials`: one current-pulse testbench simulated once per seed, in parallel
   worker processes (each with its own ngspice); returns who switched and when;
+- :func:`pyspice_flows.experiments.switching_ensemble.run_ensemble`: the same from
+  netlists of many independent junctions each, one transient per netlist;
 - :func:`probability_vs_amplitude`: P(switch) versus pulse amplitude at a fixed width;
 - :func:`probability_vs_width`: P(switch) versus pulse width at a fixed amplitude;
 - :func:`switching_time_distribution`: the switching times at a constant current, against
   the model's law (exponential below Ic0, Gumbel-like above).
 
 Beside every simulated point: its 95 % Wilson interval, the model's own law
-(:class:`circuits.mtj_stochastic.SwitchingLaw`, Joule heating included) and the textbook
-curves, Neel-Brown 1 - exp(-w/tau) and Sun's exp(-(pi^2 Delta/4) exp(-2 (i-1) w / taup)),
-both at ambient temperature.
+(:class:`circuits.mtj_stochastic.PulseLaw`, Joule heating included), the exact macrospin
+(:func:`circuits.mtj_fokker_planck.pulse_switch_probability`, what ends reversed) and the
+textbook Neel-Brown 1 - exp(-w/tau), both at ambient temperature.
 
 Every point uses the same seeds (common random numbers): the curves are smooth and
 monotone, and the errors of neighbouring points are correlated.
@@ -36,6 +38,7 @@ import numpy as np
 from scipy import stats
 
 from circuits import mtj_analytic as ref
+from circuits import mtj_fokker_planck as fp
 from circuits import mtj_stochastic as ms
 from circuits import mtj_switching
 from circuits.mtj_device import (
@@ -108,11 +111,11 @@ class Trial:
     def analysis(self) -> Transient:
         return Transient(self.max_step / 10, self.end_s, max_step_s=self.max_step)
 
-    def law(self) -> ms.SwitchingLaw:
+    def law(self) -> ms.PulseLaw:
         """The model's switching law for these pulses (from the parallel state)."""
         if self.state0 != 1:
-            raise ValueError("SwitchingLaw is written for a junction that starts parallel")
-        return ms.SwitchingLaw.for_pulses(self.params, self.pulses, self.end_s, self.ambient_k)
+            raise ValueError("PulseLaw is written for a junction that starts parallel")
+        return ms.PulseLaw(self.params, self.pulses, self.end_s, self.ambient_k)
 
 
 @dataclass
@@ -125,6 +128,7 @@ class TrialResults:
     time_s: np.ndarray
     draw: np.ndarray
     wall_s: float = 0.0
+    retried: int = 0  # netlists rerun at a quarter of the maximum step (switching_ensemble)
 
     @property
     def probability(self) -> float:
@@ -299,14 +303,23 @@ def probability_vs_width(
 
 
 def _probability_columns(p, trials, results, width_s, ambient_k) -> dict[str, np.ndarray]:
-    names = ("amplitude_A", "p_sim", "ci_lo", "ci_hi", "p_model", "p_neel_brown", "p_sun", "runs")
+    names = (
+        "amplitude_A",
+        "p_sim",
+        "ci_lo",
+        "ci_hi",
+        "p_model",
+        "p_neel_brown",
+        "p_macrospin",
+        "runs",
+    )
     out: dict[str, list[float]] = {k: [] for k in names}
     for t, r in zip(trials, results):
         amp = t.pulses[0][2]
         lo, hi = r.interval()
         law = analytic_curves(p, amp, width_s, ambient_k)
-        law_p, nb, sun = (float(law[k][0]) for k in ("p_model", "p_neel_brown", "p_sun"))
-        values = (amp, r.probability, lo, hi, law_p, nb, sun, r.switched.size)
+        law_p, nb, mac = (float(law[k][0]) for k in ("p_model", "p_neel_brown", "p_macrospin"))
+        values = (amp, r.probability, lo, hi, law_p, nb, mac, r.switched.size)
         for k, v in zip(names, values):
             out[k].append(v)
     return {k: np.asarray(v, float) for k, v in out.items()}
@@ -319,7 +332,7 @@ class TimeDistribution:
     ratio: float
     times_s: np.ndarray
     t_max_s: float
-    law: ms.SwitchingLaw
+    law: ms.PulseLaw
     ks_statistic: float
     ks_pvalue: float
     mean_s: float  # mean of min(T, t_max) over the runs
@@ -390,15 +403,11 @@ def switching_time_distribution(
 def _quantile_time(p: MtjParams, amp: float, ambient_k: float, q: float, probe: Trial) -> float:
     """Time at which the model's switching probability under a constant current reaches q."""
     guess = float(mtj_switching.median_switching_time(p, amp, ambient_k))
-    for _ in range(60):
-        law = ms.SwitchingLaw.for_pulses(p, ((0.0, 2 * guess, amp),), guess, ambient_k, points=4001)
-        if law.probability()[0] >= q:
-            lo, hi = 0.0, guess
-            for _ in range(40):
-                mid = 0.5 * (lo + hi)
-                lo, hi = (lo, mid) if law.probability(mid)[0] >= q else (mid, hi)
-            return hi
-        guess *= 2
+    if np.isfinite(guess):
+        end = 100 * guess
+        t = float(ms.PulseLaw(p, ((0.0, 2 * end, amp),), end, ambient_k).quantile(q)[0])
+        if np.isfinite(t):
+            return t
     raise ValueError(f"switching probability never reaches {q} at {amp:g} A")
 
 
@@ -415,7 +424,8 @@ def _plt():
 def analytic_curves(
     p: MtjParams, amplitudes_a, widths_s, ambient_k: float = AMBIENT_K
 ) -> dict[str, np.ndarray]:
-    """The model's law and the textbook curves for single pulses (amplitude, width) from P."""
+    """The model's law, the exact macrospin and Neel-Brown for single pulses (amplitude, width)
+    from P (the macrospin: what ends reversed, at ambient, without heating)."""
     amps, widths = np.broadcast_arrays(
         np.atleast_1d(np.asarray(amplitudes_a, float)), np.atleast_1d(np.asarray(widths_s, float))
     )
@@ -424,12 +434,12 @@ def analytic_curves(
         for a, w in zip(amps, widths)
     ]
     below = amps < ref.critical_current(p, ambient_k)
+    neel_brown = -np.expm1(-widths / ref.neel_brown_time(p, amps, ambient_k))
+    macrospin = [fp.pulse_switch_probability(p, a, w, ambient_k) for a, w in zip(amps, widths)]
     return {
         "p_model": np.array(law),
-        "p_neel_brown": np.where(
-            below, ms.neel_brown_probability(p, amps, widths, ambient_k), np.nan
-        ),
-        "p_sun": ms.sun_probability(p, amps, widths, ambient_k),
+        "p_neel_brown": np.where(below, neel_brown, np.nan),
+        "p_macrospin": np.array(macrospin),
     }
 
 
@@ -461,7 +471,7 @@ def plot_probability(
     xl = lines[x] * scale
     ax.plot(xl, lines["p_model"], "-", label="model law (heating included)")
     ax.plot(xl, lines["p_neel_brown"], "--", label="Neel-Brown 1 - exp(-w/tau), ambient")
-    ax.plot(xl, lines["p_sun"], ":", label="Sun, thermal theta0, ambient")
+    ax.plot(xl, lines["p_macrospin"], ":", label="exact macrospin (Fokker-Planck), ambient")
     ax.set_xscale("log" if logx else "linear")
     ax.set_ylim(-0.03, 1.03)
     ax.set_xlabel(xlabel)
