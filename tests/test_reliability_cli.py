@@ -19,8 +19,9 @@ from pyspice_flows import sweep
 TESTS_DIR = Path(__file__).resolve().parent
 
 
-def ipnet(*args: str, cwd: Path, timeout: float = 60):
+def ipnet(*args: str, cwd: Path, timeout: float = 60, **extra_env: str):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO_ROOT), str(TESTS_DIR)]))
+    env.update(extra_env)
     t0 = time.monotonic()
     res = subprocess.run(
         [sys.executable, "-m", "area_energy.cli", *args],
@@ -266,4 +267,21 @@ def test_more_workers_than_cores_is_a_usage_error_without_oversubscribe(tmp_path
     res, wall = ipnet(*command, "--workers", "99", "--out", str(tmp_path / "o"), cwd=tmp_path)
     assert res.returncode == 2
     assert f"--workers 99: allowed 0..{cores} (the usable cores); add --oversubscribe" in res.stderr
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("workers", ["0", "1"])
+def test_a_bad_thread_count_stops_a_sweep_before_any_sample(tmp_path, workers):
+    res, _ = ipnet(
+        "sweep",
+        "--workers",
+        workers,
+        "--no-progress",
+        "--out",
+        str(tmp_path / "o"),
+        cwd=tmp_path,
+        IPNET_NGSPICE_THREADS="abc",
+    )
+    assert res.returncode == 1
+    assert "IPNET_NGSPICE_THREADS='abc' is not an integer" in error_line(res)
     assert not (tmp_path / "o").exists()

@@ -19,6 +19,7 @@ from pyspice_flows.app.commandline import (
     positive_float,
     raise_on_sigterm,
 )
+from pyspice_flows.sim.session import ngspice_threads
 
 from .datasheet import FEW_SAMPLES, datasheet_lines, figure_unit, fmt
 from .runners import default_workers, run_sweep
@@ -135,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         spec = load_spec(args.spec)
         check_neuron_device(spec)  # a device that cannot work fails now, not in every sample
+        if args.scheduler is None:
+            ngspice_threads()  # a bad $IPNET_NGSPICE_THREADS fails here, not as failed rows
         if args.samples is not None:
             spec = spec.with_samples(args.samples)
         where = (
