@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import minimize
 
+from circuits.ipnet_design import NeuronDesign, add_design_argument, design_from_options
 from circuits.ipnet_neuron import IpnetParams
 from circuits.paths import REPO_ROOT
 from pyspice_flows.app.staging import write_text_atomic
@@ -269,9 +270,21 @@ def _write_json(path: Path, data: dict) -> None:
     write_text_atomic(path, json.dumps(data, indent=2, default=float) + "\n")
 
 
-def calibrate(out_dir: Path = OUT_DIR, quick: bool = False, layer: bool = True, say=print) -> dict:
-    """The whole flow; returns the summary (also written to ``out_dir``)."""
-    circuit = IpnetParams()
+def _shown(path: Path) -> str:
+    path = Path(path).resolve()
+    return str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
+
+
+def calibrate(
+    out_dir: Path = OUT_DIR,
+    quick: bool = False,
+    layer: bool = True,
+    say=print,
+    design: NeuronDesign | None = None,
+) -> dict:
+    """The whole flow; returns the summary (also written to ``out_dir``).  ``design``: the
+    circuit's design (None: the built-in one, IpnetParams() defaults)."""
+    circuit = design.params() if design is not None else IpnetParams()
     base = circuit_params(circuit, 273.15 + TEMPERATURE_C)
     char = characterization_set(quick)
     held = validation_set(quick)
@@ -329,9 +342,10 @@ def calibrate(out_dir: Path = OUT_DIR, quick: bool = False, layer: bool = True, 
             "spike_scale_s": SPIKE_SCALE_S,
         },
         "provenance": {
-            "device_file": str(circuit.device_file.relative_to(REPO_ROOT)),
+            "device_file": _shown(circuit.device_file),
             "temperature_c": TEMPERATURE_C,
-            "circuit": "circuits.ipnet_neuron.build_ipnet_testbench, IpnetParams() defaults",
+            "circuit": "circuits.ipnet_neuron.build_ipnet_testbench, "
+            + ("IpnetParams() defaults" if design is None else f"design {_shown(design.path)}"),
             "characterization": [s.to_dict() for s in char],
             "quick": quick,
             "command": "python -m behavioural.calibrate" + (" --quick" if quick else ""),
@@ -393,12 +407,14 @@ def main(argv: list[str] | None = None) -> int:
         "--quick", action="store_true", help="two short characterization and held-out stimuli"
     )
     parser.add_argument("--no-layer", action="store_true", help="skip the layer recency protocol")
+    add_design_argument(parser)
     add_debug_flag(parser)
     args = parser.parse_args(argv)
 
     def body() -> int:
+        design = design_from_options(args.design) if args.design is not None else None
         args.out = checked_out_dir(args.out)  # before any work: writable, not a file
-        calibrate(args.out, args.quick, not args.no_layer)
+        calibrate(args.out, args.quick, not args.no_layer, design=design)
         return 0
 
     return run_main("behavioural.calibrate", body, args.debug)

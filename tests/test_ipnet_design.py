@@ -137,3 +137,41 @@ def test_design_file_alone_changes_the_simulated_neuron(session, tmp_path):
         first_input = (t > 1.0e-9) & (t < 1.4e-9)  # the first spike is 0.5-1.5 ns
         write_a[key] = float(np.mean(-w.i("vwr")[first_input]))
     assert write_a["design"] / write_a["default"] == pytest.approx(1.35 / 1.2, abs=0.06)
+
+
+def test_sweep_samples_carry_the_design_as_values(tmp_path):
+    from pyspice_flows.metrics.neuron import params_for
+    from pyspice_flows.sweep.spec import DEFAULT_SPEC, load_spec
+
+    design = read_design(write(tmp_path, CHANGED + 'fire_p_w = { value = 1.1, unit = "um" }\n'))
+    spec = load_spec(DEFAULT_SPEC)
+    with_design = dataclasses.replace(spec, neuron=design.kwargs())
+    assert with_design.fingerprint() != spec.fingerprint()  # a resumed sweep sees the change
+    assert dataclasses.replace(spec, neuron=None).fingerprint() == spec.fingerprint()
+    sample = with_design.sample(0)
+    p, _ = params_for({k: v for k, v in sample.items() if k != "vdd_v"})
+    assert (p.vdd_v, p.unit_current_ic0, p.fire_p) == (0.85, 1.35, Size(1.1e-6, 120e-9))
+    p, _ = params_for({**sample, "vdd_v": 0.81})  # a swept supply replaces the design's
+    assert (p.vdd_v, p.vwr_v, p.unit_current_ic0) == (0.81, 0.81, 1.35)
+    assert params_for({"vdd_v": 0.9})[0] == IpnetParams()  # no design: the built-in one
+
+
+COMMANDS = ("report", "netlists", "sweep", "plasticity", "working-memory", "behavioural")
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_neuron_command_takes_design_and_refuses_a_bad_one_first(command, tmp_path, capsys):
+    import importlib
+
+    from area_energy.cli import SUBCOMMANDS
+
+    main = importlib.import_module(SUBCOMMANDS[command][1]).main
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+    assert done.value.code == 0 and "--design FILE" in capsys.readouterr().out
+    bad = write(tmp_path, '[params]\nvdd = { value = 2.0, unit = "V" }\n', "bad.toml")
+    out = tmp_path / "out"
+    assert main(["--design", str(bad), "--out", str(out)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert f"--design {bad}" in err and "vdd=2 V is out of range; allowed (0, 1.2] V" in err
+    assert "\n" not in err and not (out.exists() and any(out.iterdir()))

@@ -24,8 +24,13 @@ from pathlib import Path
 import numpy as np
 
 from circuits import mtj_model_spec
-from circuits.compatibility import checked_neuron_device
-from circuits.ipnet_neuron import IpnetParams
+from circuits.ipnet_design import (
+    NeuronDesign,
+    add_design_argument,
+    checked_neuron_design,
+    design_from_options,
+    read_design,
+)
 from circuits.mtj_device import add_device_argument, load_device
 from circuits.scenarios import ipnet_scenario, lif_scenario
 from circuits.technology import REPO_ROOT
@@ -193,31 +198,40 @@ def comparison_section(c: dict) -> dict:
 
 
 def build_results(
-    device_file: Path | None = None, temp_k: float | None = None
+    device_file: Path | None = None,
+    temp_k: float | None = None,
+    design: NeuronDesign | None = None,
 ) -> tuple[dict, dict]:
     """Run every simulation and assemble results and figures (writes nothing).
 
-    device_file: the IPNet neuron's MTJ parameter file (default: the default device);
-    temp_k: ambient temperature of every simulation [K] (default: ngspice's 300.15 K).
+    device_file: the IPNet neuron's MTJ parameter file (default: the design's device);
+    temp_k: ambient temperature of every simulation [K] (default: ngspice's 300.15 K);
+    design: the IPNet neuron's design (default: the built-in one).
     """
     t0 = time.time()
-    dev = load_device(device_file) if device_file is not None else load_device()
-    ip_params = IpnetParams(device_file=dev.path)
+    design = (design or read_design()).with_device(device_file)
+    dev = load_device(design.device_file)
+    ip_params = design.params()
     progress("compiling Verilog-A models")
     osdi.compile_all()
     vdd = 0.9
     neurons, waves = {}, {}
-    for key, sc, idle in (
-        ("ipnet", ipnet_scenario(ip_params), ipnet_scenario(ip_params, count=0, stop_s=10e-9)),
-        ("lif", lif_scenario(), lif_scenario(idle=True)),
+    for key, sc, idle, supply in (
+        (
+            "ipnet",
+            ipnet_scenario(ip_params),
+            ipnet_scenario(ip_params, count=0, stop_s=10e-9),
+            ip_params.vdd_v,
+        ),
+        ("lif", lif_scenario(), lif_scenario(idle=True), vdd),
     ):
         progress(f"simulating {sc.name} ({sc.stop_s * 1e9:.0f} ns) and its idle leakage")
-        neurons[key], waves[key] = measure_neuron(sc, idle, vdd, temp_k)
+        neurons[key], waves[key] = measure_neuron(sc, idle, supply, temp_k)
     progress("simulating IPNet memory writes (sub-threshold inputs)")
     write = ipnet_memory_write(
         ipnet_scenario(ip_params, rate_hz=0.1e9, count=2, stop_s=30e-9, name="ipnet_memory_write"),
         temp_k,
-        vdd_v=vdd,
+        vdd_v=ip_params.vdd_v,
     )
     neurons["ipnet"]["heat_memory_write_per_input_event_J"] = write["heat_per_event_J"]
     neurons["ipnet"]["memory_write_energy_delivered_per_input_event_J"] = write[
@@ -355,7 +369,7 @@ def build_results(
         "assumptions": {
             "mtj_device": {"file": _shown(dev.path), **dataclasses.asdict(dev.params)},
             "ambient_temperature_k": temp_k if temp_k is not None else 300.15,
-            "supply_v": vdd,
+            "supply_v": ip_params.vdd_v,
             "ipnet_stimulus": ipnet_scenario(ip_params).description,
             "lif_stimulus": lif_scenario().description,
             "memory": mem["configs"],
@@ -395,6 +409,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="report folder (default: reports/)",
     )
     add_device_argument(parser)
+    add_design_argument(parser)
     parser.add_argument(
         "--temp",
         type=temperature_k,
@@ -407,7 +422,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m area_energy.report [--out DIR] [--device FILE] [--temp K] [--debug]``.
+    """``python -m area_energy.report [--out DIR] [--device FILE] [--design FILE] [--temp K]
+    [--debug]``.
 
     Exit 0 on success, 1 on an error (one line on stderr), 2 on a usage error, 130 after
     Ctrl-C and 143 after SIGTERM; in every failure the previous report is left untouched.
@@ -417,8 +433,9 @@ def main(argv: list[str] | None = None) -> int:
     def body() -> int:
         out = checked_out_dir(args.out)
         # a wrong file, or a device the neuron cannot work with, fails now
-        checked_neuron_device(args.device, [args.temp])
-        results, figures = build_results(device_file=args.device, temp_k=args.temp)
+        design = design_from_options(args.design, args.device)
+        checked_neuron_design(design, args.device, [args.temp])
+        results, figures = build_results(temp_k=args.temp, design=design)
         paths = publish.write_report(results, figures, out)
         for line in render.summary_lines(results):
             print(line)

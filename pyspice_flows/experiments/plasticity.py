@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from circuits.compatibility import checked_neuron_device
+from circuits.ipnet_design import add_design_argument, checked_neuron_design, design_from_options
 from circuits.ipnet_neuron import IpnetParams
 from circuits.mtj_device import add_device_argument
 from circuits.paths import REPO_ROOT
@@ -294,7 +294,8 @@ def plot(curve: PlasticityCurve, path: Path):
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m pyspice_flows.experiments.plasticity [--out DIR] [--device FILE] [--temp K]``."""
+    """``python -m pyspice_flows.experiments.plasticity [--out DIR] [--device FILE] [--design FILE]
+    [--temp K]``."""
     from pyspice_flows.app.commandline import (
         add_debug_flag,
         add_temperature_argument,
@@ -316,14 +317,16 @@ def main(argv: list[str] | None = None) -> int:
         help="output folder (default: build/plasticity)",
     )
     add_device_argument(parser)
+    add_design_argument(parser)
     add_temperature_argument(parser)
     add_debug_flag(parser)
     args = parser.parse_args(argv)
 
     def body() -> int:
         # a wrong file, or a device the neuron cannot work with, fails now, naming itself
-        device = checked_neuron_device(args.device, [args.temp])
-        params = IpnetParams(device_file=device) if device else IpnetParams()
+        design = design_from_options(args.design, args.device)
+        checked_neuron_design(design, args.device, [args.temp])
+        params = design.params()
         args.out = checked_out_dir(args.out)  # before any work: writable, not a file
         temp_c = celsius(args.temp)
         curve = plasticity_curve(params=params, temperature_c=temp_c)

@@ -6,8 +6,10 @@ import argparse
 import json
 import sys
 import traceback
+from dataclasses import replace
 from pathlib import Path
 
+from circuits.ipnet_design import add_design_argument, design_from_options
 from pyspice_flows.app.commandline import (
     EXIT_INTERRUPTED,
     EXIT_TERMINATED,
@@ -128,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         help="time limit of one sample [s], > 0 (default: the spec's timeout_s)",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_design_argument(parser)
     add_debug_flag(parser)
     args = parser.parse_args(argv)
     if args.scheduler is None:
@@ -135,6 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     raise_on_sigterm()
     try:
         spec = load_spec(args.spec)
+        if args.design is not None:  # the spec's device, if it names one, replaces the design's
+            design = design_from_options(args.design, spec.device_path())
+            spec = replace(spec, neuron=design.kwargs())
         check_neuron_device(spec)  # a device that cannot work fails now, not in every sample
         if args.scheduler is None:
             ngspice_threads()  # a bad $IPNET_NGSPICE_THREADS fails here, not as failed rows

@@ -51,12 +51,13 @@ from pathlib import Path
 
 import numpy as np
 
-from circuits.compatibility import checked_neuron_device
 from circuits.ipnet_array import (
     DEFAULT_PITCH_M,
     coupling_fraction,
     load_thermal_stack,
 )
+from circuits.ipnet_design import add_design_argument, checked_neuron_design, design_from_options
+from circuits.ipnet_neuron import IpnetParams
 from circuits.mtj_device import add_device_argument
 from circuits.scenarios import (
     IPNET_PLASTICITY_MAX_STEP_S,
@@ -149,7 +150,7 @@ def plan(
     timing: dict[str, tuple[float, int]],
     quick: bool = False,
     seed: int = SEED,
-    device_file: str | None = None,
+    neuron: IpnetParams | None = None,
     temperature_c: float | None = None,
     pitch_m: float = DEFAULT_PITCH_M,
 ) -> Plan:
@@ -161,7 +162,7 @@ def plan(
     max_lag = max(lags.max(), list_lags.max())
     offset = max(o for o, _ in timing.values())
     t_probe = probe_time_s(offset, max_lag)
-    common = {"device_file": device_file, "temperature_c": temperature_c}
+    common = {"neuron": neuron, "temperature_c": temperature_c}
     trials: list[Trial] = []
     rec: dict = {"probe_t_s": t_probe, "trials": {}}
     fr: dict = {"lists": {}, "list_lags_s": list_lags.tolist()}
@@ -396,7 +397,7 @@ def run_protocols(
     quick: bool = False,
     workers: int | None = None,
     seed: int = SEED,
-    device_file: str | None = None,
+    neuron: IpnetParams | None = None,
     temperature_c: float | None = None,
     say=print,
 ) -> dict:
@@ -408,9 +409,9 @@ def run_protocols(
     t0 = time.perf_counter()
     heats = sorted({c["heat"] for c in CONDITIONS.values()})
     say(f"working-memory: burst timing of a lone neuron ({', '.join(heats)})")
-    timing_rows = run_trials([(h, device_file, temperature_c) for h in heats], workers, timing_task)
+    timing_rows = run_trials([(h, neuron, temperature_c) for h in heats], workers, timing_task)
     timing = {h: (off, n) for h, off, n in timing_rows}
-    pl = plan(timing, quick, seed, device_file, temperature_c)
+    pl = plan(timing, quick, seed, neuron, temperature_c)
     say(f"working-memory: {len(pl.trials)} array transients on {workers} worker(s)")
     results = _by_key(run_trials(pl.trials, workers))
     sim_wall = sum(r["wall_s"] for r in results.values())
@@ -425,7 +426,7 @@ def run_protocols(
             "pitch_m": DEFAULT_PITCH_M,
             "max_step_s": IPNET_PLASTICITY_MAX_STEP_S,
             "probe_width_s": PROBE_WIDTH_S,
-            "device_file": device_file,
+            "device_file": None if neuron is None else str(neuron.device_file),
             "temperature_c": temperature_c,
             "no_heat_ablation": NO_HEAT,
             "burst_timing": {h: {"reset_offset_s": o, "spikes": n} for h, (o, n) in timing.items()},
@@ -446,7 +447,7 @@ def run_protocols(
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m pyspice_flows.experiments.working_memory [--out DIR] [--quick] [--workers N] [--seed S]
-    [--device FILE] [--temp K] [--debug]``."""
+    [--device FILE] [--design FILE] [--temp K] [--debug]``."""
     from pyspice_flows.app.commandline import (
         add_debug_flag,
         add_temperature_argument,
@@ -478,18 +479,18 @@ def main(argv: list[str] | None = None) -> int:
         "--seed", type=int, default=SEED, help=f"seed of the orders and lags (default {SEED})"
     )
     add_device_argument(parser)
+    add_design_argument(parser)
     add_temperature_argument(parser)
     add_debug_flag(parser)
     args = parser.parse_args(argv)
     check_workers(parser, args)
 
     def body() -> int:
-        device = checked_neuron_device(args.device, [args.temp])  # before any simulation
+        design = design_from_options(args.design, args.device)  # before any simulation
+        checked_neuron_design(design, args.device, [args.temp])
         args.out = checked_out_dir(args.out)  # before any work: writable, not a file
         temp_c = celsius(args.temp)
-        res = run_protocols(
-            args.out, args.quick, args.workers, args.seed, str(device) if device else None, temp_c
-        )
+        res = run_protocols(args.out, args.quick, args.workers, args.seed, design.params(), temp_c)
         rec, fr, it = res["recency"], res["free_recall"], res["interference"]
         print(
             f"working-memory: recency tau {fmt_scaled(rec['tau_s'])} (rise {fmt_scaled(rec['tau_rise_s'])}); "

@@ -80,16 +80,17 @@ class Trial:
     probed: tuple[int, ...]
     probe_t_s: float
     reset_offset_s: float
-    device_file: str | None = None
+    neuron: IpnetParams | None = None
+    """The command's neuron (its design and device; None: IpnetParams defaults)."""
     temperature_c: float | None = None
 
 
-def neuron_for(heat: str, device_file: str | None = None) -> IpnetParams:
-    """The protocol's two-synapse neuron, with the heat memory or without it."""
+def neuron_for(heat: str, neuron: IpnetParams | None = None) -> IpnetParams:
+    """The protocol's two-synapse neuron (from ``neuron``, the command's design), with the
+    heat memory or without it."""
     from pyspice_flows.experiments.plasticity import ABLATIONS
 
-    base = IpnetParams(device_file=device_file) if device_file else IpnetParams()
-    p = ipnet_plasticity_params(base)
+    p = ipnet_plasticity_params(neuron or IpnetParams())
     if heat == "normal":
         return p
     if heat not in ABLATIONS:
@@ -100,7 +101,7 @@ def neuron_for(heat: str, device_file: str | None = None) -> IpnetParams:
 
 def trial_array(t: Trial) -> ArrayParams:
     """The :class:`ArrayParams` of a trial: bursts on synapse 1, the probe on synapse 2."""
-    nrn = neuron_for(t.heat, t.device_file)
+    nrn = neuron_for(t.heat, t.neuron)
     vdd = nrn.vdd_v
     probe = SpikeTrain((t.probe_t_s,), vdd, PROBE_WIDTH_S, label="probe")
     silent = regular(IPNET_INPUT_RATE_HZ, 0, vdd, IPNET_SPIKE_WIDTH_S)
@@ -163,12 +164,12 @@ def run_trial(t: Trial) -> dict:
     return out
 
 
-def timing_task(args: tuple[str, str | None, float | None]) -> tuple[str, float, int]:
+def timing_task(args: tuple[str, IpnetParams | None, float | None]) -> tuple[str, float, int]:
     """(heat, reset offset [s], spikes to fire) of a lone neuron (a worker task)."""
     from pyspice_flows.experiments.plasticity import burst_timing
 
-    heat, device, temp_c = args
-    reset_end, to_fire = burst_timing(neuron_for(heat, device), temp_c, IPNET_BURST_COUNT)
+    heat, neuron, temp_c = args
+    reset_end, to_fire = burst_timing(neuron_for(heat, neuron), temp_c, IPNET_BURST_COUNT)
     return heat, reset_end - BURST_START_S, to_fire
 
 
