@@ -6,7 +6,7 @@ PY := .venv/bin/python
 TOOLCHAIN_OK := build/.toolchain-ok
 PYTEST_ARGS ?=
 
-.PHONY: help setup ngspice venv osdi netlists test goldens lint format energy-report sweep bench behavioural clean
+.PHONY: help setup ngspice venv osdi netlists test test-fast goldens lint format energy-report sweep bench behavioural clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -38,8 +38,11 @@ format: venv ## ruff: fix imports and reformat the code
 	@.venv/bin/ruff check --fix .
 	@.venv/bin/ruff format .
 
-test: osdi ## run the test suite (pytest)
+test: osdi ## run the whole test suite (what CI runs)
 	@$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: osdi ## the tests without long transients (pytest -m "not slow")
+	@$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
 
 goldens: osdi ## regenerate tests/golden/ (the report's headline numbers, the testbench netlists) after an intended change
 	@$(PY) -m tests.regenerate_goldens

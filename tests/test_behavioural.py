@@ -124,6 +124,7 @@ def quick_calibration(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_calibrate_command_writes_its_files(quick_calibration):
     cal = json.loads((quick_calibration / "calibration.json").read_text())
     assert set(cal["fitted"]) >= {"input_current_factor", "reset_current_factor", "rth_factor"}
@@ -134,6 +135,7 @@ def test_calibrate_command_writes_its_files(quick_calibration):
         assert np.isfinite(v[key])
 
 
+@pytest.mark.slow
 def test_calibrated_drive_reproduces_the_spice_progress_and_charge_per_pulse(
     quick_calibration, session
 ):
@@ -162,6 +164,7 @@ def test_calibrated_drive_reproduces_the_spice_progress_and_charge_per_pulse(
     assert p.cth_factor == pytest.approx(1.0, abs=0.02)
 
 
+@pytest.mark.slow
 def test_validation_against_spice_on_a_held_out_stimulus(quick_calibration, session):
     p = load_calibration(quick_calibration / "calibration.json")
     held = validation_set(quick=True)[:1]  # a seeded Poisson train the fit did not see

@@ -213,6 +213,9 @@ def test_sweep_refuses_impossible_timeouts_and_worker_counts(tmp_path):
 # ----------------------------------------------------------------------------- signals
 def test_sigint_stops_a_running_simulation_and_ngspice_stays_usable(session):
     long = "long\nV1 a 0 SIN(0 1 1e6)\nR1 a b 1k\nC1 b 0 1p\n"
+    # Python's own SIGINT handler, also when the suite runs as a background job (`make test &`
+    # starts it with SIGINT ignored)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
     t0 = time.monotonic()
     timer.start()
@@ -221,9 +224,17 @@ def test_sigint_stops_a_running_simulation_and_ngspice_stays_usable(session):
             session.run(long, Transient(1e-9, 2e-3, max_step_s=1e-9))  # ~30 s if not stopped
     finally:
         timer.cancel()
+        signal.signal(signal.SIGINT, previous)
     assert time.monotonic() - t0 < 5
     w = session.run("probe\nI1 0 a 1m\nR1 a 0 1k\n", OperatingPoint())
     assert float(w.v("a")[0]) == pytest.approx(1.0)
+
+
+def _sigint_default() -> None:
+    """In the child, before exec: SIGINT at its default disposition, so Python turns it into
+    KeyboardInterrupt even when the suite runs as a background job (which starts with SIGINT
+    ignored, and a child inherits an ignored signal)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _start_report(out: Path, cwd: Path) -> subprocess.Popen:
@@ -231,6 +242,7 @@ def _start_report(out: Path, cwd: Path) -> subprocess.Popen:
         [sys.executable, "-m", "area_energy.report", "--out", str(out)],
         cwd=cwd,
         env=_env(),
+        preexec_fn=_sigint_default,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -127,6 +127,7 @@ def test_input_count_must_match():
         build_ipnet_testbench(p, [regular(1e9, 2, 0.6, 0.5e-9)], ipnet_clear_train(10e-9))
 
 
+@pytest.mark.slow
 def test_conditioned_neuron_answers_a_probe_a_rested_one_ignores():
     from pyspice_flows.experiments.plasticity import probe_response
 
@@ -142,6 +143,7 @@ def test_conditioned_neuron_answers_a_probe_a_rested_one_ignores():
     assert conditioned["rise_at_probe_K"] > 1.0 > rested["rise_at_probe_K"]
 
 
+@pytest.mark.slow
 def test_plasticity_decays_with_the_thermal_time_constant():
     from pyspice_flows.experiments.plasticity import plasticity_curve
 
@@ -151,6 +153,7 @@ def test_plasticity_decays_with_the_thermal_time_constant():
     assert curve.tau_fit_s == pytest.approx(curve.tau_th_s, rel=0.20)
 
 
+@pytest.mark.slow
 def test_plasticity_vanishes_without_the_heat_memory():
     from pyspice_flows.experiments.plasticity import heat_ablation
 
@@ -178,6 +181,7 @@ CORNERS = [(0.0, 0.81), (85.0, 0.99), (85.0, 0.81), (0.0, 0.99)]
 
 
 @pytest.mark.parametrize("temp_c, vdd", CORNERS)
+@pytest.mark.slow
 def test_window_holds_at_the_corners(session, temp_c, vdd):
     from circuits.ipnet_neuron import UNIT_CURRENT_IC0
 

@@ -100,6 +100,7 @@ def _toolkit(sc) -> dict[str, float]:
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
+@pytest.mark.slow
 def test_written_testbench_runs_anywhere_and_agrees_with_the_toolkit(name, tmp_path):
     sc = SCENARIOS[name]
     folder = tmp_path / "bench"

@@ -22,6 +22,7 @@ def report_dir(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_report_files_and_required_json_keys(report_dir):
     data = json.loads((report_dir / "energy_report.json").read_text())
     for neuron in ("ipnet", "lif"):
@@ -48,6 +49,7 @@ def test_report_files_and_required_json_keys(report_dir):
         assert (report_dir / f"{fig}.png").stat().st_size > 1000
 
 
+@pytest.mark.slow
 def test_report_numbers_are_physical(report_dir):
     data = json.loads((report_dir / "energy_report.json").read_text())
     ip, lif = data["neurons"]["ipnet"], data["neurons"]["lif"]
@@ -71,6 +73,7 @@ def test_report_numbers_are_physical(report_dir):
     assert ip["heat_memory_tau_fit_s"] == pytest.approx(ip["heat_memory_tau_rth_cth_s"], rel=0.2)
 
 
+@pytest.mark.slow
 def test_claims_have_verdicts_and_the_memory_time_scales(report_dir):
     data = json.loads((report_dir / "energy_report.json").read_text())
     claims = {c["claim"]: c for c in data["claims"]}
@@ -98,6 +101,7 @@ def test_claims_have_verdicts_and_the_memory_time_scales(report_dir):
     assert "Time scales first" in md
 
 
+@pytest.mark.slow
 def test_figures_are_captioned_and_assumptions_have_units(report_dir):
     html = (report_dir / "energy_report.html").read_text()
     for name in ("neuron_waveforms", "energy_per_spike", "area", "memory_power"):
@@ -110,6 +114,7 @@ def test_figures_are_captioned_and_assumptions_have_units(report_dir):
     assert "| memory.backbone.time_step_s | 1e-3 | s |" in md
 
 
+@pytest.mark.slow
 def test_failed_report_leaves_previous_report_intact(report_dir, monkeypatch):
     before = (report_dir / "energy_report.json").read_bytes()
 
@@ -121,6 +126,7 @@ def test_failed_report_leaves_previous_report_intact(report_dir, monkeypatch):
     assert (report_dir / "energy_report.json").read_bytes() == before
 
 
+@pytest.mark.slow
 def test_report_heat_ablation(report_dir):
     data = json.loads((report_dir / "energy_report.json").read_text())
     a = data["ablation"]
@@ -130,6 +136,7 @@ def test_report_heat_ablation(report_dir):
     assert a["ratio_no_heat_over_normal"] < 0.1
 
 
+@pytest.mark.slow
 def test_headline_numbers_match_the_golden(report_dir):
     try:
         golden = goldens.load_golden()
@@ -162,6 +169,7 @@ def test_golden_comparison_can_fail(tmp_path):
         goldens.load_golden(tmp_path / "missing.json")
 
 
+@pytest.mark.slow
 def test_report_energy_comparison_like_for_like(report_dir):
     data = json.loads((report_dir / "energy_report.json").read_text())
     c = data["energy_comparison"]

@@ -149,6 +149,7 @@ def _rows(path: Path) -> list[dict]:
         ]
 
 
+@pytest.mark.slow
 def test_command_line_on_a_real_scheduler_gives_the_local_rows(dask_cluster, tmp_path):
     spec = tmp_path / "tiny.toml"
     spec.write_text(SPEC)
@@ -169,6 +170,7 @@ def test_command_line_on_a_real_scheduler_gives_the_local_rows(dask_cluster, tmp
     assert len(workers) == 1 and workers != {""}
 
 
+@pytest.mark.slow
 def test_an_unreachable_scheduler_is_one_clear_line(tmp_path):
     spec = tmp_path / "tiny.toml"
     spec.write_text(SPEC)

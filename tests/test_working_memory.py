@@ -38,6 +38,7 @@ def run(tmp_path_factory):
     return out, json.loads((out / "summary.json").read_text()), proc.stdout
 
 
+@pytest.mark.slow
 def test_command_writes_every_file_and_the_summary_keys(run):
     out, s, stdout = run
     for name in ("recency", "free_recall", "interference"):
@@ -55,6 +56,7 @@ def test_command_writes_every_file_and_the_summary_keys(run):
     assert "recency tau" in stdout and "interference below 10 %" in stdout
 
 
+@pytest.mark.slow
 def test_no_coupling_means_no_interference(run):
     it = run[1]["interference"]
     ctrl = it["control_no_coupling"]
@@ -66,6 +68,7 @@ def test_no_coupling_means_no_interference(run):
     assert ctrl["pitch_10pct_m"] is None
 
 
+@pytest.mark.slow
 def test_interference_falls_with_pitch_and_crosses_the_budget(run):
     it = run[1]["interference"]
     rows = it["by_pitch"]
@@ -78,6 +81,7 @@ def test_interference_falls_with_pitch_and_crosses_the_budget(run):
     assert it["pitch_10pct_m"] is not None and lo < it["pitch_10pct_m"] < hi
 
 
+@pytest.mark.slow
 def test_no_heat_means_no_recency_advantage(run):
     rec, fr = run[1]["recency"], run[1]["free_recall"]
     assert rec["control_no_heat"]["advantage_ratio_to_normal"] < 0.1
@@ -87,6 +91,7 @@ def test_no_heat_means_no_recency_advantage(run):
     assert all(t["recalled_fraction"] == 0 for t in fr["control_no_heat"]["by_position"])
 
 
+@pytest.mark.slow
 def test_uncoupled_trace_decays_with_the_junctions_rth_cth(run):
     """Without neighbours the memory trace is the junction's own: rise ~ exp(-lag/rth*cth)."""
     tau_th = IpnetParams().mtj().tau_th_s
@@ -99,6 +104,7 @@ def test_uncoupled_trace_decays_with_the_junctions_rth_cth(run):
     assert all(a > b for a, b in zip(adv, adv[1:]))  # sorted by lag: recency
 
 
+@pytest.mark.slow
 def test_free_recall_shows_recency(run):
     fr = run[1]["free_recall"]
     adv = [t["advantage_s"] for t in fr["by_position"]]
