@@ -83,3 +83,26 @@ def test_vectors_of_other_lengths_and_complex_ones_round_trip(tmp_path):
     assert back.plot_type == "ac" and set(back.vectors) == set(w.vectors)
     for name, values in w.vectors.items():
         np.testing.assert_array_equal(back.vectors[name], values)
+
+
+def test_a_derived_value_is_computed_once_per_content(tmp_path, monkeypatch):
+    monkeypatch.setenv(cache.CACHE_DIR_ENV, str(tmp_path))
+    monkeypatch.delenv(cache.CACHE_SWITCH_ENV, raising=False)
+    code = tmp_path / "law.py"
+    code.write_text("law = 1\n")
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"energy_J": 1.25e-12, "parts": [1, 2]}
+
+    first = cache.cached_value("floor", compute, 0.9, 300.0, sources=[code])
+    again = cache.cached_value("floor", compute, 0.9, 300.0, sources=[code])
+    assert first == again == {"energy_J": 1.25e-12, "parts": [1, 2]} and len(calls) == 1
+    cache.cached_value("floor", compute, 0.9, 358.15, sources=[code])  # another input
+    code.write_text("law = 2\n")  # the code changed
+    cache.cached_value("floor", compute, 0.9, 300.0, sources=[code])
+    assert len(calls) == 3
+    monkeypatch.setenv(cache.CACHE_SWITCH_ENV, "off")
+    cache.cached_value("floor", compute, 0.9, 300.0, sources=[code])
+    assert len(calls) == 4

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import hashlib
 import subprocess
 import sys
 import time
@@ -85,8 +84,7 @@ def assumption_units() -> dict[str, str]:
 
 
 def _provenance() -> dict:
-    def sha(path: Path) -> str:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+    from pyspice_flows.sim.cache import file_digest as sha
 
     models = REPO_ROOT / "models"
     files = (

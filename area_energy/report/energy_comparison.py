@@ -28,7 +28,7 @@ from circuits.ipnet_neuron import IpnetParams
 from circuits.lif_neuron import LifParams
 from circuits.scenarios import IPNET_SPIKE_WIDTH_S, Scenario, ipnet_scenario, lif_scenario
 from pyspice_flows import measure
-from pyspice_flows.sim.cache import cached_run
+from pyspice_flows.sim.cache import cached_run, cached_value
 from pyspice_flows.sim.session import Transient, celsius
 
 from .runs import SHARED_ROLE, static_power_w
@@ -202,14 +202,37 @@ def energy_floor(params: IpnetParams, temp_k: float | None = None) -> dict:
     after :data:`FLOOR_HEADROOM_V`.  Reset: the same toward P through the antiparallel
     junction (R_AP at its bias, TMR(V)) from VDD.  The sum is what an ideal neuron with
     this junction and supply would spend per spike; the circuit adds its comparators and
-    logic and the current's rise and fall around each input."""
+    logic and the current's rise and fall around each input.
+
+    The law's 800 median times are slow numerics (an ODE each): the result is kept in the
+    simulation cache (:func:`pyspice_flows.sim.cache.cached_value`) under the junction's
+    parameters, the temperature, the rails and the code of the law (circuits/mtj_*.py)."""
+    from pathlib import Path
+
+    from circuits import mtj_switching
+
+    law_code = sorted(Path(mtj_switching.__file__).parent.glob("mtj_*.py"))
+    mtj = params.nominal_mtj()
+    t_k = mtj.tnom if temp_k is None else temp_k
+    return cached_value(
+        "energy_floor",
+        lambda: _energy_floor(params, t_k),
+        mtj,
+        t_k,
+        params.vwr_v,
+        params.vdd_v,
+        FLOOR_HEADROOM_V,
+        sources=[*law_code, Path(__file__)],
+    )
+
+
+def _energy_floor(params: IpnetParams, t_k: float) -> dict:
     import numpy as np
 
     from circuits.mtj_analytic import resistance
     from circuits.mtj_switching import median_switching_time
 
     mtj = params.nominal_mtj()
-    t_k = mtj.tnom if temp_k is None else temp_k
 
     def best(rail_v: float, state: int) -> dict:
         v = np.linspace(0.05, rail_v - FLOOR_HEADROOM_V, 400)  # junction voltage [V]

@@ -7,7 +7,8 @@ import numpy as np
 from area_energy.costs import area, netlist_inventory
 from circuits.scenarios import Scenario
 from pyspice_flows import measure
-from pyspice_flows.sim.session import Session, Transient, celsius
+from pyspice_flows.sim.cache import cached_run
+from pyspice_flows.sim.session import Transient, celsius
 
 from . import dissipation
 
@@ -22,7 +23,7 @@ def run_scenario(
     """Simulate a scenario, keeping every MOSFET drain current for the conservation check.
 
     ``temp_k``: ambient temperature [K] (None: ngspice's default, 300.15 K)."""
-    return Session.get().run(
+    return cached_run(
         sc.circuit,
         Transient(sc.step_s, sc.stop_s, max_step_s=sc.max_step_s),
         extra_lines=dissipation.save_lines(inventory),
@@ -56,7 +57,7 @@ def mtj_heat_j(w, inventory: netlist_inventory.DeviceInventory, dev) -> float:
 def static_power_w(sc_idle: Scenario, temp_k: float | None = None) -> float:
     """Leakage power [W]: the neuron's own sources (not the shared bias generator),
     averaged over the second half of an input-free run."""
-    w = Session.get().run(
+    w = cached_run(
         sc_idle.circuit,
         Transient(sc_idle.step_s, sc_idle.stop_s, max_step_s=sc_idle.max_step_s),
         temperature_c=celsius(temp_k),

@@ -29,34 +29,29 @@ from circuits.paths import REPO_ROOT
 
 WARM_TARGET_S = 5.0
 COLD_TARGET_S = 30.0
-ROUTING_KEY = "value = "
-"""The routing overhead's line in the ``[routing_overhead]`` table of the rule deck."""
+ROUTING_STEP = 0.05
+"""The rule-deck change: the routing overhead raised by this much (a pure area rule)."""
 
 _DRIVER = """\
 import sys
 from pathlib import Path
 from area_energy.costs import rule_deck
-if len(sys.argv) > 2:
-    rule_deck.DEFAULT_RULES_PATH = Path(sys.argv[2])
+if len(sys.argv) > 2:  # the rule deck changed: a copy with the routing overhead raised
+    text = rule_deck.DEFAULT_RULES_PATH.read_text()
+    head, table = text.split("[routing_overhead]\\n", 1)
+    lines = table.split("\\n")
+    k = next(i for i, ln in enumerate(lines) if ln.startswith("value = "))
+    value = float(lines[k][len("value = "):].split("#")[0]) + float(sys.argv[3])
+    lines[k] = f"value = {value!r}"
+    changed = Path(sys.argv[2]) / rule_deck.DEFAULT_RULES_PATH.name
+    changed.write_text(head + "[routing_overhead]\\n" + "\\n".join(lines))
+    rule_deck.DEFAULT_RULES_PATH = changed
 from area_energy.report.build import main
 sys.exit(main(["--out", sys.argv[1]]))
 """
-"""The report's own command line; with a second argument, another rule deck first."""
-
-
-def changed_rule_deck(folder: Path) -> Path:
-    """A copy of the default rule deck with the routing overhead raised by 0.05."""
-    from area_energy.costs.rule_deck import DEFAULT_RULES_PATH
-
-    text = DEFAULT_RULES_PATH.read_text()
-    head, table = text.split("[routing_overhead]\n", 1)
-    lines = table.split("\n")
-    k = next(i for i, ln in enumerate(lines) if ln.startswith(ROUTING_KEY))
-    value = float(lines[k][len(ROUTING_KEY) :].split("#")[0])
-    lines[k] = f"{ROUTING_KEY}{value + 0.05!r}"
-    path = folder / DEFAULT_RULES_PATH.name
-    path.write_text(head + "[routing_overhead]\n" + "\n".join(lines))
-    return path
+"""The report's own command line; with a folder and a step, a changed rule deck first
+(written into that folder and loaded in place of the file).  A script run as a process,
+so that this module imports nothing above pyspice_flows."""
 
 
 def _entries(cache: Path) -> set[str]:
@@ -64,10 +59,13 @@ def _entries(cache: Path) -> set[str]:
 
 
 def _run(out: Path, cache: Path, rules: Path | None = None) -> tuple[float, int, dict | None, str]:
+    """One report process: (wall [s], new cache entries, its JSON or None, error text).
+    ``rules``: a folder for the changed rule deck (None: the deck as it is)."""
     env = dict(os.environ, IPNET_SIM_CACHE_DIR=str(cache))
     env.pop("IPNET_SIM_CACHE", None)
     before = _entries(cache)
-    cmd = [sys.executable, "-c", _DRIVER, str(out), *([str(rules)] if rules else [])]
+    changed = [str(rules), repr(ROUTING_STEP)] if rules is not None else []
+    cmd = [sys.executable, "-c", _DRIVER, str(out), *changed]
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - t0
@@ -93,7 +91,8 @@ def bench_report_cache() -> dict:
         warm_s, warm_runs, warm, err = _run(tmp / "warm", cache)
         if warm is None:
             return {"error": f"warm report failed: {err}"}
-        rules = changed_rule_deck(tmp)
+        rules = tmp / "rules_changed"
+        rules.mkdir()
         rule_s, rerun, changed, err = _run(tmp / "rules", cache, rules)
         if changed is None:
             return {"error": f"report after the rule change failed: {err}"}
@@ -102,7 +101,7 @@ def bench_report_cache() -> dict:
     return {
         "what": "the energy report as a command, 3 fresh processes sharing one cache folder: "
         "cold (empty cache), warm (nothing changed), after a rule-deck change (routing "
-        "overhead + 0.05)",
+        f"overhead + {ROUTING_STEP:g})",
         "cold_s": cold_s,
         "warm_s": warm_s,
         "after_rule_change_s": rule_s,

@@ -32,7 +32,8 @@ from circuits.scenarios import (
     ipnet_plasticity_scenario,
 )
 from pyspice_flows import measure
-from pyspice_flows.sim.session import Session, Transient, celsius
+from pyspice_flows.sim.cache import cached_run
+from pyspice_flows.sim.session import Transient, celsius
 
 OUT_DIR = REPO_ROOT / "build" / "plasticity"
 
@@ -60,7 +61,7 @@ def burst_timing(
     )
     key = (str(sc.circuit), temperature_c)
     if key not in _TIMING_CACHE:
-        w = Session.get().run(
+        w = cached_run(
             sc.circuit,
             Transient(sc.step_s, sc.stop_s, max_step_s=sc.max_step_s),
             temperature_c=temperature_c,
@@ -107,7 +108,7 @@ def probe_response(
         kw["clear_at_s"] = reset_end + RESET_MARGIN_S
         kw["burst_count"] = to_fire
     sc = ipnet_plasticity_scenario(gap_s, conditioned, params, **kw)
-    w = Session.get().run(
+    w = cached_run(
         sc.circuit,
         Transient(sc.step_s, sc.stop_s, max_step_s=sc.max_step_s),
         temperature_c=temperature_c,

@@ -34,7 +34,8 @@ from circuits.ipnet_neuron import IpnetParams
 from circuits.scenarios import Scenario, ipnet_scenario
 from circuits.technology import REPO_ROOT
 from pyspice_flows import measure
-from pyspice_flows.sim.session import Session, Transient, celsius
+from pyspice_flows.sim.cache import cached_run
+from pyspice_flows.sim.session import Transient, celsius
 
 MTJ_KEYS = ("rp", "tmr0", "rth", "cth", "ic0", "delta0")
 METRICS_STOP_S = 100e-9
@@ -69,7 +70,7 @@ def params_for(sample: dict) -> tuple[IpnetParams, float]:
 
 
 def _run(sc: Scenario, temp_k: float):
-    return Session.get().run(
+    return cached_run(
         sc.circuit,
         Transient(sc.step_s, sc.stop_s, max_step_s=sc.max_step_s),
         temperature_c=celsius(temp_k),

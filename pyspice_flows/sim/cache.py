@@ -30,7 +30,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -229,3 +229,27 @@ def cached_run(
     if path is not None:
         _store(path, w)
     return w
+
+
+def cached_value(
+    name: str, compute: Callable[[], object], *inputs: object, sources: Iterable[Path] = ()
+) -> object:
+    """A value derived without a simulation (plain JSON: dicts, lists, numbers, text) behind
+    the same cache: ``compute()`` once per content of ``inputs`` (by ``repr``) and of the
+    ``sources`` files (the code that computes it), then read back from
+    ``<folder>/<name>-<key>.value``.  For slow numerics a report repeats, such as the
+    switching law's energy floor."""
+    folder = cache_dir()
+    if folder is None:
+        return compute()
+    digests = [file_digest(Path(p)) for p in sources]
+    key = content_digest(name, *map(repr, inputs), *digests)
+    path = folder / f"{name}-{key[:40]}.value"
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        pass
+    value = compute()
+    folder.mkdir(parents=True, exist_ok=True)
+    _write_atomic(path, lambda fh: fh.write(json.dumps(value).encode()))
+    return value

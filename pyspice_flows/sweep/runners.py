@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -216,8 +215,7 @@ def input_digests(spec: SweepSpec) -> dict:
     model sources (Verilog-A, its includes, the technology cards), the circuit generators
     and the evaluation function's module."""
 
-    def sha(path: Path) -> str:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+    from pyspice_flows.sim.cache import file_digest as sha
 
     models = {}
     for pattern in MODEL_SOURCE_GLOBS:
