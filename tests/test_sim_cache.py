@@ -106,3 +106,23 @@ def test_a_derived_value_is_computed_once_per_content(tmp_path, monkeypatch):
     monkeypatch.setenv(cache.CACHE_SWITCH_ENV, "off")
     cache.cached_value("floor", compute, 0.9, 300.0, sources=[code])
     assert len(calls) == 4
+
+
+def test_the_folder_keeps_under_its_size_limit_dropping_the_least_recently_used(
+    tmp_path, stats, monkeypatch
+):
+    import os
+
+    for r in ("1k", "2k", "3k"):
+        cache.cached_run(RC.format(r=r), TRAN, folder=tmp_path)
+    keys = sorted(tmp_path.glob("*.json"), key=lambda p: p.stat().st_mtime)
+    for age, p in enumerate(keys):  # 1k oldest ... 3k newest
+        os.utime(p, (1000 + age, 1000 + age))
+    cache.cached_run(RC.format(r="1k"), TRAN, folder=tmp_path)  # a hit: 1k used now
+    one = sum(p.stat().st_size for p in tmp_path.iterdir()) / 3
+    removed = cache.prune(tmp_path, limit=2.5 * one)
+    assert removed == [keys[1].stem]  # 2k: used longest ago
+    assert {p.stem for p in tmp_path.glob("*.json")} == {keys[0].stem, keys[2].stem}
+    monkeypatch.setenv(cache.CACHE_SIZE_ENV, "-1")
+    with pytest.raises(ValueError, match="IPNET_SIM_CACHE_MAX_GB"):
+        cache.max_bytes()

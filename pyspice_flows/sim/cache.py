@@ -24,6 +24,7 @@ parallel processes may share the folder.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes.util
 import functools
 import hashlib
@@ -45,6 +46,10 @@ CACHE_DIR = BUILD_DIR / "sim_cache"
 CACHE_DIR_ENV = "IPNET_SIM_CACHE_DIR"
 CACHE_SWITCH_ENV = "IPNET_SIM_CACHE"
 """``off`` (or ``0``, ``no``) disables the cache."""
+CACHE_SIZE_ENV = "IPNET_SIM_CACHE_MAX_GB"
+DEFAULT_MAX_BYTES = 4e9
+"""The folder's size limit (default 4 GB; ``$IPNET_SIM_CACHE_MAX_GB``): past it the entries
+used longest ago are removed (a hit counts as a use)."""
 MODEL_SOURCE_GLOBS = ("models/verilog_a/*.va", "models/verilog_a/*.vams", "models/tech/*")
 """Files outside a netlist's text whose content its results depend on (a netlist names
 them by path only)."""
@@ -223,12 +228,48 @@ def cached_run(
         w = _load(path, text)
         if w is not None:
             STATS.hits += 1
+            with contextlib.suppress(OSError):
+                os.utime(path.with_suffix(".json"))  # used now: pruned last
             return w
     w = make_session(simulator).run(circuit, analysis, options, temperature_c, extra_lines)
     STATS.misses += 1
     if path is not None:
         _store(path, w)
+        prune(folder)
     return w
+
+
+def max_bytes() -> float:
+    """The cache folder's size limit [bytes] (:data:`DEFAULT_MAX_BYTES`, or the environment's)."""
+    text = os.environ.get(CACHE_SIZE_ENV, "").strip()
+    try:
+        value = float(text) * 1e9 if text else DEFAULT_MAX_BYTES
+    except ValueError:
+        raise ValueError(f"${CACHE_SIZE_ENV}={text!r}: give a size in GB > 0") from None
+    if not value > 0:
+        raise ValueError(f"${CACHE_SIZE_ENV}={text!r}: give a size in GB > 0")
+    return value
+
+
+def prune(folder: Path, limit: float | None = None) -> list[str]:
+    """Remove the entries used longest ago until the folder holds at most ``limit`` bytes
+    (default :func:`max_bytes`); returns the removed keys."""
+    limit = max_bytes() if limit is None else limit
+    entries: dict[str, list[Path]] = {}
+    for p in Path(folder).iterdir():
+        if p.suffix in (".json", ".npy", ".npz", ".value") and ".tmp" not in p.name:
+            entries.setdefault(p.stem, []).append(p)
+    sizes = {k: sum(p.stat().st_size for p in ps if p.exists()) for k, ps in entries.items()}
+    total = sum(sizes.values())
+    removed = []
+    for key in sorted(entries, key=lambda k: max(p.stat().st_mtime for p in entries[k])):
+        if total <= limit:
+            break
+        for p in entries[key]:
+            p.unlink(missing_ok=True)
+        total -= sizes[key]
+        removed.append(key)
+    return removed
 
 
 def cached_value(
