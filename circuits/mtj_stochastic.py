@@ -239,13 +239,10 @@ def _ladder(p: MtjParams):
             ]
         )
         return a, np.array([1.0 / p.cth, 0.0])
-    # one pole: t2 tied to ambient (rth2 = 0) or without capacity (in series with rth)
-    r = p.rth + (p.rth2 if p.cth2 == 0 else 0.0)
-    if p.cth2 > 0 or p.cth == 0:
-        raise ValueError(
-            f"thermal network cth={p.cth:g} J/K, rth2={p.rth2:g} K/W, cth2={p.cth2:g} J/K: "
-            "allowed cth > 0 with either rth2 = 0 or (rth2 > 0, cth2 >= 0)"
-        )
+    # one pole: t2 tied to ambient (rth2 = 0) or without capacity (rth2 in series)
+    if p.cth <= 0:
+        raise ValueError(f"cth={p.cth!r} J/K; the thermal reference needs cth > 0")
+    r = p.rth + p.rth2
     return np.array([[-1.0 / (r * p.cth)]]), np.array([1.0 / p.cth])
 
 

@@ -107,6 +107,22 @@ def test_bad_switching_settings_are_refused(dev):
         ms.PulseLaw(dev, ((0.0, 1e-9, 60e-6),), 0.0)
 
 
+def test_thermal_reference_is_the_exact_network_response(dev):
+    """parallel_state_rise: one pole = rth cth's exponential; two poles settle at P (rth +
+    rth2) and start at the pillar's pole alone; rth2 = 0 ignores cth2 (t2 tied to ambient)."""
+    power = (100e-6) ** 2 * dev.rp
+    one = ms.parallel_state_rise(dev, [(0.0, 5e-9, 100e-6)])
+    for t in (0.3e-9, 1e-9, 4e-9):
+        assert one(t) == pytest.approx(float(ref.first_order_rise(power, dev, t)), rel=1e-9)
+    assert one(6e-9) == pytest.approx(one(5e-9) * math.exp(-1e-9 / dev.tau_th_s), rel=1e-9)
+    assert ms.parallel_state_rise(dev.with_(cth2=1e-14), [(0.0, 5e-9, 100e-6)])(1e-9) == one(1e-9)
+    half = dev.rth / 2
+    two = dev.with_(rth=half, cth=1e-9 / half, rth2=half, cth2=20e-9 / half)
+    rise = ms.parallel_state_rise(two, [(0.0, 1e-6, 100e-6)])
+    assert rise(0.9e-6) == pytest.approx(power * dev.rth, rel=1e-9)
+    assert rise(1e-12) == pytest.approx(power * 1e-12 / two.cth, rel=1e-3)
+
+
 # ----------------------------------------------------------------------------- seeds
 def test_same_seed_same_waveforms_bit_for_bit(session, iso):
     amp = 0.9 * iso.ic0
