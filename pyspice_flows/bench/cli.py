@@ -24,6 +24,11 @@
 (g) ``g_report_cache``: the report behind the simulation cache, cold, warm and after a
     rule-deck change (:mod:`pyspice_flows.bench.report_cache`); targets warm <= 5 s, no
     transient re-simulated after the rule change, cold <= 30 s.
+(h) ``h_simulators``: ngspice against VACASK on the same netlists (the pulse testbench of
+    (a), the IPNet standard run, a 16 x 16 array): wall time per accepted step and the
+    VACASK / ngspice ratio table (:mod:`pyspice_flows.bench.simulators`).
+(i) ``i_solvers``: ngspice's KLU against its default sparse solver on the coupled arrays
+    of (d), with KLU's answer checked against the default's (:mod:`pyspice_flows.bench.solvers`).
 
 Every time is the median over repeated runs; every ratio is formed from runs of this
 invocation, interleaved (A, B, A, B, ...) so drifts hit both sides.  Where the time goes:
@@ -32,7 +37,7 @@ load/factor/solve/truncation time, from ``rusage all``), and ``profile`` a cProf
 Python side of one IPNet run (``build/bench/ipnet_run.prof``).  Targets missed are
 reported as missed; nothing here is asserted by the test suite.
 
-``python -m pyspice_flows.bench [--quick] [--only a,b,c,d,e,g] [--repeats N] [--out FILE]``
+``python -m pyspice_flows.bench [--quick] [--only a,b,c,d,e,g,h,i] [--repeats N] [--out FILE]``
 """
 
 from __future__ import annotations
@@ -71,6 +76,10 @@ from .device import (
     bench_device,
 )
 from .report_cache import bench_report_cache
+from .simulators import bench_simulators
+from .simulators import table_lines as simulator_table_lines
+from .solvers import bench_solvers
+from .solvers import table_lines as solver_table_lines
 
 OUT_JSON = REPO_ROOT / "build" / "bench.json"
 WORK_DIR = REPO_ROOT / "build" / "bench"
@@ -482,13 +491,17 @@ def table_lines(res: dict) -> list[str]:
             f"(g) report, cold cache                    {g['cold_s']:6.1f} s        "
             f"<= {g['targets']['cold_s']:g} s   {met[g['meets']['cold_s']]}"
         )
+    if "h_simulators" in res:
+        out += simulator_table_lines(res["h_simulators"])
+    if "i_solvers" in res:
+        out += solver_table_lines(res["i_solvers"])
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--only", default="a,b,c,d,e,g", help="comma-separated subset of a,b,c,d,e,g"
+        "--only", default="a,b,c,d,e,g,h,i", help="comma-separated subset of a,b,c,d,e,g,h,i"
     )
     parser.add_argument(
         "--repeats",
@@ -508,8 +521,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=OUT_JSON, help="output JSON")
     args = parser.parse_args(argv)
     only = {x.strip() for x in args.only.split(",") if x.strip()}
-    if only - set("abcdeg"):
-        parser.error(f"--only takes a subset of a,b,c,d,e,g, got {args.only!r}")
+    if only - set("abcdeghi"):
+        parser.error(f"--only takes a subset of a,b,c,d,e,g,h,i, got {args.only!r}")
     reps = args.repeats or (3 if args.quick else 7)
     WORK_DIR.mkdir(parents=True, exist_ok=True)
     t_start = time.perf_counter()
@@ -543,6 +556,12 @@ def main(argv: list[str] | None = None) -> int:
     if "g" in only:
         say("(g) the energy report behind the simulation cache: cold, warm, rule change")
         res["g_report_cache"] = bench_report_cache()
+    if "h" in only:
+        say("(h) ngspice vs VACASK: pulse testbench, IPNet standard run, 16 x 16 array")
+        res["h_simulators"] = bench_simulators(1 if args.quick else 3, say=print)
+    if "i" in only:
+        say("(i) ngspice KLU vs its default solver on coupled arrays")
+        res["i_solvers"] = bench_solvers(say=print)
     say("profile of the Python side")
     res["profile"] = {
         "python_ipnet_run": profile_python_side(),
