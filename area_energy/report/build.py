@@ -49,6 +49,7 @@ from . import publish, render
 from .claims import PUBLISHED, memory_claims, neuron_claims
 from .energy_comparison import energy_comparison
 from .figures import fig_area, fig_energy, fig_memory, fig_waveforms
+from .header import header_rows, run_header
 from .memory import ipnet_memory_write, memory_comparison, memory_sections
 from .runs import measure_neuron, progress
 
@@ -248,6 +249,9 @@ def build_results(
     progress("memory-cost models")
     mem = memory_comparison(write, curve.tau_fit_s)
     ip, lif = neurons["ipnet"], neurons["lif"]
+    header = run_header(
+        design.name, dev.path, temp_k if temp_k is not None else 300.15, ip_params.vdd_v
+    )
     area_ratio = lif["area_um2"] / ip["area_um2"]
     ratios = mem["memory_power_ratio"]
     claims = [*neuron_claims(ip, lif, area_ratio), *memory_claims(mem)]
@@ -362,6 +366,8 @@ def build_results(
         "memory_power_ratio": ratios,
         "ablation": ablation,
         "energy_comparison": comparison,
+        "header": header,
+        "header_rows": header_rows(header),
         "claims": claims,
         "sections": sections,
         "assumptions": {

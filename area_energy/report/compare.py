@@ -21,11 +21,9 @@ import base64
 import html
 import io
 import json
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from circuits import mtj_model_spec
 from circuits.compatibility import checked_neuron_device
 from circuits.ipnet_neuron import IpnetParams
 from circuits.mtj_device import DEFAULT_DEVICE, load_device
@@ -35,6 +33,7 @@ from pyspice_flows.app.commandline import add_debug_flag, run_main, temperature_
 from pyspice_flows.app.staging import commit_staged, staging_folder
 
 from .energy_comparison import energy_floor
+from .header import git_commit, header_rows, run_header
 from .render import _html_table, _md_table, fmt_si, to_jsonable
 from .runs import measure_neuron
 
@@ -73,13 +72,6 @@ def columns_for(devices: list[Path] | None, temps_k: list[float] | None) -> list
     return [Column(Path(d), float(t)) for d in devices for t in temps]
 
 
-def _commit() -> str:
-    out = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True
-    )
-    return out.stdout.strip() or "unknown"
-
-
 def _shown(path: Path) -> str:
     path = Path(path).resolve()
     return str(path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path)
@@ -94,16 +86,7 @@ def measure_column(col: Column, commit: str) -> tuple[dict, object]:
     res, w = measure_neuron(sc, idle, params.vdd_v, col.temp_k)
     floor = energy_floor(params, col.temp_k)
     mtj = params.nominal_mtj()
-    header = {
-        "design": DESIGN,
-        "device": dev.path.name,
-        "temperature_K": col.temp_k,
-        "temperature_C": col.temp_k - 273.15,
-        "supply_V": params.vdd_v,
-        "write_rail_V": params.vwr_v,
-        "model_version": mtj_model_spec.version(),
-        "commit": commit,
-    }
+    header = {**run_header(DESIGN, dev.path, col.temp_k, params.vdd_v), "commit": commit}
     figures = {
         **{k: res[k] for k, _, _ in ROWS if k in res},
         "energy_floor_J": floor["total_J"],
@@ -122,19 +105,9 @@ def _title(col: dict) -> str:
 def table(columns: list[dict]) -> tuple[list[str], list[list[str]]]:
     """The datasheet as one table: a header row per header field, then a row per figure."""
     heads = ["", *(_title(c) for c in columns)]
+    per_column = [header_rows(c["header"]) for c in columns]
     rows = [
-        ["design", *(c["header"]["design"] for c in columns)],
-        ["device", *(c["header"]["device"] for c in columns)],
-        [
-            "temperature",
-            *(
-                f"{c['header']['temperature_K']:.2f} K ({c['header']['temperature_C']:.4g} C)"
-                for c in columns
-            ),
-        ],
-        ["supply", *(fmt_si(c["header"]["supply_V"], "V") for c in columns)],
-        ["MTJ model version", *(f"{c['header']['model_version']:g}" for c in columns)],
-        ["commit", *(c["header"]["commit"] for c in columns)],
+        [label, *(col[k][1] for col in per_column)] for k, (label, _) in enumerate(per_column[0])
     ]
     for key, label, unit in ROWS:
         rows.append([label, *(fmt_si(c["figures"].get(key), unit) for c in columns)])
@@ -208,7 +181,7 @@ def render(columns: list[dict], png: bytes) -> dict[str, str]:
 
 def compare(cols: list[Column], out: Path) -> list[Path]:
     """Measure every column and publish the datasheets into ``out`` (atomically)."""
-    commit = _commit()
+    commit = git_commit()
     measured = [measure_column(c, commit) for c in cols]
     columns = [m[0] for m in measured]
     png = overlay_png(columns, [m[1] for m in measured])

@@ -313,6 +313,9 @@ def _blocks(results: Mapping, figures: Mapping) -> list[tuple]:
     out: list[tuple] = [("h1", str(results.get("title", "IPNet energy and area report")))]
     if results.get("subtitle"):
         out.append(("md", str(results["subtitle"])))
+    if results.get("header_rows"):
+        out.append(("h2", "Run"))
+        out.append(("table", ["", "for"], [list(map(str, r)) for r in results["header_rows"]]))
     claims = results.get("claims", [])
     if claims:
         out.append(("h2", "Summary: published claim vs ours"))
