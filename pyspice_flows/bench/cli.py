@@ -57,22 +57,19 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
-from circuits.ipnet_neuron import IpnetParams
-from circuits.mtj_device import DEFAULT_DEVICE, load_device
 from circuits.paths import REPO_ROOT
 from circuits.scenarios import ipnet_scenario
-from pyspice_flows import measure
 from pyspice_flows.app.commandline import positive_int
-from pyspice_flows.sim.session import Session, Transient, celsius
+from pyspice_flows.sim.session import Session, Transient
 
 from .array import EXPONENT_TARGET, bench_array_scaling
 from .device import (
     B_TARGET,
+    WORK_DIR,
     bench_device,
 )
 from .report_cache import bench_report_cache
@@ -80,198 +77,9 @@ from .simulators import bench_simulators
 from .simulators import table_lines as simulator_table_lines
 from .solvers import bench_solvers
 from .solvers import table_lines as solver_table_lines
+from .sweeps import bench_default_sweep, bench_sweep
 
 OUT_JSON = REPO_ROOT / "build" / "bench.json"
-WORK_DIR = REPO_ROOT / "build" / "bench"
-
-
-# ----------------------------------------------------------------------------- (c)
-def ipnet_probe_metrics(sample: dict) -> dict:
-    """A stand-in evaluation for throughput: one 80 ns IPNet transient with the sample's MTJ.
-
-    Writes the sample's device file into the working directory (the sweep's per-sample
-    folder), builds the standard IPNet scenario on it at ``vdd_v`` and ``temp_k``, and
-    returns the output spike count and the energy drawn from VDD and VWR [J].
-    """
-    import tomllib
-
-    with DEFAULT_DEVICE.open("rb") as fh:
-        data = tomllib.load(fh)
-    p = load_device(DEFAULT_DEVICE).params.with_(
-        **{k: sample[k] for k in ("rp", "tmr0", "rth", "cth", "ic0", "delta0") if k in sample}
-    )
-    lines = ['name = "sweep sample"', f'description = "{data.get("description", "")}"']
-    for k, v in asdict(p).items():
-        lines += [
-            f"[params.{k}]",
-            f"value = {v!r}",
-            f'source = "{DEFAULT_DEVICE.name} (sweep sample)"',
-        ]
-    dev = Path("device.toml").resolve()
-    dev.write_text("\n".join(lines) + "\n")
-    vdd = float(sample.get("vdd_v", 0.9))
-    sc = ipnet_scenario(IpnetParams(device_file=dev, vdd_v=vdd, vwr_v=vdd))
-    w = Session.get().run(
-        sc.circuit,
-        Transient(sc.step_s, sc.stop_s, max_step_s=sc.max_step_s),
-        temperature_c=celsius(float(sample.get("temp_k", 300.15))),
-    )
-    energy = sum(measure.source_energy_j(w, src, src) for src in ("vdd", "vwr"))
-    spikes = measure.count_spikes(w.time, w.v(sc.output_node), measure.logic_threshold_v(vdd))
-    return {"output_spikes": spikes, "energy_j": energy}
-
-
-def _throughput_spec(samples: int):
-    from pyspice_flows import sweep
-
-    spec = sweep.load_spec(sweep.DEFAULT_SPEC).with_samples(samples)
-    try:
-        sweep.resolve_evaluate(spec.evaluate)
-        return spec, spec.evaluate
-    except ValueError as exc:
-        from dataclasses import replace
-
-        # by package name: under `python -m` this module is __main__ in this process only
-        probe = replace(
-            spec,
-            evaluate="pyspice_flows.bench.cli:ipnet_probe_metrics",
-            figures=("output_spikes", "energy_j"),
-        )
-        return probe, f"{probe.evaluate} (stand-in: {exc})"
-
-
-def _burn(n: int = 4_000_000) -> float:
-    """Pure-Python CPU work; returns its wall time [s]."""
-    t0 = time.perf_counter()
-    x = 0
-    for i in range(n):
-        x += i * i
-    return time.perf_counter() - t0
-
-
-def _autogroup() -> str:
-    try:
-        enabled = Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip()
-        return (
-            f"enabled={enabled}, this process in {Path('/proc/self/autogroup').read_text().strip()}"
-        )
-    except OSError:
-        return "unknown"
-
-
-def machine_parallel_speedup() -> float:
-    """Speed-up two processes get on this machine right now (pure CPU work, no ngspice).
-
-    Other processes on the same cores lower it below 2; it bounds what (c) can reach.
-    """
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as ex:
-        list(ex.map(_burn, [10_000] * 2))  # workers started
-        t0 = time.perf_counter()
-        list(ex.map(_burn, [4_000_000]))
-        one = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        list(ex.map(_burn, [4_000_000] * 2))
-        two = time.perf_counter() - t0
-    return 2 * one / two
-
-
-QUIET_SPEEDUP = 1.8
-"""A pair of runs counts as measured on a quiet machine when plain CPU work got at least
-this speed-up from two processes both before and after it."""
-
-
-def bench_sweep(samples: int, repeats: int) -> dict:
-    """Pairs of sweeps (1 worker, then 2), each pair between two machine calibrations."""
-    from pyspice_flows import sweep
-
-    spec, used = _throughput_spec(samples)
-    load_before = list(os.getloadavg())
-    machine = [machine_parallel_speedup()]
-    pairs = []
-    failed = 0
-    for _ in range(repeats):
-        pair = {}
-        for workers in (1, 2):
-            with tempfile.TemporaryDirectory(dir=WORK_DIR, prefix=f"sweep_w{workers}_") as tmp:
-                res = sweep.run_sweep(spec, tmp, workers=workers, progress=False, plots=False)
-                rows = sweep.read_results(res.csv_path)
-                times = [x["elapsed_s"] for x in rows if math.isfinite(x["elapsed_s"])]
-                pair[workers] = {"wall_s": res.wall_s, "per_sample_s": statistics.median(times)}
-                failed += res.failed
-        machine.append(machine_parallel_speedup())
-        pairs.append(
-            {
-                "wall_s": {str(w): pair[w]["wall_s"] for w in (1, 2)},
-                "median_sample_s": {str(w): pair[w]["per_sample_s"] for w in (1, 2)},
-                "speedup": pair[1]["wall_s"] / pair[2]["wall_s"],
-                "machine_before_after": machine[-2:],
-                "quiet": min(machine[-2:]) >= QUIET_SPEEDUP,
-            }
-        )
-    walls = {w: [p["wall_s"][w] for p in pairs] for w in ("1", "2")}
-    med = {w: statistics.median(v) for w, v in walls.items()}
-    quiet = [p["speedup"] for p in pairs if p["quiet"]]
-    speedup = statistics.median(quiet) if quiet else med["1"] / med["2"]
-    per_sample = {w: statistics.median(p["median_sample_s"][w] for p in pairs) for w in ("1", "2")}
-    return {
-        "what": f"{samples} samples of the default sweep's laws, fresh output folder each time, "
-        "wall time of run_sweep including starting the worker processes; each pair (1 then 2 "
-        "workers) lies between two measurements of the speed-up plain CPU work gets from 2 "
-        "processes, and counts as quiet when both reach "
-        f"{QUIET_SPEEDUP}",
-        "evaluate": used,
-        "samples": samples,
-        "pairs": pairs,
-        "failed_samples": failed,
-        "median_wall_s": med,
-        "samples_per_s": {w: samples / v for w, v in med.items()},
-        "median_time_per_sample_s": per_sample,
-        "load_average_before": load_before,
-        "load_average_after": list(os.getloadavg()),
-        "machine_two_process_speedup": machine,
-        "quiet_pairs": len(quiet),
-        "speedup_2_over_1": speedup,
-        "speedup_from": "median of the quiet pairs"
-        if quiet
-        else "medians of all pairs (none quiet)",
-        "cores": os.cpu_count(),
-        "target": ">= 1.7",
-        "met": speedup >= 1.7,
-        # Linux shares the CPUs between sessions (autogroups): while another session keeps
-        # a core busy, this one gets about one core, whatever its process count.
-        "machine_could_give_2_cores": bool(quiet),
-        "autogroup": _autogroup(),
-    }
-
-
-def bench_default_sweep() -> dict:
-    """(e) The default sweep (72 samples) from scratch: wall time, and no sample timed out."""
-    from pyspice_flows import sweep
-
-    spec = sweep.load_spec(sweep.DEFAULT_SPEC)
-    with tempfile.TemporaryDirectory(dir=WORK_DIR, prefix="sweep_default_") as tmp:
-        res = sweep.run_sweep(spec, tmp, progress=False, plots=False)
-        rows = sweep.read_results(res.csv_path)
-    errors = [str(r.get("error", "")) for r in rows if r["status"] != "ok"]
-    timed_out = sum("time" in e.lower() and "out" in e.lower() for e in errors)
-    longest = max((r["elapsed_s"] for r in rows if math.isfinite(r["elapsed_s"])), default=math.nan)
-    limit = float(spec.timeout_s) if getattr(spec, "timeout_s", None) else 120.0
-    return {
-        "what": f"the default sweep ({spec.name}, {len(rows)} samples) on the default workers, "
-        "fresh output folder",
-        "samples": len(rows),
-        "ok": res.ok,
-        "failed": res.failed,
-        "timed_out": timed_out,
-        "wall_s": res.wall_s,
-        "longest_sample_s": longest,
-        "sample_timeout_s": limit,
-        "target": f"no sample timing out at {limit:g} s",
-        "met": timed_out == 0 and longest < limit,
-    }
 
 
 # ----------------------------------------------------------------------------- (d)

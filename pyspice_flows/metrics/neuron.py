@@ -24,18 +24,19 @@ root or absolute, as a sweep passes its spec's ``device``) and returns:
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
 
 from circuits.ipnet_design import params_from_kwargs
 from circuits.ipnet_neuron import IpnetParams
+from circuits.mtj_device import DEFAULT_DEVICE, load_device
 from circuits.scenarios import Scenario, ipnet_scenario
 from circuits.technology import REPO_ROOT
 from pyspice_flows import measure
 from pyspice_flows.sim.cache import cached_run
-from pyspice_flows.sim.session import Transient, celsius
+from pyspice_flows.sim.session import Session, Transient, celsius
 
 MTJ_KEYS = ("rp", "tmr0", "rth", "cth", "ic0", "delta0")
 METRICS_STOP_S = 100e-9
@@ -156,3 +157,38 @@ def ipnet_sample_metrics(sample: dict) -> dict:
         "heat_tau_s": heat_tau_s(w.time, w.v("th"), cooling_from),
         "output_spikes": spikes,
     }
+
+
+def ipnet_probe_metrics(sample: dict) -> dict:
+    """A stand-in sweep evaluation (bench (c)): one 80 ns IPNet transient with the sample's MTJ.
+
+    Writes the sample's device file into the working directory (the sweep's per-sample
+    folder), builds the standard IPNet scenario on it at ``vdd_v`` and ``temp_k``, and
+    returns the output spike count and the energy drawn from VDD and VWR [J].
+    """
+    import tomllib
+
+    with DEFAULT_DEVICE.open("rb") as fh:
+        data = tomllib.load(fh)
+    p = load_device(DEFAULT_DEVICE).params.with_(
+        **{k: sample[k] for k in ("rp", "tmr0", "rth", "cth", "ic0", "delta0") if k in sample}
+    )
+    lines = ['name = "sweep sample"', f'description = "{data.get("description", "")}"']
+    for k, v in asdict(p).items():
+        lines += [
+            f"[params.{k}]",
+            f"value = {v!r}",
+            f'source = "{DEFAULT_DEVICE.name} (sweep sample)"',
+        ]
+    dev = Path("device.toml").resolve()
+    dev.write_text("\n".join(lines) + "\n")
+    vdd = float(sample.get("vdd_v", 0.9))
+    sc = ipnet_scenario(IpnetParams(device_file=dev, vdd_v=vdd, vwr_v=vdd))
+    w = Session.get().run(
+        sc.circuit,
+        Transient(sc.step_s, sc.stop_s, max_step_s=sc.max_step_s),
+        temperature_c=celsius(float(sample.get("temp_k", 300.15))),
+    )
+    energy = sum(measure.source_energy_j(w, src, src) for src in ("vdd", "vwr"))
+    spikes = measure.count_spikes(w.time, w.v(sc.output_node), measure.logic_threshold_v(vdd))
+    return {"output_spikes": spikes, "energy_j": energy}
