@@ -193,6 +193,15 @@ def test_the_simulator_is_chosen_in_one_place(monkeypatch):
         make_session()
 
 
+def test_the_report_takes_the_simulator_option(monkeypatch):
+    from area_energy.report.build import parse_args
+
+    assert parse_args(["--simulator", "vacask"]).simulator == "vacask"
+    assert parse_args([]).simulator is None
+    with pytest.raises(SystemExit):
+        parse_args(["--simulator", "spectre"])
+
+
 @needs_vacask
 def test_make_session_gives_vacask(monkeypatch):
     monkeypatch.setenv(SIMULATOR_ENV, "vacask")

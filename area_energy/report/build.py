@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import subprocess
 import sys
 import time
@@ -42,7 +43,7 @@ from pyspice_flows.app.commandline import (
 )
 from pyspice_flows.experiments.plasticity import heat_ablation, plasticity_curve
 from pyspice_flows.experiments.plasticity import plot as plot_plasticity
-from pyspice_flows.sim import osdi
+from pyspice_flows.sim import SIMULATOR_ENV, SIMULATORS, make_session, osdi, simulator_name
 from pyspice_flows.sim.session import Session, celsius
 
 from . import publish, render
@@ -102,6 +103,7 @@ def _provenance() -> dict:
 
     return {
         "ngspice": f"ngspice-{Session.get().version} (shared library)",
+        "simulator": f"{simulator_name()} {make_session().version}",
         "openvaf": osdi.compiler_version(),
         "pyspice": PySpice.__version__,
         "python": sys.version.split()[0],
@@ -421,6 +423,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="K",
         help="ambient temperature of every simulation [K] (default: 300.15)",
     )
+    parser.add_argument(
+        "--simulator",
+        choices=SIMULATORS,
+        default=None,
+        help=f"simulator of every run (default: ${SIMULATOR_ENV}, else ngspice)",
+    )
     add_debug_flag(parser)
     return parser.parse_args(argv)
 
@@ -433,6 +441,9 @@ def main(argv: list[str] | None = None) -> int:
     Ctrl-C and 143 after SIGTERM; in every failure the previous report is left untouched.
     """
     args = parse_args(argv)
+    if args.simulator is not None:
+        # the one choice every run of the report (and any process it starts) reads
+        os.environ[SIMULATOR_ENV] = simulator_name(args.simulator)
 
     def body() -> int:
         out = checked_out_dir(args.out)
