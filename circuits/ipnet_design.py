@@ -203,11 +203,11 @@ def read_design(path: Path | str = DEFAULT_DESIGN) -> NeuronDesign:
         where = f"{WHAT} {path}: [params.{key}]"
         raw, unit, e = schema.read_entry(where, entry, allow_provenance=False)
         q = QUANTITIES[key]
-        if key in AMPERES:
-            amps = unit is not None and schema._normal(unit) not in ("", "Ic0")
-            q = AMPERES[key] if amps else q
-            units[key] = "A" if amps else "Ic0"
-        values[key] = schema.to_declared_unit(raw, unit, q, where)
+        if key in AMPERES:  # a ratio to Ic0, or a current in a unit of amperes
+            q, values[key] = _bias_current(raw, unit, key, where)
+            units[key] = q.unit
+        else:
+            values[key] = schema.to_declared_unit(raw, unit, q, where)
         quantities[key] = q
         notes[key] = entry.get("note", "")
     schema.check_ranges(path, WHAT, values, quantities)
@@ -242,6 +242,20 @@ def read_design(path: Path | str = DEFAULT_DESIGN) -> NeuronDesign:
         current_units=units,
         notes=notes,
     )
+
+
+def _bias_current(raw: float, unit: str | None, key: str, where: str) -> tuple[Quantity, float]:
+    """(quantity, value) of a bias current written as a ratio to Ic0 or in amperes."""
+    try:
+        return QUANTITIES[key], schema.to_declared_unit(raw, unit, QUANTITIES[key], where)
+    except ValueError:
+        pass
+    try:
+        return AMPERES[key], schema.to_declared_unit(raw, unit, AMPERES[key], where)
+    except ValueError:
+        raise ValueError(
+            f"{where}: unit={unit!r}; allowed 'Ic0' (a ratio) or a current (A, uA, ...)"
+        ) from None
 
 
 def _same(a: Path, b: Path) -> bool:

@@ -73,6 +73,7 @@ def test_partial_design_keeps_the_built_in_values_and_converts_units(tmp_path):
         ("[params]\nswitch_w = { value = 50, unit = \"nm\" }\n", r"switch_w=50 nm is out of range; allowed \[100, 100000\] nm"),
         ("[params]\nunit_current = { value = 9, unit = \"Ic0\" }\n", r"unit_current=9 Ic0 is out of range"),
         ("[params]\nunit_current = { value = 5, unit = \"mA\" }\n", r"unit_current=0.005 A is out of range; allowed \(0, 0.001\] A"),
+        ("[params]\nreset_current = { value = 1, unit = \"V\" }\n", r"\[params.reset_current\]: unit='V'; allowed 'Ic0' \(a ratio\) or a current"),
         ("[params]\nn_inputs = { value = 1.5 }\n", r"n_inputs=1.5; allowed an integer"),
         ("[params]\nvdd = { value = true }\n", r"\[params.vdd\]: value=True is not a finite number"),
         ("input_weights = [1.0, 0.5]\n", r"input_weights=\[1.0, 0.5\] has 2 entries for n_inputs=1"),
