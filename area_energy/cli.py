@@ -92,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     # one handler for every subcommand: one line on stderr (the traceback with --debug),
     # exit 1 on an error, 130 on Ctrl-C, 143 on SIGTERM; usage errors stay argparse's 2
     commandline.DEBUG = "--debug" in argv[1:]
+    commandline.PROG = prog  # the same message prefix, whatever the module calls itself
     return commandline.run_main(prog, lambda: _run(argv[0], prog, argv[1:]))
 
 

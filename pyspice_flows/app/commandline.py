@@ -21,6 +21,8 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
+from pyspice_flows.app.outlock import claim_out_dir
+
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -53,6 +55,11 @@ DEBUG = False
 handler then prints the traceback of an error."""
 
 
+PROG: str | None = None
+"""Set by the ``ipnet`` dispatcher to the subcommand's name (``ipnet report``): every
+handler's messages then start with it, whatever the module calls itself."""
+
+
 def add_debug_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
 
@@ -63,6 +70,7 @@ def run_main(prog: str, body: Callable[[], int], debug: bool = False) -> int:
     ``KeyboardInterrupt`` -> 130, :class:`Terminated` -> 143, any other exception -> 1 with
     one line on stderr (and the traceback when ``debug``).
     """
+    prog = PROG or prog
     raise_on_sigterm()
     try:
         return body()
@@ -140,8 +148,9 @@ def output_path(text: str) -> Path:
 
 
 def checked_out_dir(out: Path, option: str = "--out") -> Path:
-    """``out`` as an absolute folder that can be written, checked before any work (one line
-    naming the option: a file, a dangling link, a folder without write permission)."""
+    """``out`` as an absolute folder that can be written, checked and claimed before any
+    work (one line naming the option: a file, a dangling link, a folder without write
+    permission, a folder another live run is writing into -- see :mod:`.outlock`)."""
     out = Path(out).expanduser().absolute()
     if out.is_symlink() and not out.exists():
         raise ValueError(f"{option} {out} is a symbolic link to nothing ({os.readlink(out)})")
@@ -154,7 +163,7 @@ def checked_out_dir(out: Path, option: str = "--out") -> Path:
         raise ValueError(f"{option} {out}: {probe} is not writable")
     if out.exists() and not os.access(out.parent, os.W_OK | os.X_OK):
         raise ValueError(f"{option} {out}: its parent {out.parent} is not writable (staging)")
-    return out
+    return claim_out_dir(out, option)
 
 
 def usable_cores() -> int:

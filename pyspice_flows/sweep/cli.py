@@ -17,7 +17,9 @@ from pyspice_flows.app.commandline import (
     add_debug_flag,
     add_workers_argument,
     check_workers,
+    checked_out_dir,
     one_line,
+    output_path,
     positive_float,
     raise_on_sigterm,
 )
@@ -113,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786"
     )
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder")
+    parser.add_argument("--out", type=output_path, default=DEFAULT_OUT, help="output folder")
     parser.add_argument(
         "--samples",
         type=_count("--samples", minimum=1),
@@ -146,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
             ngspice_threads()  # a bad $IPNET_NGSPICE_THREADS fails here, not as failed rows
         if args.samples is not None:
             spec = spec.with_samples(args.samples)
+        args.out = checked_out_dir(args.out)  # writable, and no other run writing into it
         where = (
             f"Dask scheduler {args.scheduler}"
             if args.scheduler
