@@ -241,7 +241,7 @@ def _start_report(out: Path, cwd: Path) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "area_energy.report", "--out", str(out)],
         cwd=cwd,
-        env=_env(),
+        env=_env(IPNET_SIM_CACHE="off"),  # inside ngspice, not reading stored results
         preexec_fn=_sigint_default,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -19,8 +19,10 @@ TESTS_DIR = Path(__file__).resolve().parent
 NO_SUCH_PID = 999_999_999  # above any pid_max: no such process
 
 
-def _env() -> dict[str, str]:
-    return dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO_ROOT), str(TESTS_DIR)]))
+def _env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO_ROOT), str(TESTS_DIR)]))
+    env.update(extra)
+    return env
 
 
 def ipnet(*args: str, cwd: Path, timeout: float = 60):
@@ -43,11 +45,11 @@ def _sigint_default() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def start_ipnet(*args: str, cwd: Path) -> subprocess.Popen:
+def start_ipnet(*args: str, cwd: Path, **extra_env: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "area_energy.cli", *args],
         cwd=cwd,
-        env=_env(),
+        env=_env(**extra_env),
         preexec_fn=_sigint_default,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -131,3 +133,36 @@ def test_a_stale_lock_file_is_taken_over_and_removed_at_exit(tmp_path):
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip().isdigit() and int(res.stdout) != NO_SUCH_PID
     assert not lock.exists()  # removed when its holder exited
+
+
+# ----------------------------------------------------------------------------- Ctrl-C
+@pytest.mark.parametrize("gap_s", [0.0, 0.003])
+def test_ctrl_c_inside_ngspice_exits_130_quietly_and_keeps_the_previous_report(tmp_path, gap_s):
+    """One Ctrl-C, and a double one (a user pressing twice, 3 ms apart: the second used to
+    land in ngspice's output callback while it halted and print "Exception ignored from
+    cffi callback")."""
+    out = tmp_path / "reports"
+    out.mkdir()
+    (out / "energy_report.json").write_text('{"previous": true}\n')
+    (out / "energy_report.md").write_text("# the previous report\n")
+    before = snapshot(out)
+    # no simulation cache: the report must be inside ngspice, not reading stored results
+    proc = start_ipnet("report", "--out", str(out), cwd=tmp_path, IPNET_SIM_CACHE="off")
+    try:
+        wait_for_line(proc, "simulating", timeout=120)
+        time.sleep(1.0)  # inside a simulation now
+        proc.send_signal(signal.SIGINT)
+        if gap_s:
+            time.sleep(gap_s)
+            proc.send_signal(signal.SIGINT)
+        t0 = time.monotonic()
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)
+    assert proc.returncode == 130, err
+    assert time.monotonic() - t0 < 30
+    assert err.strip().splitlines() == ["ipnet report: interrupted; nothing half-written was kept"]
+    assert snapshot(out) == before
+    assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name or p.suffix == ".lock"]

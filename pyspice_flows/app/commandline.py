@@ -74,17 +74,43 @@ def run_main(prog: str, body: Callable[[], int], debug: bool = False) -> int:
     raise_on_sigterm()
     try:
         return body()
-    except Terminated:
-        print(f"{prog}: terminated (SIGTERM); nothing half-written was kept", file=sys.stderr)
-        return EXIT_TERMINATED
-    except KeyboardInterrupt:
+    except BaseException as exc:
+        stop = interruption(exc)
+        if stop is None:
+            if not isinstance(exc, Exception):
+                raise  # SystemExit (argparse's usage errors), GeneratorExit
+            if debug or DEBUG:
+                traceback.print_exc()
+            print(f"{prog}: error: {one_line(exc)}", file=sys.stderr)
+            return EXIT_ERROR
+        ignore_further_signals()  # a second Ctrl-C while exiting stays quiet
+        if isinstance(stop, Terminated):
+            print(f"{prog}: terminated (SIGTERM); nothing half-written was kept", file=sys.stderr)
+            return EXIT_TERMINATED
         print(f"{prog}: interrupted; nothing half-written was kept", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except Exception as exc:  # noqa: BLE001 - the command line's last line of defence
-        if debug or DEBUG:
-            traceback.print_exc()
-        print(f"{prog}: error: {one_line(exc)}", file=sys.stderr)
-        return EXIT_ERROR
+
+
+def interruption(exc: BaseException) -> KeyboardInterrupt | None:
+    """The ``KeyboardInterrupt`` (or :class:`Terminated`) behind ``exc``: ``exc`` itself,
+    or its cause or context (a library may wrap it: a Ctrl-C while a class is being
+    created comes out as ``RuntimeError: Error calling __set_name__``); else None."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def ignore_further_signals() -> None:
+    """Ignore SIGINT and SIGTERM from now on (main thread only): the process is already
+    ending after one; another would interrupt its cleanup with a traceback or kill it
+    with a signal status instead of the exit code."""
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_IGN)
 
 
 def positive_float(label: str) -> Callable[[str], float]:

@@ -239,7 +239,8 @@ class Session:
 
         self._lines: list[str] = []
         self._bg_stopped = threading.Event()
-        self._ng = _Shared(ngspice_id=0, send_data=False)
+        with _DeferredSignals():  # ngSpice_Init prints through a callback, and replaces
+            self._ng = _Shared(ngspice_id=0, send_data=False)  # the SIGINT handler
         self._lib = self._ng._ngspice_shared
         self.version = self._ng.ngspice_version
         self.threads = threads
@@ -366,7 +367,8 @@ class Session:
         if threading.current_thread() is not threading.main_thread():
             return self._lib.ngSpice_Command(b"run")
         self._bg_stopped.clear()
-        rc = self._lib.ngSpice_Command(b"bg_run")
+        with _DeferredSignals():
+            rc = self._lib.ngSpice_Command(b"bg_run")
         if rc:
             return rc
         try:
@@ -386,12 +388,17 @@ class Session:
         return 0
 
     def _halt(self) -> None:
-        """Stop ngspice's background thread and drop the circuit (after an interruption)."""
-        for _ in range(_HALT_ATTEMPTS):
-            if not self._lib.ngSpice_running():
-                break
-            self._lib.ngSpice_Command(b"bg_halt")
-        self._free()
+        """Stop ngspice's background thread and drop the circuit (after an interruption).
+
+        Another Ctrl-C meanwhile (a user pressing it twice) is dropped: the interruption
+        is already on its way, and raised inside ngspice's output callback it would only
+        print "Exception ignored from cffi callback"."""
+        with _DeferredSignals(reraise=False):
+            for _ in range(_HALT_ATTEMPTS):
+                if not self._lib.ngSpice_running():
+                    break
+                self._lib.ngSpice_Command(b"bg_halt")
+            self._free()
 
     def _free(self) -> None:
         """Drop the circuit and its plots so memory does not grow run after run."""
@@ -411,6 +418,9 @@ class _DeferredSignals:
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
+    def __init__(self, reraise: bool = True):
+        self.reraise = reraise  # False: the signals caught inside are dropped
+
     def __enter__(self):
         self._active = threading.current_thread() is threading.main_thread()
         self._caught: list[int] = []
@@ -425,7 +435,7 @@ class _DeferredSignals:
             return False
         for sig, handler in self._saved.items():
             signal.signal(sig, handler)
-        if self._caught and exc[0] is None:
+        if self._caught and exc[0] is None and self.reraise:
             signum = self._caught[0]
             handler = self._saved[signum]
             if callable(handler):
