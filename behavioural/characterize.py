@@ -34,6 +34,7 @@ import numpy as np
 from circuits.ipnet_neuron import IpnetParams
 from circuits.mtj_law_v2 import thermal_hazard_rate
 from circuits.scenarios import IPNET_SPIKE_WIDTH_S
+from pyspice_flows import measure
 
 from .model import INPUT_EDGE_S
 from .params import NeuronParams
@@ -237,8 +238,7 @@ def thermal_target(base: NeuronParams, circuit: IpnetParams, temperature_c: floa
     rth = rise_ss / power_ss
     d0, d1 = THERMAL_DECAY_S
     dec = (t >= t_end + d0) & (t <= t_end + d1)
-    slope, _ = np.polyfit(t[dec], np.log(run.rise_k[dec]), 1)
-    tau = -1.0 / slope
+    tau = measure.fit_exponential(t[dec], run.rise_k[dec]).tau
     cth = tau / rth
     return {
         "stimulus": stim.name,

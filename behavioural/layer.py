@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from circuits.scenarios import IPNET_INPUT_RATE_HZ, IPNET_SPIKE_WIDTH_S
+from pyspice_flows import measure
 
 from .model import INPUT_EDGE_S, InputEvents, simulate
 from .params import NeuronParams
@@ -114,7 +115,7 @@ def recency(p: NeuronParams, n_neurons: int = 1000, gaps_s=GAPS_S) -> Recency:
     good = np.isfinite(adv) & (adv > 0)
     tau = float("nan")
     if good.sum() >= 3:
-        slope = np.polyfit(lags[good], np.log(adv[good]), 1)[0]
+        slope = measure.fit_exponential(lags[good], adv[good]).slope
         tau = -1.0 / slope if slope < 0 else float("inf")
     return Recency(n_neurons, lags, adv, float(rested), tau, p.tau_th_s, time.perf_counter() - t0)
 

@@ -31,6 +31,7 @@ from circuits.mtj_device import (
     load_device,
 )
 from circuits.paths import BUILD_DIR
+from pyspice_flows import measure
 from pyspice_flows.sim.session import DcSweep, Session, Transient, celsius
 
 OUT_DIR = BUILD_DIR / "characterization"
@@ -191,7 +192,7 @@ def heat_memory(
     delays = np.array(delays)
     adv = np.log(cold / delays)
     good = adv > 0
-    slope = np.polyfit(np.asarray(gaps_s)[good], np.log(adv[good]), 1)[0]
+    slope = measure.fit_exponential(np.asarray(gaps_s)[good], adv[good]).slope
     curve = Curve(
         {
             "gap_s": np.asarray(gaps_s),

@@ -181,7 +181,7 @@ def plasticity_curve(
             "plasticity_curve: the probe must fire both rested and conditioned neurons "
             f"(rested latency {rested!r} s); lengthen probe_width_s"
         )
-    slope = np.polyfit(gaps[good], np.log(adv[good]), 1)[0]
+    slope = measure.fit_exponential(gaps[good], adv[good]).slope
     return PlasticityCurve(gaps, lat, rested, rise, -1.0 / slope, params.mtj().tau_th_s)
 
 

@@ -8,7 +8,8 @@ an energy means the same everywhere.  Pure functions of numpy arrays (and of
 ``.i(source)``); nothing here simulates or imports anything above numpy.  Everything is
 in SI units: seconds, volts, amperes, watts, joules, kelvin.
 
-Split by job: :mod:`.signals` (time-axis checks, windows, the integral), :mod:`.energy`
+Split by job: :mod:`.signals` (time-axis checks, windows, the integral), :mod:`.fits` (the
+exponential fit behind every time constant), :mod:`.energy`
 (energy and power per source, MTJ heat, energy per spike, the balance) and :mod:`.spikes`
 (edges, spike times, counts, widths).  Their public names are re-exported here, so
 ``measure.spike_times(...)`` is the call everywhere.
@@ -57,6 +58,7 @@ from .energy import (
     total_source_power_w,
     window_average_power_w,
 )
+from .fits import ExponentialFit, fit_exponential
 from .signals import WaveformsLike, integrate
 from .spikes import (
     LOGIC_THRESHOLD_FRACTION,
@@ -73,6 +75,7 @@ __all__ = [
     "KNOWN_ROLES",
     "LOGIC_THRESHOLD_FRACTION",
     "EnergyReport",
+    "ExponentialFit",
     "SourceRole",
     "SourceSpec",
     "WaveformsLike",
@@ -83,6 +86,7 @@ __all__ = [
     "energy_by_source",
     "energy_per_spike_j",
     "falling_edges",
+    "fit_exponential",
     "group_by_role",
     "integrate",
     "logic_threshold_v",

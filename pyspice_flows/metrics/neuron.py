@@ -122,7 +122,7 @@ def heat_tau_s(t: np.ndarray, rise_k: np.ndarray, t_from: float) -> float:
     keep = (y < 0.9 * y[0]) & (y > 0.05 * y[0])
     if keep.sum() < 5:
         return float("nan")
-    slope = np.polyfit(t[keep], np.log(y[keep]), 1)[0]
+    slope = measure.fit_exponential(t[keep], y[keep]).slope
     return -1.0 / slope if slope < 0 else float("nan")
 
 

@@ -62,6 +62,7 @@ from circuits.mtj_device import add_device_argument
 from circuits.scenarios import (
     IPNET_PLASTICITY_MAX_STEP_S,
 )
+from pyspice_flows import measure
 
 from .output import fmt_scaled, publish
 from .trials import (
@@ -95,14 +96,12 @@ def fit_decay(lags_s, response) -> dict:
     good = np.isfinite(y) & (y > 0) & np.isfinite(lags)
     if good.sum() < 3:
         return {"tau_s": None, "a0": None, "points": int(good.sum()), "rms_ln": None}
-    slope, icpt = np.polyfit(lags[good], np.log(y[good]), 1)
-    resid = np.log(y[good]) - (slope * lags[good] + icpt)
-    tau = -1.0 / slope if slope < 0 else None
+    fit = measure.fit_exponential(lags[good], y[good])
     return {
-        "tau_s": tau,
-        "a0": float(math.exp(icpt)),
-        "points": int(good.sum()),
-        "rms_ln": float(np.sqrt(np.mean(resid**2))),
+        "tau_s": fit.tau if fit.slope < 0 else None,
+        "a0": fit.a0,
+        "points": fit.points,
+        "rms_ln": fit.rms_ln,
     }
 
 
