@@ -64,5 +64,9 @@ bench: osdi ## benchmarks -> build/bench.json (with (f): 1,000 behavioural neuro
 behavioural: osdi ## fit the behavioural neuron to SPICE (27 C), validate on held-out stimuli -> build/behavioural/
 	@$(PY) -m behavioural.calibrate
 
+network: osdi ## 22-class event streams on the behavioural layer, five memory variants -> build/network/
+	@test -f build/behavioural/calibration.json || $(PY) -m behavioural.calibrate
+	@$(PY) -m behavioural.network
+
 clean: ## remove build/ and reports/ (keeps .venv)
 	rm -rf build reports .pytest_cache

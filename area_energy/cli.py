@@ -10,6 +10,7 @@
     ipnet osdi [--force] [--out DIR]                      = python -m pyspice_flows.sim.osdi
     ipnet working-memory [--quick] [--out DIR] ...        = python -m pyspice_flows.experiments.working_memory
     ipnet behavioural [--quick] [...]                     = python -m behavioural.calibrate
+    ipnet network [--quick] [--seeds N] [--streams N]     = python -m behavioural.network
 
 Everything after the subcommand goes to that module unchanged (``ipnet report --help``
 prints the report's own help).  It lives in ``area_energy``, the top of the one-way data
@@ -72,6 +73,11 @@ SUBCOMMANDS = {
         "behavioural.calibrate",
         "behavioural.calibrate",
         "calibrate and validate the behavioural neuron",
+    ),
+    "network": (
+        "behavioural.network",
+        "behavioural.network",
+        "22-class event streams through five memory variants, linear readout",
     ),
 }
 

@@ -1,9 +1,13 @@
-"""Benchmark (f): 1,000 behavioural neurons through the recency protocol on one core.
+"""Benchmarks (f) and (g): 1,000 behavioural neurons through the recency protocol, and a
+1,000-neuron layer through 100 event streams, on one core.
 
 ``python -m behavioural.bench [--neurons N] [--repeats R] [--out FILE]`` times
-:func:`behavioural.layer.recency` (median of the repeats; target: under 10 s) and merges its
-entry ``f_behavioural_layer`` into ``build/bench.json`` (``make bench`` runs it after
-``pyspice_flows.bench``; the other entries are kept).  The neuron is the calibrated one
+:func:`behavioural.layer.recency` (median of the repeats; target: under 10 s) and the layer
+of :mod:`behavioural.network` (one neuron per pixel and polarity of a 25 x 20 grid = 1,000
+neurons) reading 100 streams of the 22 classes (median of the repeats; target: under 10 s),
+and merges their entries ``f_behavioural_layer`` and ``g_behavioural_network`` into
+``build/bench.json`` (``make bench`` runs it after ``pyspice_flows.bench``; the other
+entries are kept).  The neuron is the calibrated one
 (``build/behavioural/calibration.json``; run ``python -m behavioural.calibrate`` first).
 """
 
@@ -19,12 +23,18 @@ from pathlib import Path
 from circuits.paths import REPO_ROOT
 from pyspice_flows.app.staging import write_text_atomic
 
+from .events import N_CLASSES, StreamParams, dataset
 from .layer import recency
 from .params import CALIBRATION_JSON, load_calibration
+from .readout import ipnet_features, slot_times
 
 OUT_JSON = REPO_ROOT / "build" / "bench.json"
 TARGET_S = 10.0
 ENTRY = "f_behavioural_layer"
+NETWORK_ENTRY = "g_behavioural_network"
+NETWORK_GRID = (25, 20)
+"""Pixels (width, height) of the network benchmark: x 2 polarities = 1,000 neurons."""
+NETWORK_STREAMS = 100
 
 
 def bench_layer(n_neurons: int = 1000, repeats: int = 3, calibration: Path = CALIBRATION_JSON):
@@ -51,8 +61,45 @@ def bench_layer(n_neurons: int = 1000, repeats: int = 3, calibration: Path = CAL
     }
 
 
-def merge_into(path: Path, entry: dict) -> None:
-    """Add ``entry`` under :data:`ENTRY` to the benchmark JSON (created if missing)."""
+def bench_network(
+    n_streams: int = NETWORK_STREAMS, repeats: int = 3, calibration: Path = CALIBRATION_JSON
+):
+    """The entry: wall times [s] of the 1,000-neuron IPNet layer of :mod:`behavioural.network`
+    (:func:`behavioural.readout.ipnet_features`: simulation and end-of-stream state) over
+    ``n_streams`` streams (classes in turn, seeds 0..), median, target, result; the
+    streams are generated once, beforehand (their time is given apart)."""
+    p = load_calibration(calibration)
+    sp = StreamParams(width=NETWORK_GRID[0], height=NETWORK_GRID[1])
+    t0 = time.perf_counter()
+    streams = dataset([k % N_CLASSES for k in range(n_streams)], range(n_streams), sp)
+    times = slot_times(streams, sp)
+    gen_s = time.perf_counter() - t0
+    walls = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        ipnet_features(p, times, sp)
+        walls.append(time.perf_counter() - t0)
+    med = statistics.median(walls)
+    return {
+        "what": f"{sp.n_channels}-neuron behavioural IPNet layer ({sp.width} x {sp.height} "
+        f"pixels x 2 polarities) x {n_streams} event streams of {sp.duration_s * 1e9:.3g} ns "
+        "(behavioural.readout.ipnet_features), one process",
+        "n_neurons": sp.n_channels,
+        "n_streams": n_streams,
+        "events_per_stream": float(sum(len(s) for s in streams) / n_streams),
+        "stream_generation_s": gen_s,
+        "wall_s": walls,
+        "median_s": med,
+        "target_s": TARGET_S,
+        "meets_target": med < TARGET_S,
+        "streams_per_s": n_streams / med,
+        "calibration": str(calibration),
+    }
+
+
+def merge_into(path: Path, entry: dict, name: str = ENTRY) -> None:
+    """Add ``entry`` under ``name`` (default :data:`ENTRY`) to the benchmark JSON (created
+    if missing)."""
     data = {}
     if path.is_file():
         try:
@@ -61,7 +108,7 @@ def merge_into(path: Path, entry: dict) -> None:
             raise ValueError(
                 f"{path}: not valid JSON ({exc}); remove it or rerun make bench"
             ) from None
-    data[ENTRY] = entry
+    data[name] = entry
     write_text_atomic(path, json.dumps(data, indent=2) + "\n")
 
 
@@ -97,6 +144,13 @@ def main(argv: list[str] | None = None) -> int:
             f"bench: (f) {entry['n_neurons']} behavioural neurons x recency: median "
             f"{entry['median_s']:.3g} s (target < {TARGET_S:g} s: "
             f"{'met' if entry['meets_target'] else 'MISSED'}); wrote {args.out}"
+        )
+        net = bench_network(NETWORK_STREAMS, args.repeats)
+        merge_into(args.out, net, NETWORK_ENTRY)
+        print(
+            f"bench: (g) {net['n_neurons']}-neuron layer x {net['n_streams']} event streams: "
+            f"median {net['median_s']:.3g} s (target < {TARGET_S:g} s: "
+            f"{'met' if net['meets_target'] else 'MISSED'}); wrote {args.out}"
         )
         return 0
 

@@ -232,7 +232,12 @@ def _parse_count(label: str, minimum: int = 1):
 
 
 def main(argv: list[str] | None = None) -> int:
-    from pyspice_flows.app.commandline import add_debug_flag, run_main
+    from pyspice_flows.app.commandline import (
+        add_debug_flag,
+        checked_out_dir,
+        output_path,
+        run_main,
+    )
     from pyspice_flows.app.staging import commit_staged, staging_folder
 
     from .network_report import write_figure, write_report
@@ -253,12 +258,13 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help=f"streams per class and seed (default 20; {QUICK_STREAMS} with --quick)",
     )
-    parser.add_argument("--out", type=Path, default=OUT_DIR, metavar="DIR")
+    parser.add_argument("--out", type=output_path, default=OUT_DIR, metavar="DIR")
     parser.add_argument("--calibration", type=Path, default=CALIBRATION_JSON, metavar="FILE")
     add_debug_flag(parser)
     args = parser.parse_args(argv)
 
     def body() -> int:
+        args.out = checked_out_dir(args.out)  # before any work: writable, not a file
         neuron = load_calibration(args.calibration)
         p = QUICK_PARAMS if args.quick else StreamParams()
         streams = args.streams or (QUICK_STREAMS if args.quick else 20)

@@ -167,9 +167,13 @@ def test_order_is_read_by_a_decaying_memory_and_not_by_counts(quick_run):
 
 
 def test_command_line_refuses_bad_counts_before_any_work():
-    for args, word in ((["--seeds", "0"], "--seeds 0"), (["--streams", "x"], "--streams 'x'")):
+    for args, word in (
+        (["-m", "behavioural.network", "--seeds", "0"], "--seeds 0"),
+        (["-m", "behavioural.network", "--streams", "x"], "--streams 'x'"),
+        (["-m", "area_energy.cli", "network", "--streams", "2"], "--streams 2 must be >= 3"),
+    ):
         proc = subprocess.run(
-            [sys.executable, "-m", "behavioural.network", *args],
+            [sys.executable, *args],
             cwd=REPO_ROOT,
             capture_output=True,
             text=True,
