@@ -41,6 +41,7 @@ def _commit() -> str:
     ).stdout.strip()
 
 
+@pytest.mark.slow
 def test_two_devices_side_by_side(tmp_path, slow_heat_device):
     out = tmp_path / "cmp"
     assert (
@@ -66,6 +67,7 @@ def test_two_devices_side_by_side(tmp_path, slow_heat_device):
     assert header_row.count("|") == 4  # a label column and one column per input
 
 
+@pytest.mark.slow
 def test_two_temperatures_side_by_side(tmp_path):
     out = tmp_path / "cmp"
     assert main(["--temp", "300.15", "--temp", "358.15", "--out", str(out)]) == 0

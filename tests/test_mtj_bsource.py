@@ -71,6 +71,7 @@ def _compare(session, p, ratios, options, ambient_k=mc.AMBIENT_K, nodes=("t",)):
 
 
 @pytest.mark.parametrize("method", list(METHODS))
+@pytest.mark.slow
 def test_bsource_switches_and_heats_as_the_compiled_model(session, dev, method):
     """Default device (macrospin barrier, one thermal pole): 0.7, 1.0, 1.5, 3 Ic0."""
     res = _compare(session, dev, (0.7, 1.0, 1.5, 3.0), METHODS[method])
@@ -80,6 +81,7 @@ def test_bsource_switches_and_heats_as_the_compiled_model(session, dev, method):
     assert max(res["osdi"]["peaks"]["t"]) > 10.0  # the heating compared is not negligible
 
 
+@pytest.mark.slow
 def test_bsource_two_poles_linear_barrier_at_358k(session, dev):
     """The other branches: the slow thermal pole (rth2, cth2 at node t2), the linear
     device-fit barrier (bexp = 1, tau0) and an ambient other than tnom (ngspice temper)."""

@@ -331,6 +331,7 @@ def _standard(sc):
 
 
 @needs_vacask
+@pytest.mark.slow
 def test_ipnet_neuron_standard_run(session, vacask, mtj):
     sc = ipnet_scenario()
     ng, vc = _both(session, vacask, sc.circuit, _standard(sc))
@@ -344,6 +345,7 @@ def test_ipnet_neuron_standard_run(session, vacask, mtj):
 
 
 @needs_vacask
+@pytest.mark.slow
 def test_lif_neuron_standard_run(session, vacask):
     sc = lif_scenario()
     ng, vc = _both(session, vacask, sc.circuit, _standard(sc))
