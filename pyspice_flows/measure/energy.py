@@ -38,9 +38,7 @@ def _node_voltage(w: WaveformsLike, node, n: int) -> np.ndarray:
         return np.asarray(w.v(node), dtype=float)
     if isinstance(node, (int, float, np.number)) and not isinstance(node, bool):
         return np.full(n, float(node))
-    raise TypeError(
-        f"a node is a name (str) or a constant voltage (float), got {node!r}"
-    )
+    raise TypeError(f"a node is a name (str) or a constant voltage (float), got {node!r}")
 
 
 def source_power_w(w: WaveformsLike, source: str, pos_node, neg_node="0") -> np.ndarray:
@@ -75,19 +73,13 @@ def source_energy_j(
 
 def _check_sources(sources: Mapping[str, SourceSpec]) -> None:
     if not sources:
-        raise ValueError(
-            "no sources given: expected {name: (pos_node, neg_node, role)}"
-        )
+        raise ValueError("no sources given: expected {name: (pos_node, neg_node, role)}")
     for name, spec in sources.items():
         if not (isinstance(spec, (tuple, list)) and len(spec) == 3):
-            raise ValueError(
-                f"source {name!r}: expected (pos_node, neg_node, role), got {spec!r}"
-            )
+            raise ValueError(f"source {name!r}: expected (pos_node, neg_node, role), got {spec!r}")
         role = spec[2]
         if not (isinstance(role, str) and role.strip()):
-            raise ValueError(
-                f"source {name!r}: role must be a non-empty string, got {role!r}"
-            )
+            raise ValueError(f"source {name!r}: role must be a non-empty string, got {role!r}")
 
 
 def energy_by_source(
@@ -99,8 +91,7 @@ def energy_by_source(
     """Energy [J] delivered by each source: ``{name: J}`` for ``{name: (pos, neg, role)}``."""
     _check_sources(sources)
     return {
-        name: source_energy_j(w, name, pos, neg, t0, t1)
-        for name, (pos, neg, _) in sources.items()
+        name: source_energy_j(w, name, pos, neg, t0, t1) for name, (pos, neg, _) in sources.items()
     }
 
 
@@ -110,9 +101,7 @@ def roles_of(sources: Mapping[str, SourceSpec]) -> SourceRole:
     return {name: spec[2] for name, spec in sources.items()}
 
 
-def group_by_role(
-    by_source_j: Mapping[str, float], roles: Mapping[str, str]
-) -> dict[str, float]:
+def group_by_role(by_source_j: Mapping[str, float], roles: Mapping[str, str]) -> dict[str, float]:
     """Sum per-source energies [J] by role; known roles first, then others in given order."""
     missing = [name for name in by_source_j if name not in roles]
     if missing:
@@ -120,9 +109,7 @@ def group_by_role(
     totals: dict[str, float] = {}
     for name, energy in by_source_j.items():
         totals[roles[name]] = totals.get(roles[name], 0.0) + float(energy)
-    order = [r for r in KNOWN_ROLES if r in totals] + [
-        r for r in totals if r not in KNOWN_ROLES
-    ]
+    order = [r for r in KNOWN_ROLES if r in totals] + [r for r in totals if r not in KNOWN_ROLES]
     return {r: totals[r] for r in order}
 
 
@@ -140,14 +127,10 @@ def energy_breakdown(
     return group_by_role(energy_by_source(w, sources, t0, t1), roles_of(sources))
 
 
-def total_source_power_w(
-    w: WaveformsLike, sources: Mapping[str, SourceSpec]
-) -> np.ndarray:
+def total_source_power_w(w: WaveformsLike, sources: Mapping[str, SourceSpec]) -> np.ndarray:
     """Sum of the instantaneous powers [W] of all ``sources`` (for static power)."""
     _check_sources(sources)
-    return sum(
-        source_power_w(w, name, pos, neg) for name, (pos, neg, _) in sources.items()
-    )
+    return sum(source_power_w(w, name, pos, neg) for name, (pos, neg, _) in sources.items())
 
 
 def window_average_power_w(t, p, t0: float, t1: float) -> float:
@@ -176,13 +159,9 @@ def mtj_joule_heat_j(t, rise_k, rth_k_per_w: float, cth_j_per_k: float) -> float
     for an external node, ``w.x("<instance>#<node>")`` for an OSDI internal one.
     """
     if not (np.isfinite(rth_k_per_w) and rth_k_per_w > 0):
-        raise ValueError(
-            f"rth_k_per_w must be a finite value > 0 K/W, got {rth_k_per_w!r}"
-        )
+        raise ValueError(f"rth_k_per_w must be a finite value > 0 K/W, got {rth_k_per_w!r}")
     if not (np.isfinite(cth_j_per_k) and cth_j_per_k >= 0):
-        raise ValueError(
-            f"cth_j_per_k must be a finite value >= 0 J/K, got {cth_j_per_k!r}"
-        )
+        raise ValueError(f"cth_j_per_k must be a finite value >= 0 J/K, got {cth_j_per_k!r}")
     t, rise = check_pair(t, rise_k, "rise_k")
     stored = cth_j_per_k * (rise[-1] - rise[0])
     return float(stored + integrate(t, rise / rth_k_per_w))
@@ -192,13 +171,9 @@ def energy_per_spike_j(total_j: float, n_spikes: int, neuron: str = "") -> float
     """``total_j / n_spikes`` [J]; a clear error when the neuron did not spike."""
     who = f" of neuron {neuron!r}" if neuron else ""
     if isinstance(n_spikes, bool) or int(n_spikes) != n_spikes:
-        raise ValueError(
-            f"energy_per_spike_j: n_spikes{who} must be an integer, got {n_spikes!r}"
-        )
+        raise ValueError(f"energy_per_spike_j: n_spikes{who} must be an integer, got {n_spikes!r}")
     if n_spikes < 0:
-        raise ValueError(
-            f"energy_per_spike_j: n_spikes{who} must be >= 0, got {n_spikes}"
-        )
+        raise ValueError(f"energy_per_spike_j: n_spikes{who} must be >= 0, got {n_spikes}")
     if n_spikes == 0:
         raise ValueError(
             f"energy_per_spike_j: n_spikes{who} is 0, so energy per spike is undefined "
@@ -209,9 +184,7 @@ def energy_per_spike_j(total_j: float, n_spikes: int, neuron: str = "") -> float
 
 
 # ----------------------------------------------------------------------------- balance
-def conservation_error(
-    delivered_j: float, dissipated_j: float, stored_j: float
-) -> float:
+def conservation_error(delivered_j: float, dissipated_j: float, stored_j: float) -> float:
     """``|delivered - dissipated - stored| / |delivered|`` (relative, dimensionless)."""
     if delivered_j == 0:
         raise ValueError(
@@ -286,9 +259,7 @@ class EnergyReport:
             stored_j=float(stored_j),
             static_w=float(static_w),
             spikes=spikes,
-            per_spike_j=energy_per_spike_j(total, spikes, neuron)
-            if spikes > 0
-            else None,
+            per_spike_j=energy_per_spike_j(total, spikes, neuron) if spikes > 0 else None,
             conservation_error=(
                 None
                 if dissipated_j is None

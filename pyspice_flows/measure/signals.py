@@ -23,9 +23,7 @@ class WaveformsLike(Protocol):
 def check_time(t, name: str = "t") -> np.ndarray:
     t = np.asarray(t, dtype=float)
     if t.ndim != 1:
-        raise ValueError(
-            f"{name} must be a 1-D array of times [s], got shape {t.shape}"
-        )
+        raise ValueError(f"{name} must be a 1-D array of times [s], got shape {t.shape}")
     if t.size == 0:
         raise ValueError(f"{name} is empty: no time points to integrate over")
     if not np.all(np.isfinite(t)):
@@ -79,9 +77,7 @@ def integrate(t, y, t0: float | None = None, t1: float | None = None) -> float:
     """
     t, y = check_pair(t, y)
     if t0 is not None or t1 is not None:
-        t, y = time_window(
-            t, y, t[0] if t0 is None else t0, t[-1] if t1 is None else t1
-        )
+        t, y = time_window(t, y, t[0] if t0 is None else t0, t[-1] if t1 is None else t1)
     if t.size < 2:
         return 0.0
     return float(np.trapezoid(y, t))

@@ -72,9 +72,7 @@ def spike_times(
     if t.size < 2 or rising.size == 0:
         return np.empty(0)
     dv = v[rising] - v[rising - 1]
-    crossing = t[rising - 1] + (threshold_v - v[rising - 1]) / dv * (
-        t[rising] - t[rising - 1]
-    )
+    crossing = t[rising - 1] + (threshold_v - v[rising - 1]) / dv * (t[rising] - t[rising - 1])
     if hysteresis_v == 0 and min_separation_s == 0:
         return crossing
 
@@ -112,9 +110,7 @@ def spike_widths_s(t, v, threshold_v: float) -> np.ndarray:
     t, v = check_pair(t, v, "v")
 
     def crossing(k: int) -> float:
-        return float(
-            t[k - 1] + (threshold_v - v[k - 1]) / (v[k] - v[k - 1]) * (t[k] - t[k - 1])
-        )
+        return float(t[k - 1] + (threshold_v - v[k - 1]) / (v[k] - v[k - 1]) * (t[k] - t[k - 1]))
 
     falls = falling_edges(v, threshold_v)
     widths = []
