@@ -166,3 +166,32 @@ def test_ctrl_c_inside_ngspice_exits_130_quietly_and_keeps_the_previous_report(t
     assert err.strip().splitlines() == ["ipnet report: interrupted; nothing half-written was kept"]
     assert snapshot(out) == before
     assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name or p.suffix == ".lock"]
+
+
+def test_an_interruption_inside_an_extension_s_set_up_still_exits_130(tmp_path):
+    """A KeyboardInterrupt leaving code run through PyRun_* (as scipy's compiled modules
+    set themselves up: a Ctrl-C during the report's lazy scipy import) marks CPython's
+    'unhandled interrupt' flag even though run_main handles it: the process then died by
+    SIGINT (status -2) instead of exiting 130."""
+    (tmp_path / "probe.py").write_text(
+        "import ctypes, sys\n"
+        "from pyspice_flows.app.commandline import run_main\n"
+        "def body():\n"
+        "    ctypes.pythonapi.PyRun_SimpleString(b'raise KeyboardInterrupt')\n"
+        "    raise KeyboardInterrupt\n"
+        "sys.exit(run_main('probe', body))\n"
+    )
+    env = _env()
+    env["PYTHONPATH"] += os.pathsep + str(tmp_path)
+    res = subprocess.run(  # as a module (-m), like ipnet's subcommands
+        [sys.executable, "-m", "probe"],
+        cwd=tmp_path,
+        env=env,
+        preexec_fn=_sigint_default,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert res.returncode == 130, res.stderr
+    assert res.stderr.strip().endswith("probe: interrupted; nothing half-written was kept")

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import argparse
+import ctypes
 import math
 import os
 import signal
@@ -35,13 +36,25 @@ class Terminated(KeyboardInterrupt):
 
 
 def _raise_terminated(signum, frame):
+    ignore_further_signals()
     raise Terminated(f"signal {signal.Signals(signum).name}")
 
 
+def _raise_interrupted(signum, frame):
+    ignore_further_signals()
+    raise KeyboardInterrupt
+
+
 def raise_on_sigterm() -> None:
-    """Turn SIGTERM into :class:`Terminated` (main thread only; elsewhere a no-op)."""
+    """Turn SIGTERM into :class:`Terminated` and SIGINT into ``KeyboardInterrupt``, each
+    once: from the first on, both are ignored, so a second Ctrl-C cannot break into the
+    cleanup that the first started (a traceback, or death by signal instead of exit 130).
+    A SIGINT already ignored (a background job) stays ignored.  Main thread only;
+    elsewhere a no-op."""
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _raise_terminated)
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            signal.signal(signal.SIGINT, _raise_interrupted)
 
 
 def one_line(exc: BaseException) -> str:
@@ -84,6 +97,7 @@ def run_main(prog: str, body: Callable[[], int], debug: bool = False) -> int:
             print(f"{prog}: error: {one_line(exc)}", file=sys.stderr)
             return EXIT_ERROR
         ignore_further_signals()  # a second Ctrl-C while exiting stays quiet
+        _forget_unhandled_interrupt()
         if isinstance(stop, Terminated):
             print(f"{prog}: terminated (SIGTERM); nothing half-written was kept", file=sys.stderr)
             return EXIT_TERMINATED
@@ -102,6 +116,20 @@ def interruption(exc: BaseException) -> KeyboardInterrupt | None:
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__
     return None
+
+
+def _forget_unhandled_interrupt() -> None:
+    """Clear CPython's "a KeyboardInterrupt went unhandled" flag.
+
+    CPython sets it when a KeyboardInterrupt leaves code run through ``PyRun_*`` (some
+    compiled extensions run their module set-up that way: scipy's, among others), even
+    when Python code further up catches it; at exit the interpreter then kills itself
+    with SIGINT (status -2) instead of returning the exit code chosen here.  Running any
+    code through ``PyRun_SimpleString`` clears the flag."""
+    try:
+        ctypes.pythonapi.PyRun_SimpleString(b"pass")
+    except (AttributeError, OSError):  # not CPython: no such flag
+        pass
 
 
 def ignore_further_signals() -> None:
