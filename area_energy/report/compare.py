@@ -34,7 +34,7 @@ from pyspice_flows.app.staging import commit_staged, staging_folder
 
 from .energy_comparison import energy_floor
 from .header import git_commit, header_rows, run_header
-from .render import _html_table, _md_table, fmt_si, to_jsonable
+from .render import fmt_si, html_table, md_table, to_jsonable
 from .runs import measure_neuron
 
 STEM = "compare"
@@ -159,7 +159,7 @@ def render(columns: list[dict], png: bytes) -> dict[str, str]:
         [
             "# IPNet comparison",
             intro,
-            _md_table(heads, rows),
+            md_table(heads, rows),
             f"![{STEM}_waveforms]({STEM}_waveforms.png)",
         ]
     )
@@ -167,7 +167,7 @@ def render(columns: list[dict], png: bytes) -> dict[str, str]:
     page = (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         "<title>IPNet comparison</title>\n</head>\n<body>\n<h1>IPNet comparison</h1>\n"
-        f"<p>{html.escape(intro)}</p>\n{_html_table(heads, rows)}\n"
+        f"<p>{html.escape(intro)}</p>\n{html_table(heads, rows)}\n"
         f'<figure><img alt="waveforms" src="data:image/png;base64,{data}"></figure>\n'
         "</body>\n</html>\n"
     )

@@ -369,7 +369,7 @@ def _md_cell(s: str) -> str:
     return s.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
-def _md_table(columns: list[str], rows: list[list[str]]) -> str:
+def md_table(columns: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(_md_cell(c) for c in columns) + " |"]
     lines.append("|" + "|".join("---" for _ in columns) + "|")
     lines += ["| " + " | ".join(_md_cell(c) for c in r) + " |" for r in rows]
@@ -388,7 +388,7 @@ def render_markdown(results: Mapping, figures: Mapping) -> str:
         elif kind == "md":
             parts.append(block[1].strip())
         elif kind == "table":
-            parts.append(_md_table(block[1], block[2]))
+            parts.append(md_table(block[1], block[2]))
         elif kind == "figure":
             name, caption = block[1], block[2]
             parts.append(f"![{name}]({name}.png)" + (f"\n\n*{caption}*" if caption else ""))
@@ -439,7 +439,7 @@ def _md_to_html(text: str) -> str:
     return "\n".join(out)
 
 
-def _html_table(columns: list[str], rows: list[list[str]]) -> str:
+def html_table(columns: list[str], rows: list[list[str]]) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
     body = "".join(
         "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows
@@ -458,7 +458,7 @@ def render_html(results: Mapping, figures: Mapping, png: Mapping[str, bytes]) ->
         elif kind == "md":
             parts.append(_md_to_html(block[1]))
         elif kind == "table":
-            parts.append(_html_table(block[1], block[2]))
+            parts.append(html_table(block[1], block[2]))
         elif kind == "figure":
             name, caption = block[1], block[2]
             data = base64.b64encode(png[name]).decode("ascii")
