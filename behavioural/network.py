@@ -4,8 +4,9 @@
 [--calibration FILE]`` (``make network``, ``ipnet network``) generates, for each seed, ``N``
 streams of each of the 22 classes (:mod:`behavioural.events`: 11 motions and their time
 reversals), maps each stream to the end-of-stream features of five layers
-(:mod:`behavioural.readout`) and trains a logistic regression (scikit-learn, standardized
-features) on two thirds of the streams, scored on the rest:
+(:mod:`behavioural.readout`; each feature in its own unit, rounded to the readout's
+resolution ``READOUT_RESOLUTION``) and trains a standardized logistic regression
+(scikit-learn) on two thirds of the streams, scored on the rest:
 
 * (a) ``ipnet_input``: the behavioural IPNet layer at the input, one neuron per pixel and
   polarity (the calibrated neuron, ``build/behavioural/calibration.json``);
@@ -90,11 +91,12 @@ def variant_features(
     feats["ipnet_after_memoryless"], _ = readout.ipnet_features(neuron, hidden, p)
     feats["ideal_trace"] = readout.trace_features(times, p, neuron.tau_th_s)
     feats["no_memory"] = readout.window_counts(times, p)
-    return feats, energy
+    return {k: readout.quantize(v) for k, v in feats.items()}, energy
 
 
 def _classifier(seed: int):
-    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, random_state=seed))
+    """Standardized, L2-regularized multinomial logistic regression."""
+    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000, random_state=seed))
 
 
 def score(x: np.ndarray, y: np.ndarray, train: np.ndarray, test: np.ndarray, seed: int):
@@ -177,6 +179,7 @@ def summarize(results: list[SeedResult], neuron: NeuronParams, p: StreamParams, 
             "ambient_k": neuron.ambient_k,
             "input_weight": readout.INPUT_WEIGHT,
         },
+        "readout_resolution": readout.READOUT_RESOLUTION,
         "streams": {**asdict(p), "duration_s": p.duration_s, "window_s": readout.window_s(p)},
         "motions": [m[0] for m in MOTIONS],
         "quick": meta["quick"],

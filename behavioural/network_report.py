@@ -117,7 +117,8 @@ their time reversals), {summary["streams_per_class"]} streams per class and seed
 seeds; a stream is {s["motion_slots"]} slots of {s["slot_s"] * 1e9:.3g} ns of motion and
 {s["delay_slots"]} quiet slot(s) before the readout at {s["duration_s"] * 1e9:.3g} ns (the time
 scale of the neuron's heat, tau = rth cth = {nr["tau_th_s"] * 1e9:.3g} ns). Linear readout
-(standardized logistic regression) on the state at the end of each stream; two thirds of the
+(standardized logistic regression on the features in their own units, rounded to
+{summary["readout_resolution"]:g} of a unit) on the state at the end of each stream; two thirds of the
 streams train it, one third tests it. Chance: {summary["chance"]:.3f} (22 classes), 0.5
 (motion vs its reversal).
 

@@ -7,7 +7,8 @@ vector per stream, read at the end of the stream (``StreamParams.duration_s``):
   simulate`), one per pixel and polarity; every event is an input pulse of weight
   :data:`INPUT_WEIGHT` and width :data:`~circuits.scenarios.IPNET_SPIKE_WIDTH_S` starting at
   the event; the readout is each neuron's junction temperature rise, hazard integral and
-  precessional log-angle (``NeuronState``) and its output spikes in the last window;
+  precessional log-angle (``NeuronState``), each in units of its own scale
+  (:func:`state_scales`), and its output spikes in the last window;
 * :func:`memoryless_layer`: a stateless coincidence layer (a unit fires in a slot when at
   least :data:`COINCIDENCE` events of its polarity fall in its 3 x 3 neighbourhood in that
   slot), whose output events can then drive the IPNet layer (memory after the input);
@@ -22,16 +23,29 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
+from circuits import mtj_law_v2 as law
 from circuits.scenarios import IPNET_SPIKE_WIDTH_S
 
 from .events import Stream, StreamParams
-from .model import InputEvents, LayerResult, simulate
+from .model import InputEvents, LayerResult, input_current_a, simulate
 from .params import NeuronParams
 
 INPUT_WEIGHT = 1.0
 """Synapse weight of a sensor event [1]: the unit current (1.2 Ic0 at tnom)."""
+READOUT_RESOLUTION = 1e-3
+"""Resolution of the readout, in each feature's own unit (:func:`state_scales`; one event
+for traces and counts): :func:`quantize` rounds to it before the readout standardizes its
+features, so that a residue no circuit could sense (a heat of exp(-100) x the rise of a
+pulse, left by the no-heat control) is not blown up to unit variance."""
 COINCIDENCE = 2
 """Events in a 3 x 3 neighbourhood and one slot that make the memoryless layer fire."""
+
+
+def quantize(features: np.ndarray, resolution: float = READOUT_RESOLUTION) -> np.ndarray:
+    """``features`` rounded to ``resolution`` (a finite-resolution readout)."""
+    if not resolution > 0:
+        raise ValueError(f"quantize: resolution={resolution!r}; allowed > 0")
+    return np.round(np.asarray(features, float) / resolution) * resolution
 
 
 def window_s(p: StreamParams) -> float:
@@ -75,17 +89,28 @@ def memoryless_layer(streams: list[Stream], p: StreamParams) -> np.ndarray:
     return out.reshape(len(streams), p.n_slots, p.n_channels)
 
 
+def state_scales(neuron: NeuronParams) -> tuple[float, float, float]:
+    """Units of the readout of the neuron's state: the steady rise of an input of
+    :data:`INPUT_WEIGHT` (I^2 R_P rth [K]), and the switching thresholds of the hazard (ln 2)
+    and of the log-angle (ln(pi / (2 theta0)) at the ambient) [1]."""
+    rise = float(input_current_a(neuron, INPUT_WEIGHT)) ** 2 * neuron.mtj.rp * neuron.rth_k_per_w
+    angle = float(law.precession_threshold(neuron.mtj, neuron.ambient_k))
+    return rise, law.LN2, angle
+
+
 def ipnet_features(
     neuron: NeuronParams, times: np.ndarray, p: StreamParams, record: bool = False
 ) -> tuple[np.ndarray, LayerResult]:
     """Run the IPNet layer on slot times (stream, slot, channel); features per stream:
-    [rise_k, hazard, log_angle, spikes in the last window] of each neuron (4 x channels)."""
+    [rise_k, hazard, log_angle] in the units of :func:`state_scales` and the output spikes in
+    the last window, of each neuron (4 x channels)."""
     n_streams = times.shape[0]
     res = simulate(neuron, layer_events(times), stop_s=p.duration_s, record=record)
     f = res.final
     start = p.duration_s - window_s(p)
     spikes = np.array([np.count_nonzero(s >= start) for s in res.spike_times_s], float)
-    cols = [f.rise_k, f.hazard, f.log_angle, spikes]
+    rise_u, hazard_u, angle_u = state_scales(neuron)
+    cols = [f.rise_k / rise_u, f.hazard / hazard_u, f.log_angle / angle_u, spikes]
     feats = np.stack([c.reshape(n_streams, p.n_channels) for c in cols], axis=1)
     return feats.reshape(n_streams, -1), res
 

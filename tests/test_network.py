@@ -20,8 +20,10 @@ from behavioural.events import (
 from behavioural.network import VARIANTS, run
 from behavioural.params import circuit_params
 from behavioural.readout import (
+    ipnet_features,
     junction_energy_j,
     layer_events,
+    quantize,
     slot_times,
     trace_features,
     window_counts,
@@ -155,15 +157,35 @@ def test_quick_run_writes_the_summary_figure_and_report(quick_run):
 
 def test_order_is_read_by_a_decaying_memory_and_not_by_counts(quick_run):
     """Motion vs its own time reversal (same pixels, same counts): counts in the last window
-    stay at chance, the ideal trace and the IPNet layer read the order, and ablating the
-    heat does not make the layer better at it."""
+    stay at chance, the ideal trace and the IPNet layer read the order."""
     d = json.loads((quick_run / "summary.json").read_text())["direction_accuracy"]
     mean = {k: v["mean"] for k, v in d.items()}
     lo_e, hi_e = d["no_memory"]["ci95"]
     assert lo_e <= 0.5 + 0.05 and hi_e >= 0.5 - 0.05 and mean["no_memory"] < 0.6
     assert d["ideal_trace"]["ci95"][0] > 0.6
     assert d["ipnet_input"]["ci95"][0] > 0.6
-    assert mean["ipnet_no_heat"] <= mean["ipnet_input"] + 0.02
+
+
+def test_the_no_heat_control_leaves_no_heat_to_read_and_the_layer_does():
+    """At the readout (one quiet slot after the motion) the layer's heat state holds the
+    last events (a trace of tau = rth cth), the cth / 100 control's holds nothing that the
+    readout resolves; the switching progress (hazard) is there in both."""
+    streams = [stream(c, 5, P) for c in range(N_CLASSES)]
+    times = slot_times(streams, P)
+    late = np.nan_to_num(times, nan=-1.0).max(axis=1) < P.duration_s - 1.5e-9  # pulses over
+    feats = {}
+    for name, neuron in (
+        ("heat", NEURON),
+        ("none", NEURON.with_(cth_factor=NEURON.cth_factor / 100)),
+    ):
+        f, _ = ipnet_features(neuron, times, P)
+        feats[name] = quantize(f).reshape(len(streams), 4, -1)
+    rise_heat, rise_none = feats["heat"][:, 0], feats["none"][:, 0]
+    recent = (times > P.duration_s - 4 * NEURON.tau_th_s).any(axis=1) & late
+    assert recent.sum() > 10
+    assert np.all(rise_heat[recent] > 0)
+    assert np.all(rise_none[late] == 0)
+    np.testing.assert_allclose(feats["heat"][:, 1], feats["none"][:, 1], atol=0.01)
 
 
 def test_command_line_refuses_bad_counts_before_any_work():
