@@ -56,6 +56,9 @@ VARIANTS = {
     "ideal_trace": "(d) ideal exponential trace, tau = rth cth",
     "no_memory": "(e) no memory: event counts in the last window",
 }
+STATES = ("heat", "hazard", "log_angle")
+"""The state variables of layer (a), read alone in ``by_state`` (readout.ipnet_features'
+feature blocks 0, 1, 2): which of them carries what the layer remembers."""
 NO_HEAT_CTH_DIVISOR = 100.0
 """The ablation of :mod:`behavioural.layer`'s recency control: cth / 100."""
 TEST_FRACTION = 1 / 3
@@ -73,6 +76,7 @@ class SeedResult:
     direction_accuracy: dict[str, float]
     energy_per_stream_j: float
     events_per_stream: float
+    by_state: dict[str, tuple[float, float]]
 
 
 def variant_features(
@@ -133,7 +137,11 @@ def run_seed(neuron: NeuronParams, seed: int, streams_per_class: int, p: StreamP
     acc = {k: a for k, (a, _) in scores.items()}
     dacc = {k: d for k, (_, d) in scores.items()}
     n_events = float(np.mean([len(s) for s in streams]))
-    return SeedResult(seed, acc, dacc, float(np.mean(energy)), n_events)
+    blocks = feats["ipnet_input"].reshape(labels.size, 4, -1)
+    by_state = {
+        name: score(blocks[:, k], labels, train, test, seed) for k, name in enumerate(STATES)
+    }
+    return SeedResult(seed, acc, dacc, float(np.mean(energy)), n_events, by_state)
 
 
 def interval(values) -> dict:
@@ -159,6 +167,13 @@ def summarize(results: list[SeedResult], neuron: NeuronParams, p: StreamParams, 
         "accuracy": {k: interval([r.accuracy[k] for r in results]) for k in VARIANTS},
         "direction_accuracy": {
             k: interval([r.direction_accuracy[k] for r in results]) for k in VARIANTS
+        },
+        "ipnet_input_by_state": {
+            name: {
+                "accuracy": interval([r.by_state[name][0] for r in results]),
+                "direction_accuracy": interval([r.by_state[name][1] for r in results]),
+            }
+            for name in STATES
         },
         "energy": {
             "memory_energy_per_stream_j": energy,

@@ -70,6 +70,19 @@ def findings(summary: dict) -> list[str]:
             return f"{name}: {what} hurts ({_fmt(x)} vs {_fmt(y)})."
         return f"{name}: no difference resolved by the intervals ({_fmt(x)} vs {_fmt(y)})."
 
+    st = summary["ipnet_input_by_state"]
+    slot, tau = summary["streams"]["slot_s"], summary["neuron"]["tau_th_s"]
+    out.append(
+        "What layer (a) remembers, each state read alone (22 classes / motion vs reversal): "
+        + "; ".join(
+            f"{k} {_fmt(v['accuracy'])} / {v['direction_accuracy']['mean']:.3f}"
+            for k, v in st.items()
+        )
+        + f". The heat decays by exp(-slot / tau) = {np.exp(-slot / tau):.2f} per "
+        f"{slot * 1e9:.2g} ns slot, so it holds about the last slot only; the hazard integral "
+        "does not decay (it counts the drive, like a per-pixel event counter) and the "
+        "precessional angle relaxes between pulses."
+    )
     out.append(compare("Heat memory vs its ablation, 22 classes", a, b, "the heat memory"))
     out.append(
         compare(
@@ -81,17 +94,21 @@ def findings(summary: dict) -> list[str]:
     )
     out.append(
         compare("Memory at the input vs after a memoryless layer", a, c, "the input placement")
+        + " The coincidence layer drops isolated (noise) events and spreads each moving edge"
+        " over its 3 x 3 neighbourhood before the memory."
     )
-    gap = d["mean"] - a["mean"]
+    word = "exceeds" if _above(a, d) else ("stays below" if _above(d, a) else "matches")
     out.append(
-        f"Ideal trace (upper bound of a memory with the same tau) {_fmt(d)}; the IPNet layer "
-        f"reaches {a['mean']:.3f}, {gap:+.3f} below it."
+        f"Ideal trace with the heat's time constant {_fmt(d)}: the bound of a memory that "
+        f"decays as the heat does. The IPNet layer ({a['mean']:.3f}) {word} it: the heat is "
+        "not the only state of this neuron that remembers."
     )
     out.append(
         f"No memory (counts in the last {summary['streams']['window_s'] * 1e9:.2g} ns): "
         f"{_fmt(e)}; motion vs reversal {_fmt(dirn['no_memory'])} (chance 0.5): a stream and "
-        "its time reversal hold the same events per pixel, only their order differs, and the "
-        "last window holds background noise only, so counts cannot tell them apart."
+        "its time reversal hold the same pixels and the same number of events, only their "
+        "order (and with it their polarity) differs, and the last window holds background "
+        "noise only, so these counts cannot tell them apart."
     )
     return out
 
