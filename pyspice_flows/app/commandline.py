@@ -156,12 +156,22 @@ def positive_float(label: str) -> Callable[[str], float]:
     return parse
 
 
+TEMP_RANGE_K = (200.0, 500.0)
+"""Ambient temperatures a command or a sweep may simulate [K]: -73 C to 227 C, past every
+qualification range of CMOS (-55 C to 150 C) and below the MTJ free layer's Curie point
+(a device's own tc is checked against it where the device is known)."""
+
+
 def temperature_k(text: str) -> float:
-    """An argparse type: an absolute temperature [K], 1 K .. 500 K."""
+    """An argparse type: an ambient temperature [K] within :data:`TEMP_RANGE_K`; a value
+    that looks like Celsius is refused with its value in kelvin."""
     value = positive_float("temperature")(text)
-    if not 1.0 <= value <= 500.0:
+    lo, hi = TEMP_RANGE_K
+    if not lo <= value <= hi:
+        hint = f"; as Celsius it would be {value + 273.15:g} K" if value < lo else ""
         raise argparse.ArgumentTypeError(
-            f"temperature {text!r} K is out of range; allowed 1 .. 500 K (kelvin, not Celsius)"
+            f"temperature {text!r} K is out of range; allowed {lo:g} .. {hi:g} K "
+            f"(kelvin, not Celsius{hint})"
         )
     return value
 

@@ -7,8 +7,11 @@
 - :func:`heat_memory`: the switching delay of a probe pulse versus the time since a
   heating pulse, and the decay constant of the preheating advantage.
 
-``python -m pyspice_flows.experiments.mtj_characterization [--device FILE] [--out DIR]`` runs them all
-and writes a PNG and a CSV for each into ``build/characterization/``.
+``ipnet characterize [--device FILE] [--out DIR] [--temp K] [--timeout S]`` runs them all
+and publishes a PNG and a CSV for each into ``build/characterization/`` at once, from a
+staging folder (an interrupted or failed run leaves the previous set whole); each
+simulation is bounded by a time limit, so a device that stalls ngspice ends the run with
+one line instead of running on.
 """
 
 from __future__ import annotations
@@ -32,11 +35,45 @@ from circuits.mtj_device import (
 )
 from circuits.paths import BUILD_DIR
 from pyspice_flows import measure
+from pyspice_flows.app.commandline import (
+    add_debug_flag,
+    add_temperature_argument,
+    checked_out_dir,
+    output_path,
+    positive_float,
+    run_main,
+)
+from pyspice_flows.app.staging import commit_staged, staging_folder
+from pyspice_flows.app.timelimit import time_limit
 from pyspice_flows.sim.session import DcSweep, Session, Transient, celsius
 
 OUT_DIR = BUILD_DIR / "characterization"
 STATE = "n1#m"
 AMBIENT_K = 300.15  # ngspice's default temperature, 27 C
+SIMULATION_TIME_LIMIT_S = 300.0
+"""Default time limit of one simulation of the command line [s]: the default device's
+longest simulation takes a few seconds on one core, so a run this long has stalled."""
+
+
+@dataclass(frozen=True)
+class RunConditions:
+    """How the flows simulate: ambient temperature [K] (None: ngspice's 27 C) and the time
+    limit of each simulation [s] (None: none)."""
+
+    temp_k: float | None = None
+    time_limit_s: float | None = None
+
+    def ambient_k(self) -> float:
+        return AMBIENT_K if self.temp_k is None else self.temp_k
+
+
+DEFAULT_RUN = RunConditions()
+
+
+def _simulate(netlist, analysis, run: RunConditions, what: str, **kwargs):
+    """One simulation under ``run``'s temperature and time limit (``what`` names it)."""
+    with time_limit(run.time_limit_s, f"the {what} simulation"):
+        return Session.get().run(netlist, analysis, temperature_c=celsius(run.temp_k), **kwargs)
 
 
 def crossing_time(t: np.ndarray, y: np.ndarray, level: float = 0.0, after: float = 0.0) -> float:
@@ -63,13 +100,15 @@ class Curve:
         np.savetxt(path, data, delimiter=",", header=",".join(names), comments="", fmt="%.9g")
 
 
-def rv_static(p: MtjParams, v_max: float = 1.0, points: int = 81) -> Curve:
+def rv_static(
+    p: MtjParams, v_max: float = 1.0, points: int = 81, run: RunConditions = DEFAULT_RUN
+) -> Curve:
     """R(V) of the parallel and antiparallel states from DC sweeps (state pinned by state0)."""
     out: dict[str, np.ndarray] = {}
     step = 2 * v_max / (points - 1)
     for state, label in ((1, "p"), (-1, "ap")):
-        w = Session.get().run(
-            tb.dc_bias(p, 0.0, state), DcSweep("v1", -v_max, v_max + step / 2, step)
+        w = _simulate(
+            tb.dc_bias(p, 0.0, state), DcSweep("v1", -v_max, v_max + step / 2, step), run, "R(V)"
         )
         v = w.x("v-sweep")
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -80,11 +119,15 @@ def rv_static(p: MtjParams, v_max: float = 1.0, points: int = 81) -> Curve:
     return Curve(out, "R(V) of both states (DC)")
 
 
-def rv_loop(p: MtjParams, v_max: float = 1.0, period_s: float = 200e-9) -> Curve:
+def rv_loop(
+    p: MtjParams, v_max: float = 1.0, period_s: float = 200e-9, run: RunConditions = DEFAULT_RUN
+) -> Curve:
     """R-V hysteresis loop under one slow triangular voltage cycle starting in P."""
-    w = Session.get().run(
+    w = _simulate(
         tb.voltage_triangle(p, v_max, period_s, state0=1),
         Transient(period_s / 4000, period_s, max_step_s=period_s / 4000),
+        run,
+        "R-V loop",
     )
     v = w.v("p")
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -95,13 +138,20 @@ def rv_loop(p: MtjParams, v_max: float = 1.0, period_s: float = 200e-9) -> Curve
     )
 
 
-def thermal_step(p: MtjParams, current_a: float = 20e-6, duration_tau: float = 8.0) -> Curve:
+def thermal_step(
+    p: MtjParams,
+    current_a: float = 20e-6,
+    duration_tau: float = 8.0,
+    run: RunConditions = DEFAULT_RUN,
+) -> Curve:
     """Temperature rise under a current step in the parallel state (constant Joule power)."""
     tau = p.tau_th_s
     stop = duration_tau * tau
-    w = Session.get().run(
+    w = _simulate(
         tb.current_pulses(p, [(0.0, stop * 2, current_a)], state0=1),
         Transient(tau / 200, stop, max_step_s=tau / 200),
+        run,
+        "thermal step",
     )
     t = w.time
     rise = w.v("t")
@@ -119,6 +169,7 @@ def switching_time(
     t_max: float | None = None,
     ambient_k: float = AMBIENT_K,
     max_step_s: float | None = None,
+    time_limit_s: float | None = None,
 ) -> float:
     """Simulated time for a constant current to reverse the junction [s]; nan if it did not.
 
@@ -128,10 +179,11 @@ def switching_time(
         t_max = 3.0 * float(_expected_delay(p, abs(current_a), ambient_k))
     sign = 1.0 if state0 == 1 else -1.0
     netlist = tb.current_pulses(p, [(0.0, 10 * t_max, sign * abs(current_a))], state0=state0)
-    w = Session.get().run(
+    w = _simulate(
         netlist,
         Transient(t_max / 2000, t_max, max_step_s=max_step_s),
-        temperature_c=celsius(ambient_k),
+        RunConditions(ambient_k, time_limit_s),
+        f"switching at {abs(current_a) / p.ic0:.3g} Ic0",
     )
     return crossing_time(w.time, w.x(STATE))
 
@@ -143,15 +195,24 @@ def _expected_delay(p: MtjParams, current_a: float, temp_k: float | None = None)
     )
 
 
-def switching_delay(p: MtjParams, ratios: np.ndarray | None = None) -> Curve:
-    """Delay versus I/Ic0 from 0.5 to 5, with Neel-Brown and Sun beside it (at tnom)."""
+def switching_delay(
+    p: MtjParams, ratios: np.ndarray | None = None, run: RunConditions = DEFAULT_RUN
+) -> Curve:
+    """Delay versus I/Ic0 from 0.5 to 5, with Neel-Brown and Sun beside it (the references
+    at tnom, or at ``run``'s temperature when it sets one)."""
     if ratios is None:
         ratios = np.concatenate([np.linspace(0.5, 0.95, 10), np.linspace(1.05, 5.0, 14)])
-    sim = np.array([switching_time(p, r * p.ic0) for r in ratios])
+    sim = np.array(
+        [
+            switching_time(p, r * p.ic0, ambient_k=run.ambient_k(), time_limit_s=run.time_limit_s)
+            for r in ratios
+        ]
+    )
+    t_ref = p.tnom if run.temp_k is None else run.temp_k
     # textbook limits at their statistic: the median of an exponential time is ln 2 x mean
-    nb = np.where(ratios < 1, np.log(2.0) * ref.neel_brown_time(p, ratios * p.ic0, p.tnom), np.nan)
-    sun = np.where(ratios > 1, ref.sun_time(p, ratios * p.ic0, p.tnom), np.nan)
-    law = mtj_switching.median_switching_time(p, ratios * p.ic0, p.tnom)
+    nb = np.where(ratios < 1, np.log(2.0) * ref.neel_brown_time(p, ratios * p.ic0, t_ref), np.nan)
+    sun = np.where(ratios > 1, ref.sun_time(p, ratios * p.ic0, t_ref), np.nan)
+    law = mtj_switching.median_switching_time(p, ratios * p.ic0, t_ref)
     return Curve(
         {"i_over_ic0": ratios, "delay_s": sim, "law_s": law, "neel_brown_s": nb, "sun_s": sun},
         "median switching delay versus current",
@@ -171,6 +232,7 @@ def heat_memory(
     heat_width_s: float,
     probe_current_a: float,
     gaps_s: np.ndarray,
+    run: RunConditions = DEFAULT_RUN,
 ) -> HeatMemoryResult:
     """Probe-pulse switching delay versus the gap after a heating pulse.
 
@@ -178,14 +240,20 @@ def heat_memory(
     the probe flows toward AP.  The advantage A = ln(delay_cold / delay(gap)) decays as the
     residual heat, exp(-gap / (rth cth)); the fitted time constant is returned.
     """
-    t_max = 4.0 * _expected_delay(p, probe_current_a)
-    cold = _probe_delay(p, [], probe_current_a, start=0.0, t_max=t_max)
+    t_max = 4.0 * _expected_delay(p, probe_current_a, run.temp_k)
+    cold = _probe_delay(p, [], probe_current_a, start=0.0, t_max=t_max, run=run)
     delays = []
     rise_at_probe = []
     for gap in gaps_s:
         start = heat_width_s + gap
         d, rise = _probe_delay(
-            p, [(0.0, heat_width_s, -heat_current_a)], probe_current_a, start, t_max, want_rise=True
+            p,
+            [(0.0, heat_width_s, -heat_current_a)],
+            probe_current_a,
+            start,
+            t_max,
+            want_rise=True,
+            run=run,
         )
         delays.append(d)
         rise_at_probe.append(rise)
@@ -206,11 +274,14 @@ def heat_memory(
     return HeatMemoryResult(curve, -1.0 / slope, p.tau_th_s)
 
 
-def _probe_delay(p, heat_pulses, probe_a, start, t_max, want_rise=False):
+def _probe_delay(p, heat_pulses, probe_a, start, t_max, want_rise=False, run=DEFAULT_RUN):
     pulses = [*heat_pulses, (start, 10 * t_max, probe_a)]
     step = min(t_max, p.tau_th_s) / 200
-    w = Session.get().run(
-        tb.current_pulses(p, pulses, state0=1), Transient(step, start + t_max, max_step_s=step)
+    w = _simulate(
+        tb.current_pulses(p, pulses, state0=1),
+        Transient(step, start + t_max, max_step_s=step),
+        run,
+        "heat-memory probe",
     )
     d = crossing_time(w.time, w.x(STATE), after=start) - start
     if want_rise:
@@ -243,50 +314,59 @@ def _plot(
     plt.close(fig)
 
 
-def run_all(device_path: Path = DEFAULT_DEVICE, out_dir: Path = OUT_DIR) -> list[Path]:
-    """Run every flow on a device file; returns the files written."""
+def run_all(
+    device_path: Path = DEFAULT_DEVICE, out_dir: Path = OUT_DIR, run: RunConditions = DEFAULT_RUN
+) -> list[Path]:
+    """Run every flow on a device file and publish the CSV/PNG set into ``out_dir``;
+    returns the files published.
+
+    The files are written into a staging folder beside ``out_dir`` and moved in together
+    once every flow has finished: an interrupted, failed or timed-out run publishes
+    nothing and leaves the previous set as it was.
+    """
     p = load_device(device_path).params
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
+    with staging_folder(out_dir) as stage:
+        names: list[str] = []
 
-    def save(curve, stem, *plot_args, **plot_kw):
-        curve.to_csv(out_dir / f"{stem}.csv")
-        _plot(curve, out_dir / f"{stem}.png", *plot_args, **plot_kw)
-        written.extend([out_dir / f"{stem}.csv", out_dir / f"{stem}.png"])
+        def save(curve, stem, *plot_args, **plot_kw):
+            curve.to_csv(stage / f"{stem}.csv")
+            _plot(curve, stage / f"{stem}.png", *plot_args, **plot_kw)
+            names.extend([f"{stem}.csv", f"{stem}.png"])
 
-    loop = rv_loop(p)
-    save(loop, "rv_loop", "v_V", ["r_ohm"], xlabel="V(p,n) [V]", ylabel="R [ohm]")
-    save(
-        thermal_step(p),
-        "thermal_step",
-        "time_s",
-        ["rise_K", "analytic_K"],
-        xlabel="t [s]",
-        ylabel="temperature rise [K]",
-    )
-    save(
-        switching_delay(p),
-        "switching_delay",
-        "i_over_ic0",
-        ["delay_s", "law_s", "neel_brown_s", "sun_s"],
-        logy=True,
-        xlabel="I / Ic0",
-        ylabel="switching delay [s]",
-    )
-    hm = heat_memory_default(p)
-    save(
-        hm.curve,
-        "heat_memory",
-        "gap_s",
-        ["delay_s", "cold_delay_s"],
-        xlabel="time since heating pulse [s]",
-        ylabel="probe switching delay [s]",
-    )
+        loop = rv_loop(p, run=run)
+        save(loop, "rv_loop", "v_V", ["r_ohm"], xlabel="V(p,n) [V]", ylabel="R [ohm]")
+        save(
+            thermal_step(p, run=run),
+            "thermal_step",
+            "time_s",
+            ["rise_K", "analytic_K"],
+            xlabel="t [s]",
+            ylabel="temperature rise [K]",
+        )
+        save(
+            switching_delay(p, run=run),
+            "switching_delay",
+            "i_over_ic0",
+            ["delay_s", "law_s", "neel_brown_s", "sun_s"],
+            logy=True,
+            xlabel="I / Ic0",
+            ylabel="switching delay [s]",
+        )
+        hm = heat_memory_default(p, run=run)
+        save(
+            hm.curve,
+            "heat_memory",
+            "gap_s",
+            ["delay_s", "cold_delay_s"],
+            xlabel="time since heating pulse [s]",
+            ylabel="probe switching delay [s]",
+        )
+        written = commit_staged(stage, out_dir, names)
     print(f"heat memory: fitted decay {hm.tau_fit_s:.3g} s, rth*cth = {hm.tau_th_s:.3g} s")
     return written
 
 
-def heat_memory_default(p: MtjParams) -> HeatMemoryResult:
+def heat_memory_default(p: MtjParams, run: RunConditions = DEFAULT_RUN) -> HeatMemoryResult:
     """The heat-memory flow: 30 K of preheating, then a precessional probe at 2 Ic0.
 
     The probe switches within a few thermal time constants, so the residual heat it finds
@@ -294,17 +374,35 @@ def heat_memory_default(p: MtjParams) -> HeatMemoryResult:
     """
     tau = p.tau_th_s
     heat_current = np.sqrt(30.0 / (p.rth * p.rp))
-    return heat_memory(p, heat_current, 5 * tau, 2.0 * p.ic0, np.linspace(0.5, 4, 8) * tau)
+    return heat_memory(p, heat_current, 5 * tau, 2.0 * p.ic0, np.linspace(0.5, 4, 8) * tau, run=run)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="MTJ characterization flows (PNG + CSV)")
+    parser = argparse.ArgumentParser(
+        prog="ipnet characterize", description="MTJ characterization flows (PNG + CSV)"
+    )
     add_device_argument(parser, "of the junction")
-    parser.add_argument("--out", type=Path, default=OUT_DIR, help="output folder")
+    parser.add_argument("--out", type=output_path, default=OUT_DIR, help="output folder")
+    add_temperature_argument(parser)
+    parser.add_argument(
+        "--timeout",
+        type=positive_float("--timeout"),
+        default=SIMULATION_TIME_LIMIT_S,
+        metavar="S",
+        help=f"time limit of each simulation [s] (default {SIMULATION_TIME_LIMIT_S:g})",
+    )
+    add_debug_flag(parser)
     args = parser.parse_args(argv)
-    for path in run_all(checked_device_file(args.device) or DEFAULT_DEVICE, args.out):
-        print(f"wrote {path}")
-    return 0
+
+    def body() -> int:
+        device = checked_device_file(args.device) or DEFAULT_DEVICE  # before any work
+        out = checked_out_dir(args.out)
+        run = RunConditions(temp_k=args.temp, time_limit_s=args.timeout)
+        for path in run_all(device, out, run):
+            print(f"characterize: wrote {path}")
+        return 0
+
+    return run_main("characterize", body, args.debug)
 
 
 if __name__ == "__main__":

@@ -407,16 +407,18 @@ class Session:
 
 
 class _DeferredSignals:
-    """Hold Ctrl-C and SIGTERM while ngspice calls back into Python on the main thread.
+    """Hold Ctrl-C, SIGTERM and SIGALRM while ngspice calls back into Python on the main
+    thread.
 
-    A ``KeyboardInterrupt`` raised inside a ctypes callback (ngspice's output callbacks
-    during loading, ``destroy`` and ``remcirc``) is printed and dropped by ctypes, so the
-    run would go on.  Inside this context the two signals are only recorded; on leaving
-    it the original handler runs (raising ``KeyboardInterrupt`` or the command line's
-    ``Terminated``).  Outside the main thread it does nothing (no signal arrives there).
+    An exception raised inside a ctypes callback (ngspice's output callbacks during
+    loading, ``destroy`` and ``remcirc``) is printed ("Exception ignored from cffi
+    callback") and dropped, so the run would go on.  Inside this context the signals are
+    only recorded; on leaving it the original handler runs (raising ``KeyboardInterrupt``,
+    the command line's ``Terminated``, or a time limit's ``TimeLimitExceeded``).  Outside
+    the main thread it does nothing (no signal arrives there).
     """
 
-    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+    SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGALRM)  # SIGALRM: time limits
 
     def __init__(self, reraise: bool = True):
         self.reraise = reraise  # False: the signals caught inside are dropped

@@ -25,10 +25,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from circuits.paths import REPO_ROOT
+from pyspice_flows.app.commandline import TEMP_RANGE_K  # the same range as --temp
 
-TEMP_RANGE_K = (200.0, 500.0)
-"""Ambient temperatures a sample may simulate [K]: -73 C to 227 C, past every qualification
-range of CMOS (-55 C to 150 C) and below the MTJ free layer's Curie point."""
 CELSIUS_LOOKING_K = 150.0
 """A temperature below this many kelvin in a neuron sweep is almost surely Celsius."""
 VDD_RANGE_V = (0.5, 1.2)
