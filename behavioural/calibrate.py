@@ -392,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     parser = argparse.ArgumentParser(
-        prog="python -m behavioural.calibrate",
+        prog="ipnet behavioural",
         description="Fit the behavioural IPNet neuron to SPICE characterization runs (27 C), "
         "validate it on held-out stimuli; writes calibration.json and summary.json.",
     )

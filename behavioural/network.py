@@ -260,9 +260,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from .network_report import write_figure, write_report
 
-    parser = argparse.ArgumentParser(
-        prog="python -m behavioural.network", description=__doc__.splitlines()[0]
-    )
+    parser = argparse.ArgumentParser(prog="ipnet network", description=__doc__.splitlines()[0])
     parser.add_argument(
         "--quick",
         action="store_true",

@@ -333,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     Exit 0, 1 on an error (one line on stderr), 2 on a usage error, 130 after Ctrl-C.
     """
     parser = argparse.ArgumentParser(
-        prog="python -m circuits.write_netlists",
+        prog="ipnet netlists",
         description="Write the standard testbenches (IPNet neuron, LIF baseline, 4 x 4 "
         "thermally coupled IPNet array) and their model files (DIR/lib/); each runs from any "
         "folder with `ngspice -b DIR/<name>.cir`, prints its .meas results and writes "

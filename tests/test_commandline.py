@@ -29,6 +29,12 @@ COMMANDS = (
     "circuits.write_netlists",
     "pyspice_flows.sweep",
 )
+IPNET_NAME = {  # the ipnet subcommand each module is (its usage line says so)
+    "area_energy.report": "report",
+    "pyspice_flows.experiments.plasticity": "plasticity",
+    "circuits.write_netlists": "netlists",
+    "pyspice_flows.sweep": "sweep",
+}
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -68,7 +74,7 @@ def test_help_prints_usage_and_simulates_nothing(module, tmp_path):
     t0 = time.monotonic()
     res = _run(module, "--help", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
-    assert res.stdout.startswith("usage: python -m " + module)
+    assert res.stdout.startswith(f"usage: ipnet {IPNET_NAME[module]} ")
     assert "--debug" in res.stdout
     assert time.monotonic() - t0 < 30
     assert not list(tmp_path.iterdir())
@@ -381,6 +387,26 @@ def test_sweep_workers_end_with_their_parent(tmp_path):
 def _ipnet() -> list[str]:
     script = Path(sys.executable).with_name("ipnet")  # the console script, once installed
     return [str(script)] if script.exists() else [sys.executable, "-m", "area_energy.cli"]
+
+
+def test_every_subcommand_s_usage_says_ipnet_and_its_name(tmp_path):
+    from area_energy.cli import SUBCOMMANDS
+
+    for name in SUBCOMMANDS:
+        res = subprocess.run(
+            [*_ipnet(), name, "--help"],
+            cwd=tmp_path,
+            env=_env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert res.returncode == 0, (name, res.stderr)
+        assert res.stdout.startswith(f"usage: ipnet {name} "), (name, res.stdout[:200])
+        assert "python -m" not in res.stdout.split("\n\n", 1)[0], name
+        assert "--debug" in res.stdout, name
+    assert not list(tmp_path.iterdir())
 
 
 def test_ipnet_console_script_mirrors_the_modules(tmp_path):

@@ -402,7 +402,7 @@ def _shown(path: Path) -> str:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m area_energy.report",
+        prog="ipnet report",
         description="Simulate the IPNet and LIF neurons in ngspice and write the energy, area and "
         "memory-power report (md, html, json, PNG figures).  The previous report stays "
         "as it was unless every file was written.",

@@ -63,7 +63,7 @@ import numpy as np
 
 from circuits.paths import REPO_ROOT
 from circuits.scenarios import ipnet_scenario
-from pyspice_flows.app.commandline import positive_int
+from pyspice_flows.app.commandline import add_debug_flag, positive_int
 from pyspice_flows.sim.session import Session, Transient
 
 from .array import EXPONENT_TARGET, bench_array_scaling
@@ -307,7 +307,7 @@ def table_lines(res: dict) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="ipnet bench", description=__doc__.splitlines()[0])
     parser.add_argument(
         "--only", default="a,b,c,d,e,g,h,i", help="comma-separated subset of a,b,c,d,e,g,h,i"
     )
@@ -327,6 +327,7 @@ def main(argv: list[str] | None = None) -> int:
         help="pairs of sweeps (1, 2 workers) for (c)",
     )
     parser.add_argument("--out", type=Path, default=OUT_JSON, help="output JSON")
+    add_debug_flag(parser)  # the traceback of an error, through ipnet's common handler
     args = parser.parse_args(argv)
     only = {x.strip() for x in args.only.split(",") if x.strip()}
     if only - set("abcdeghi"):

@@ -306,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     parser = argparse.ArgumentParser(
-        prog="python -m pyspice_flows.experiments.plasticity",
+        prog="ipnet plasticity",
         description="Probe latency of the IPNet neuron versus time since a conditioning burst; "
         "writes plasticity.csv, plasticity.png and the heat ablation ablation.json.",
     )

@@ -20,6 +20,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -265,9 +266,7 @@ def _shown(path: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m pyspice_flows.sim.osdi", description=__doc__.splitlines()[0]
-    )
+    parser = argparse.ArgumentParser(prog="ipnet osdi", description=__doc__.splitlines()[0])
     parser.add_argument("--force", action="store_true", help="recompile even if current")
     parser.add_argument(
         "--out",
@@ -275,12 +274,15 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help=f"cache folder (default: ${OSDI_DIR_ENV} or build/osdi)",
     )
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
     args = parser.parse_args(argv)
     try:
         for model in compile_all(out_dir=args.out, force=args.force):
             state = "compiled" if model.rebuilt else "up to date"
             print(f"osdi: {_shown(model.source)} -> {_shown(model.osdi)} ({state})")
     except (OsdiCompileError, OSError) as exc:
+        if args.debug:
+            traceback.print_exc()
         print(f"osdi: error: {exc}", file=sys.stderr)
         return 1
     return 0

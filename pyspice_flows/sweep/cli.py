@@ -109,7 +109,7 @@ def yield_lines(summary: dict) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pyspice_flows.sweep", description=_DESCRIPTION)
+    parser = argparse.ArgumentParser(prog="ipnet sweep", description=_DESCRIPTION)
     parser.add_argument("--spec", type=Path, default=DEFAULT_SPEC, help="sweep spec (TOML)")
     add_workers_argument(parser, "local worker processes")
     parser.add_argument(

@@ -459,7 +459,7 @@ def main(argv: list[str] | None = None) -> int:
     from pyspice_flows.sim.session import celsius
 
     parser = argparse.ArgumentParser(
-        prog="python -m pyspice_flows.experiments.working_memory",
+        prog="ipnet working-memory",
         description="Working-memory protocols (recency, free recall, interference) on thermally "
         "coupled IPNet arrays; writes CSV + PNG per protocol and summary.json.",
     )
