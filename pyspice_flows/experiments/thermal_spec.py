@@ -251,14 +251,17 @@ def _figure(rows: list[dict], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 4.2))
-    for r in rows:
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    colours = plt.cm.viridis(np.linspace(0.0, 0.9, max(len(rows), 1)))
+    widths = sorted({r["width_s"] for r in rows})
+    for r, colour in zip(rows, colours):
         label = (
             f"{r['width_s'] * 1e9:g} ns writes, rth {r['rth_total_k_per_w']:.0e} K/W, "
             f"tau2 {r['tau2_s'] * 1e9:g} ns"
         )
         lags = np.array(r["lags_s"]) / r["interval_s"]
-        ax.plot(lags, r["gain_by_lag"], marker="o", label=label)
+        style = "-" if r["width_s"] == widths[0] else "--"
+        ax.plot(lags, r["gain_by_lag"], style, marker="o", color=colour, label=label)
     ax.axhline(2.0, color="k", ls="--", lw=0.8)
     ax.axhline(1.2, color="k", ls=":", lw=0.8)
     ax.axhline(1.0, color="grey", lw=0.5)
