@@ -17,6 +17,7 @@ import numpy as np
 from circuits.paths import REPO_ROOT
 
 from . import spec_checks
+from .limits import LIMIT_KEYS, FigureLimits
 
 SPECS_DIR = Path(__file__).resolve().parents[1] / "sweeps"
 DEFAULT_SPEC = SPECS_DIR / "ipnet_default.toml"
@@ -47,7 +48,6 @@ WINDOW_KEYS = ("fires", "silent")
 highest silent input; the summary reports per corner the input levels that fire every
 sample (at or above the largest ``fires``) and leave every sample silent (at or below the
 smallest ``silent``)."""
-LIMIT_KEYS = ("min", "typ", "max", "unit", "note")
 """The keys of a ``[limits.<figure>]`` table (see :class:`FigureLimits`)."""
 
 
@@ -145,80 +145,6 @@ class Param:
         if self.dist == "fixed":
             return plain_scalar(self.value)
         raise AssertionError(f"{self.dist} is not drawn at random")
-
-
-@dataclass(frozen=True)
-class FigureLimits:
-    """Datasheet limits of one measured figure: a sample meets them when its value lies
-    within [``min``, ``max``] (either bound may be left out).
-
-    figure: the figure's name (one of the spec's ``figures``)
-    min, typ, max: lower limit, typical value, upper limit, in the figure's own units
-        (SI: V, J, s, ...); ``typ`` is for reading only, it decides nothing
-    unit: the figure's unit as text (for tables and plot labels)
-    note: where the limits come from
-    """
-
-    figure: str
-    min: float | None = None
-    typ: float | None = None
-    max: float | None = None
-    unit: str = ""
-    note: str = ""
-
-    def __post_init__(self):
-        where = f"[limits.{self.figure}]"
-        for label in ("min", "typ", "max"):
-            value = getattr(self, label)
-            if value is None:
-                continue
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, (int, float))
-                or not math.isfinite(value)
-            ):
-                raise ValueError(
-                    f"{where}: {label} = {value!r} must be a finite number (in the figure's units)"
-                )
-            object.__setattr__(self, label, float(value))
-        for label in ("unit", "note"):
-            if not isinstance(getattr(self, label), str):
-                raise ValueError(  # noqa: TRY004
-                    f"{where}: {label} = {getattr(self, label)!r} must be a string"
-                )
-        if self.min is None and self.typ is None and self.max is None:
-            raise ValueError(f"{where}: give at least one of 'min', 'typ', 'max'")
-        if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError(f"{where}: min = {self.min!r} is above max = {self.max!r}")
-        if self.typ is not None and not (
-            (self.min is None or self.min <= self.typ)
-            and (self.max is None or self.typ <= self.max)
-        ):
-            raise ValueError(
-                f"{where}: typ = {self.typ!r} lies outside [min, max] = "
-                f"[{self.min!r}, {self.max!r}]"
-            )
-
-    @property
-    def bounded(self) -> bool:
-        """True when a value can fail these limits (a ``min`` or a ``max`` is given)."""
-        return self.min is not None or self.max is not None
-
-    def admits(self, value: object) -> bool:
-        """True when ``value`` is a finite number within [min, max]; a missing (None, NaN,
-        text) value never does."""
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)):
-            return False
-        value = float(value)
-        return (
-            math.isfinite(value)
-            and (self.min is None or value >= self.min)
-            and (self.max is None or value <= self.max)
-        )
-
-    def as_dict(self) -> dict[str, object]:
-        """The limits as read (no ``figure``: it is the key they are filed under)."""
-        return {k: getattr(self, k) for k in LIMIT_KEYS}
 
 
 @dataclass(frozen=True)
