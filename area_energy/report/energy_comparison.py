@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from circuits.compatibility import TRANSISTOR_HEADROOM_V
 from circuits.ipnet_neuron import IpnetParams
 from circuits.lif_neuron import LifParams
 from circuits.scenarios import IPNET_SPIKE_WIDTH_S, Scenario, ipnet_scenario, lif_scenario
@@ -187,19 +188,13 @@ def energy_comparison(
     }
 
 
-FLOOR_HEADROOM_V = 0.2
-"""Supply voltage the floor estimate leaves to the transistors of the write (header,
-mirror, switch, footer) and of the reset path (mirror, pull-down) [V]: their measured drops
-at ~1.2 Ic0 are 0.15-0.25 V."""
-
-
 def energy_floor(params: IpnetParams, temp_k: float | None = None) -> dict:
     """The lowest write and reset energies the switching law allows from this supply [J].
 
     Write: a constant current I through the parallel junction for the law's median
     switching time t(I) (``circuits.mtj_switching.median_switching_time``, no self-heating),
     drawn from VWR: E = VWR I t(I), minimised over I up to what VWR can push through R_P
-    after :data:`FLOOR_HEADROOM_V`.  Reset: the same toward P through the antiparallel
+    after :data:`TRANSISTOR_HEADROOM_V`.  Reset: the same toward P through the antiparallel
     junction (R_AP at its bias, TMR(V)) from VDD.  The sum is what an ideal neuron with
     this junction and supply would spend per spike; the circuit adds its comparators and
     logic and the current's rise and fall around each input.
@@ -223,7 +218,7 @@ def energy_floor(params: IpnetParams, temp_k: float | None = None) -> dict:
         t_k,
         params.vwr_v,
         params.vdd_v,
-        FLOOR_HEADROOM_V,
+        TRANSISTOR_HEADROOM_V,
         sources=[*law_code, Path(__file__)],
     )
 
@@ -244,7 +239,7 @@ def _energy_floor(params: IpnetParams, t_k: float) -> dict:
             time = float(median_switching_time(mtj, current, t_k))
             return current, time, rail_v * current * time
 
-        top = rail_v - FLOOR_HEADROOM_V
+        top = rail_v - TRANSISTOR_HEADROOM_V
         grid = np.linspace(0.05, top, 25)
         energies = [at(v)[2] for v in grid]
         k = int(np.argmin(energies))
@@ -267,7 +262,7 @@ def _energy_floor(params: IpnetParams, t_k: float) -> dict:
         "write": write,
         "reset": reset,
         "total_J": write["energy_J"] + reset["energy_J"],
-        "headroom_V": FLOOR_HEADROOM_V,
+        "headroom_V": TRANSISTOR_HEADROOM_V,
         "what": "the switching law's lowest V*I*t(I) for the write (P -> AP from VWR) and the "
         "reset (AP -> P from VDD), the current limited by the rail minus the transistors' "
         "headroom; t(I) is the median of the switching law of MTJ model version 3 (the exact "

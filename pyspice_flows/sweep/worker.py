@@ -21,6 +21,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from pyspice_flows.app.processes import end_with_parent
+
 from .spec import plain_scalar
 from .table import write_json
 
@@ -294,24 +296,8 @@ def crashed_row(task: SampleTask, why: str) -> dict:
     }
 
 
-PARENT_POLL_S = 0.5
-"""How often a local worker process checks that the sweep that started it is alive [s]."""
-ORPHAN_EXIT = 77
-
-
 def init_worker() -> None:
-    """Initialiser of a local worker process: one ngspice thread, and end with the parent."""
-    os.environ["IPNET_NGSPICE_THREADS"] = "1"
-    parent = os.getppid()
-    threading.Thread(
-        target=_watch_parent, args=(parent,), name="ipnet-sweep-parent", daemon=True
-    ).start()
-
-
-def _watch_parent(parent: int) -> None:
-    """End this process as soon as its parent is gone (killed, even by SIGKILL): its
-    samples would be written by nobody, and ngspice would keep a core busy for nothing."""
-    while True:
-        time.sleep(PARENT_POLL_S)
-        if os.getppid() != parent:
-            os._exit(ORPHAN_EXIT)
+    """Initialiser of a local worker process: one ngspice thread, and end with the sweep
+    that started it (killed, even by SIGKILL: its samples would be written by nobody);
+    :func:`pyspice_flows.app.processes.end_with_parent`, as the working-memory workers."""
+    end_with_parent()
