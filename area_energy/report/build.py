@@ -44,7 +44,7 @@ from pyspice_flows.app.commandline import (
 from pyspice_flows.experiments.plasticity import heat_ablation, plasticity_curve
 from pyspice_flows.experiments.plasticity import plot as plot_plasticity
 from pyspice_flows.sim import SIMULATOR_ENV, SIMULATORS, make_session, osdi, simulator_name
-from pyspice_flows.sim.session import Session, celsius
+from pyspice_flows.sim.session import Session, celsius, ngspice_threads
 
 from . import publish, render
 from .claims import PUBLISHED, memory_claims, neuron_claims
@@ -447,6 +447,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def body() -> int:
         out = checked_out_dir(args.out)
+        ngspice_threads()  # a bad $IPNET_NGSPICE_THREADS fails now, cached runs or not
         # a wrong file, or a device the neuron cannot work with, fails now
         design = design_from_options(args.design, args.device)
         checked_neuron_design(design, args.device, [args.temp])

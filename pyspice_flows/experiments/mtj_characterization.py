@@ -45,7 +45,7 @@ from pyspice_flows.app.commandline import (
 )
 from pyspice_flows.app.staging import commit_staged, staging_folder
 from pyspice_flows.app.timelimit import time_limit
-from pyspice_flows.sim.session import DcSweep, Session, Transient, celsius
+from pyspice_flows.sim.session import DcSweep, Session, Transient, celsius, ngspice_threads
 
 OUT_DIR = BUILD_DIR / "characterization"
 STATE = "n1#m"
@@ -397,6 +397,7 @@ def main(argv: list[str] | None = None) -> int:
     def body() -> int:
         device = checked_device_file(args.device) or DEFAULT_DEVICE  # before any work
         out = checked_out_dir(args.out)
+        ngspice_threads()  # a bad $IPNET_NGSPICE_THREADS fails now
         run = RunConditions(temp_k=args.temp, time_limit_s=args.timeout)
         for path in run_all(device, out, run):
             print(f"characterize: wrote {path}")

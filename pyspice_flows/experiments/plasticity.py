@@ -33,7 +33,7 @@ from circuits.scenarios import (
 )
 from pyspice_flows import measure
 from pyspice_flows.sim.cache import cached_run
-from pyspice_flows.sim.session import Transient, celsius
+from pyspice_flows.sim.session import Transient, celsius, ngspice_threads
 
 OUT_DIR = REPO_ROOT / "build" / "plasticity"
 
@@ -329,6 +329,7 @@ def main(argv: list[str] | None = None) -> int:
         checked_neuron_design(design, args.device, [args.temp])
         params = design.params()
         args.out = checked_out_dir(args.out)  # before any work: writable, not a file
+        ngspice_threads()  # a bad $IPNET_NGSPICE_THREADS fails now, cached runs or not
         temp_c = celsius(args.temp)
         curve = plasticity_curve(params=params, temperature_c=temp_c)
         ablation = heat_ablation(params, temperature_c=temp_c)
