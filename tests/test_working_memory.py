@@ -145,7 +145,7 @@ def test_command_line_refuses_bad_arguments():
         text=True,
         timeout=60,
     )
-    assert proc.returncode == 2 and "--workers -1" in proc.stderr
+    assert proc.returncode == 2 and "--workers '-1'" in proc.stderr and "allowed" in proc.stderr
     proc = subprocess.run(
         [sys.executable, "-m", "pyspice_flows.experiments.working_memory", "--help"],
         cwd=REPO_ROOT,
