@@ -65,6 +65,7 @@ from circuits.scenarios import (
 from pyspice_flows import measure
 
 from .output import fmt_scaled, publish
+from .resume import TrialJournal, inputs_record
 from .trials import (
     BURST_START_S,
     CROSSTALK_BUDGET,
@@ -411,8 +412,14 @@ def run_protocols(
     timing_rows = run_trials([(h, neuron, temperature_c) for h in heats], workers, timing_task)
     timing = {h: (off, n) for h, off, n in timing_rows}
     pl = plan(timing, quick, seed, neuron, temperature_c)
-    say(f"working-memory: {len(pl.trials)} array transients on {workers} worker(s)")
-    results = _by_key(run_trials(pl.trials, workers))
+    settings = {"seed": seed, "quick": quick, "temperature_c": temperature_c}
+    device = (neuron or IpnetParams()).device_file
+    journal = TrialJournal(Path(out), inputs_record(settings, pl.trials, device))
+    todo = [t for t in pl.trials if t.key not in journal.rows]
+    reused = f"; {len(pl.trials) - len(todo)} reused from {journal.path}" if journal.rows else ""
+    say(f"working-memory: {len(todo)} array transients on {workers} worker(s){reused}")
+    run_trials(todo, workers, on_done=journal.record)  # each kept as it finishes
+    results = {t.key: journal.rows[t.key] for t in pl.trials}
     sim_wall = sum(r["wall_s"] for r in results.values())
     rec = analyse_recency(pl, results)
     fr = analyse_free_recall(pl, results)

@@ -8,7 +8,7 @@ import math
 import multiprocessing
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -173,13 +173,19 @@ def timing_task(args: tuple[str, IpnetParams | None, float | None]) -> tuple[str
     return heat, reset_end - BURST_START_S, to_fire
 
 
-def run_trials(tasks, workers: int, fn=None) -> list:
+def run_trials(tasks, workers: int, fn=None, on_done=None) -> list:
     """Run ``fn`` (default :func:`run_trial`) over ``tasks`` on ``workers`` local processes
-    (0: in this process), results in task order."""
+    (0: in this process), results in task order; ``on_done(result)`` is called in this
+    process as each task finishes (the resume journal records it)."""
     fn = fn or run_trial
     tasks = list(tasks)
     if workers == 0 or len(tasks) <= 1:
-        return [fn(t) for t in tasks]
+        results = []
+        for t in tasks:
+            results.append(fn(t))
+            if on_done is not None:
+                on_done(results[-1])
+        return results
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
         min(workers, len(tasks)),
@@ -189,6 +195,9 @@ def run_trials(tasks, workers: int, fn=None) -> list:
     ) as ex:
         futures = [ex.submit(fn, t) for t in tasks]
         try:
+            if on_done is not None:
+                for f in as_completed(futures):
+                    on_done(f.result())
             return [f.result() for f in futures]
         except BaseException:
             for f in futures:
