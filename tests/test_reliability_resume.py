@@ -1,7 +1,8 @@
 """Working-memory resume (issue 25, class 4), through ``ipnet`` as processes: the trials a
 run finished are kept in ``<out>/trials.jsonl`` and a rerun with the same inputs
 simulates only the others (a line cut short by a kill is dropped); a rerun with other
-inputs is refused with what changed, before any simulation."""
+inputs is refused with what changed, before any array transient (after the two lone-neuron
+burst timings the plan is made from)."""
 
 import json
 import os
