@@ -236,9 +236,13 @@ def heat_memory(
 ) -> HeatMemoryResult:
     """Probe-pulse switching delay versus the gap after a heating pulse.
 
-    The heating pulse flows toward P on a junction that is already P (it only heats);
-    the probe flows toward AP.  The advantage A = ln(delay_cold / delay(gap)) decays as the
-    residual heat, exp(-gap / (rth cth)); the fitted time constant is returned.
+    The heating pulse flows toward P on a junction that is already P; the probe flows
+    toward AP.  The advantage A = ln(delay_cold / delay(gap)) decays as the residual heat,
+    exp(-gap / (rth cth)); the time constant fitted to the positive advantages is returned
+    (NaN when fewer than two gaps show one).  On model version 3 the heating current also
+    does what a current of the stabilising polarity does to a macrospin: it narrows the
+    cone toward AP, which then needs a few taup to relax back, so right after the heating
+    pulse the probe can start from a narrower cone and be slower than cold (A < 0).
     """
     t_max = 4.0 * _expected_delay(p, probe_current_a, run.temp_k)
     cold = _probe_delay(p, [], probe_current_a, start=0.0, t_max=t_max, run=run)
@@ -260,7 +264,9 @@ def heat_memory(
     delays = np.array(delays)
     adv = np.log(cold / delays)
     good = adv > 0
-    slope = measure.fit_exponential(np.asarray(gaps_s)[good], adv[good]).slope
+    tau_fit = float("nan")
+    if good.sum() >= 2:
+        tau_fit = -1.0 / measure.fit_exponential(np.asarray(gaps_s)[good], adv[good]).slope
     curve = Curve(
         {
             "gap_s": np.asarray(gaps_s),
@@ -271,7 +277,7 @@ def heat_memory(
         },
         "heat memory: probe delay versus time since a heating pulse",
     )
-    return HeatMemoryResult(curve, -1.0 / slope, p.tau_th_s)
+    return HeatMemoryResult(curve, tau_fit, p.tau_th_s)
 
 
 def _probe_delay(p, heat_pulses, probe_a, start, t_max, want_rise=False, run=DEFAULT_RUN):
@@ -362,7 +368,14 @@ def run_all(
             ylabel="probe switching delay [s]",
         )
         written = commit_staged(stage, out_dir, names)
-    print(f"heat memory: fitted decay {hm.tau_fit_s:.3g} s, rth*cth = {hm.tau_th_s:.3g} s")
+    if np.isfinite(hm.tau_fit_s):
+        print(f"heat memory: fitted decay {hm.tau_fit_s:.3g} s, rth*cth = {hm.tau_th_s:.3g} s")
+    else:
+        print(
+            "heat memory: no decay to fit (fewer than two gaps where the preheated probe is "
+            f"faster; advantages {np.round(hm.curve.columns['advantage'], 4).tolist()}), "
+            f"rth*cth = {hm.tau_th_s:.3g} s"
+        )
     return written
 
 
