@@ -154,3 +154,15 @@ def test_command_line_refuses_bad_arguments():
         timeout=60,
     )
     assert proc.returncode == 0 and "--quick" in proc.stdout
+
+
+def test_a_run_without_a_single_finite_latency_is_not_published(tmp_path):
+    """A neuron that never fired gives no result: publish refuses, and nothing appears."""
+    from pyspice_flows.experiments.working_memory import output
+
+    nan = float("nan")
+    recency = {"rows": [("normal", 0, 0, 1e-9, nan, nan, nan, 0.0)], "summary": {}}
+    free_recall = {"rows": [("normal", 0, 1, 0, 1e-9, nan, nan, 0.0)], "summary": {}}
+    with pytest.raises(ValueError, match="recency protocol measured no finite latency"):
+        output.publish(tmp_path / "wm", recency, free_recall, {"rows": [], "summary": {}}, {})
+    assert not (tmp_path / "wm").exists()

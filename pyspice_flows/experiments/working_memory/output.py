@@ -196,7 +196,24 @@ def report_page(rec: dict, fr: dict, it: dict) -> str:
 def publish(
     out: Path, recency: dict, free_recall: dict, interference: dict, meta: dict
 ) -> list[Path]:
-    """Write every file into a staging folder, then move them into ``out`` (summary last)."""
+    """Write every file into a staging folder, then move them into ``out`` (summary last).
+
+    Refused (ValueError, nothing published) when a protocol has no finite latency at all:
+    a neuron that never fired gives a summary of nothing, not a result."""
+    for name, rows, column in (
+        ("recency", recency["rows"], 4),
+        ("free recall", free_recall["rows"], 5),
+    ):
+        finite = [
+            r[column]
+            for r in rows
+            if isinstance(r[column], (int, float)) and math.isfinite(r[column])
+        ]
+        if not finite:
+            raise ValueError(
+                f"working memory: the {name} protocol measured no finite latency in "
+                f"{len(rows)} trials (the neuron never fired); nothing was published"
+            )
     with staging_folder(out) as staging:
         _write_csv(
             staging / "recency.csv",
