@@ -71,9 +71,12 @@ DEFAULT_RUN = RunConditions()
 
 
 def _simulate(netlist, analysis, run: RunConditions, what: str, **kwargs):
-    """One simulation under ``run``'s temperature and time limit (``what`` names it)."""
+    """One simulation under ``run``'s temperature and time limit (``what`` names it).  The
+    session starts (compiles and loads the models) before the limit: it bounds the
+    simulation, not a first compile."""
+    session = Session.get()
     with time_limit(run.time_limit_s, f"the {what} simulation"):
-        return Session.get().run(netlist, analysis, temperature_c=celsius(run.temp_k), **kwargs)
+        return session.run(netlist, analysis, temperature_c=celsius(run.temp_k), **kwargs)
 
 
 def crossing_time(t: np.ndarray, y: np.ndarray, level: float = 0.0, after: float = 0.0) -> float:
