@@ -39,6 +39,7 @@ from scipy.optimize import minimize
 from circuits.ipnet_design import NeuronDesign, add_design_argument, design_from_options
 from circuits.ipnet_neuron import IpnetParams
 from circuits.paths import REPO_ROOT
+from circuits.units import ZERO_CELSIUS_K
 from pyspice_flows.app.staging import write_text_atomic
 
 from .characterize import derived_params, measure_targets
@@ -285,7 +286,7 @@ def calibrate(
     """The whole flow; returns the summary (also written to ``out_dir``).  ``design``: the
     circuit's design (None: the built-in one, IpnetParams() defaults)."""
     circuit = design.params() if design is not None else IpnetParams()
-    base = circuit_params(circuit, 273.15 + TEMPERATURE_C)
+    base = circuit_params(circuit, ZERO_CELSIUS_K + TEMPERATURE_C)
     char = characterization_set(quick)
     held = validation_set(quick)
     t0 = time.perf_counter()

@@ -34,6 +34,7 @@ import numpy as np
 from circuits.ipnet_neuron import IpnetParams
 from circuits.mtj_law_v2 import thermal_hazard_rate
 from circuits.scenarios import IPNET_SPIKE_WIDTH_S
+from circuits.units import ZERO_CELSIUS_K
 from pyspice_flows import measure
 
 from .model import INPUT_EDGE_S
@@ -98,7 +99,7 @@ def pulse_charges(run: ProbeRun, stim: Stimulus, rp_ohm: float, mtj=None) -> lis
     junction's parameters ``mtj``, its thermal hazard (the law's rate integrated over the
     pulse, at the junction's own temperature) and the plateau's rate [1/s]."""
     i = junction_current_a(run, rp_ohm)
-    temp_k = run.temperature_c + 273.15 + run.rise_k
+    temp_k = run.temperature_c + ZERO_CELSIUS_K + run.rise_k
     out = []
     for t0, width in zip(stim.times_s, stim.widths_s):
         t1 = t0 + width + 2 * INPUT_EDGE_S + CHARGE_TAIL_S

@@ -37,8 +37,8 @@ from . import mtj_model_spec as spec
 from .ipnet_neuron import FIRE_TRIP_RP, RESET_TRIP_RP, IpnetParams
 from .mtj_analytic import critical_current, tmr
 from .mtj_device import MtjParams, checked_device_file
+from .units import ZERO_CELSIUS_K
 
-ZERO_C_K = 273.15
 TRANSISTOR_HEADROOM_V = 0.2
 """Supply voltage the transistors of the write path (header, mirror, switch, footer) and of
 the reset path (mirror, pull-down) take at ~1.2 Ic0 [V]: measured drops 0.15-0.25 V in the
@@ -64,7 +64,7 @@ class Corner:
     vwr_v: float
 
     def label(self) -> str:
-        return f"{self.temp_k - ZERO_C_K:.0f} C, VDD {self.vdd_v:g} V"
+        return f"{self.temp_k - ZERO_CELSIUS_K:.0f} C, VDD {self.vdd_v:g} V"
 
 
 @dataclass(frozen=True)

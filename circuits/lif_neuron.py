@@ -61,6 +61,7 @@ from PySpice.Spice.Netlist import Circuit, SubCircuit
 
 from .stimulus import SpikeTrain
 from .technology import CMOS28, Technology
+from .units import ZERO_CELSIUS_K
 
 CAP_TYPES = ("mim", "mom", "mos")
 """Membrane capacitor types; each is the subcircuit ``cap_<type>``."""
@@ -113,7 +114,7 @@ class SubthresholdNmos:
     @property
     def thermal_voltage_v(self) -> float:
         """U_T = k T / q at ``temperature_c`` [V]."""
-        return BOLTZMANN_J_PER_K * (self.temperature_c + 273.15) / ELEMENTARY_CHARGE_C
+        return BOLTZMANN_J_PER_K * (self.temperature_c + ZERO_CELSIUS_K) / ELEMENTARY_CHARGE_C
 
     def drain_current_a(self, w_m: float, l_m: float, v_gs_v: float, v_ds_v: float) -> float:
         """Drain current [A] of a W x L device; refuses a point outside the fitted window."""

@@ -463,19 +463,26 @@ class _Parser:
             Mosfet(name, polarity, net(d), net(g), net(s), net(b), model, w, length, nf, m)
         )
 
-    def _capacitor(self, name, positional, params, net, scope, multiplier) -> None:
+    def _two_terminal(self, name, positional, params, net, scope, multiplier, key, what):
+        """(value, nodes, m) of ``<name> a b <value>`` or ``<name> a b key=<value>``: the
+        value > 0 (``key`` names it in messages), the nodes mapped, ``m`` multiplied."""
         if len(positional) == 4:
             text = positional[3]
-        elif len(positional) == 3 and "c" in params:
-            text = params["c"]
+        elif len(positional) == 3 and key in params:
+            text = params[key]
         else:
             raise ValueError(
-                f"{name}: a capacitor needs 'C<name> a b <value>' (or c=<value>), "
+                f"{name}: a {what} needs '{key.upper()}<name> a b <value>' (or {key}=<value>), "
                 f"got {positional[1:]} {params}"
             )
-        c = self._positive(name, "C", text, scope)
+        value = self._positive(name, key.upper(), text, scope)
         m = self._multiplier(name, params, scope, multiplier)
-        nodes = (net(positional[1]), net(positional[2]))
+        return value, (net(positional[1]), net(positional[2])), m
+
+    def _capacitor(self, name, positional, params, net, scope, multiplier) -> None:
+        c, nodes, m = self._two_terminal(
+            name, positional, params, net, scope, multiplier, "c", "capacitor"
+        )
         self.capacitors.append(Capacitor(name, self.capacitor_kind, c, nodes, m))
 
     def _instance(self, name, positional, params, net, scope, multiplier, depth) -> None:
@@ -547,15 +554,10 @@ class _Parser:
             )
 
     def _resistor(self, name, positional, params, net, scope, multiplier) -> None:
-        if len(positional) == 4:
-            text = positional[3]
-        elif len(positional) == 3 and "r" in params:
-            text = params["r"]
-        else:
-            raise ValueError(f"{name}: a resistor needs 'R<name> a b <value>'")
-        r = self._positive(name, "R", text, scope)
-        m = self._multiplier(name, params, scope, multiplier)
-        self.resistors.append(Resistor(name, r, (net(positional[1]), net(positional[2])), m))
+        r, nodes, m = self._two_terminal(
+            name, positional, params, net, scope, multiplier, "r", "resistor"
+        )
+        self.resistors.append(Resistor(name, r, nodes, m))
 
 
 def parse_inventory(

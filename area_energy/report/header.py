@@ -9,10 +9,9 @@ from pathlib import Path
 from circuits import mtj_model_spec
 from circuits.ipnet_neuron import MTJ_LAW_VERSION
 from circuits.paths import REPO_ROOT
+from circuits.units import ZERO_CELSIUS_K
 
 from .render import fmt_si
-
-ZERO_CELSIUS_K = 273.15
 
 
 def git_commit() -> str:

@@ -22,6 +22,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
+from circuits.units import ZERO_CELSIUS_K
 from pyspice_flows.app.outlock import claim_out_dir
 
 EXIT_OK = 0
@@ -168,7 +169,7 @@ def temperature_k(text: str) -> float:
     value = positive_float("temperature")(text)
     lo, hi = TEMP_RANGE_K
     if not lo <= value <= hi:
-        hint = f"; as Celsius it would be {value + 273.15:g} K" if value < lo else ""
+        hint = f"; as Celsius it would be {value + ZERO_CELSIUS_K:g} K" if value < lo else ""
         raise argparse.ArgumentTypeError(
             f"temperature {text!r} K is out of range; allowed {lo:g} .. {hi:g} K "
             f"(kelvin, not Celsius{hint})"
@@ -201,6 +202,12 @@ def positive_int(label: str, minimum: int = 1) -> Callable[[str], int]:
         return value
 
     return parse
+
+
+def add_count_argument(parser: argparse.ArgumentParser, option: str, help: str) -> None:
+    """``option N``: a whole number >= 1 (see :func:`positive_int`), default None (the
+    command's own default)."""
+    parser.add_argument(option, type=positive_int(option), default=None, metavar="N", help=help)
 
 
 def output_path(text: str) -> Path:

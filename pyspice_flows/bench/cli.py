@@ -63,7 +63,7 @@ import numpy as np
 
 from circuits.paths import REPO_ROOT
 from circuits.scenarios import ipnet_scenario
-from pyspice_flows.app.commandline import add_debug_flag, positive_int
+from pyspice_flows.app.commandline import add_count_argument, add_debug_flag
 from pyspice_flows.sim.session import Session, Transient
 
 from .array import EXPONENT_TARGET, bench_array_scaling
@@ -311,21 +311,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only", default="a,b,c,d,e,g,h,i", help="comma-separated subset of a,b,c,d,e,g,h,i"
     )
-    parser.add_argument(
-        "--repeats",
-        type=positive_int("--repeats"),
-        default=None,
-        help="repeats per measurement (default 7)",
-    )
+    add_count_argument(parser, "--repeats", "repeats per measurement (default 7)")
     parser.add_argument(
         "--quick", action="store_true", help="fewer repeats and samples (a smoke run)"
     )
-    parser.add_argument(
-        "--sweep-pairs",
-        type=positive_int("--sweep-pairs"),
-        default=None,
-        help="pairs of sweeps (1, 2 workers) for (c)",
-    )
+    add_count_argument(parser, "--sweep-pairs", "pairs of sweeps (1, 2 workers) for (c)")
     parser.add_argument("--out", type=Path, default=OUT_JSON, help="output JSON")
     add_debug_flag(parser)  # the traceback of an error, through ipnet's common handler
     args = parser.parse_args(argv)

@@ -6,6 +6,7 @@
   netlists of many independent junctions each, one transient per netlist;
 - :func:`probability_vs_amplitude`: P(switch) versus pulse amplitude at a fixed width;
 - :func:`probability_vs_width`: P(switch) versus pulse width at a fixed amplitude;
+- :func:`probability_sweep`: P(switch) of any list of single pulses (both of the above);
 - :func:`switching_time_distribution`: the switching times at a constant current, against
   the model's law (exponential below Ic0, Gumbel-like above).
 
@@ -254,55 +255,49 @@ class ExponentialMean:
 
 # ----------------------------------------------------------------------------- flows
 def probability_vs_amplitude(
-    p: MtjParams,
-    ratios: Sequence[float],
-    width_s: float,
-    runs: int = MIN_RUNS,
-    first_seed: int = 1,
-    ambient_k: float = AMBIENT_K,
-    sample_s: float | None = None,
-    workers: int | None = None,
-    pool: ProcessPoolExecutor | None = None,
+    p: MtjParams, ratios: Sequence[float], width_s: float, runs: int = MIN_RUNS, **options
 ) -> Curve:
-    """P(switch) of one pulse of ``width_s`` versus its amplitude I/Ic0 (from P, toward AP)."""
-    seeds = range(first_seed, first_seed + runs)
-    trials = [
-        Trial(p, ((0.0, width_s, r * p.ic0),), ambient_k=ambient_k, sample_s=sample_s)
-        for r in ratios
-    ]
-    results = run_trials(trials, seeds, workers, pool=pool)
-    cols = _probability_columns(p, trials, results, width_s, ambient_k)
+    """P(switch) of one pulse of ``width_s`` versus its amplitude I/Ic0 (from P, toward AP);
+    ``options`` as :func:`probability_sweep` takes them."""
+    cols = probability_sweep(p, [(r * p.ic0, width_s) for r in ratios], runs, **options)
     cols = {"i_over_ic0": np.asarray(ratios, float), **cols}
     return Curve(cols, f"P(switch) vs amplitude, {width_s * 1e9:.3g} ns pulse, {runs} runs/point")
 
 
 def probability_vs_width(
+    p: MtjParams, ratio: float, widths_s: Sequence[float], runs: int = MIN_RUNS, **options
+) -> Curve:
+    """P(switch) of one pulse at ``ratio`` * Ic0 versus its width (from P, toward AP);
+    ``options`` as :func:`probability_sweep` takes them."""
+    cols = probability_sweep(p, [(ratio * p.ic0, w) for w in widths_s], runs, **options)
+    cols = {"width_s": np.asarray(widths_s, float), **cols}
+    return Curve(cols, f"P(switch) vs width at {ratio:g} Ic0, {runs} runs/point")
+
+
+def probability_sweep(
     p: MtjParams,
-    ratio: float,
-    widths_s: Sequence[float],
+    pulses: Sequence[tuple[float, float]],
     runs: int = MIN_RUNS,
     first_seed: int = 1,
     ambient_k: float = AMBIENT_K,
     sample_s: float | None = None,
     workers: int | None = None,
     pool: ProcessPoolExecutor | None = None,
-) -> Curve:
-    """P(switch) of one pulse at ``ratio`` * Ic0 versus its width (from P, toward AP)."""
+) -> dict[str, np.ndarray]:
+    """P(switch) of one pulse per (amplitude [A], width [s]) of ``pulses``, each from the
+    same ``runs`` seeds starting at ``first_seed`` (common random numbers), at ``ambient_k``.
+
+    Returns one row per pulse: the amplitude, the simulated probability and its Wilson
+    interval, the model's, Neel-Brown's and the macrospin's laws, and the runs.
+    ``sample_s``: the noise sample time (see :class:`Trial`); ``workers``/``pool``: as
+    :func:`run_trials` takes them.
+    """
     seeds = range(first_seed, first_seed + runs)
     trials = [
-        Trial(p, ((0.0, w, ratio * p.ic0),), ambient_k=ambient_k, sample_s=sample_s)
-        for w in widths_s
+        Trial(p, ((0.0, width, amp),), ambient_k=ambient_k, sample_s=sample_s)
+        for amp, width in pulses
     ]
     results = run_trials(trials, seeds, workers, pool=pool)
-    cols = {"width_s": np.asarray(widths_s, float)}
-    for t, r, w in zip(trials, results, widths_s):
-        for k, v in _probability_columns(p, [t], [r], w, ambient_k).items():
-            cols.setdefault(k, []).append(v[0])
-    cols = {k: np.asarray(v, float) for k, v in cols.items()}
-    return Curve(cols, f"P(switch) vs width at {ratio:g} Ic0, {runs} runs/point")
-
-
-def _probability_columns(p, trials, results, width_s, ambient_k) -> dict[str, np.ndarray]:
     names = (
         "amplitude_A",
         "p_sim",
@@ -315,9 +310,9 @@ def _probability_columns(p, trials, results, width_s, ambient_k) -> dict[str, np
     )
     out: dict[str, list[float]] = {k: [] for k in names}
     for t, r in zip(trials, results):
-        amp = t.pulses[0][2]
+        _, width, amp = t.pulses[0]
         lo, hi = r.interval()
-        law = analytic_curves(p, amp, width_s, ambient_k)
+        law = analytic_curves(p, amp, width, ambient_k)
         law_p, nb, mac = (float(law[k][0]) for k in ("p_model", "p_neel_brown", "p_macrospin"))
         values = (amp, r.probability, lo, hi, law_p, nb, mac, r.switched.size)
         for k, v in zip(names, values):

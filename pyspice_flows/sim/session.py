@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from circuits.units import ZERO_CELSIUS_K
+
 DEFAULT_THREADS = 1
 """OpenMP threads per ngspice.  Debian's spinit asks for 8, which makes OSDI models
 about 10x slower on a 2-core machine (thread waits dominate small circuits); one thread
@@ -36,8 +38,6 @@ Override with the environment variable ``IPNET_NGSPICE_THREADS`` (1 .. the machi
 
 THREADS_ENV = "IPNET_NGSPICE_THREADS"
 
-ZERO_CELSIUS_K = 273.15
-"""0 degC in kelvin: the code keeps temperatures in K; ngspice's ``.temp`` takes degC."""
 _HALT_ATTEMPTS = 30  # ``bg_halt`` waits up to 1 s each time
 
 

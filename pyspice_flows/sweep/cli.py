@@ -14,6 +14,7 @@ from pyspice_flows.app.commandline import (
     EXIT_INTERRUPTED,
     EXIT_TERMINATED,
     Terminated,
+    add_count_argument,
     add_debug_flag,
     add_workers_argument,
     check_workers,
@@ -31,19 +32,6 @@ from .spec import DEFAULT_OUT, DEFAULT_SPEC, REPO_ROOT, load_spec
 from .spec_checks import check_neuron_device
 
 _DESCRIPTION = "Variation sweeps: many isolated ngspice simulations, in parallel, into one table."
-
-
-def _count(label: str, minimum: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{label} {text!r} is not an integer") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"{label} {text!r} must be >= {minimum}")
-        return value
-
-    return parse
 
 
 def _verdict(flag: bool | None) -> str:
@@ -116,12 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         "--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786"
     )
     parser.add_argument("--out", type=output_path, default=DEFAULT_OUT, help="output folder")
-    parser.add_argument(
-        "--samples",
-        type=_count("--samples", minimum=1),
-        default=None,
-        help="override the spec's sample count",
-    )
+    add_count_argument(parser, "--samples", "override the spec's sample count")
     parser.add_argument(
         "--retry-failed", action="store_true", help="rerun samples recorded as failed"
     )

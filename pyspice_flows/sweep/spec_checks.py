@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from circuits.paths import REPO_ROOT
+from circuits.units import ZERO_CELSIUS_K
 from pyspice_flows.app.commandline import TEMP_RANGE_K  # the same range as --temp
 
 CELSIUS_LOOKING_K = 150.0
@@ -104,7 +105,7 @@ def _check_temperature(where: str, label: str, value: float, entry: Mapping) -> 
     hint = ""
     if -60.0 <= value < CELSIUS_LOOKING_K:
         values = [v for _, v in _numbers(entry)]
-        kelvin = ", ".join(f"{v + 273.15:g}" for v in values)
+        kelvin = ", ".join(f"{v + ZERO_CELSIUS_K:g}" for v in values)
         hint = f"; these look like Celsius: in kelvin they are [{kelvin}]"
     raise ValueError(
         f"{where}: {label} = {value:g} K is out of range; allowed {lo:g} .. {hi:g} K "

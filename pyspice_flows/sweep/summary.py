@@ -33,6 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
+from circuits.units import ZERO_CELSIUS_K
+
 from .datasheet import FEW_SAMPLES, corner_datasheet, failing_limits, figure_unit, fmt
 from .spec import FigureLimits, SweepSpec
 
@@ -41,8 +43,6 @@ YIELD_TARGET = 0.95
 
 VERDICT_COLOURS = {True: "tab:green", False: "tab:red", None: "lightgrey"}
 """Bar colour of a corner in ``yield_by_corner.png`` by its ``meets_target``."""
-
-ZERO_CELSIUS_K = 273.15
 
 _CONDITION_UNITS = {"_v": "V", "_a": "A", "_s": "s", "_hz": "Hz", "_ohm": "ohm", "_w": "W"}
 """Unit shown after a corner value, by the suffix of the parameter's name (``_k``: in C)."""
