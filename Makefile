@@ -6,7 +6,7 @@ PY := .venv/bin/python
 TOOLCHAIN_OK := build/.toolchain-ok
 PYTEST_ARGS ?=
 
-.PHONY: thermal-spec help setup ngspice venv osdi netlists test test-fast goldens lint format energy-report sweep bench behavioural clean
+.PHONY: thermal-spec help setup ngspice venv osdi netlists test test-fast goldens lint format energy-report readme-numbers sweep bench behavioural clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -44,11 +44,14 @@ test: osdi ## run the whole test suite (what CI runs)
 test-fast: osdi ## the tests without long transients (pytest -m "not slow")
 	@$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
 
-goldens: osdi ## regenerate tests/golden/ (the report's headline numbers, the testbench netlists) after an intended change
+goldens: osdi ## regenerate tests/golden/ (the report's headline numbers, the testbench netlists) and README's results block after an intended change
 	@$(PY) -m tests.regenerate_goldens
 
 energy-report: netlists ## simulate the neurons and write reports/energy_report.{md,html,json} + PNGs
 	@$(PY) -m area_energy.report
+
+readme-numbers: venv ## rewrite README.md's results block from reports/energy_report.json (run energy-report first)
+	@$(PY) -m area_energy.report.readme
 
 sweep: osdi ## Monte Carlo sweep of the IPNet neuron -> build/sweep/results.csv
 	@$(PY) -m pyspice_flows.sweep

@@ -11,6 +11,10 @@ It runs the report's simulations (about 6 s, nothing is written to ``reports/``)
 the tolerances below and prints every number old -> new.  ``--from-json FILE`` takes the
 numbers from an existing ``energy_report.json`` instead of simulating.
 
+It also rewrites README.md's results block from the same report numbers
+(:mod:`area_energy.report.readme`, also ``make readme-numbers``), so the README says what
+the report says.
+
 It also rewrites the golden testbenches ``tests/golden/<name>.cir`` (the text ``make
 netlists`` writes, compared by ``tests/test_netlists.py``); ``--netlists`` rewrites only
 those, without simulating.
@@ -152,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         help="rewrite only the golden testbenches tests/golden/*.cir (no simulation)",
     )
     parser.add_argument("--out", type=Path, default=GOLDEN, metavar="FILE", help=argparse.SUPPRESS)
+    parser.add_argument("--readme", type=Path, default=None, metavar="FILE", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     changed = regenerate_netlists(args.out.parent)
     for path in changed:
@@ -170,6 +175,11 @@ def main(argv: list[str] | None = None) -> int:
         change = "" if before is None else f"  (was {before:.6g}, {value / before - 1:+.3%})"
         print(f"{key} = {value:.6g}{change}")
     print(f"wrote {args.out}")
+    from area_energy.report import readme
+
+    readme_path = args.readme or readme.README
+    if readme.update_readme(data, readme_path):
+        print(f"rewrote the results block of {readme_path}")
     return 0
 
 

@@ -13,6 +13,7 @@ import regenerate_goldens as goldens
 
 from area_energy.report import build as report
 from area_energy.report import claims as report_claims
+from area_energy.report import readme
 
 
 @pytest.fixture(scope="module")
@@ -197,3 +198,37 @@ def test_report_energy_comparison_like_for_like(report_dir):
     # every neuron reports its spike width
     assert data["neurons"]["ipnet"]["spike_width_s"] <= 2e-9
     assert data["neurons"]["lif"]["spike_width_s"] > 0
+
+
+@pytest.mark.slow
+def test_report_text_fixes(report_dir):
+    """Issue 22, item 5: the generated Markdown's neurons table, assumptions, heat-decay
+    caption and ablation text (what the numbers of the JSON say, in words)."""
+    data = json.loads((report_dir / "energy_report.json").read_text())
+    md = (report_dir / "energy_report.md").read_text()
+    bias = next(line for line in md.splitlines() if line.startswith("| shared bias generator"))
+    assert "{" not in bias and "instances XB, transistors " in bias
+    assert re.search(r"^\| memory\.standalone\.cnn3d\.kernel_w \| 3 \| pixels \|$", md, re.M)
+    ip = data["neurons"]["ipnet"]
+    fit, rc = (
+        f"{ip[k] * 1e9:.2f} ns" for k in ("heat_memory_tau_fit_s", "heat_memory_tau_rth_cth_s")
+    )
+    assert f"fitted to it (solid line, decay {fit})" in md
+    assert f"rth*cth = {rc} (dashed)" in md and "ln(L_rested / L) (dimensionless" in md
+    assert "| memory.backbone.layers | name input events, kind map, height 128" in md
+    residual = data["ablation"]["ratio_no_heat_over_normal"]
+    assert f"the no-heat control keeps {residual:.1%} of it" in md or (
+        residual >= 0.1 and f"the no-heat control keeps {residual:.0%} of it" in md
+    )
+
+
+@pytest.mark.slow
+def test_readme_numbers_agree_with_the_report(report_dir):
+    """README.md's results block is the report's (`make readme-numbers` rewrites it)."""
+    data = json.loads((report_dir / "energy_report.json").read_text())
+    problems = readme.disagreements(readme.README.read_text(), data)
+    assert not problems, (
+        "README.md and the report disagree:\n  "
+        + "\n  ".join(problems)
+        + "\nRegenerate: make energy-report && make readme-numbers"
+    )

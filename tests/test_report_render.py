@@ -225,3 +225,139 @@ def test_summary_lines():
     ipnet = next(ln for ln in lines if ln.strip().startswith("ipnet:"))
     assert "area 4.5 um^2" in ipnet and "energy per spike 1.23 fJ" in ipnet
     assert "transistors 12" in ipnet
+
+
+# ----------------------------------------------------------------------------- report text
+def test_a_shared_part_is_one_readable_row_and_breakdowns_stay_out():
+    """A nested record (the IPNet's shared bias generator) is one readable cell, never a
+    Python dict; numeric breakdowns (energy by part, conservation) are not rows."""
+    neurons = {
+        "ipnet": {
+            "area_um2": 4.5,
+            "energy_breakdown_J": {"write": 1e-12, "reset": 0.5e-12},
+            "energy_per_spike_breakdown_J": {"write": 0.5e-12},
+            "shared_bias_generator": {
+                "instances": ["XB"],
+                "transistors": 8,
+                "area_um2": 0.58,
+                "average_power_W": 4.69e-5,
+                "note": "shared by every neuron of an array",
+            },
+        },
+        "lif": {
+            "area_um2": 13.1,
+            "energy_breakdown_J": {"write": 0.0},
+            "energy_per_spike_breakdown_J": None,  # no spike: still a breakdown row, left out
+            "shared_bias_generator": None,
+        },
+    }
+    md = render.render_markdown({"neurons": neurons}, {})
+    assert "{" not in md and "'" not in md
+    row = next(line for line in md.splitlines() if line.startswith("| shared bias generator"))
+    assert row == (
+        "| shared bias generator | instances XB, transistors 8, area 0.58 um^2, "
+        "average power 46.9 uW; shared by every neuron of an array | — |"
+    )
+    assert "energy breakdown" not in md and "energy per spike breakdown" not in md
+
+
+def test_counts_in_the_assumptions_do_not_take_a_unit_from_their_suffix():
+    from area_energy.report.build import assumption_units
+
+    units = assumption_units()
+    for key in ("kernel_w", "kernel_h", "frame_width"):
+        assert render.assumption_unit(f"memory.standalone.cnn3d.{key}", units) == "pixels"
+    assert render.assumption_unit("memory.standalone.cnn3d.kernel_t", units) == "frames"
+    assert render.assumption_unit("memory.backbone.kernel_t", units) == "frames"
+    assert render.assumption_unit("memory.standalone.cnn3d.time_step_s", units) == "s"
+
+
+@pytest.mark.parametrize(
+    ("residual", "says"),
+    [
+        (0.022, "the plasticity comes from heat (the no-heat control keeps 2.2% of it)"),
+        (0.36, "heat accounts for 64% of the plasticity; the no-heat control keeps 36% of it"),
+        (1.3, "the plasticity does not come from heat: the no-heat control keeps 130% of it"),
+    ],
+)
+def test_the_ablation_text_quotes_the_residual_fraction(residual, says):
+    from area_energy.report.build import ablation_section
+
+    normal = {"tau_th_s": 1e-9, "max_rise_K": 10.0}
+    section = ablation_section(
+        {
+            "plasticity_normal": 100e-12,
+            "plasticity_no_heat": residual * 100e-12,
+            "ratio_no_heat_over_normal": residual,
+            "normal": normal,
+            "by_ablation": {"short_heat_memory": {**normal, "advantage_s": residual * 100e-12}},
+        }
+    )
+    assert section["text"].endswith(f": {says}.")
+
+
+def test_the_heat_decay_plot_draws_the_fit_and_names_both_time_constants():
+    """With a device whose fitted decay (1.67 ns) is not its rth*cth (1.00 ns): the solid
+    line is the fit, through the points; the title names both; the y axis is dimensionless."""
+    from pyspice_flows.experiments.plasticity import PlasticityCurve, plot
+
+    gaps = np.linspace(0.1e-9, 2e-9, 6)
+    advantage = 0.3 * np.exp(-gaps / 1.67e-9)
+    rested = 2e-9
+    curve = PlasticityCurve(
+        gaps, rested / np.exp(advantage), rested, np.zeros(6), 1.67e-9, 1.0e-9, 0.3
+    )
+    fig = plot(curve, None)
+    ax = fig.axes[0]
+    assert "fitted decay 1.67 ns" in ax.get_title() and "rth*cth 1.00 ns" in ax.get_title()
+    assert "dimensionless" in ax.get_ylabel()
+    fit_line, reference = (line for line in ax.get_lines() if line.get_linestyle() in ("-", "--"))
+    np.testing.assert_allclose(fit_line.get_ydata(), curve.advantage, rtol=1e-9)
+    assert "1.67 ns" in fit_line.get_label() and "1.00 ns" in reference.get_label()
+
+
+def test_readme_block_disagrees_with_a_changed_number_or_text():
+    from area_energy.report import readme
+
+    data = {
+        "header_rows": [["design", "d"], ["device", "x.toml"], ["commit", "abc"]],
+        "claims": [
+            {
+                "claim": "LIF area / IPNet area",
+                "published": "> 20x",
+                "ours": "2.9x",
+                "verdict": "not reproduced",
+                "reason": "against the published 34 um^2 LIF the ratio is 7x",
+            }
+        ],
+        "memory_power_ratio": {
+            "time_scales": {
+                "tau_memory_s": 1.05e-9,
+                "time_step_s": 1e-3,
+                "step_over_tau": 948068.7,
+                "at_simulated_tau": {"lstm_over_ipnet": 1007.3, "cnn3d_over_ipnet": 9427.2},
+                "refreshed_every_tau": {"lstm_over_ipnet": 0.00107, "cnn3d_over_ipnet": 0.00999},
+            }
+        },
+        "neurons": {
+            "ipnet": {"energy_per_spike_J": 1.39e-12, "spike_width_s": 5.4e-10},
+            "lif": {"energy_per_spike_J": 35.5e-15, "spike_width_s": 3.2e-10},
+        },
+        "energy_comparison": {
+            "ipnet": {"energy_per_spike_J": 1.36e-12},
+            "lif": {"energy_per_spike_J": 39.6e-15},
+            "ratio_ipnet_over_lif": 34.3,
+        },
+    }
+    text = "# README\n\n" + readme.BEGIN + "\nold\n" + readme.END + "\n\nrest\n"
+    readme_text = readme.replace_block(text, readme.readme_block(data))
+    assert readme_text.startswith("# README\n\n") and readme_text.endswith("\n\nrest\n")
+    assert "abc" not in readme_text  # the commit changes with every commit
+    assert readme.disagreements(readme_text, data) == []
+    # a number within the tolerance agrees; 12x where the report says 7x does not
+    assert readme.disagreements(readme_text.replace("1.39 pJ", "1.4 pJ"), data) == []
+    (problem,) = readme.disagreements(readme_text.replace("is 7x", "is 12x"), data)
+    assert "README says 12 where the report has 7" in problem
+    assert readme.disagreements(readme_text.replace("not reproduced", "reproduced"), data)
+    with pytest.raises(ValueError, match="no generated block"):
+        readme.disagreements("# README without the block\n", data)

@@ -67,10 +67,36 @@ FIGURE_CAPTIONS = {
     "area": "Layout area, log scale, value on each bar: our IPNet against the published "
     f"{PUBLISHED['ipnet_area_um2']:g} um^2, our LIF against the published 28 nm LIF "
     f"({PUBLISHED['lif_28nm_area_um2']:g} um^2).",
-    "heat_memory_decay": "The heat memory: the conditioned neuron's excitability advantage (dots) "
-    "decays as exp(-gap / rth*cth) (line); it is gone within a few ns.",
 }
-"""What to look at in each figure, printed under it."""
+"""What to look at in each figure, printed under it (the heat decay's: :func:`decay_caption`)."""
+
+HEAT_RESIDUAL_MAX = 0.1
+"""The heat ablation's residual fraction (no-heat advantage / normal) below which the
+report says the plasticity comes from heat; above it, it says how much heat accounts for."""
+
+
+def decay_caption(tau_fit_s: float, tau_th_s: float) -> str:
+    """The heat-decay figure's caption: what is drawn, with both time constants."""
+    return (
+        "The heat memory: the conditioned neuron's excitability advantage ln(L_rested / L) "
+        "(dimensionless; dots) against the time since the conditioning burst, the exponential "
+        f"fitted to it (solid line, decay {tau_fit_s * 1e9:.2f} ns) and, for comparison, a "
+        f"decay with the junction's rth*cth = {tau_th_s * 1e9:.2f} ns (dashed).  It is "
+        "gone within a few ns."
+    )
+
+
+def heat_conclusion(residual: float) -> str:
+    """What the ablation says about where the plasticity comes from, quoting the residual
+    fraction the no-heat control keeps."""
+    if residual < HEAT_RESIDUAL_MAX:
+        return f"the plasticity comes from heat (the no-heat control keeps {residual:.1%} of it)"
+    if residual < 1:
+        return (
+            f"heat accounts for {1 - residual:.0%} of the plasticity; the no-heat control "
+            f"keeps {residual:.0%} of it"
+        )
+    return f"the plasticity does not come from heat: the no-heat control keeps {residual:.0%} of it"
 
 
 def assumption_units() -> dict[str, str]:
@@ -82,6 +108,12 @@ def assumption_units() -> dict[str, str]:
     units["memory.backbone.activity_per_step"] = "writes per element per step"
     units["memory.backbone.frames"] = "frames"
     units["memory.standalone.cnn3d.frames"] = "frames"
+    # sizes are counts: kernel_w is a kernel's width (not watts), kernel_t its length in frames
+    cnn = "memory.standalone.cnn3d"
+    units |= {
+        f"{cnn}.{k}": "pixels" for k in ("frame_height", "frame_width", "kernel_h", "kernel_w")
+    }
+    units[f"{cnn}.kernel_t"] = units["memory.backbone.kernel_t"] = "frames"
     return units
 
 
@@ -159,7 +191,7 @@ def ablation_section(a: dict) -> dict:
         "0.1 K of ambient).  The probe's latency advantage "
         f"{render.fmt_si(a['plasticity_normal'], 's')} falls to at most "
         f"{render.fmt_si(a['plasticity_no_heat'], 's')} (ratio "
-        f"{a['ratio_no_heat_over_normal']:.2g}): the plasticity comes from heat.",
+        f"{a['ratio_no_heat_over_normal']:.2g}): {heat_conclusion(a['ratio_no_heat_over_normal'])}.",
         "table": {
             "columns": ["case", "rth*cth", "largest rise", "latency advantage", "/ normal"],
             "rows": rows,
@@ -351,9 +383,10 @@ def build_results(
         {
             "title": "Heat memory (intrinsic plasticity)",
             "text": f"A conditioning burst fires the neuron; after the clear, a probe arrives a gap later.  The "
-            f"latency advantage ln(L_rested/L) decays with a fitted {curve.tau_fit_s * 1e9:.2f} ns against "
-            f"rth*cth = {curve.tau_th_s * 1e9:.2f} ns.",
+            f"latency advantage ln(L_rested/L) (dimensionless) decays with a fitted "
+            f"{curve.tau_fit_s * 1e9:.2f} ns against rth*cth = {curve.tau_th_s * 1e9:.2f} ns.",
             "figure": "heat_memory_decay",
+            "caption": decay_caption(curve.tau_fit_s, curve.tau_th_s),
         },
         ablation_section(ablation),
         comparison_section(comparison),

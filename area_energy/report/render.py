@@ -138,17 +138,21 @@ def _fmt_number(x, digits: int = 4) -> str:
 
 
 def fmt_cell(x) -> str:
-    """One table cell as text: str as is, numbers compactly, quantities with :func:`fmt_si`."""
+    """One table cell as text: str as is, numbers compactly, quantities with :func:`fmt_si`,
+    records with :func:`fmt_record` (a list of them separated by "; ")."""
     if x is None:
         return DASH
     if isinstance(x, str):
         return x
     if isinstance(x, Mapping) and "value" in x:
         return fmt_si(x["value"], str(x.get("unit", "")))
+    if isinstance(x, Mapping):
+        return fmt_record(x)
     if isinstance(x, (int, float, np.integer, np.floating, np.bool_)):
         return _fmt_number(x)
     if isinstance(x, (list, tuple, np.ndarray)):
-        return ", ".join(fmt_cell(e) for e in x)
+        records = any(isinstance(e, Mapping) for e in x)
+        return ("; " if records else ", ").join(fmt_cell(e) for e in x)
     return str(x)
 
 
@@ -234,14 +238,41 @@ def _flatten(d: Mapping, prefix: str = "") -> list[tuple[str, object]]:
     return rows
 
 
+def _is_breakdown(value) -> bool:
+    """A nested mapping of numbers only (energy by part, area by component, the conservation
+    check): shown in sections of its own and in the JSON, not in the neurons table."""
+    return isinstance(value, Mapping) and all(
+        isinstance(v, (int, float, np.integer, np.floating)) or v is None for v in value.values()
+    )
+
+
+def fmt_record(record: Mapping) -> str:
+    """A nested record (a part of a circuit: its instances, counts, area, power, a note) as
+    one readable cell: ``"instances XB, transistors 12, area 1.2 um^2; shared by ..."``;
+    each entry labelled and formatted by its key's unit suffix, the ``note`` last."""
+    items = [f"{_key_label(k)[0]} {_fmt_keyed(k, v)}" for k, v in record.items() if k != "note"]
+    text = ", ".join(items)
+    if record.get("note"):
+        text += f"; {record['note']}"
+    return text
+
+
 def _neuron_table(neurons: Mapping) -> tuple[list[str], list[list[str]]]:
-    """Scalar quantities only: nested breakdowns go into sections of their own (and the JSON)."""
+    """Scalar quantities, and nested records (a shared part) in one readable cell each;
+    nested breakdowns of numbers go into sections of their own (and the JSON)."""
     names = list(neurons)
     keys: list[str] = []
     for props in neurons.values():
-        for k, v in props.items():
-            if k not in keys and not isinstance(v, Mapping):
-                keys.append(k)
+        keys += [k for k in props if k not in keys]
+    values = {k: [p[k] for p in neurons.values() if k in p] for k in keys}
+    keys = [
+        k
+        for k in keys
+        if not (
+            any(_is_breakdown(v) for v in values[k])
+            and all(v is None or _is_breakdown(v) for v in values[k])
+        )
+    ]
     rows = []
     for k in keys:
         label, _ = _key_label(k)

@@ -132,12 +132,17 @@ def probe_response(
 
 @dataclass(frozen=True)
 class PlasticityCurve:
+    """Probe latencies after a conditioning burst, one per gap [s], and the decay of the
+    advantage ln(L_rested / L) (dimensionless): ``tau_fit_s`` and ``fit_a0`` of the
+    exponential fitted to it (a0 its value at gap 0), ``tau_th_s`` the junction's rth*cth."""
+
     gaps_s: np.ndarray
     latency_s: np.ndarray
     rested_latency_s: float
     rise_at_probe_k: np.ndarray
     tau_fit_s: float
     tau_th_s: float
+    fit_a0: float = float("nan")
 
     @property
     def advantage(self) -> np.ndarray:
@@ -181,8 +186,8 @@ def plasticity_curve(
             "plasticity_curve: the probe must fire both rested and conditioned neurons "
             f"(rested latency {rested!r} s); lengthen probe_width_s"
         )
-    slope = measure.fit_exponential(gaps[good], adv[good]).slope
-    return PlasticityCurve(gaps, lat, rested, rise, -1.0 / slope, params.mtj().tau_th_s)
+    fit = measure.fit_exponential(gaps[good], adv[good])
+    return PlasticityCurve(gaps, lat, rested, rise, -1.0 / fit.slope, params.mtj().tau_th_s, fit.a0)
 
 
 ABLATIONS = {
@@ -267,27 +272,42 @@ def heat_ablation(
     )
 
 
+ADVANTAGE_LABEL = "excitability advantage ln(L_rested / L) [dimensionless]"
+"""The plotted quantity: the log of the rested over the conditioned probe latency."""
+
+
+def decay_title(curve: PlasticityCurve) -> str:
+    """The heat-decay figure's title: both time constants it draws, named as in the legend."""
+    return (
+        f"IPNet heat memory: fitted decay {curve.tau_fit_s * 1e9:.2f} ns (solid), "
+        f"rth*cth {curve.tau_th_s * 1e9:.2f} ns (dashed)"
+    )
+
+
 def plot(curve: PlasticityCurve, path: Path):
+    """The simulated advantage (dots), the fitted exponential through them (solid) and, for
+    comparison, a decay with the junction's rth*cth from the fit's first point (dashed)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = plt.subplots(figsize=(6.5, 4))
     g = curve.gaps_s * 1e9
-    ax.semilogy(g, curve.advantage, "o", label="simulated advantage ln(L_rested / L)")
-    a0 = curve.advantage[0] * np.exp(curve.gaps_s[0] / curve.tau_th_s)
+    ax.semilogy(g, curve.advantage, "o", label="simulated ln(L_rested / L)")
+    fitted = curve.fit_a0 * np.exp(-curve.gaps_s / curve.tau_fit_s)
+    ax.semilogy(g, fitted, "-", label=f"fit: exp(-gap / tau), tau = {curve.tau_fit_s * 1e9:.2f} ns")
     ax.semilogy(
         g,
-        a0 * np.exp(-curve.gaps_s / curve.tau_th_s),
-        "-",
+        fitted[0] * np.exp(-(curve.gaps_s - curve.gaps_s[0]) / curve.tau_th_s),
+        "--",
         label=f"exp(-gap / rth*cth), rth*cth = {curve.tau_th_s * 1e9:.2f} ns",
     )
     ax.set_xlabel("time since the conditioning burst's clear [ns]")
-    ax.set_ylabel("excitability advantage")
-    ax.set_title(f"IPNet heat memory: fitted decay {curve.tau_fit_s * 1e9:.2f} ns")
+    ax.set_ylabel(ADVANTAGE_LABEL)
+    ax.set_title(decay_title(curve), fontsize=10)
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
+    ax.legend(fontsize=8)
     fig.tight_layout()
     if path is not None:
         fig.savefig(path, dpi=120)
