@@ -11,6 +11,7 @@
     ipnet working-memory [--quick] [--out DIR] ...        = python -m pyspice_flows.experiments.working_memory
     ipnet behavioural [--quick] [...]                     = python -m behavioural.calibrate
     ipnet network [--quick] [--seeds N] [--streams N]     = python -m behavioural.network
+    ipnet neuron-v4 [--design FILE] [--trials N] [--quick] = python -m pyspice_flows.experiments.neuron_v4
 
 Everything after the subcommand goes to that module unchanged (``ipnet report --help``
 prints the report's own help).  It lives in ``area_energy``, the top of the one-way data
@@ -78,6 +79,11 @@ SUBCOMMANDS = {
         "behavioural.network",
         "behavioural.network",
         "22-class event streams through five memory variants, linear readout",
+    ),
+    "neuron-v4": (
+        "pyspice_flows.experiments.neuron_v4",
+        "pyspice_flows.experiments.neuron_v4",
+        "heat-gated neuron v4: transfer curve, heat memory and ablation from seeded trials",
     ),
 }
 
