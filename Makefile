@@ -6,7 +6,7 @@ PY := .venv/bin/python
 TOOLCHAIN_OK := build/.toolchain-ok
 PYTEST_ARGS ?=
 
-.PHONY: thermal-spec neuron-v4 help setup ngspice venv osdi netlists test test-fast goldens lint format energy-report readme-numbers sweep bench behavioural clean
+.PHONY: thermal-spec neuron-v4 sweep-v4 help setup ngspice venv osdi netlists test test-fast goldens lint format energy-report readme-numbers sweep bench behavioural clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -58,6 +58,9 @@ sweep: osdi ## Monte Carlo sweep of the IPNet neuron -> build/sweep/results.csv
 
 working-memory: osdi ## recency, free-recall and interference protocols on coupled IPNet arrays -> build/working_memory/
 	@$(PY) -m pyspice_flows.experiments.working_memory
+
+sweep-v4: osdi ## variation sweep of neuron v4: firing probabilities and memory gain per corner against the spec -> build/sweep_v4/
+	@$(PY) -m pyspice_flows.sweep --spec pyspice_flows/sweeps/ipnet_v4.toml --out build/sweep_v4
 
 neuron-v4: osdi ## heat-gated neuron v4: transfer curve, heat memory + ablation from 200 seeded trials per point -> build/neuron_v4/
 	@$(PY) -m pyspice_flows.experiments.neuron_v4

@@ -2,6 +2,7 @@
 circuit's currents and states, its memory against the exact macrospin, its ensembles
 against the law they draw from, and ``ipnet neuron-v4`` as a user runs it."""
 
+import dataclasses
 import json
 import math
 
@@ -10,8 +11,10 @@ import pytest
 from test_reliability_cli import ipnet
 
 from circuits import ipnet_neuron_v4 as v4
+from circuits.paths import REPO_ROOT
 from pyspice_flows.experiments import neuron_v4 as nv
 from pyspice_flows.experiments.thermal_spec import ladder_rise
+from pyspice_flows.metrics import neuron_v4 as mv
 from pyspice_flows.sim.session import Transient
 
 
@@ -66,7 +69,7 @@ def two_slots(session, p):
     """An input in slot 0, none in slot 1 (deterministic junction)."""
     return session.run(
         v4.build_v4_testbench(p, [[0]], 2),
-        Transient(step_s=0.05e-9, stop_s=2 * p.slot_s, max_step_s=nv.MAX_STEP_S),
+        Transient(step_s=0.05e-9, stop_s=2 * p.slot_s, max_step_s=mv.MAX_STEP_S),
     )
 
 
@@ -108,7 +111,7 @@ def test_a_fired_junction_spikes_and_is_restored(session, p):
     so the next input's write sees P (no spike) with the deterministic model."""
     w = session.run(
         v4.build_v4_testbench(p, [[0, 1]], 2, state0=-1),
-        Transient(step_s=0.05e-9, stop_s=2 * p.slot_s, max_step_s=nv.MAX_STEP_S),
+        Transient(step_s=0.05e-9, stop_s=2 * p.slot_s, max_step_s=mv.MAX_STEP_S),
     )
     fired = nv.fired_matrix(p, w.time, [w.v("out1")], 2)
     assert fired.tolist() == [[True, False]]
@@ -118,11 +121,12 @@ def test_a_fired_junction_spikes_and_is_restored(session, p):
 @pytest.fixture(scope="module")
 def predicted(session, p):
     return {
-        "law": nv.predicted_memory(p, (1, 3)),
-        "exact": nv.predicted_memory(p, (1, 3), exact=True),
+        "law": mv.predicted_memory(p, (1, 3)),
+        "exact": mv.predicted_memory(p, (1, 3), exact=True),
     }
 
 
+@pytest.mark.slow
 def test_memory_meets_issue_20_on_the_exact_macrospin(p, predicted):
     """On the circuit's own drive and temperature, Brown's Fokker-Planck macrospin gives
     P(fire | rested) >= 0.05, a gain >= 2 one slot later (within the slow thermal time
@@ -136,6 +140,7 @@ def test_memory_meets_issue_20_on_the_exact_macrospin(p, predicted):
     assert abs(ex["ablation_gain"] - 1.0) < 0.1 * (ex["gain_by_lag"][0] - 1.0)
 
 
+@pytest.mark.slow
 def test_the_law_follows_the_exact_macrospin_under_the_neurons_drive(predicted):
     law, ex = predicted["law"], predicted["exact"]
     assert law["p_rested"] == pytest.approx(ex["p_rested"], rel=0.15)
@@ -148,7 +153,7 @@ def test_circuit_ensembles_are_the_law_they_draw_from(p, predicted):
     """200 seeded stochastic neurons, one input each: the fraction that fires agrees with
     the law's probability on the circuit's drive within 4 binomial standard errors."""
     plan = nv.Plan(trials=200, per_netlist=10, first_seed=7)
-    tasks = nv._tasks(p, (0,), 1, plan, nv.NOMINAL_K, plan.first_seed)
+    tasks = nv._tasks(p, (0,), 1, plan, mv.NOMINAL_K, plan.first_seed)
     fired = np.vstack([nv.run_task(t) for t in tasks])[:, 0]
     expected = predicted["law"]["p_rested"]
     se = math.sqrt(expected * (1 - expected) / fired.size)
@@ -192,3 +197,27 @@ def test_command_writes_the_characterization(tmp_path):
     assert s["energy"]["input_slot_J"] > 0
     assert (out / "report.md").read_text().startswith("# IPNet neuron v4")
     assert (out / "neuron_v4.png").stat().st_size > 1000
+
+
+# ----------------------------------------------------------------------------- sweep
+@pytest.mark.slow
+def test_v4_sweep_judges_memory_and_window_per_corner(tmp_path):
+    """Two samples of the v4 spec (0 C / 0.81 V and 27 C / 0.81 V): every figure is a
+    probability or a gain, and the per-corner datasheet judges each against its limit."""
+    from pyspice_flows import sweep
+
+    spec = sweep.load_spec(REPO_ROOT / "pyspice_flows" / "sweeps" / "ipnet_v4.toml")
+    spec = dataclasses.replace(spec, samples=2)
+    res = sweep.run_sweep(spec, tmp_path / "o", workers=0, progress=False, plots=False)
+    assert (res.ran, res.ok) == (2, 2)
+    summary = json.loads(res.summary_path.read_text())
+    assert len(summary["corners"]) == 9  # every corner listed; two have a sample
+    measured = [c for c in summary["corners"] if c["n"]]
+    assert len(measured) == 2
+    for corner in measured:
+        figs = corner["figures"]
+        assert 0 < figs["p_rested"]["median"] < 1
+        assert figs["p_fire_weak"]["median"] < figs["p_rested"]["median"]
+        assert figs["p_rested"]["median"] < figs["p_fire_strong"]["median"]
+        assert figs["gain_1_slot"]["median"] > figs["gain_3_slots"]["median"] > 1.0
+        assert {"p_rested", "gain_1_slot", "gain_3_slots"} <= set(corner["datasheet"])

@@ -232,3 +232,27 @@ def test_readme_numbers_agree_with_the_report(report_dir):
         + "\n  ".join(problems)
         + "\nRegenerate: make energy-report && make readme-numbers"
     )
+
+
+@pytest.mark.slow
+def test_report_neuron_v4(report_dir):
+    """Issue 20's keys for neuron v4: transfer curve per corner, memory with its ablation,
+    amortized area, energy per spike above the junction's own dissipation (the floor)."""
+    data = json.loads((report_dir / "energy_report.json").read_text())
+    v4 = data["neuron_v4"]
+    m = v4["memory"]
+    keys = {"gain_by_lag", "tau_s", "gain_at_3_intervals", "ablation_ratio", "p_rested"}
+    assert keys | {"input_interval_s"} <= set(m)
+    assert m["gain_by_lag"] == sorted(m["gain_by_lag"], reverse=True)  # fades with the lag
+    assert abs(m["ablation_ratio"]) < 0.1 < m["gain_by_lag"][0] - 1
+    assert m["tau_s"] > 0
+    corners = {(r["ambient_k"], r["vdd_v"]) for r in v4["transfer_curve"]}
+    assert len(corners) >= 3
+    for corner in corners:
+        p = [r["p_fire"] for r in v4["transfer_curve"] if (r["ambient_k"], r["vdd_v"]) == corner]
+        assert p == sorted(p)  # a stronger input never fires less often
+    assert v4["area_um2"] < v4["area_um2_per_neuron_amortized"] < v4["area_um2"] + 0.01
+    assert 0 < v4["energy_floor_J"] < v4["energy_per_spike_J"]
+    claims = {c["claim"] for c in data["claims"]}
+    assert "a heat memory a network can read (neuron v4)" in claims
+    assert any(s["title"].startswith("Neuron v4") for s in data["sections"])

@@ -52,6 +52,7 @@ from .energy_comparison import energy_comparison
 from .figures import fig_area, fig_energy, fig_memory, fig_waveforms
 from .header import header_rows, run_header
 from .memory import ipnet_memory_write, memory_comparison, memory_sections
+from .neuron_v4 import v4_claims, v4_results, v4_section
 from .runs import measure_neuron, progress
 
 OUT_DIR = REPO_ROOT / "reports"
@@ -280,6 +281,8 @@ def build_results(
     comparison = energy_comparison(
         temp_k, ip_params, {k: n["static_power_W"] for k, n in neurons.items()}
     )
+    progress("neuron v4: switching law on the circuit's drive (cached after the first run)")
+    v4 = v4_results(temp_k)
     progress("memory-cost models")
     mem = memory_comparison(write, curve.tau_fit_s)
     ip, lif = neurons["ipnet"], neurons["lif"]
@@ -288,7 +291,7 @@ def build_results(
     )
     area_ratio = lif["area_um2"] / ip["area_um2"]
     ratios = mem["memory_power_ratio"]
-    claims = [*neuron_claims(ip, lif, area_ratio), *memory_claims(mem)]
+    claims = [*neuron_claims(ip, lif, area_ratio), *memory_claims(mem), *v4_claims(v4)]
     cons = {k: v["conservation"]["relative_error"] for k, v in neurons.items()}
     sections = [
         {
@@ -391,6 +394,7 @@ def build_results(
         ablation_section(ablation),
         comparison_section(comparison),
     ]
+    sections.append(v4_section(v4))
     for section in sections:
         if section.get("figure") in FIGURE_CAPTIONS and not section.get("caption"):
             section["caption"] = FIGURE_CAPTIONS[section["figure"]]
@@ -401,6 +405,7 @@ def build_results(
         "memory_power_ratio": ratios,
         "ablation": ablation,
         "energy_comparison": comparison,
+        "neuron_v4": v4,
         "header": header,
         "header_rows": header_rows(header),
         "claims": claims,

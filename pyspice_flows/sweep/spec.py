@@ -38,7 +38,7 @@ KINDS = ("normal", "lognormal", "uniform", "choice", "cycle", "fixed")
 - ``fixed``: always ``value``.
 """
 
-MTJ_KEYS = ("rp", "tmr0", "rth", "cth", "ic0", "delta0")
+MTJ_KEYS = ("rp", "tmr0", "rth", "cth", "rth2", "cth2", "ic0", "delta0")
 """Parameters whose centre (``mean``/``median``) defaults to the spec's device file."""
 
 RESERVED_COLUMNS = ("index", "status", "elapsed_s", "worker", "error")
