@@ -3,7 +3,7 @@
 The same equations as the deterministic ``mtj`` of ``models/verilog_a/`` at model version
 3: the common part of ``mtj_equations.vams`` (Bloch Ms(T), Delta(T), Ic0(T), taup(T),
 TMR(V, T), the two-pole thermal Cauer ladder, the state machine) and the switching law of
-``mtj_law_v3.vams`` (per direction: the cone and its lagged tail, the barrier-hopping
+``mtj_law_v3.vams`` (per direction: the lagged drive and its cone, the barrier-hopping
 hazard with either barrier exponent, the quantile characteristic at the median draw).
 Parameters come from :class:`~circuits.mtj_device.MtjParams`, numerical constants from
 ``mtj_macros.vams`` through :mod:`circuits.mtj_model_spec`; nothing is typed twice except
@@ -23,7 +23,8 @@ several times.
 
 The junction sits between ``pos`` and ``neg`` with thermal node ``therm``.  Its internal
 nodes carry the OSDI model's names behind ``prefix``: ``m``, ``t2``, ``sga_n``, ``sgp_n``
-(the cones toward AP / toward P), ``sg2a``, ``sg2p`` (their lagged tails), ``ya``, ``yp``
+(the lagged drives i2 toward AP / toward P), ``sg2a``, ``sg2p`` (the log-cones of the
+population near the barrier under them), ``ya``, ``yp``
 (the characteristics), ``ha``, ``hp`` (the hazard integrals); the helpers are ``ms``
 (Ms(T)/Ms(tnom)), ``dl`` (Delta(T), floored), ``ep`` (eps of the characteristic), ``x0``
 (its resting point xi0), ``ia`` (drive ratio I/Ic0(T), p -> n) and ``za``, ``zp`` (the
@@ -41,7 +42,7 @@ LAW_VERSION = 3
 """The model version whose switching law this module transcribes."""
 
 LAW_LITERALS = {
-    "cone_corner": 0.02,  # sramp(i - 1, 0.02), sramp(1 - i, 0.02) of each cone
+    "cone_corner": 0.02,  # sramp(i2 - 1, 0.02), sramp(1 - i2, 0.02) of each cone
     "hazard_corner": 0.01,  # sramp(1 - 0.5 a - HZ_FLOOR, 0.01) of the hazard function
     "progress_corner": 0.01,  # sramp(y / ythr, 0.01) of the channel norm
 }
@@ -179,13 +180,13 @@ def junction_lines(
     iap, ipp = f"V({s}ia)", f"(-V({s}ia))"
     cc = _g(LAW_LITERALS["cone_corner"])
 
-    def dsg(i: str, cone: str) -> str:  # the cone toward one state, grown in the other
-        sg = f"V({s}{cone})"
-        capg = f"(1-mj_sstep({sg}-{_g(c('SIGMA_CAP') - 1.0)}))"
-        return f"((2*(mj_sramp({i}-1,{cc})*{capg}-mj_sramp(1-{i},{cc}))+2*exp(-{sg}))*{rate})"
+    def dsg(i: str, lagged: str) -> str:  # the drive the barrier population sees, lagging
+        return f"({_g(c('K_DRIVE'))}*({i}-V({s}{lagged}))*{rate})"
 
-    def dsg2(cone: str, tail: str) -> str:  # its population near the barrier, lagging
-        return f"({_g(c('K_TAIL'))}*(exp(V({s}{cone})-V({s}{tail}))-1)*{rate})"
+    def dsg2(lagged: str, cone: str) -> str:  # its cone, moment equation at the lagged drive
+        i2, sg = f"V({s}{lagged})", f"V({s}{cone})"
+        capg = f"(1-mj_sstep({sg}-{_g(c('SIGMA_CAP') - 1.0)}))"
+        return f"((2*(mj_sramp({i2}-1,{cc})*{capg}-mj_sramp(1-{i2},{cc}))+2*exp(-{sg}))*{rate})"
 
     def dy(i: str, node: str) -> str:
         xi = f"({x0}+V({s}{node}))"

@@ -116,7 +116,7 @@ def test_law_literals_are_those_of_the_verilog_a():
     )
     num = r"([0-9.]+(?:e[+-]?[0-9]+)?)"
     patterns = {
-        "cone_corner": rf"sramp\((?:iap|ipp) - 1\.0, {num}\)|sramp\(1\.0 - (?:iap|ipp), {num}\)",
+        "cone_corner": rf"sramp\((?:sga|sgp) - 1\.0, {num}\)|sramp\(1\.0 - (?:sga|sgp), {num}\)",
         "hazard_corner": rf"sramp\(1\.0 - 0\.5 \* a - `HZ_FLOOR, {num}\)",
         "progress_corner": rf"sramp\(V\(y[ap]\) / ythr, {num}\)",
     }

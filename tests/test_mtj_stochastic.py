@@ -256,25 +256,8 @@ def test_pulse_ensemble_follows_the_exact_macrospin(iso, pulse_ensembles):
             assert 0.5 <= res.probability / expected <= 2.0, (ratio, width)
 
 
-def _pulse_criterion(ratio, width):
-    """3 Ic0 x 1 ns: the law switches 5x the reference once the pulse has settled (measured)."""
-    if (ratio, width) == (3.0, 1e-9):
-        return pytest.param(
-            ratio,
-            width,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="reported to the lead: law P = 0.026 after the settle vs reference "
-                "0.0051 (5.2x; criterion 3x); 0.0033 at the pulse's end",
-            ),
-        )
-    return pytest.param(ratio, width)
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    ("ratio", "width"), [_pulse_criterion(r, w) for r in PULSE_RATIOS for w in WIDTHS_S]
-)
+@pytest.mark.parametrize(("ratio", "width"), [(r, w) for r in PULSE_RATIOS for w in WIDTHS_S])
 def test_law_pulse_probability_follows_the_exact_macrospin(iso, ratio, width):
     """The numpy law stands in below 0.05: within 2x where the reference gives >= 0.05,
     3x from 1e-3 to 0.05, below 1e-3 where it gives < 1e-4 (what ends reversed after the
