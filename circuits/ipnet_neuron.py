@@ -52,6 +52,7 @@ from .mtj_analytic import critical_current
 from .mtj_device import MtjParams, load_device
 from .stimulus import SpikeTrain, Stimulus
 from .technology import CMOS28, Technology
+from .units import ZERO_CELSIUS_K
 
 MTJ_MODEL = "mtj_ipnet"
 MTJ_LAW_VERSION = 2.0
@@ -92,7 +93,7 @@ RESET_TRIP_RP = 1.18
 """Trip point of the return-to-P comparator: junction voltage = reset current x 1.18 R_P,
 between the parallel level (1.0; a sample with R_P 12 % above nominal sits 5 % below it)
 and the antiparallel one (about 1.3 at 0.81 V, where the supply clips it)."""
-BIAS_TRIM_K = (273.15, 358.15)
+BIAS_TRIM_K = (ZERO_CELSIUS_K, ZERO_CELSIUS_K + 85.0)
 VDS_SHIFT_N_V = 0.2
 """Gate-to-drain drop of the synapse reference diode [V] (Vds 0.4 V instead of 0.6 V)."""
 VDS_SHIFT_P_V = 0.3
@@ -321,7 +322,7 @@ class IpnetBias(SubCircuit):
         b = p.bias()
         rp = p.nominal_mtj().rp
         k = BIAS_SCALE
-        tnom_c = b.tnom_k - 273.15
+        tnom_c = b.tnom_k - ZERO_CELSIUS_K
         scale = f"(1+({b.tc_per_k:.6g})*(temper-({tnom_c:.6g})))"
         iu = f"{b.unit_current_a / k:.6g}*{scale}"
         ir = f"{b.reset_current_a / k:.6g}*{scale}"

@@ -37,6 +37,7 @@ import math
 
 from . import mtj_model_spec as spec
 from .mtj_device import MtjParams
+from .units import ZERO_CELSIUS_K
 
 LAW_VERSION = 3
 """The model version whose switching law this module transcribes."""
@@ -136,7 +137,7 @@ def junction_lines(
         "eth": eth,
     }
     par = " ".join(f"{s}{k}={_g(v)}" for k, v in f.items())
-    tj = f"max(temper+273.15+V({therm}),{s}tjfl)"
+    tj = f"max(temper+{ZERO_CELSIUS_K}+V({therm}),{s}tjfl)"
     ms0 = f"max(1-pow({s}tnom/{s}tc,1.5),{s}msfl)"
     kan = f"pow(V({s}ms),{s}kexp)"
     rate = f"pow(V({s}ms),{s}kexp1)/{s}taup"  # 1 / taup(T)
