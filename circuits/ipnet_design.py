@@ -27,6 +27,7 @@ what is allowed.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -246,10 +247,8 @@ def read_design(path: Path | str = DEFAULT_DESIGN) -> NeuronDesign:
 
 def _bias_current(raw: float, unit: str | None, key: str, where: str) -> tuple[Quantity, float]:
     """(quantity, value) of a bias current written as a ratio to Ic0 or in amperes."""
-    try:
+    with contextlib.suppress(ValueError):  # not a ratio to Ic0: try amperes
         return QUANTITIES[key], schema.to_declared_unit(raw, unit, QUANTITIES[key], where)
-    except ValueError:
-        pass
     try:
         return AMPERES[key], schema.to_declared_unit(raw, unit, AMPERES[key], where)
     except ValueError:

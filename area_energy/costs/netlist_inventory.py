@@ -33,6 +33,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from .spice_text import logical_lines, parse_spice_number, split_fields
+
 DEFAULT_MODEL_KINDS: Mapping[str, str] = MappingProxyType({"nmos28": "nmos", "pmos28": "pmos"})
 """Model name -> device kind for models whose ``.model`` card is not in the netlist text
 (``models/tech/cmos28.lib`` is ``.include``-d)."""
@@ -65,47 +67,6 @@ _IGNORED_PREFIXES = {
 }
 _GLOBAL_NODES = frozenset({"0", "gnd"})
 _MAX_SUBCKT_DEPTH = 32
-
-
-# --------------------------------------------------------------------------- numbers
-
-_NUMBER_RE = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)([a-z]*)$")
-# Order matters: "meg" and "mil" before "m".
-_SCALES = (
-    ("meg", 1e6),
-    ("mil", 25.4e-6),
-    ("t", 1e12),
-    ("g", 1e9),
-    ("k", 1e3),
-    ("m", 1e-3),
-    ("u", 1e-6),
-    ("n", 1e-9),
-    ("p", 1e-12),
-    ("f", 1e-15),
-    ("a", 1e-18),
-)
-
-
-def parse_spice_number(text: str) -> float:
-    """A SPICE number as a float: ``"100n"`` -> 1e-7, ``"1.5meg"`` -> 1.5e6.
-
-    Scale suffixes (case-insensitive): t g meg k m mil u n p f a.  Letters after the scale
-    (units such as ``nm``, ``pF``, ``Ohm``) are ignored, as SPICE does; so are unit letters
-    with no scale (``0.9V``).  Raises ``ValueError`` naming the text if it is no number.
-    """
-    cleaned = text.strip().lower().replace("\u00b5", "u").replace("\u03bc", "u")
-    match = _NUMBER_RE.match(cleaned)
-    if match is None:
-        raise ValueError(
-            f"{text!r} is not a SPICE number (allowed: a float with an optional scale "
-            "suffix t g meg k m mil u n p f a, e.g. 1e-07, 100n, 0.1u)"
-        )
-    value = float(match.group(1))
-    suffix = match.group(2)
-    for name, scale in _SCALES:
-        if suffix.startswith(name):
-            return value * scale
-    return value
 
 
 # --------------------------------------------------------------------------- inventory
@@ -227,60 +188,12 @@ class DeviceInventory:
         return parts[0], parts[1]
 
 
-def _strip_inline_comment(line: str) -> str:
-    cut = len(line)
-    semicolon = line.find(";")
-    if semicolon >= 0:
-        cut = min(cut, semicolon)
-    dollar = re.search(r"\s\$", line)
-    if dollar:
-        cut = min(cut, dollar.start())
-    return line[:cut].rstrip()
-
-
-def _logical_lines(text: str) -> list[str]:
-    """Comment-free lines with ``+`` continuations joined and ``k = v`` tightened."""
-    lines: list[str] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("*"):
-            continue
-        line = _strip_inline_comment(line)
-        if not line:
-            continue
-        if line.startswith("+"):
-            if not lines:
-                raise ValueError(
-                    f"line {number}: continuation line {raw.strip()!r} has no line to continue "
-                    "(a '+' line must follow an element or dot-command)"
-                )
-            lines[-1] = f"{lines[-1]} {line[1:].strip()}"
-            continue
-        lines.append(line)
-    return [re.sub(r"\s*=\s*", "=", line) for line in lines]
-
-
 @dataclass
 class _Subckt:
     name: str
     ports: tuple[str, ...]
     defaults: dict[str, str]
     body: list[str]
-
-
-def _split(line: str) -> tuple[list[str], dict[str, str]]:
-    """Positional tokens (original case) and ``key=value`` parameters (keys lower case)."""
-    positional: list[str] = []
-    params: dict[str, str] = {}
-    for token in line.split():
-        if "=" in token:
-            key, _, value = token.partition("=")
-            if not key or not value:
-                raise ValueError(f"malformed parameter {token!r} in line {line!r}")
-            params[key.lower()] = value
-        else:
-            positional.append(token)
-    return positional, params
 
 
 _MODEL_KIND_RE = re.compile(r"^\s*([a-z_][a-z0-9_]*)")
@@ -316,7 +229,7 @@ class _Parser:
             elif keyword == ".end":
                 break
             elif keyword == ".subckt":
-                positional, defaults = _split(line)
+                positional, defaults = split_fields(line)
                 if len(positional) < 2:
                     raise ValueError(f"{line!r}: .subckt needs a name")
                 if positional[-1].lower() == "params:":
@@ -339,7 +252,7 @@ class _Parser:
             elif stack:
                 stack[-1].body.append(line)
             elif keyword == ".param":
-                _, params = _split(line)
+                _, params = split_fields(line)
                 for key, value in params.items():
                     self.params[key] = self.value(value, self.params, f".param {key}")
             elif keyword == ".global":
@@ -394,7 +307,7 @@ class _Parser:
         if kind in _IGNORED_PREFIXES:  # sources may hold expressions: do not parse them
             self.ignored.append(IgnoredElement(name, _IGNORED_PREFIXES[kind]))
             return
-        positional, params = _split(line)
+        positional, params = split_fields(line)
 
         def net(node: str) -> str:
             low = node.lower()
@@ -531,7 +444,7 @@ class _Parser:
         for line in definition.body:
             if line.startswith("."):
                 if line.lower().startswith(".param"):
-                    for key, text in _split(line)[1].items():
+                    for key, text in split_fields(line)[1].items():
                         child_scope[key] = self.value(text, child_scope, f"{sub} .param {key}")
                 continue  # other dot-commands inside a definition carry no devices
             self.element(line, f"{name}.", child_map, child_scope, m, depth + 1)
@@ -589,7 +502,7 @@ def parse_inventory(
             f"capacitor_kind={capacitor_kind!r} is not allowed (allowed: {CAPACITOR_KINDS})"
         )
     parser = _Parser(model_kinds, capacitor_kind)
-    top = parser.collect(_logical_lines(netlist_text))
+    top = parser.collect(logical_lines(netlist_text))
     for line in top:
         parser.element(line, "", {}, parser.params, 1, 0)
     return DeviceInventory(

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import math
 import os
@@ -127,10 +128,8 @@ def _forget_unhandled_interrupt() -> None:
     when Python code further up catches it; at exit the interpreter then kills itself
     with SIGINT (status -2) instead of returning the exit code chosen here.  Running any
     code through ``PyRun_SimpleString`` clears the flag."""
-    try:
+    with contextlib.suppress(AttributeError, OSError):  # not CPython: no such flag
         ctypes.pythonapi.PyRun_SimpleString(b"pass")
-    except (AttributeError, OSError):  # not CPython: no such flag
-        pass
 
 
 def ignore_further_signals() -> None:

@@ -15,6 +15,7 @@ the next run.  The claim is held until the process exits; the lock file is remov
 from __future__ import annotations
 
 import atexit
+import contextlib
 import fcntl
 import os
 from pathlib import Path
@@ -87,10 +88,8 @@ def release_out_dir(out: Path) -> None:
     fd = _HELD.pop(out, None)
     if fd is None:
         return
-    try:
+    with contextlib.suppress(OSError):  # best effort: the lock itself ends with the fd
         lock_path(out).unlink(missing_ok=True)  # still locked: nobody else holds it
-    except OSError:
-        pass
     os.close(fd)
 
 

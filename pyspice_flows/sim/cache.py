@@ -286,10 +286,8 @@ def cached_value(
     digests = [file_digest(Path(p)) for p in sources]
     key = content_digest(name, *map(repr, inputs), *digests)
     path = folder / f"{name}-{key[:40]}.value"
-    try:
+    with contextlib.suppress(OSError, ValueError):  # absent or damaged: compute it again
         return json.loads(path.read_text())
-    except (OSError, ValueError):
-        pass
     value = compute()
     folder.mkdir(parents=True, exist_ok=True)
     _write_atomic(path, lambda fh: fh.write(json.dumps(value).encode()))
