@@ -43,6 +43,7 @@ from circuits import mtj_stochastic as ms
 from circuits.paths import BUILD_DIR
 from circuits.units import ZERO_CELSIUS_K
 from pyspice_flows.app import commandline, staging
+from pyspice_flows.experiments.switching_probability import wilson_interval
 from pyspice_flows.measure.fits import fit_exponential
 from pyspice_flows.metrics.neuron_v4 import (
     MAX_STEP_S,
@@ -57,7 +58,6 @@ OUT_DIR = BUILD_DIR / "neuron_v4"
 _0C, _85C = ZERO_CELSIUS_K, ZERO_CELSIUS_K + 85.0
 CORNERS = ((_0C, 0.81), (_0C, 0.99), (NOMINAL_K, 0.9), (_85C, 0.81), (_85C, 0.99))
 """(ambient [K], supply [V]) of the transfer-curve corners: the sweep's extremes and nominal."""
-Z95 = 1.959964
 
 
 @dataclass(frozen=True)
@@ -168,20 +168,9 @@ def _tasks(p, slots, n_slots, plan: Plan, ambient_k: float, seed0: int) -> list[
     return tasks
 
 
-def wilson(k: int, n: int) -> tuple[float, float]:
-    """Wilson score 95 % interval of a binomial proportion k / n."""
-    if n == 0:
-        return (math.nan, math.nan)
-    phat = k / n
-    den = 1 + Z95**2 / n
-    mid = (phat + Z95**2 / (2 * n)) / den
-    half = Z95 * math.sqrt(phat * (1 - phat) / n + Z95**2 / (4 * n * n)) / den
-    return (max(0.0, mid - half), min(1.0, mid + half))
-
-
 def _prob(fired: np.ndarray) -> dict:
     k, n = int(fired.sum()), int(fired.size)
-    lo, hi = wilson(k, n)
+    lo, hi = wilson_interval(k, n) if n else (math.nan, math.nan)
     return {"p": k / n if n else math.nan, "fired": k, "n": n, "ci95": [lo, hi]}
 
 
