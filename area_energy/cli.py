@@ -12,6 +12,7 @@
     ipnet behavioural [--quick] [...]                     = python -m behavioural.calibrate
     ipnet network [--quick] [--seeds N] [--streams N]     = python -m behavioural.network
     ipnet neuron-v4 [--design FILE] [--trials N] [--quick] = python -m pyspice_flows.experiments.neuron_v4
+    ipnet behavioural-v4 [--design FILE] [--device FILE] [--temp K] [--quick] = python -m behavioural.v4_calibrate
 
 Everything after the subcommand goes to that module unchanged (``ipnet report --help``
 prints the report's own help).  It lives in ``area_energy``, the top of the one-way data
@@ -84,6 +85,11 @@ SUBCOMMANDS = {
         "pyspice_flows.experiments.neuron_v4",
         "pyspice_flows.experiments.neuron_v4",
         "heat-gated neuron v4: transfer curve, heat memory and ablation from seeded trials",
+    ),
+    "behavioural-v4": (
+        "behavioural.v4_calibrate",
+        "behavioural.v4_calibrate",
+        "behavioural neuron v2 on neuron v4: calibrate per design/device/temperature, validate",
     ),
 }
 
