@@ -11,6 +11,7 @@ from area_energy.report.compare import main
 from circuits import mtj_model_spec
 from circuits.mtj_device import DEFAULT_DEVICE, load_device
 from circuits.paths import REPO_ROOT
+from pyspice_flows.metrics.neuron_v4 import v4_sample_metrics
 
 HEADER = ("design", "device", "temperature_K", "supply_V", "model_version", "commit")
 
@@ -28,11 +29,33 @@ def slow_heat_device(tmp_path_factory):
 
 
 def _columns(out) -> list[dict]:
-    for name in ("compare.md", "compare.html", "compare.json", "compare_waveforms.png"):
+    files = (
+        "compare.md",
+        "compare.html",
+        "compare.json",
+        "compare_waveforms.png",
+        "compare_v4.png",
+    )
+    for name in files:
         assert (out / name).stat().st_size > 200, name
     html = (out / "compare.html").read_text()
     assert "data:image/png;base64," in html and 'src="compare' not in html  # self-contained
     return json.loads((out / "compare.json").read_text())["columns"]
+
+
+def _check_v4(col: dict, device, temp_k: float) -> None:
+    """The column's v4 memory and window are those the v4 sweep's evaluation function
+    finds for one sample of that device at that temperature (a separate code path)."""
+    v4 = col["figures"]["v4"]
+    ref = v4_sample_metrics({"device": str(device), "temp_k": temp_k})
+    checks = v4["spec"]["checks"]
+    for key in ("p_rested", "gain_1_slot", "gain_3_slots", "p_fire_strong", "p_fire_weak"):
+        assert checks[key]["value"] == pytest.approx(ref[key], rel=1e-9), key
+    assert v4["window"]["p_fire_weak"] == pytest.approx(ref["p_fire_weak"], rel=1e-9)
+    assert v4["memory"]["gain_at_3_intervals"] == pytest.approx(ref["gain_3_slots"], rel=1e-9)
+    assert [r["weight"] for r in v4["transfer_curve"]] == [0.6, 1.0, 1.6, 2.4]
+    assert all(r["ambient_k"] == temp_k for r in v4["transfer_curve"])
+    assert v4["design"] == "ipnet_v4"
 
 
 def _is_commit(short: str) -> bool:
@@ -63,6 +86,8 @@ def test_two_devices_side_by_side(tmp_path, slow_heat_device):
     assert (a["header"]["device"], b["header"]["device"]) == (DEFAULT_DEVICE.name, "slow_heat.toml")
     assert b["figures"]["heat_tau_s"] == pytest.approx(2 * a["figures"]["heat_tau_s"], rel=0.02)
     assert b["figures"]["area_um2"] == a["figures"]["area_um2"]  # same circuit, same layout
+    _check_v4(a, DEFAULT_DEVICE, 300.15)
+    _check_v4(b, slow_heat_device, 300.15)
     md = (out / "compare.md").read_text()
     header_row = next(ln for ln in md.splitlines() if ln.startswith("|  |"))
     assert header_row.count("|") == 4  # a label column and one column per input
@@ -77,7 +102,11 @@ def test_two_temperatures_side_by_side(tmp_path):
     assert cold["header"]["device"] == hot["header"]["device"] == DEFAULT_DEVICE.name
     # subthreshold leakage grows with temperature
     assert hot["figures"]["static_power_W"] > 1.5 * cold["figures"]["static_power_W"]
-    assert "85 C" in (out / "compare.md").read_text()
+    md = (out / "compare.md").read_text()
+    assert "85 C" in md and "| v4 window against ipnet_v4.toml |" in md
+    _check_v4(hot, DEFAULT_DEVICE, 358.15)
+    # the junction starts warmer: a rested neuron fires more readily at 85 C
+    assert hot["figures"]["v4"]["memory"]["p_rested"] > cold["figures"]["v4"]["memory"]["p_rested"]
 
 
 def test_bad_inputs_are_refused_before_any_simulation(tmp_path):

@@ -11,6 +11,13 @@ or an earlier comparison has simulated is read back, not simulated again.  The e
 is the switching law's (:func:`area_energy.report.energy_comparison.energy_floor`) and the
 heat memory's time constant the device's rth x cth.
 
+Each column also carries neuron v4 (the heat-gated stochastic neuron, its built-in design
+on the column's device at the column's temperature, :mod:`area_energy.report.compare_v4`):
+its memory (P(fire | rested), the gain at 1 and 3 slots, the fitted decay, the capacity
+ablation's left-over excess), its transfer curve (P(fire) by input weight) and its firing
+window (weak and strong P(fire)), judged against the v4 sweep's spec limits; the transfer
+and memory curves of all columns are overlaid in ``compare_v4.png``.
+
 Usage: ``ipnet compare --device A.toml --device B.toml [--temp K ...] --out DIR``.
 """
 
@@ -32,6 +39,7 @@ from circuits.scenarios import ipnet_scenario
 from pyspice_flows.app.commandline import add_debug_flag, run_main, temperature_k
 from pyspice_flows.app.staging import commit_staged, staging_folder
 
+from .compare_v4 import v4_column, v4_png, v4_rows
 from .energy_comparison import energy_floor
 from .header import git_commit, header_rows, run_header
 from .render import fmt_si, html_table, md_table, to_jsonable
@@ -93,6 +101,7 @@ def measure_column(col: Column, commit: str) -> tuple[dict, object]:
         "heat_tau_s": mtj.rth * mtj.cth,
         "area_breakdown_um2": res["area_breakdown_um2"],
         "energy_per_spike_breakdown_J": res["energy_per_spike_breakdown_J"],
+        "v4": v4_column(dev.path, col.temp_k),
     }
     return {"header": header, "figures": figures}, w
 
@@ -119,7 +128,7 @@ def table(columns: list[dict]) -> tuple[list[str], list[list[str]]]:
         for part in parts:
             cells = [fmt_si((c["figures"][group] or {}).get(part), unit) for c in columns]
             rows.append([label + part.replace("_", " "), *cells])
-    return heads, rows
+    return heads, rows + v4_rows(columns)
 
 
 def overlay_png(columns: list[dict], waves: list) -> bytes:
@@ -146,14 +155,18 @@ def overlay_png(columns: list[dict], waves: list) -> bytes:
     return buf.getvalue()
 
 
-def render(columns: list[dict], png: bytes) -> dict[str, str]:
-    """``{file name: text}`` of the md, html and json datasheets."""
+def render(columns: list[dict], png: bytes, png_v4: bytes) -> dict[str, str]:
+    """``{file name: text}`` of the md, html and json datasheets (``png``: the overlaid
+    waveforms, ``png_v4``: the overlaid v4 transfer and memory curves)."""
     heads, rows = table(columns)
     intro = (
         f"{len(columns)} column(s), one per input; figures from the standard IPNet testbench "
         "(a regular input train, circuits.scenarios.ipnet_scenario) measured as the energy "
         "report measures them; the floor from the switching law, the heat time constant "
-        "from the device file."
+        "from the device file.  The neuron v4 rows: its built-in design on the column's "
+        "device at the column's temperature, from the switching law on the circuit's own "
+        "drive (pyspice_flows.metrics.neuron_v4.v4_figures), judged against the spec limits "
+        "of pyspice_flows/sweeps/ipnet_v4.toml."
     )
     md = "\n\n".join(
         [
@@ -161,14 +174,18 @@ def render(columns: list[dict], png: bytes) -> dict[str, str]:
             intro,
             md_table(heads, rows),
             f"![{STEM}_waveforms]({STEM}_waveforms.png)",
+            f"![{STEM}_v4]({STEM}_v4.png)",
         ]
     )
     data = base64.b64encode(png).decode("ascii")
+    data_v4 = base64.b64encode(png_v4).decode("ascii")
     page = (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         "<title>IPNet comparison</title>\n</head>\n<body>\n<h1>IPNet comparison</h1>\n"
         f"<p>{html.escape(intro)}</p>\n{html_table(heads, rows)}\n"
         f'<figure><img alt="waveforms" src="data:image/png;base64,{data}"></figure>\n'
+        f'<figure><img alt="v4 transfer and memory" src="data:image/png;base64,{data_v4}">'
+        "</figure>\n"
         "</body>\n</html>\n"
     )
     doc = {"columns": to_jsonable(columns), "rows": [dict(zip(heads, r)) for r in rows]}
@@ -185,12 +202,15 @@ def compare(cols: list[Column], out: Path) -> list[Path]:
     measured = [measure_column(c, commit) for c in cols]
     columns = [m[0] for m in measured]
     png = overlay_png(columns, [m[1] for m in measured])
-    files = render(columns, png)
+    png_v4 = v4_png(columns, [_title(c) for c in columns])
+    files = render(columns, png, png_v4)
     with staging_folder(out) as staging:
         (staging / f"{STEM}_waveforms.png").write_bytes(png)
+        (staging / f"{STEM}_v4.png").write_bytes(png_v4)
         for name, text in files.items():
             (staging / name).write_text(text)
-        names = [f"{STEM}_waveforms.png", f"{STEM}.md", f"{STEM}.html", f"{STEM}.json"]
+        names = [f"{STEM}_waveforms.png", f"{STEM}_v4.png", f"{STEM}.md", f"{STEM}.html"]
+        names.append(f"{STEM}.json")
         return commit_staged(staging, out, names)
 
 
