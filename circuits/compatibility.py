@@ -37,7 +37,7 @@ from . import mtj_model_spec as spec
 from .ipnet_neuron import FIRE_TRIP_RP, RESET_TRIP_RP, IpnetParams
 from .mtj_analytic import critical_current, tmr
 from .mtj_device import MtjParams, checked_device_file
-from .units import ZERO_CELSIUS_K
+from .units import SPICE_DEFAULT_K, ZERO_CELSIUS_K
 
 TRANSISTOR_HEADROOM_V = 0.2
 """Supply voltage the transistors of the write path (header, mirror, switch, footer) and of
@@ -88,7 +88,7 @@ def corners(
     p: IpnetParams, temps_k: Iterable[float] | None = None, vdds_v: Iterable[float] | None = None
 ) -> list[Corner]:
     """The corners temps x supplies; a supply scales VWR with VDD (VWR / VDD of ``p``)."""
-    temps = [300.15] if temps_k is None else [float(t) for t in temps_k]
+    temps = [SPICE_DEFAULT_K] if temps_k is None else [float(t) for t in temps_k]
     vdds = [p.vdd_v] if vdds_v is None else [float(v) for v in vdds_v]
     ratio = p.vwr_v / p.vdd_v
     return [Corner(t, v, v * ratio) for t in temps for v in vdds]
@@ -278,7 +278,7 @@ def checked_neuron_device(
     overrides) at temps x supplies (a None temperature: ngspice's 27 C).  Returns ``path``;
     raises ValueError with one line naming the option, the file and what fails."""
     checked_device_file(path)
-    temps = [300.15 if t is None else float(t) for t in (temps_k or [None])]
+    temps = [SPICE_DEFAULT_K if t is None else float(t) for t in (temps_k or [None])]
     p = IpnetParams(**neuron) if path is None else IpnetParams(device_file=path, **neuron)
     try:
         require_compatible(p, corners(p, temps, vdds_v))

@@ -40,9 +40,14 @@ REGENERATE_NETLISTS = f"{REGENERATE} --netlists"
 SIMULATED = 0.02
 ARITHMETIC = 1e-6
 HEADLINE: dict[str, tuple[float, str]] = {
-    "neurons.ipnet.energy_per_spike_J": (SIMULATED, "ngspice transient"),
+    "neurons.ipnet.energy_per_spike_J": (SIMULATED, "law on the ngspice drive"),
+    "neurons.ipnet_v2.energy_per_spike_J": (SIMULATED, "ngspice transient"),
     "neurons.lif.energy_per_spike_J": (SIMULATED, "ngspice transient"),
     "neurons.ipnet.area_um2": (ARITHMETIC, "rule deck arithmetic"),
+    "neurons.ipnet.area_um2_per_neuron_amortized": (ARITHMETIC, "rule deck arithmetic"),
+    "neurons.ipnet_v2.area_um2": (ARITHMETIC, "rule deck arithmetic"),
+    "neurons.ipnet.memory.p_rested": (SIMULATED, "law on the ngspice drive"),
+    "neurons.ipnet.memory.gain_at_3_intervals": (SIMULATED, "law on the ngspice drive"),
     "neurons.lif.area_um2": (ARITHMETIC, "rule deck arithmetic"),
     "area_ratio_lif_over_ipnet": (ARITHMETIC, "rule deck arithmetic"),
     "memory_power_ratio.lstm_over_ipnet": (SIMULATED, "scales with the simulated write energy"),

@@ -340,7 +340,8 @@ def test_readme_block_disagrees_with_a_changed_number_or_text():
             }
         },
         "neurons": {
-            "ipnet": {"energy_per_spike_J": 1.39e-12, "spike_width_s": 5.4e-10},
+            "ipnet": {"energy_per_spike_J": 6.73e-12, "energy_floor_J": 3.93e-12},
+            "ipnet_v2": {"energy_per_spike_J": 1.39e-12, "spike_width_s": 5.4e-10},
             "lif": {"energy_per_spike_J": 35.5e-15, "spike_width_s": 3.2e-10},
         },
         "energy_comparison": {

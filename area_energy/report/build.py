@@ -28,12 +28,14 @@ from circuits.ipnet_design import (
     NeuronDesign,
     add_design_argument,
     checked_neuron_design,
-    design_from_options,
     read_design,
 )
+from circuits.lif_neuron import LifParams
 from circuits.mtj_device import add_device_argument, load_device
+from circuits.neuron_designs import V4Design, designs_from_options, read_v4_design_file
 from circuits.scenarios import ipnet_scenario, lif_scenario
 from circuits.technology import REPO_ROOT
+from circuits.units import SPICE_DEFAULT_K
 from pyspice_flows.app.commandline import (
     add_debug_flag,
     checked_out_dir,
@@ -52,7 +54,7 @@ from .energy_comparison import energy_comparison
 from .figures import fig_area, fig_energy, fig_memory, fig_waveforms
 from .header import header_rows, run_header
 from .memory import ipnet_memory_write, memory_comparison, memory_sections
-from .neuron_v4 import v4_claims, v4_results, v4_section
+from .neuron_v4 import v4_claims, v4_memory_write, v4_results, v4_section
 from .runs import measure_neuron, progress
 
 OUT_DIR = REPO_ROOT / "reports"
@@ -235,29 +237,36 @@ def build_results(
     device_file: Path | None = None,
     temp_k: float | None = None,
     design: NeuronDesign | None = None,
+    v4_design: V4Design | None = None,
 ) -> tuple[dict, dict]:
     """Run every simulation and assemble results and figures (writes nothing).
 
-    device_file: the IPNet neuron's MTJ parameter file (default: the design's device);
+    The report's IPNet neuron (``neurons.ipnet``, the headline) is neuron v4, the
+    heat-gated stochastic neuron; the v2 circuit on the legacy law (``neurons.ipnet_v2``)
+    still feeds the waveform, plasticity, ablation, like-for-like and memory-cost sections.
+
+    device_file: the IPNet neurons' MTJ parameter file (default: each design's device);
     temp_k: ambient temperature of every simulation [K] (default: ngspice's 300.15 K);
-    design: the IPNet neuron's design (default: the built-in one).
+    design: the v2 neuron's design (default: the built-in one); v4_design: neuron v4's
+    (default: the built-in one).
     """
     t0 = time.time()
+    ambient_k = temp_k if temp_k is not None else SPICE_DEFAULT_K
     design = (design or read_design()).with_device(device_file)
+    v4_design = (v4_design or read_v4_design_file()).with_device(device_file)
     dev = load_device(design.device_file)
     ip_params = design.params()
     progress("compiling Verilog-A models")
     osdi.compile_all()
-    vdd = 0.9
     neurons, waves = {}, {}
     for key, sc, idle, supply in (
         (
-            "ipnet",
+            "ipnet_v2",
             ipnet_scenario(ip_params),
             ipnet_scenario(ip_params, count=0, stop_s=10e-9),
             ip_params.vdd_v,
         ),
-        ("lif", lif_scenario(), lif_scenario(idle=True), vdd),
+        ("lif", lif_scenario(), lif_scenario(idle=True), LifParams().vdd_v),
     ):
         progress(f"simulating {sc.name} ({sc.stop_s * 1e9:.0f} ns) and its idle leakage")
         neurons[key], waves[key] = measure_neuron(sc, idle, supply, temp_k)
@@ -267,50 +276,79 @@ def build_results(
         temp_k,
         vdd_v=ip_params.vdd_v,
     )
-    neurons["ipnet"]["heat_memory_write_per_input_event_J"] = write["heat_per_event_J"]
-    neurons["ipnet"]["memory_write_energy_delivered_per_input_event_J"] = write[
+    neurons["ipnet_v2"] = {
+        "circuit": "neuron v2: deterministic, legacy switching law v2",
+        **neurons["ipnet_v2"],
+    }
+    neurons["ipnet_v2"]["heat_memory_write_per_input_event_J"] = write["heat_per_event_J"]
+    neurons["ipnet_v2"]["memory_write_energy_delivered_per_input_event_J"] = write[
         "delivered_per_event_J"
     ]
     progress("simulating the heat-memory decay (conditioning burst, then probes)")
     curve = plasticity_curve(params=ip_params, temperature_c=celsius(temp_k))
-    neurons["ipnet"]["heat_memory_tau_fit_s"] = curve.tau_fit_s
-    neurons["ipnet"]["heat_memory_tau_rth_cth_s"] = curve.tau_th_s
+    neurons["ipnet_v2"]["heat_memory_tau_fit_s"] = curve.tau_fit_s
+    neurons["ipnet_v2"]["heat_memory_tau_rth_cth_s"] = curve.tau_th_s
     progress("simulating the heat ablation (same protocol, heat memory removed)")
     ablation = ablation_summary(heat_ablation(params=ip_params, temperature_c=celsius(temp_k)))
     progress("simulating both neurons on a common input train (like-for-like energy)")
     comparison = energy_comparison(
-        temp_k, ip_params, {k: n["static_power_W"] for k, n in neurons.items()}
+        temp_k,
+        ip_params,
+        {"ipnet": neurons["ipnet_v2"]["static_power_W"], "lif": neurons["lif"]["static_power_W"]},
     )
-    progress("neuron v4: switching law on the circuit's drive (cached after the first run)")
-    v4 = v4_results(temp_k)
+    progress("IPNet neuron v4: switching law on the circuit's drive (cached after the first run)")
+    v4_params = v4_design.params
+    ip = v4_results(v4_params, ambient_k, v4_design.name)
+    neurons = {"ipnet": ip, **neurons}
     progress("memory-cost models")
-    mem = memory_comparison(write, curve.tau_fit_s)
-    ip, lif = neurons["ipnet"], neurons["lif"]
-    header = run_header(
-        design.name, dev.path, temp_k if temp_k is not None else 300.15, ip_params.vdd_v
+    memory_write = v4_memory_write(ip)
+    mem = memory_comparison(
+        memory_write,
+        ip["memory"]["tau_s"],
+        "fit to neuron v4's firing-probability gain by lag",
     )
-    area_ratio = lif["area_um2"] / ip["area_um2"]
+    ip2, lif = neurons["ipnet_v2"], neurons["lif"]
+    header = run_header(
+        v4_design.name,
+        v4_params.device_file,
+        ambient_k,
+        v4_params.vdd_v,
+        law_version=mtj_model_spec.parameters()["version"].default,
+    )
+    area_ratio = lif["area_um2"] / ip["area_um2_per_neuron_amortized"]
     ratios = mem["memory_power_ratio"]
-    claims = [*neuron_claims(ip, lif, area_ratio), *memory_claims(mem), *v4_claims(v4)]
-    cons = {k: v["conservation"]["relative_error"] for k, v in neurons.items()}
+    claims = [*neuron_claims(ip, lif, area_ratio), *v4_claims(ip), *memory_claims(mem)]
+    cons = {
+        k: v["conservation"]["relative_error"] for k, v in neurons.items() if "conservation" in v
+    }
     sections = [
+        v4_section(ip),
         {
             "title": "Neuron waveforms",
-            "text": f"IPNet: {ip['input_events']} input spikes, {ip['output_spikes']} output spikes in "
-            f"{ip['simulated_time_s'] * 1e9:.0f} ns; the junction's temperature rise is its working "
-            f"memory.  LIF: {lif['input_events']} input spikes, {lif['output_spikes']} output spikes.",
+            "text": f"IPNet v2 (the deterministic circuit on the legacy law v2, design "
+            f"`{design.name}`): {ip2['input_events']} input spikes, {ip2['output_spikes']} output "
+            f"spikes in {ip2['simulated_time_s'] * 1e9:.0f} ns; the junction's temperature rise is "
+            f"its working memory.  LIF: {lif['input_events']} input spikes, {lif['output_spikes']} "
+            "output spikes.",
             "figure": "neuron_waveforms",
         },
         {
             "title": "Energy per spike",
-            "text": "Energy delivered by every source, integrated over the run and divided by the output "
+            "text": "IPNet v4 (ipnet): the energy of an input slot from the supply, divided by the "
+            "expected output spikes per slot on the standard stimulus (the switching law on the "
+            "circuit's drive; the section above).  IPNet v2 and LIF: energy delivered by every "
+            "source, integrated over the run and divided by the output "
             "spikes.  Breakdown: input drive (the input sources), MTJ Joule heat (from the junction's "
             "thermal node), static leakage (all sources in an input-free run), and CMOS switching and "
-            "resistive losses (the rest).  The IPNet neuron is self-timed: its reset current flows "
+            "resistive losses (the rest).  IPNet v2 is self-timed: its reset current flows "
             "until it senses the junction back in P, then stops; the write (about 11 ns of drive "
             "near Ic0) and the reset (about 12 ns at about Ic0) cost about the same "
             "(docs/ipnet_neuron.md).  Spike width (full width at VDD/2, widest spike): "
-            + ", ".join(f"{k} {render.fmt_si(v['spike_width_s'], 's')}" for k, v in neurons.items())
+            + ", ".join(
+                f"{k} {render.fmt_si(v['spike_width_s'], 's')}"
+                for k, v in neurons.items()
+                if "spike_width_s" in v
+            )
             + ".  Conservation: sources versus MOSFET channel dissipation (from "
             "each transistor's drain current) plus MTJ heat plus stored energy, relative error "
             + ", ".join(f"{k} {v:.2%}" for k, v in cons.items())
@@ -331,8 +369,8 @@ def build_results(
                         render.fmt_si(
                             (v["energy_per_spike_breakdown_J"] or {}).get("mtj_joule_heat"), "J"
                         ),
-                        render.fmt_si(v["static_power_W"], "W"),
-                        f"{cons[k]:.3%}",
+                        render.fmt_si(v.get("static_power_W"), "W"),
+                        f"{cons[k]:.3%}" if k in cons else render.DASH,
                     ]
                     for k, v in neurons.items()
                 ],
@@ -340,9 +378,11 @@ def build_results(
         },
         {
             "title": "Energy breakdown per output spike",
-            "text": "Where the energy of one output spike goes (J).  For IPNet the MTJ Joule heat is "
+            "text": "Where the energy of one output spike goes (J).  For IPNet v2 the MTJ Joule heat is "
             "measured at the junction's thermal node; the CMOS part is what the transistors "
-            "dissipate, from their drain currents.",
+            "dissipate, from their drain currents.  For IPNet v4 (no spike in a deterministic run: "
+            "it fires with a probability) the junction's own dissipation and the rest of the "
+            "supply's energy per input slot, divided by the expected spikes per slot.",
             "table": {
                 "columns": ["part", *neurons],
                 "rows": [
@@ -353,7 +393,9 @@ def build_results(
                             for v in neurons.values()
                         ],
                     ]
-                    for k in neurons["ipnet"]["energy_breakdown_J"]
+                    for k in _union_keys(
+                        v["energy_per_spike_breakdown_J"] for v in neurons.values()
+                    )
                 ],
             },
         },
@@ -382,7 +424,7 @@ def build_results(
                 ],
             },
         },
-        *memory_sections(mem, write),
+        *memory_sections(mem, memory_write),
         {
             "title": "Heat memory (intrinsic plasticity)",
             "text": f"A conditioning burst fires the neuron; after the clear, a probe arrives a gap later.  The "
@@ -394,7 +436,6 @@ def build_results(
         ablation_section(ablation),
         comparison_section(comparison),
     ]
-    sections.append(v4_section(v4))
     for section in sections:
         if section.get("figure") in FIGURE_CAPTIONS and not section.get("caption"):
             section["caption"] = FIGURE_CAPTIONS[section["figure"]]
@@ -405,14 +446,13 @@ def build_results(
         "memory_power_ratio": ratios,
         "ablation": ablation,
         "energy_comparison": comparison,
-        "neuron_v4": v4,
         "header": header,
         "header_rows": header_rows(header),
         "claims": claims,
         "sections": sections,
         "assumptions": {
             "mtj_device": {"file": _shown(dev.path), **dataclasses.asdict(dev.params)},
-            "ambient_temperature_k": temp_k if temp_k is not None else 300.15,
+            "ambient_temperature_k": ambient_k,
             "supply_v": ip_params.vdd_v,
             "ipnet_stimulus": ipnet_scenario(ip_params).description,
             "lif_stimulus": lif_scenario().description,
@@ -423,7 +463,7 @@ def build_results(
         "provenance": _provenance(),
     }
     figures = {
-        "neuron_waveforms": fig_waveforms(waves["ipnet"], waves["lif"]),
+        "neuron_waveforms": fig_waveforms(waves["ipnet_v2"], waves["lif"]),
         "energy_per_spike": fig_energy(neurons),
         "area": fig_area(neurons),
         "memory_power": fig_memory(mem),
@@ -431,6 +471,14 @@ def build_results(
     }
     progress(f"simulations done in {time.time() - t0:.1f} s")
     return results, figures
+
+
+def _union_keys(dicts) -> list[str]:
+    """The keys of several dicts (None counts as empty), in first-seen order."""
+    keys: list[str] = []
+    for d in dicts:
+        keys += [k for k in (d or {}) if k not in keys]
+    return keys
 
 
 def _shown(path: Path) -> str:
@@ -487,9 +535,9 @@ def main(argv: list[str] | None = None) -> int:
         out = checked_out_dir(args.out)
         ngspice_threads()  # a bad $IPNET_NGSPICE_THREADS fails now, cached runs or not
         # a wrong file, or a device the neuron cannot work with, fails now
-        design = design_from_options(args.design, args.device)
+        design, v4_design = designs_from_options(args.design, args.device)
         checked_neuron_design(design, args.device, [args.temp])
-        results, figures = build_results(temp_k=args.temp, design=design)
+        results, figures = build_results(temp_k=args.temp, design=design, v4_design=v4_design)
         paths = publish.write_report(results, figures, out)
         for line in render.summary_lines(results):
             print(line)

@@ -26,10 +26,16 @@ def git_commit() -> str:
     return f"{commit}+changes" if dirty else commit
 
 
-def run_header(design: str, device_file: Path, temp_k: float, supply_v: float) -> dict:
+def run_header(
+    design: str,
+    device_file: Path,
+    temp_k: float,
+    supply_v: float,
+    law_version: float = MTJ_LAW_VERSION,
+) -> dict:
     """``{design, device, temperature_K, temperature_C, supply_V, model_version,
     law_version, commit}``: the MTJ model's declared version and the switching law the
-    neuron's model card selects."""
+    neuron's model card selects (``law_version``; default the v2 neuron's)."""
     return {
         "design": design,
         "device": Path(device_file).name,
@@ -37,7 +43,7 @@ def run_header(design: str, device_file: Path, temp_k: float, supply_v: float) -
         "temperature_C": float(temp_k) - ZERO_CELSIUS_K,
         "supply_V": float(supply_v),
         "model_version": mtj_model_spec.version(),
-        "law_version": MTJ_LAW_VERSION,
+        "law_version": float(law_version),
         "commit": git_commit(),
     }
 

@@ -166,11 +166,16 @@ def time_scales(bb, table, e_event: float, here, tau_memory_s: float) -> dict:
     }
 
 
-def memory_comparison(write: dict, tau_memory_s: float) -> dict:
+def memory_comparison(
+    write: dict, tau_memory_s: float, tau_source: str = "fit to the simulated plasticity decay"
+) -> dict:
     """IPNet, (Conv)LSTM and 3D-CNN memory power at the same layer of the same backbone
     (area_energy/costs/backbone_dvs_gesture.toml), every layer and the default placement; the
     stand-alone baselines as the alternative definition; the comparison against the
-    simulated heat-memory time constant ``tau_memory_s`` [s] (:func:`time_scales`)."""
+    simulated heat-memory time constant ``tau_memory_s`` [s] (:func:`time_scales`), which
+    ``tau_source`` says where it comes from.  ``write``: ``delivered_per_event_J`` (the
+    whole cost of one input's memory write), ``heat_per_event_J`` (the junction's share)
+    and ``how`` (what run measured them)."""
     table = energy_table.load_energy_table()
     bb = backbone.load_backbone()
     e_event = write["delivered_per_event_J"]
@@ -253,6 +258,7 @@ def memory_comparison(write: dict, tau_memory_s: float) -> dict:
             },
             "moves_most": most,
             "tau_memory_s": scales["tau_memory_s"],
+            "tau_source": tau_source,
             "time_step_s": scales["time_step_s"],
             "time_scales": scales,
         },
@@ -327,11 +333,11 @@ def memory_sections(mem: dict, write: dict) -> list[dict]:
         {
             "title": "Memory power",
             "text": f"IPNet's memory write costs {fmt(write['delivered_per_event_J'], 'J')} per input event "
-            f"delivered by the write rail and input ({fmt(write['heat_per_event_J'], 'J')} of it is "
-            "the junction's Joule heat), simulated with two sub-threshold spikes.  Holding the memory "
+            f"delivered by the supply and input ({fmt(write['heat_per_event_J'], 'J')} of it is "
+            f"the junction's Joule heat), from {write['how']}.  Holding the memory "
             "costs nothing: the heat decays passively.\n\n"
             f"**Time scales first.**  The simulated heat memory fades with tau = {fmt(tau, 's')} "
-            f"(fit to the plasticity decay); the comparison below assumes every memory holds its "
+            f"({r['tau_source']}); the comparison below assumes every memory holds its "
             f"state across a {fmt(step, 's')} step, {ts['step_over_tau']:,.0f}x longer.  The ratios "
             f"below (LSTM / IPNet {r['lstm_over_ipnet']:,.0f}x, 3D-CNN / IPNet "
             f"{r['cnn3d_over_ipnet']:,.0f}x) hold only for a junction with tau >= "

@@ -14,7 +14,7 @@ from pyspice_flows.experiments.neuron_v4 import CORNERS
 from pyspice_flows.metrics.neuron_v4 import v4_figures
 
 from . import render
-from .claims import AREA_MATCH_REL, PUBLISHED, claim
+from .claims import claim
 
 ARRAY_NEURONS = 16 * 16
 """Neurons sharing one bias generator and slot clock (issue 20: a 16 x 16 array)."""
@@ -22,13 +22,24 @@ SHARED = ("XB",)
 
 
 def v4_area(p: v4.IpnetV4Params) -> dict:
-    """Area of the neuron's own devices and of the shared bias generator [um^2]."""
+    """Area of the neuron's own devices (with its breakdown by component) and of the shared
+    bias generator [um^2]."""
     circuit = v4.build_v4_testbench(p, [[0]], 1)
     own, shared = netlist_inventory.parse_inventory(str(circuit)).split(SHARED)
     a_own, a_shared = area.estimate_area(own), area.estimate_area(shared)
     return {
         "area_um2": a_own.total_um2,
+        "area_breakdown_um2": {k: v * 1e12 for k, v in a_own.breakdown_m2().items()},
         "transistors": a_own.transistors,
+        "capacitors": a_own.capacitors,
+        "capacitance_F": 0.0,
+        "mtjs": a_own.mtjs,
+        "shared_bias_generator": {
+            "instances": list(SHARED),
+            "transistors": a_shared.transistors,
+            "area_um2": a_shared.total_um2,
+            "note": f"shared by the {ARRAY_NEURONS} neurons of a 16 x 16 array with the slot clock",
+        },
         "shared_periphery_area_um2": a_shared.total_um2,
         "shared_periphery_transistors": a_shared.transistors,
         "array_neurons": ARRAY_NEURONS,
@@ -36,24 +47,58 @@ def v4_area(p: v4.IpnetV4Params) -> dict:
     }
 
 
-def v4_results(temp_k: float | None = None) -> dict:
-    """The built-in v4 design's figures for the report (``temp_k``: ambient, default 300 K)."""
-    p = v4.default_v4_params()
+def v4_results(
+    p: v4.IpnetV4Params | None = None, temp_k: float | None = None, design_name: str | None = None
+) -> dict:
+    """The record of the report's IPNet neuron (``neurons.ipnet``): neuron v4 of design
+    ``p`` (default: the built-in one) at ambient ``temp_k`` (default 300 K).
+
+    Area from the netlist's inventory; firing probabilities, memory and energy from the
+    switching law on the circuit's own drive and temperature (the expected energy per
+    output spike on the standard stimulus: an input every slot).  Its keys: the neurons
+    table's (``area_um2``, ``energy_per_spike_J``, ``transistors`` ...) and issue 20's
+    (``transfer_curve``, ``memory``, ``area_um2_per_neuron_amortized``, ``energy_floor_J``).
+    """
+    p = p or v4.default_v4_params()
     ambient = 300.0 if temp_k is None else temp_k
     fig = v4_figures(p, CORNERS, ambient)
+    e = fig["energy"]
+    m = p.mtj()
+    rate = e["p_fire_per_slot_standard"]
     return {
-        "design": v4.DEFAULT_V4_DESIGN.name,
+        "circuit": "neuron v4: heat-gated, stochastic (model v3 law)",
+        "design": design_name or v4.DEFAULT_V4_DESIGN.stem,
         "device": p.device_file.name,
         "slot_s": p.slot_s,
         **v4_area(p),
+        "energy_per_spike_J": e["energy_per_spike_J"],
+        "energy_floor_J": e["energy_floor_J"],
+        "energy_per_spike_breakdown_J": {
+            "mtj_joule_heat": e["junction_J"] / rate,
+            "cmos_and_supply_overhead": (e["input_slot_J"] - e["junction_J"]) / rate,
+        },
+        "energy_per_input_slot_J": e["input_slot_J"],
+        "junction_energy_per_input_slot_J": e["junction_J"],
+        "idle_power_W": e["idle_slot_J"] / p.slot_s,
+        "p_fire_per_slot_standard": rate,
+        "peak_rise_K": e["peak_rise_k"],
+        "thermal_stack": {"rth_total_K_per_W": m.rth + m.rth2, "tau_slow_s": m.rth2 * m.cth2},
         "transfer_curve": fig["transfer_curve"],
         "memory": fig["memory"],
-        "energy_per_input_slot_J": fig["energy"]["input_slot_J"],
-        "energy_per_spike_J": fig["energy"]["energy_per_spike_J"],
-        "energy_floor_J": fig["energy"]["energy_floor_J"],
-        "p_fire_per_slot_standard": fig["energy"]["p_fire_per_slot_standard"],
-        "junction_energy_per_input_slot_J": fig["energy"]["junction_J"],
-        "ambient_k": fig["ambient_k"],
+        "ambient_K": fig["ambient_k"],
+    }
+
+
+def v4_memory_write(r: dict) -> dict:
+    """One input's memory write on neuron v4 (record ``r`` of :func:`v4_results`), for the
+    memory-cost comparison: the input slot's whole energy (its sub-threshold write and its
+    heat-and-restore phase: the heat is the memory) and the junction's share of it."""
+    return {
+        "delivered_per_event_J": r["energy_per_input_slot_J"],
+        "heat_per_event_J": r["junction_energy_per_input_slot_J"],
+        "events": 1,
+        "how": "one input slot of neuron v4 (its write and its heat-and-restore phase), a "
+        "deterministic ngspice run with the junction held in P",
     }
 
 
@@ -75,16 +120,16 @@ def v4_section(r: dict) -> dict:
         }
         rows.append([f"{temp_k:.2f} K, {vdd:g} V", *(f"{by_w[w]:.3g}" for w in weights)])
     return {
-        "title": "Neuron v4: heat-gated stochastic neuron (model v3)",
+        "title": "IPNet neuron (v4): heat-gated stochastic neuron (model v3)",
         "text": f"Design `{r['design']}` on `{r['device']}` (docs/ipnet_neuron.md): input slots of "
         f"{render.fmt_si(r['slot_s'], 's')}, a sub-threshold write then a heat-and-restore current of the "
         f"stabilising polarity.  From the switching law on the circuit's own drive and temperature "
-        f"at {r['ambient_k']:.2f} K (seeded trials: `make neuron-v4`; device spread and corners: "
+        f"at {r['ambient_K']:.2f} K (seeded trials: `make neuron-v4`; device spread and corners: "
         f"`make sweep-v4`): P(fire | rested) = {m['p_rested']:.3f}; gain {gains} slots; fitted "
         f"decay {render.fmt_si(m['tau_s'], 's')}; the capacity ablation leaves "
         f"{m['ablation_ratio']:.2g} of the gain's excess.  Area: {r['area_um2']:.2f} um^2 and "
         f"{r['transistors']} transistors of its own, {r['area_um2_per_neuron_amortized']:.2f} um^2 with "
-        f"the bias generator ({r['shared_periphery_area_um2']:.2f} um^2) shared by "
+        f"the bias generator ({r['shared_bias_generator']['area_um2']:.2f} um^2) shared by "
         f"{r['array_neurons']} neurons.  Energy: {render.fmt_si(r['energy_per_input_slot_J'], 'J')} per "
         f"input slot; on the standard stimulus (an input every slot) it fires with P = "
         f"{r['p_fire_per_slot_standard']:.3f} per slot once warm, so "
@@ -99,34 +144,22 @@ def v4_section(r: dict) -> dict:
 
 
 def v4_claims(r: dict) -> list[dict]:
-    """Claims rows of the v4 neuron: its amortized area against the published ~1.5 um^2,
-    and whether its heat memory is one a network could read (issue 20's criterion)."""
-    pub = PUBLISHED["ipnet_area_um2"]
-    amortized = r["area_um2_per_neuron_amortized"]
-    off = amortized / pub - 1
+    """The claims row of the neuron's heat memory: whether it is one a network could read
+    (issue 20's criterion).  Its area and energy are :func:`claims.neuron_claims`' rows."""
     m = r["memory"]
     readable = (
         m["p_rested"] >= 0.05 and m["gain_by_lag"][0] >= 2.0 and m["gain_at_3_intervals"] >= 1.2
     )
     return [
         claim(
-            "IPNet neuron area, 28 nm (neuron v4, periphery amortized)",
-            f"~{pub:g} um^2",
-            f"{amortized:.2f} um^2",
-            "reproduced" if abs(off) <= AREA_MATCH_REL else "not reproduced",
-            f"{off:+.0%}: {r['transistors']} transistors of its own ({r['area_um2']:.2f} um^2) and "
-            f"1/{r['array_neurons']} of the bias generator; the mirror and comparator devices are "
-            "drawn as five replica fingers each, which sets most of the area.",
-        ),
-        claim(
-            "a heat memory a network can read (neuron v4)",
+            "a heat memory a network can read (IPNet neuron v4)",
             "recency from heat (arXiv:2512.15829)",
             f"P(fire) x{m['gain_by_lag'][0]:.2f} one slot after an input, x{m['gain_at_3_intervals']:.2f} "
             f"three slots after, from P = {m['p_rested']:.3f} rested",
             "reproduced" if readable else "not reproduced",
             "criterion of issue 20 (gain >= 2 within the slow thermal time constant, >= 1.2 at "
-            "three input intervals, P(rested) >= 0.05), at 300 K on the built-in design; only "
-            "with the insulated stack (3e6 K/W, 60 ns) and a heating phase per input; the hot "
-            "corner and the device spread are the sweep's (`make sweep-v4`).",
+            f"three input intervals, P(rested) >= 0.05), at {r['ambient_K']:.2f} K on design "
+            f"`{r['design']}`; only with an insulated stack ({r['thermal_stack']['rth_total_K_per_W']:.3g} K/W, slow pole "
+            f"{render.fmt_si(r['thermal_stack']['tau_slow_s'], 's')}) and a heating phase per input; the corners and the device spread are the sweep's (`make sweep-v4`).",
         ),
     ]

@@ -52,7 +52,7 @@ def readme_block(data: Mapping) -> str:
     ]
     ts = data["memory_power_ratio"]["time_scales"]
     at_tau, refresh = ts["at_simulated_tau"], ts["refreshed_every_tau"]
-    ip, lif = data["neurons"]["ipnet"], data["neurons"]["lif"]
+    ip, ip2, lif = data["neurons"]["ipnet"], data["neurons"]["ipnet_v2"], data["neurons"]["lif"]
     comparison = data["energy_comparison"]
     parts = [
         BEGIN,
@@ -65,12 +65,15 @@ def readme_block(data: Mapping) -> str:
         f"{at_tau['cnn3d_over_ipnet']:,.0f}x (3D-CNN); at the "
         f"{fmt_si(ts['time_step_s'], 's')} step with the heat re-written every tau, "
         f"{refresh['lstm_over_ipnet']:.2g}x and {refresh['cnn3d_over_ipnet']:.2g}x.",
-        f"Energy per output spike in the standard runs: IPNet "
-        f"{fmt_si(ip['energy_per_spike_J'], 'J')}, our LIF {fmt_si(lif['energy_per_spike_J'], 'J')}; "
-        f"like for like on one input train: {fmt_si(comparison['ipnet']['energy_per_spike_J'], 'J')} "
+        f"Energy per output spike in the standard runs: IPNet (neuron v4, expected on an input "
+        f"every slot) {fmt_si(ip['energy_per_spike_J'], 'J')} against its mode's floor "
+        f"{fmt_si(ip['energy_floor_J'], 'J')}; the v2 circuit on the legacy law "
+        f"{fmt_si(ip2['energy_per_spike_J'], 'J')}; our LIF {fmt_si(lif['energy_per_spike_J'], 'J')}.  "
+        f"Like for like on one input train (v2 and LIF): "
+        f"{fmt_si(comparison['ipnet']['energy_per_spike_J'], 'J')} "
         f"vs {fmt_si(comparison['lif']['energy_per_spike_J'], 'J')} "
-        f"({comparison['ratio_ipnet_over_lif']:.1f}x).  Widest spike: IPNet "
-        f"{fmt_si(ip['spike_width_s'], 's')}, LIF {fmt_si(lif['spike_width_s'], 's')}.",
+        f"({comparison['ratio_ipnet_over_lif']:.1f}x).  Widest spike: IPNet v2 "
+        f"{fmt_si(ip2['spike_width_s'], 's')}, LIF {fmt_si(lif['spike_width_s'], 's')}.",
         END,
     ]
     return "\n\n".join(parts)

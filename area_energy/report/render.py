@@ -257,9 +257,20 @@ def fmt_record(record: Mapping) -> str:
     return text
 
 
+def _is_series(value) -> bool:
+    """A list of numbers or records, or a mapping holding one (a transfer curve, a memory's
+    gain by lag): shown in a section of its own and in the JSON, never in one table cell
+    (a list of names, such as a record's instances, stays in its cell)."""
+    if isinstance(value, Mapping):
+        return any(_is_series(v) for v in value.values())
+    return isinstance(value, (list, tuple)) and any(
+        isinstance(v, (int, float, np.integer, np.floating, Mapping)) for v in value
+    )
+
+
 def _neuron_table(neurons: Mapping) -> tuple[list[str], list[list[str]]]:
     """Scalar quantities, and nested records (a shared part) in one readable cell each;
-    nested breakdowns of numbers go into sections of their own (and the JSON)."""
+    nested breakdowns of numbers and series go into sections of their own (and the JSON)."""
     names = list(neurons)
     keys: list[str] = []
     for props in neurons.values():
@@ -272,6 +283,7 @@ def _neuron_table(neurons: Mapping) -> tuple[list[str], list[list[str]]]:
             any(_is_breakdown(v) for v in values[k])
             and all(v is None or _is_breakdown(v) for v in values[k])
         )
+        and not any(_is_series(v) for v in values[k])
     ]
     rows = []
     for k in keys:
@@ -520,8 +532,8 @@ def summary_lines(results: Mapping) -> list[str]:
     for name, props in results.get("neurons", {}).items():
         items = []
         for k, v in props.items():
-            if isinstance(v, Mapping):
-                continue  # breakdowns belong in the report, not on the terminal
+            if isinstance(v, (Mapping, list, tuple)):
+                continue  # breakdowns and series belong in the report, not on the terminal
             label, _ = _key_label(k)
             items.append(f"{label} {_fmt_keyed(k, v)}")
         lines.append(f"  {name}: " + ", ".join(items))

@@ -34,6 +34,7 @@ from circuits.mtj_device import (
     load_device,
 )
 from circuits.paths import BUILD_DIR
+from circuits.units import SPICE_DEFAULT_K
 from pyspice_flows import measure
 from pyspice_flows.app.commandline import (
     add_debug_flag,
@@ -49,7 +50,7 @@ from pyspice_flows.sim.session import DcSweep, Session, Transient, celsius, ngsp
 
 OUT_DIR = BUILD_DIR / "characterization"
 STATE = "n1#m"
-AMBIENT_K = 300.15  # ngspice's default temperature, 27 C
+AMBIENT_K = SPICE_DEFAULT_K
 SIMULATION_TIME_LIMIT_S = 300.0
 """Default time limit of one simulation of the command line [s]: the default device's
 longest simulation takes a few seconds on one core, so a run this long has stalled."""

@@ -34,6 +34,7 @@ from circuits.ipnet_neuron import IpnetParams
 from circuits.mtj_device import DEFAULT_DEVICE, load_device
 from circuits.scenarios import Scenario, ipnet_scenario
 from circuits.technology import REPO_ROOT
+from circuits.units import SPICE_DEFAULT_K
 from pyspice_flows import measure
 from pyspice_flows.sim.cache import cached_run
 from pyspice_flows.sim.session import Session, Transient, celsius
@@ -67,7 +68,7 @@ def params_for(sample: dict) -> tuple[IpnetParams, float]:
         device = Path(str(sample["device"]))
         kw["device_file"] = device if device.is_absolute() else REPO_ROOT / device
     params = params_from_kwargs(kw, mtj_overrides=overrides)
-    return params, float(sample.get("temp_k", 300.15))
+    return params, float(sample.get("temp_k", SPICE_DEFAULT_K))
 
 
 def _run(sc: Scenario, temp_k: float):
@@ -187,7 +188,7 @@ def ipnet_probe_metrics(sample: dict) -> dict:
     w = Session.get().run(
         sc.circuit,
         Transient(sc.step_s, sc.stop_s, max_step_s=sc.max_step_s),
-        temperature_c=celsius(float(sample.get("temp_k", 300.15))),
+        temperature_c=celsius(float(sample.get("temp_k", SPICE_DEFAULT_K))),
     )
     energy = sum(measure.source_energy_j(w, src, src) for src in ("vdd", "vwr"))
     spikes = measure.count_spikes(w.time, w.v(sc.output_node), measure.logic_threshold_v(vdd))

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from circuits.paths import REPO_ROOT
-from circuits.units import ZERO_CELSIUS_K
+from circuits.units import SPICE_DEFAULT_K, ZERO_CELSIUS_K
 from pyspice_flows.app.commandline import TEMP_RANGE_K  # the same range as --temp
 
 CELSIUS_LOOKING_K = 150.0
@@ -189,7 +189,7 @@ def check_neuron_device(spec) -> None:
         return
     from circuits.compatibility import checked_neuron_device
 
-    temps = _condition_values(spec, "temp_k", 300.15)
+    temps = _condition_values(spec, "temp_k", SPICE_DEFAULT_K)
     vdds = _condition_values(spec, "vdd_v", 0.9)
     try:
         checked_neuron_device(spec.device_path(), temps, vdds)
