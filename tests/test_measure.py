@@ -53,7 +53,7 @@ def test_rc_step_delivers_cv2_half_stored_half_dissipated(session):
     assert conservation_error(delivered, dissipated, stored) < 0.01
 
     report = EnergyReport.build(
-        {"v1": delivered}, {"v1": "input"}, stored_j=stored, dissipated_j=dissipated
+        {"v1": delivered}, {"v1": "write"}, stored_j=stored, dissipated_j=dissipated
     )
     assert report.cmos_j == pytest.approx(dissipated, rel=0.01)
     assert report.conservation_error < 0.01
@@ -258,7 +258,7 @@ def test_conservation_error_and_report_dict():
         neuron="ipnet",
     )
     assert report.total_j == pytest.approx(4e-15)
-    assert report.cmos_j == pytest.approx(3e-15)
+    assert report.cmos_j == pytest.approx(3e-15)  # no duration given: no leakage counted
     assert report.per_spike_j == pytest.approx(2e-15)
     assert report.conservation_error == pytest.approx(0.0, abs=1e-12)
     d = report.to_dict()
@@ -280,3 +280,31 @@ def test_spike_widths_of_trapezoids():
     # full width at 0.5 V: flat top + half of each edge
     assert spike_widths_s(t, v, 0.5) == pytest.approx([0.4e-9, 1.1e-9], rel=1e-9)
     assert spike_widths_s(t, np.zeros_like(t), 0.5).size == 0
+
+
+def test_the_energy_account_parts_sum_to_the_total_in_both_views():
+    """One account, two views: by what the energy does (input drive, MTJ heat, leakage over
+    the run, stored change, the CMOS rest) and by the path it takes (input, named paths,
+    leakage, the rest); both sum to the delivered total, per spike too."""
+    report = EnergyReport.build(
+        {"vin": 0.5e-15, "vdd": 3e-15, "vw": 1e-15},
+        {"vin": "input", "vdd": "logic", "vw": "write"},
+        mtj_heat_j=0.8e-15,
+        stored_j=0.2e-15,
+        static_w=1e-9,
+        duration_s=100e-9,
+        spikes=2,
+    )
+    parts = report.breakdown_j()
+    assert report.static_j == pytest.approx(1e-16)
+    assert parts["input_drive"] == pytest.approx(0.5e-15)
+    assert parts["cmos_switching_and_resistive"] == pytest.approx(4.5e-15 - 0.5e-15 - 1.1e-15)
+    assert sum(parts.values()) == pytest.approx(report.total_j)
+    paths = report.paths_j(write=None, reset=0.7e-15)
+    assert paths["write"] == pytest.approx(1e-15) and paths["reset"] == pytest.approx(0.7e-15)
+    assert sum(paths.values()) == pytest.approx(report.total_j)
+    per = report.per_spike(paths)
+    assert sum(per.values()) == pytest.approx(report.per_spike_j)
+    assert EnergyReport.build({"v": 1.0}, {"v": "logic"}).per_spike(parts) is None
+    with pytest.raises(ValueError, match="duration_s"):
+        EnergyReport.build({"v": 1.0}, {"v": "logic"}, duration_s=-1.0)

@@ -29,10 +29,11 @@ from circuits.ipnet_neuron import IpnetParams
 from circuits.lif_neuron import LifParams
 from circuits.scenarios import IPNET_SPIKE_WIDTH_S, Scenario, ipnet_scenario, lif_scenario
 from pyspice_flows import measure
+from pyspice_flows.metrics.energy import energy_account, output_spikes
 from pyspice_flows.sim.cache import cached_run, cached_value
 from pyspice_flows.sim.session import Transient, celsius
 
-from .runs import SHARED_ROLE, static_power_w
+from .runs import source_table, static_power_w
 
 COMMON_TRAIN = {"rate_hz": 50e6, "count": 45, "width_s": 1e-9}
 """The common input: 45 logic spikes, 1 ns wide, at 50 MHz (0.9 us), the LIF's design rate."""
@@ -86,16 +87,12 @@ def _run(sc: Scenario, temp_k: float | None, extra: list[str] | None = None):
     )
 
 
-def _spikes(w, sc: Scenario, vdd_v: float) -> int:
-    return measure.count_spikes(w.time, w.v(sc.output_node), measure.logic_threshold_v(vdd_v))
-
-
 def matched_strength(build, bracket: tuple[float, float], vdd_v: float, temp_k=None) -> float:
     """The weakest synaptic strength in ``bracket`` (by bisection) whose common-train run
     gives at least :data:`TARGET_SPIKES` output spikes; raises if even the top does not."""
     lo, hi = bracket
     top = build(hi)
-    if _spikes(_run(top, temp_k), top, vdd_v) < TARGET_SPIKES:
+    if output_spikes(_run(top, temp_k), top, vdd_v) < TARGET_SPIKES:
         raise ValueError(
             f"energy comparison: strength {hi!r} (the top of {bracket}) gives fewer than "
             f"{TARGET_SPIKES} output spikes on the common train"
@@ -103,43 +100,30 @@ def matched_strength(build, bracket: tuple[float, float], vdd_v: float, temp_k=N
     for _ in range(BISECTION_STEPS):
         mid = 0.5 * (lo + hi)
         sc = build(mid)
-        lo, hi = (lo, mid) if _spikes(_run(sc, temp_k), sc, vdd_v) >= TARGET_SPIKES else (mid, hi)
+        lo, hi = (
+            (lo, mid) if output_spikes(_run(sc, temp_k), sc, vdd_v) >= TARGET_SPIKES else (mid, hi)
+        )
     return hi
 
 
 def breakdown(sc: Scenario, static_w: float, vdd_v: float, temp_k=None) -> dict:
-    """Energy per output spike and its breakdown (module docstring) of one run;
+    """Energy per output spike and its breakdown by path (module docstring) of one run,
+    from the one energy account (:func:`pyspice_flows.metrics.energy.energy_account`);
     ``static_w``: the neuron's leakage power [W] (:func:`report_runs.static_power_w`)."""
-    own = {n: (node, "0", role) for n, (node, role) in sc.sources.items() if role != SHARED_ROLE}
-    shared = {n: (node, "0", role) for n, (node, role) in sc.sources.items() if role == SHARED_ROLE}
     has_reset = sc.mtj is not None
     w = _run(sc, temp_k, [f".save all {RESET_PROBE}"] if has_reset else None)
-    spikes = _spikes(w, sc, vdd_v)
-    if spikes == 0:
+    heat = measure.mtj_joule_heat_j(w.time, w.v("th"), sc.mtj.rth, sc.mtj.cth) if has_reset else 0.0
+    account = energy_account(sc, w, vdd_v, mtj_heat_j=heat, static_w=static_w)
+    if account.spikes == 0:
         raise ValueError(f"energy comparison: {sc.name} gave no output spike")
-    by_source = measure.energy_by_source(w, own)
-    by_role = measure.group_by_role(by_source, measure.roles_of(own))
-    total = float(sum(by_source.values()))
-    static = static_w * sc.stop_s
     reset = float(measure.integrate(w.time, vdd_v * abs(w.x(RESET_PROBE)))) if has_reset else 0.0
-    write = float(by_role.get("write", 0.0))
-    inp = float(by_role.get("input", 0.0))
-    parts = {
-        "input": inp,
-        "write": write,
-        "reset": reset,
-        "static": static,
-        "cmos": total - inp - write - reset - static,
-    }
-    heat = 0.0
-    if has_reset:
-        heat = measure.mtj_joule_heat_j(w.time, w.v("th"), sc.mtj.rth, sc.mtj.cth)
     out = {
-        "output_spikes": int(spikes),
-        "energy_per_spike_J": total / spikes,
-        "breakdown_per_spike_J": {k: v / spikes for k, v in parts.items()},
-        "mtj_heat_per_spike_J": heat / spikes,
+        "output_spikes": account.spikes,
+        "energy_per_spike_J": account.per_spike_j,
+        "breakdown_per_spike_J": account.per_spike(account.paths_j(write=None, reset=reset)),
+        "mtj_heat_per_spike_J": heat / account.spikes,
     }
+    shared = source_table(sc, shared=True)
     if shared:
         out["shared_bias_generator_power_W"] = (
             sum(measure.energy_by_source(w, shared).values()) / sc.stop_s

@@ -7,6 +7,7 @@ import numpy as np
 from area_energy.costs import area, netlist_inventory
 from circuits.scenarios import Scenario
 from pyspice_flows import measure
+from pyspice_flows.metrics.energy import energy_account
 from pyspice_flows.sim.cache import cached_run
 from pyspice_flows.sim.session import Transient, celsius
 
@@ -31,16 +32,12 @@ def run_scenario(
     )
 
 
-SHARED_ROLE = "bias_generator"
-"""Role of the sources that feed circuitry shared by many neurons (Scenario.shared_instances)."""
-
-
 def source_table(sc: Scenario, shared: bool = False) -> dict[str, tuple[str, str, str]]:
     """The neuron's own sources, or (``shared``) those of the circuitry it shares."""
     return {
         name: (node, "0", role)
         for name, (node, role) in sc.sources.items()
-        if (role == SHARED_ROLE) == shared
+        if (role == measure.SHARED_ROLE) == shared
     }
 
 
@@ -69,30 +66,25 @@ def static_power_w(sc_idle: Scenario, temp_k: float | None = None) -> float:
 def measure_neuron(
     sc: Scenario, sc_idle: Scenario, vdd_v: float, temp_k: float | None = None
 ) -> tuple[dict, object]:
-    """Energy, spikes, area and the conservation check of one neuron testbench."""
+    """Energy (the one account, :func:`pyspice_flows.metrics.energy.energy_account`),
+    spikes, area and the conservation check of one neuron testbench."""
     everything = netlist_inventory.parse_inventory(str(sc.circuit))
     inv, shared_inv = everything.split(sc.shared_instances)
     est = area.estimate_area(inv)
     w = run_scenario(sc, everything, temp_k)
-    sources = source_table(sc)
-    by_source = measure.energy_by_source(w, sources)
-    by_role = measure.group_by_role(by_source, measure.roles_of(sources))
-    total = float(sum(by_source.values()))
     heat = mtj_heat_j(w, inv, sc.mtj)
     mos = dissipation.mosfet_energy_j(w, inv)
-    stored = float(dissipation.capacitor_stored_change_j(w, inv))
-    spikes = measure.count_spikes(w.time, w.v(sc.output_node), measure.logic_threshold_v(vdd_v))
+    account = energy_account(
+        sc,
+        w,
+        vdd_v,
+        mtj_heat_j=heat,
+        stored_j=float(dissipation.capacitor_stored_change_j(w, inv)),
+        static_w=static_power_w(sc_idle, temp_k),
+        dissipated_j=mos + heat,
+    )
     widths = measure.spike_widths_s(w.time, w.v(sc.output_node), measure.logic_threshold_v(vdd_v))
-    p_static = static_power_w(sc_idle, temp_k)
-    e_static = p_static * sc.stop_s
-    e_input = by_role.get("input", 0.0)
-    breakdown = {
-        "input_drive": e_input,
-        "mtj_joule_heat": heat,
-        "static_leakage": e_static,
-        "cmos_switching_and_resistive": float(total - e_input - heat - e_static - stored),
-        "stored_in_capacitors": stored,
-    }
+    breakdown = account.breakdown_j()
     out = {
         "area_um2": est.total_um2,
         "area_breakdown_um2": {k: v * 1e12 for k, v in est.breakdown_m2().items()},
@@ -100,26 +92,24 @@ def measure_neuron(
         "capacitors": est.capacitors,
         "capacitance_F": sum(c.c_f * c.m for c in inv.capacitors),
         "mtjs": est.mtjs,
-        "output_spikes": int(spikes),
+        "output_spikes": account.spikes,
         "spike_width_s": float(np.max(widths)) if widths.size else None,
         "input_events": sc.input_events,
         "simulated_time_s": sc.stop_s,
-        "energy_total_J": total,
-        "energy_by_source_J": by_source,
-        "energy_by_role_J": by_role,
+        "energy_total_J": account.total_j,
+        "energy_by_source_J": account.by_source_j,
+        "energy_by_role_J": account.by_role_j,
         "energy_breakdown_J": breakdown,
-        "energy_per_spike_J": total / spikes if spikes else None,
-        "energy_per_spike_breakdown_J": {k: v / spikes for k, v in breakdown.items()}
-        if spikes
-        else None,
-        "static_power_W": p_static,
+        "energy_per_spike_J": account.per_spike_j,
+        "energy_per_spike_breakdown_J": account.per_spike(breakdown),
+        "static_power_W": account.static_w,
         "shared_bias_generator": _shared_part(sc, shared_inv, w),
         "conservation": {
-            "delivered_J": total,
+            "delivered_J": account.total_j,
             "dissipated_mosfets_J": mos,
             "dissipated_mtj_J": heat,
-            "stored_change_J": stored,
-            "relative_error": float(measure.conservation_error(total, mos + heat, stored)),
+            "stored_change_J": account.stored_j,
+            "relative_error": float(account.conservation_error),
         },
     }
     return out, w

@@ -29,12 +29,15 @@ Spikes: a spike is a rising edge of a logic output through
 :func:`rising_edges` / :func:`falling_edges` give the sample indices,
 :func:`spike_times` the interpolated times, :func:`count_spikes` their number.
 
-Energy bookkeeping of one run, as :class:`EnergyReport` keeps it::
+Energy bookkeeping of one run, as :class:`EnergyReport` keeps it (the one energy account:
+energy per spike and its breakdown for the report, the sweep and the bench)::
 
-    delivered (sum over sources) = MTJ Joule heat + CMOS dissipation + stored change
+    delivered (the neuron's own sources) = input drive + MTJ Joule heat + static leakage
+                                           + CMOS switching and resistive + stored change
 
 where the stored change is the electrical energy left in capacitances at the end minus
-at the start (caller-supplied) and the CMOS share is the remainder.  An independent
+at the start (caller-supplied) and the CMOS share is the remainder; sources of shared
+circuitry (role :data:`SHARED_ROLE`) are left out by :func:`own_sources`.  An independent
 measure of the dissipation (for example the sum of ``i^2 R`` of the resistors) checks
 that balance through :func:`conservation_error`.
 """
@@ -42,6 +45,7 @@ that balance through :func:`conservation_error`.
 from .energy import (
     GROUND_NODES,
     KNOWN_ROLES,
+    SHARED_ROLE,
     EnergyReport,
     SourceRole,
     SourceSpec,
@@ -52,6 +56,7 @@ from .energy import (
     energy_per_spike_j,
     group_by_role,
     mtj_joule_heat_j,
+    own_sources,
     roles_of,
     source_energy_j,
     source_power_w,
@@ -73,6 +78,7 @@ from .spikes import (
 __all__ = [
     "GROUND_NODES",
     "KNOWN_ROLES",
+    "SHARED_ROLE",
     "LOGIC_THRESHOLD_FRACTION",
     "EnergyReport",
     "ExponentialFit",
@@ -91,6 +97,7 @@ __all__ = [
     "integrate",
     "logic_threshold_v",
     "mtj_joule_heat_j",
+    "own_sources",
     "rising_edges",
     "roles_of",
     "source_energy_j",

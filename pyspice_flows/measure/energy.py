@@ -199,22 +199,40 @@ def capacitor_energy_j(c_f: float, v_v) -> np.ndarray | float:
     return 0.5 * c_f * np.square(v_v)
 
 
+SHARED_ROLE = "bias_generator"
+"""Role of the sources that feed circuitry shared by many neurons (a bias generator, a slot
+clock): accounted apart, never in a neuron's own energy (an array of N carries 1/N each)."""
+
+
+def own_sources(sources: Mapping[str, tuple[str, str]]) -> dict[str, SourceSpec]:
+    """The neuron's own sources ``{name: (node, "0", role)}`` from a testbench's
+    ``{name: (node, role)}``: every source but the shared circuitry's (:data:`SHARED_ROLE`)."""
+    return {n: (node, "0", role) for n, (node, role) in sources.items() if role != SHARED_ROLE}
+
+
 @dataclass(frozen=True)
 class EnergyReport:
-    """The energy account of one neuron's run.  Every energy in J, power in W.
+    """The energy account of one neuron's run: the one definition of energy per spike and
+    of its breakdown, which the report, the sweep and the bench all use.  Every energy in
+    J, power in W, time in s.
 
-    ``total_j``               energy delivered by all sources
+    ``total_j``               energy delivered by the neuron's own sources
     ``by_source_j``           per source ``{name: J}``
     ``by_role_j``             per role ``{role: J}`` (input, write, logic, clock, ...)
     ``mtj_heat_j``            Joule heat into the MTJs' thermal networks
     ``stored_j``              electrical energy stored at the end minus at the start
-    ``cmos_j``                the rest, ``total - mtj_heat - stored``: dissipated by the
-                              CMOS and every other resistive element
-    ``static_w``              mean power in a quiet window (leakage)
+    ``static_w``              mean power in a quiet window (leakage); over the run it is
+                              ``static_j = static_w * duration_s``
+    ``cmos_j``                CMOS switching and resistive losses: what is left of the
+                              total after the input drive (the ``input`` sources), the MTJ
+                              heat, the static leakage and the stored change
     ``spikes``                output spikes counted
     ``per_spike_j``           ``total / spikes``, None when the neuron did not spike
     ``conservation_error``    relative balance error against an independent dissipation
                               measure, None when none was given
+
+    :meth:`breakdown_j` splits the total into those five parts (by what the energy does);
+    :meth:`paths_j` into the paths it takes (input, named supply paths, static, the rest).
     """
 
     total_j: float
@@ -228,6 +246,7 @@ class EnergyReport:
     per_spike_j: float | None
     conservation_error: float | None
     neuron: str = field(default="")
+    duration_s: float = 0.0
 
     @classmethod
     def build(
@@ -238,24 +257,34 @@ class EnergyReport:
         mtj_heat_j: float = 0.0,
         stored_j: float = 0.0,
         static_w: float = 0.0,
+        duration_s: float = 0.0,
         spikes: int = 0,
         dissipated_j: float | None = None,
         neuron: str = "",
     ) -> EnergyReport:
         """Derive totals, the CMOS share, per-spike energy and the balance check.
 
-        ``dissipated_j``: an independent measure of everything dissipated (MTJ heat
-        included); when given, ``conservation_error`` compares it with delivered - stored.
+        ``duration_s``: the run's length, over which ``static_w`` leaks; ``dissipated_j``:
+        an independent measure of everything dissipated (MTJ heat included); when given,
+        ``conservation_error`` compares it with delivered - stored.
         """
+        if not (np.isfinite(duration_s) and duration_s >= 0):
+            raise ValueError(f"duration_s must be a finite value >= 0 s, got {duration_s!r}")
         by_source = {k: float(v) for k, v in by_source_j.items()}
+        by_role = group_by_role(by_source, roles)
         total = float(sum(by_source.values()))
         spikes = int(spikes)
+        static_j = float(static_w) * float(duration_s)
         return cls(
             total_j=total,
             by_source_j=by_source,
-            by_role_j=group_by_role(by_source, roles),
+            by_role_j=by_role,
             mtj_heat_j=float(mtj_heat_j),
-            cmos_j=total - float(mtj_heat_j) - float(stored_j),
+            cmos_j=total
+            - by_role.get("input", 0.0)
+            - float(mtj_heat_j)
+            - static_j
+            - float(stored_j),
             stored_j=float(stored_j),
             static_w=float(static_w),
             spikes=spikes,
@@ -266,7 +295,40 @@ class EnergyReport:
                 else conservation_error(total, float(dissipated_j), float(stored_j))
             ),
             neuron=neuron,
+            duration_s=float(duration_s),
         )
+
+    @property
+    def static_j(self) -> float:
+        """Leakage over the run [J]: ``static_w * duration_s``."""
+        return self.static_w * self.duration_s
+
+    def breakdown_j(self) -> dict[str, float]:
+        """The total by what the energy does [J]; the parts sum to ``total_j``."""
+        return {
+            "input_drive": self.by_role_j.get("input", 0.0),
+            "mtj_joule_heat": self.mtj_heat_j,
+            "static_leakage": self.static_j,
+            "cmos_switching_and_resistive": self.cmos_j,
+            "stored_in_capacitors": self.stored_j,
+        }
+
+    def paths_j(self, **measured_j: float) -> dict[str, float]:
+        """The total by the path it takes [J]: ``input`` (the input sources), the roles and
+        measured currents named in ``measured_j`` (e.g. ``write`` = the write rail's role,
+        ``reset`` = a supply current probed through the reset path, given in J), ``static``
+        leakage, and ``cmos`` for the rest (the logic, the comparators, the clocks); the
+        parts sum to ``total_j``."""
+        parts = {"input": self.by_role_j.get("input", 0.0)}
+        for name, value in measured_j.items():
+            parts[name] = float(self.by_role_j.get(name, 0.0) if value is None else value)
+        parts["static"] = self.static_j
+        parts["cmos"] = self.total_j - sum(parts.values())
+        return parts
+
+    def per_spike(self, parts: Mapping[str, float]) -> dict[str, float] | None:
+        """``parts`` divided by the output spikes (None when the neuron did not spike)."""
+        return {k: v / self.spikes for k, v in parts.items()} if self.spikes else None
 
     def to_dict(self) -> dict:
         """Plain-Python dict (floats, ints, str, None), ready for JSON."""

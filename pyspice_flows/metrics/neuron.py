@@ -36,6 +36,7 @@ from circuits.scenarios import Scenario, ipnet_scenario
 from circuits.technology import REPO_ROOT
 from circuits.units import SPICE_DEFAULT_K
 from pyspice_flows import measure
+from pyspice_flows.metrics.energy import energy_account, output_spikes
 from pyspice_flows.sim.cache import cached_run
 from pyspice_flows.sim.session import Session, Transient, celsius
 
@@ -79,11 +80,6 @@ def _run(sc: Scenario, temp_k: float):
     )
 
 
-def _output_spikes(w, sc: Scenario, vdd_v: float) -> int:
-    """Output spikes of a run: rising edges of the output through half the supply."""
-    return measure.count_spikes(w.time, w.v(sc.output_node), measure.logic_threshold_v(vdd_v))
-
-
 def firing_window_a(params: IpnetParams, temp_k: float) -> tuple[float, float]:
     """(highest silent, lowest firing) synapse current [A at tnom] within THRESHOLD_TRAIN,
     at most THRESHOLD_RESOLUTION_WEIGHT (x the unit current) apart; (nan, low end) if the bracket's low end already fires,
@@ -97,7 +93,7 @@ def firing_window_a(params: IpnetParams, temp_k: float) -> tuple[float, float]:
     def fires(weight: float) -> bool:
         p = replace(params, n_inputs=1, input_weights=(weight,))
         sc = ipnet_scenario(p, **THRESHOLD_TRAIN)
-        return _output_spikes(_run(sc, temp_k), sc, params.vdd_v) > 0
+        return output_spikes(_run(sc, temp_k), sc, params.vdd_v) > 0
 
     if fires(lo):
         return float("nan"), lo * unit
@@ -132,13 +128,8 @@ def ipnet_sample_metrics(sample: dict) -> dict:
     params, temp_k = params_for(sample)
     sc = ipnet_scenario(params, stop_s=METRICS_STOP_S)
     w = _run(sc, temp_k)
-    sources = {
-        name: (node, "0", role)
-        for name, (node, role) in sc.sources.items()
-        if role != "bias_generator"
-    }
-    total = sum(measure.energy_by_source(w, sources).values())
-    spikes = _output_spikes(w, sc, params.vdd_v)
+    account = energy_account(sc, w, params.vdd_v)
+    spikes = account.spikes
     widths = measure.spike_widths_s(
         w.time, w.v(sc.output_node), measure.logic_threshold_v(params.vdd_v)
     )
@@ -153,7 +144,7 @@ def ipnet_sample_metrics(sample: dict) -> dict:
         "firing_threshold_a": lowest_firing,
         "highest_silent_a": highest_silent,
         "spikes_without_switching": max(spikes - switchings, 0),
-        "energy_per_spike_j": total / spikes if spikes else math.nan,
+        "energy_per_spike_j": account.per_spike_j if spikes else math.nan,
         "spike_width_s": float(widths.max()) if widths.size else math.nan,
         "heat_tau_s": heat_tau_s(w.time, w.v("th"), cooling_from),
         "output_spikes": spikes,
