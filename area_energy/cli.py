@@ -12,6 +12,8 @@
     ipnet behavioural [--quick] [...]                     = python -m behavioural.calibrate
     ipnet network [--quick] [--seeds N] [--streams N]     = python -m behavioural.network
     ipnet neuron-v4 [--design FILE] [--trials N] [--quick] = python -m pyspice_flows.experiments.neuron_v4
+    ipnet switching-probability [--device FILE] [--runs N] = python -m pyspice_flows.experiments.switching_probability
+    ipnet thermal-spec [--device FILE] [--quick]          = python -m pyspice_flows.experiments.thermal_spec
     ipnet behavioural-v4 [--design FILE] [--device FILE] [--temp K] [--quick] = python -m behavioural.v4_calibrate
 
 Everything after the subcommand goes to that module unchanged (``ipnet report --help``
@@ -80,6 +82,16 @@ SUBCOMMANDS = {
         "behavioural.network",
         "behavioural.network",
         "22-class event streams through five memory variants, linear readout",
+    ),
+    "switching-probability": (
+        "pyspice_flows.experiments.switching_probability",
+        "pyspice_flows.experiments.switching_probability",
+        "MTJ switching probability: seeded mtj_stoch ensembles against the law and the macrospin",
+    ),
+    "thermal-spec": (
+        "pyspice_flows.experiments.thermal_spec",
+        "pyspice_flows.experiments.thermal_spec",
+        "device thermal spec: heat-memory gain over thermal networks (exact switching law)",
     ),
     "neuron-v4": (
         "pyspice_flows.experiments.neuron_v4",

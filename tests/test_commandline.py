@@ -7,6 +7,7 @@ them writes into reports/ or build/ here except the OSDI cache.  Exit codes: 0 o
 """
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -437,3 +438,25 @@ def test_ipnet_console_script_mirrors_the_modules(tmp_path):
     res = ipnet("netlists", "--out", str(tmp_path / "n"))
     assert res.returncode == 0, res.stderr
     assert (tmp_path / "n" / "ipnet_neuron.cir").exists()
+
+
+def test_switching_probability_and_thermal_spec_are_ipnet_subcommands(tmp_path):
+    """Both flows run as `ipnet <name>` (issue 22: the switching-probability flow was in
+    neither ipnet nor the README): a bad count is refused before any simulation, naming
+    the option, its value and what is allowed; the thermal spec publishes its files."""
+    ipnet = [sys.executable, "-m", "area_energy.cli"]
+    res = subprocess.run(
+        [*ipnet, "switching-probability", "--runs", "10", "--out", str(tmp_path / "sp")],
+        cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert res.returncode == 2
+    assert "--runs 10" in res.stderr and "at least 200" in res.stderr
+    assert not (tmp_path / "sp").exists()
+    out = tmp_path / "ts"
+    res = subprocess.run(
+        [*ipnet, "thermal-spec", "--quick", "--out", str(out)],
+        cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    summary = json.loads((out / "thermal_spec.json").read_text())
+    assert len(summary["rows"]) == 1 and (out / "thermal_spec.png").stat().st_size > 1000

@@ -50,6 +50,7 @@ from circuits.mtj_device import (
     load_device,
 )
 from circuits.paths import BUILD_DIR
+from pyspice_flows.app import commandline, staging
 from pyspice_flows.sim.session import Session, Transient, celsius
 
 from .mtj_characterization import AMBIENT_K, Curve, crossing_time
@@ -572,18 +573,41 @@ def run_all(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="MTJ switching-probability flows (PNG + CSV)")
-    add_device_argument(parser, "of the junction")
-    parser.add_argument("--out", type=Path, default=OUT_DIR, help="output folder")
-    parser.add_argument("--runs", type=int, default=MIN_RUNS, help="seeded runs per point (>= 200)")
-    parser.add_argument(
-        "--workers", type=int, default=None, help="worker processes (default: CPUs)"
+    """``ipnet switching-probability [--device FILE] [--out DIR] [--runs N] [--workers N]
+    [--debug]``: the flows' CSVs and figures, published into DIR together once all are
+    written (a failed run leaves the previous ones)."""
+    parser = argparse.ArgumentParser(
+        prog="ipnet switching-probability",
+        description="MTJ switching-probability flows (seeded mtj_stoch ensembles against the "
+        "switching law and the exact macrospin): PNG + CSV.",
     )
+    add_device_argument(parser, "of the junction")
+    parser.add_argument(
+        "--out", type=commandline.output_path, default=OUT_DIR, help="output folder"
+    )
+    commandline.add_count_argument(
+        parser, "--runs", f"seeded runs per point (>= {MIN_RUNS}; default {MIN_RUNS})"
+    )
+    commandline.add_workers_argument(parser, "simulation processes")
+    commandline.add_debug_flag(parser)
     args = parser.parse_args(argv)
-    device = checked_device_file(args.device) or DEFAULT_DEVICE
-    for path in run_all(device, args.out, args.runs, args.workers):
-        print(f"wrote {path}")
-    return 0
+    commandline.check_workers(parser, args)
+    runs = MIN_RUNS if args.runs is None else args.runs
+    if runs < MIN_RUNS:
+        parser.error(f"--runs {runs}: the flows use at least {MIN_RUNS} seeded runs per point")
+
+    def body() -> int:
+        device = checked_device_file(args.device) or DEFAULT_DEVICE
+        out = commandline.checked_out_dir(args.out)
+        workers = commandline.usable_cores() if args.workers is None else args.workers
+        with staging.staging_folder(out) as stage:
+            written = run_all(device, stage, runs, max(workers, 1))
+            names = [p.name for p in written]
+            for path in staging.commit_staged(stage, out, names):
+                print(f"wrote {path}")
+        return 0
+
+    return commandline.run_main(parser.prog, body, args.debug)
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ from circuits.mtj_device import (
     load_device,
 )
 from circuits.paths import BUILD_DIR
-from pyspice_flows.app import staging
+from pyspice_flows.app import commandline, staging
 
 OUT_DIR = BUILD_DIR / "thermal_spec"
 AMBIENT_K = 300.0
@@ -279,22 +279,31 @@ def _figure(rows: list[dict], path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m pyspice_flows.experiments.thermal_spec",
+        prog="ipnet thermal-spec",
         description="Device thermal spec: heat-memory gain and duration over thermal networks "
         "(exact switching law, no circuit).",
     )
     add_device_argument(parser)
-    parser.add_argument("--out", type=Path, default=OUT_DIR, help="output folder")
+    parser.add_argument(
+        "--out", type=commandline.output_path, default=OUT_DIR, help="output folder"
+    )
     parser.add_argument(
         "--quick", action="store_true", help="one thermal network (the device's own)"
     )
+    commandline.add_debug_flag(parser)
     args = parser.parse_args(argv)
     try:
         device = load_device(checked_device_file(args.device) or DEFAULT_DEVICE)
     except ValueError as exc:
         parser.error(str(exc))
+    return commandline.run_main(parser.prog, lambda: _run(device, args.out, args.quick), args.debug)
+
+
+def _run(device, out_dir: Path, quick: bool) -> int:
+    """The spec of ``device`` (its own network only with ``quick``) into ``out_dir``."""
+    out = commandline.checked_out_dir(out_dir)
     grid = GRID
-    if args.quick:
+    if quick:
         p = device.params
         grid = {
             "rth_total": (p.rth_total,),
@@ -313,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
         "targets": {"gain_at_1_interval": 2.0, "gain_at_3_intervals": 1.2},
     }
     names = ["thermal_spec.csv", "thermal_spec.png", "thermal_spec.json"]
-    with staging.staging_folder(args.out) as stage:
+    with staging.staging_folder(out) as stage:
         (stage / "thermal_spec.json").write_text(json.dumps(summary, indent=2) + "\n")
         with open(stage / "thermal_spec.csv", "w", newline="") as fh:
             keys = [k for k in rows[0] if not isinstance(rows[0][k], list)]
@@ -321,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
             writer.writeheader()
             writer.writerows({k: r[k] for k in keys} for r in rows)
         _figure(rows, stage / "thermal_spec.png")
-        staging.commit_staged(stage, args.out, names)
+        staging.commit_staged(stage, out, names)
     for r in rows:
         print(
             f"{r['width_s'] * 1e9:4.0f} ns writes, rth {r['rth_total_k_per_w']:.1e} K/W, "
@@ -330,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
             f"gain {r['gain_at_1_interval']:.2f} at 1 interval, "
             f"{r['gain_at_3_intervals']:.2f} at 3"
         )
-    print(f"thermal spec -> {args.out}")
+    print(f"thermal spec -> {out}")
     return 0
 
 
