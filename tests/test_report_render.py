@@ -281,7 +281,7 @@ def test_counts_in_the_assumptions_do_not_take_a_unit_from_their_suffix():
     ],
 )
 def test_the_ablation_text_quotes_the_residual_fraction(residual, says):
-    from area_energy.report.build import ablation_section
+    from area_energy.report.sections_v2 import ablation_section
 
     normal = {"tau_th_s": 1e-9, "max_rise_K": 10.0}
     section = ablation_section(

@@ -14,11 +14,14 @@ claims are set beside them with the assumptions that produce ours.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
+import multiprocessing
 import os
 import subprocess
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +46,7 @@ from pyspice_flows.app.commandline import (
     run_main,
     temperature_k,
 )
+from pyspice_flows.app.processes import end_with_parent
 from pyspice_flows.experiments.plasticity import heat_ablation, plasticity_curve
 from pyspice_flows.experiments.plasticity import plot as plot_plasticity
 from pyspice_flows.sim import SIMULATOR_ENV, SIMULATORS, make_session, osdi, simulator_name
@@ -56,6 +60,7 @@ from .header import header_rows, run_header
 from .memory import ipnet_memory_write, memory_comparison, memory_sections
 from .neuron_v4 import v4_claims, v4_memory_write, v4_results, v4_section
 from .runs import measure_neuron, progress
+from .sections_v2 import ablation_section, ablation_summary, comparison_section, decay_caption
 
 OUT_DIR = REPO_ROOT / "reports"
 
@@ -72,34 +77,6 @@ FIGURE_CAPTIONS = {
     f"({PUBLISHED['lif_28nm_area_um2']:g} um^2).",
 }
 """What to look at in each figure, printed under it (the heat decay's: :func:`decay_caption`)."""
-
-HEAT_RESIDUAL_MAX = 0.1
-"""The heat ablation's residual fraction (no-heat advantage / normal) below which the
-report says the plasticity comes from heat; above it, it says how much heat accounts for."""
-
-
-def decay_caption(tau_fit_s: float, tau_th_s: float) -> str:
-    """The heat-decay figure's caption: what is drawn, with both time constants."""
-    return (
-        "The heat memory: the conditioned neuron's excitability advantage ln(L_rested / L) "
-        "(dimensionless; dots) against the time since the conditioning burst, the exponential "
-        f"fitted to it (solid line, decay {tau_fit_s * 1e9:.2f} ns) and, for comparison, a "
-        f"decay with the junction's rth*cth = {tau_th_s * 1e9:.2f} ns (dashed).  It is "
-        "gone within a few ns."
-    )
-
-
-def heat_conclusion(residual: float) -> str:
-    """What the ablation says about where the plasticity comes from, quoting the residual
-    fraction the no-heat control keeps."""
-    if residual < HEAT_RESIDUAL_MAX:
-        return f"the plasticity comes from heat (the no-heat control keeps {residual:.1%} of it)"
-    if residual < 1:
-        return (
-            f"heat accounts for {1 - residual:.0%} of the plasticity; the no-heat control "
-            f"keeps {residual:.0%} of it"
-        )
-    return f"the plasticity does not come from heat: the no-heat control keeps {residual:.0%} of it"
 
 
 def assumption_units() -> dict[str, str]:
@@ -148,91 +125,6 @@ def _provenance() -> dict:
     }
 
 
-def ablation_summary(abl) -> dict:
-    """The JSON ``ablation`` entry: the plasticity effect with and without the heat memory.
-
-    ``plasticity_*`` is the probe latency advantage L_rested - L_conditioned [s] at the
-    shortest gap; ``plasticity_no_heat`` is the larger of the two ablations.
-    """
-    return {
-        "plasticity_normal": abl.plasticity_normal_s,
-        "plasticity_no_heat": abl.plasticity_no_heat_s,
-        "ratio_no_heat_over_normal": abl.ratio,
-        "unit": "s",
-        "metric": "probe latency advantage L_rested - L_conditioned",
-        "gap_s": abl.gap_s,
-        "normal": abl.normal,
-        "by_ablation": abl.by_ablation,
-    }
-
-
-def ablation_section(a: dict) -> dict:
-    """The report section of the heat ablation."""
-    rows = [
-        [
-            "normal",
-            render.fmt_si(a["normal"]["tau_th_s"], "s"),
-            f"{a['normal']['max_rise_K']:.3g} K",
-            render.fmt_si(a["plasticity_normal"], "s"),
-            "1",
-        ]
-    ]
-    rows += [
-        [
-            k.replace("_", " "),
-            render.fmt_si(v["tau_th_s"], "s"),
-            f"{v['max_rise_K']:.3g} K",
-            render.fmt_si(v["advantage_s"], "s"),
-            f"{v['advantage_s'] / a['plasticity_normal']:.3g}",
-        ]
-        for k, v in a["by_ablation"].items()
-    ]
-    return {
-        "title": "Heat ablation",
-        "text": "The same neuron and protocol with the heat memory removed: rth*cth / 100 at the same "
-        "steady-state rise, and rth / 1000 at the same rth*cth (the junction stays within "
-        "0.1 K of ambient).  The probe's latency advantage "
-        f"{render.fmt_si(a['plasticity_normal'], 's')} falls to at most "
-        f"{render.fmt_si(a['plasticity_no_heat'], 's')} (ratio "
-        f"{a['ratio_no_heat_over_normal']:.2g}): {heat_conclusion(a['ratio_no_heat_over_normal'])}.",
-        "table": {
-            "columns": ["case", "rth*cth", "largest rise", "latency advantage", "/ normal"],
-            "rows": rows,
-        },
-    }
-
-
-def comparison_section(c: dict) -> dict:
-    """The report section of the like-for-like energy comparison."""
-    st, ip, lif = c["stimulus"], c["ipnet"], c["lif"]
-    keys = ("input", "write", "reset", "cmos", "static")
-    rows = [
-        [name, n["output_spikes"], f"{n['energy_per_spike_J'] * 1e15:.1f} fJ"]
-        + [f"{n['breakdown_per_spike_J'][k] * 1e15:.1f} fJ" for k in keys]
-        + [f"{n['mtj_heat_per_spike_J'] * 1e15:.1f} fJ"]
-        for name, n in (("ipnet", ip), ("lif", lif))
-    ]
-    return {
-        "title": "Energy per spike, like for like",
-        "text": f"Both neurons get the same {st['count']} logic input spikes ({st['width_s'] * 1e9:g} ns "
-        f"at {st['rate_hz'] / 1e6:g} MHz); {st['matching']}: IPNet synapse weight "
-        f"{ip['synapse_weight']:.3f} ({ip['synapse_current_A'] * 1e6:.1f} uA), LIF weight gate "
-        f"{lif['synapse_weight_gate_V']:.3f} V.  IPNet / LIF = {c['ratio_ipnet_over_lif']:.1f}x per "
-        f"output spike.  The IPNet's shared bias generator draws "
-        f"{ip.get('shared_bias_generator_power_W', 0.0) * 1e6:.1f} uW (not in the neuron's figure; "
-        f"an array of N neurons carries 1/N each).  The switching law's floor with this junction "
-        f"and supply: write {c['floor']['write']['energy_J'] * 1e15:.0f} fJ (at "
-        f"{c['floor']['write']['current_over_ic0']:.2f} Ic0 for {c['floor']['write']['time_s'] * 1e9:.1f} ns) "
-        f"+ reset {c['floor']['reset']['energy_J'] * 1e15:.0f} fJ (at "
-        f"{c['floor']['reset']['current_over_ic0']:.2f} Ic0 for {c['floor']['reset']['time_s'] * 1e9:.1f} ns) "
-        f"= {c['floor']['total_J'] * 1e15:.0f} fJ per spike ({c['floor']['what']}).",
-        "table": {
-            "columns": ["neuron", "output spikes", "per spike", *keys, "of which MTJ heat"],
-            "rows": rows,
-        },
-    }
-
-
 def build_results(
     device_file: Path | None = None,
     temp_k: float | None = None,
@@ -258,6 +150,43 @@ def build_results(
     ip_params = design.params()
     progress("compiling Verilog-A models")
     osdi.compile_all()
+    # neuron v4's figures (the switching law on ~30 deterministic transients, cached) are
+    # independent of the v2 and LIF runs below: a second process computes them meanwhile
+    progress("IPNet neuron v4: switching law on the circuit's drive, in a second process")
+    with _background(v4_results, v4_design.params, ambient_k, v4_design.name) as v4_future:
+        runs = _v2_and_lif_runs(ip_params, temp_k)
+        ip = v4_future.result()
+    return _assemble(design, v4_design, dev, ambient_k, ip, runs, t0)
+
+
+@contextlib.contextmanager
+def _background(fn, *args):
+    """``fn(*args)`` in one spawned worker process (it ends with this one); yields its
+    future.  Leaving the block early (an error, Ctrl-C) cancels it."""
+    pool = ProcessPoolExecutor(
+        1, mp_context=multiprocessing.get_context("spawn"), initializer=end_with_parent
+    )
+    try:
+        yield pool.submit(fn, *args)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+@dataclasses.dataclass(frozen=True)
+class V2Runs:
+    """What the v2 neuron's and the LIF's simulations give the report: their records and
+    waveforms, the v2 memory write, plasticity curve, heat ablation, like-for-like energy."""
+
+    neurons: dict
+    waves: dict
+    write: dict
+    curve: object
+    ablation: dict
+    comparison: dict
+
+
+def _v2_and_lif_runs(ip_params, temp_k: float | None) -> V2Runs:
+    """The v2 neuron's and the LIF's simulations (``temp_k``: None for ngspice's default)."""
     neurons, waves = {}, {}
     for key, sc, idle, supply in (
         (
@@ -296,9 +225,23 @@ def build_results(
         ip_params,
         {"ipnet": neurons["ipnet_v2"]["static_power_W"], "lif": neurons["lif"]["static_power_W"]},
     )
-    progress("IPNet neuron v4: switching law on the circuit's drive (cached after the first run)")
+    return V2Runs(neurons, waves, write, curve, ablation, comparison)
+
+
+def _assemble(
+    design: NeuronDesign,
+    v4_design: V4Design,
+    dev,
+    ambient_k: float,
+    ip: dict,
+    runs: V2Runs,
+    t0: float,
+) -> tuple[dict, dict]:
+    """Results and figures from the runs' outcomes (no simulation)."""
     v4_params = v4_design.params
-    ip = v4_results(v4_params, ambient_k, v4_design.name)
+    ip_params = design.params()
+    neurons, waves, curve = runs.neurons, runs.waves, runs.curve
+    ablation, comparison = runs.ablation, runs.comparison
     neurons = {"ipnet": ip, **neurons}
     progress("memory-cost models")
     memory_write = v4_memory_write(ip)
