@@ -126,3 +126,45 @@ def test_the_folder_keeps_under_its_size_limit_dropping_the_least_recently_used(
     monkeypatch.setenv(cache.CACHE_SIZE_ENV, "-1")
     with pytest.raises(ValueError, match="IPNET_SIM_CACHE_MAX_GB"):
         cache.max_bytes()
+
+
+def test_a_file_digest_is_that_of_sha256sum_and_follows_every_change(tmp_path, monkeypatch):
+    import hashlib
+    import time
+
+    monkeypatch.setattr(cache, "RACY_S", 0.0)  # remember even a file written just now
+    path = tmp_path / "model.va"
+    path.write_bytes(b"module a; endmodule\n")
+    first = cache.file_digest(path)
+    assert first == hashlib.sha256(b"module a; endmodule\n").hexdigest()
+    assert str(path) in cache._FILE_DIGESTS  # remembered while the file stays as it is
+    assert cache.file_digest(path) == first
+    time.sleep(0.05)  # past the file system's timestamp granularity
+    path.write_bytes(b"module b; endmodule\n")  # same size, new content
+    assert cache.file_digest(path) == hashlib.sha256(b"module b; endmodule\n").hexdigest()
+
+
+def test_a_file_changed_just_now_is_hashed_again_next_time(tmp_path):
+    path = tmp_path / "card.lib"
+    path.write_text("* card\n")
+    cache.file_digest(path)
+    assert str(path) not in cache._FILE_DIGESTS  # racily clean: within RACY_S of its write
+
+
+def test_a_derived_file_is_made_once_per_content(tmp_path, monkeypatch):
+    monkeypatch.setenv(cache.CACHE_DIR_ENV, str(tmp_path))
+    monkeypatch.delenv(cache.CACHE_SWITCH_ENV, raising=False)
+    calls = []
+
+    def make():
+        calls.append(1)
+        return b"\x89PNG figure bytes"
+
+    first = cache.cached_file("figure-x", "png", make, "data 1")
+    assert first.read_bytes() == b"\x89PNG figure bytes" and first.suffix == ".png"
+    assert cache.cached_file("figure-x", "png", make, "data 1") == first and len(calls) == 1
+    other = cache.cached_file("figure-x", "png", make, "data 2")
+    assert other != first and len(calls) == 2
+    assert first.stem in cache.prune(tmp_path, limit=0)  # .png entries are pruned too
+    monkeypatch.setenv(cache.CACHE_SWITCH_ENV, "off")
+    assert cache.cached_file("figure-x", "png", make, "data 1") is None and len(calls) == 2

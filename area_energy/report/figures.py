@@ -1,11 +1,70 @@
-"""The report's figures (PNG): waveforms, energy per spike, area, memory power."""
+"""The report's figures (PNG): waveforms, energy per spike, area, memory power.
+
+Each figure is drawn once per content of what it shows: :func:`cached_figure` keys the
+PNG by the figure's data, this module's and the formatter's source and matplotlib's
+version (:func:`pyspice_flows.sim.cache.cached_file`), and hands the report the stored
+PNG's path, so a report whose numbers did not change neither imports matplotlib nor draws.
+With the cache off the figure functions return the matplotlib figure, as before.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import io
+import json
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+
 import numpy as np
+
+from pyspice_flows.experiments import plasticity
+from pyspice_flows.sim.cache import cached_file, content_digest
 
 from . import render
 from .claims import PUBLISHED
+
+SOURCES = (Path(__file__), Path(render.__file__))
+"""The code a figure's pixels depend on besides its data: the drawing and the formatter."""
+
+
+def _canonical(obj) -> object:
+    """``obj`` as plain JSON values for a cache key: arrays by their exact bytes' digest,
+    dataclasses as dicts, other objects by ``repr`` (floats exactly, nan as "NaN")."""
+    if isinstance(obj, np.ndarray):
+        arr = np.ascontiguousarray(obj)
+        return ["ndarray", arr.dtype.str, list(arr.shape), content_digest(arr.tobytes())]
+    if isinstance(obj, dict):
+        return {str(k): _canonical(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_canonical(v) for v in obj]
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return [type(obj).__name__, _canonical(dataclasses.asdict(obj))]
+    if obj is None or isinstance(obj, (str, bool, int)):
+        return obj
+    return repr(float(obj)) if isinstance(obj, (float, np.floating)) else repr(obj)
+
+
+def cached_figure(name: str, draw: Callable[[], object], data: object, sources=()):
+    """The stored PNG of figure ``name`` drawn from ``data`` (its path), drawing it with
+    ``draw()`` (a matplotlib figure) only when ``data`` or the code changed; the figure
+    itself when the cache is off.  The PNG is the one the report would write from the
+    figure (:data:`render.FIGURE_DPI`, a tight bounding box).  ``sources``: files of drawing
+    code outside this module."""
+
+    def png() -> bytes:
+        fig = draw()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=render.FIGURE_DPI, bbox_inches="tight", backend="agg")
+        _plt().close(fig)
+        return buf.getvalue()
+
+    key = json.dumps(
+        [render.FIGURE_DPI, metadata.version("matplotlib"), _canonical(data)], sort_keys=True
+    )
+    path = cached_file(f"figure-{name}", "png", png, key, sources=(*SOURCES, *sources))
+    return draw() if path is None else path
 
 
 def _plt():
@@ -40,7 +99,26 @@ def _log_room(ax, values) -> None:
         ax.set_ylim(min(pos) / 3, max(pos) * 8)
 
 
+def fig_heat_decay(curve: plasticity.PlasticityCurve):
+    """The heat-memory decay figure of :func:`pyspice_flows.experiments.plasticity.plot`
+    (a PNG path, see :func:`cached_figure`)."""
+    draw = functools.partial(plasticity.plot, curve, None)
+    return cached_figure("heat_memory_decay", draw, curve, sources=(Path(plasticity.__file__),))
+
+
 def fig_waveforms(w_ip, w_lif):
+    """The IPNet neuron's input, junction rise and output, and the LIF neuron's output and
+    membrane (a PNG path, see :func:`cached_figure`)."""
+    mem = [k for k in w_lif.vectors if k.endswith(".mem")][:1]
+    data = [
+        *(w_ip.time, w_ip.v("in1"), w_ip.v("th"), w_ip.v("out")),
+        *(w_lif.time, w_lif.v("out")),
+        [[k, w_lif.v(k)] for k in mem],
+    ]
+    return cached_figure("neuron_waveforms", lambda: _draw_waveforms(w_ip, w_lif), data)
+
+
+def _draw_waveforms(w_ip, w_lif):
     plt = _plt()
     fig, ax = plt.subplots(4, 1, figsize=(8, 7), sharex=False)
     t = w_ip.time * 1e9
@@ -77,7 +155,15 @@ ENERGY_PARTS = {
 
 
 def fig_energy(neurons: dict):
-    """Energy per output spike by part, one group of bars per neuron (log, values on bars)."""
+    """Energy per output spike by part, one group of bars per neuron (log, values on bars;
+    a PNG path, see :func:`cached_figure`)."""
+    data = [
+        [n, v["energy_per_spike_breakdown_J"], v["energy_per_spike_J"]] for n, v in neurons.items()
+    ]
+    return cached_figure("energy_per_spike", lambda: _draw_energy(neurons), data)
+
+
+def _draw_energy(neurons: dict):
     plt = _plt()
     fig, ax = plt.subplots(figsize=(7, 4.4))
     names = list(neurons)
@@ -102,6 +188,12 @@ def fig_energy(neurons: dict):
 
 
 def fig_area(neurons: dict):
+    """Our neurons' areas against the published ones (a PNG path, see :func:`cached_figure`)."""
+    data = [[[n, v["area_um2"]] for n, v in neurons.items()], sorted(PUBLISHED.items())]
+    return cached_figure("area", lambda: _draw_area(neurons), data)
+
+
+def _draw_area(neurons: dict):
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
     labels = [f"{n} (ours)" for n in neurons] + [
@@ -124,7 +216,18 @@ def fig_area(neurons: dict):
 
 
 def fig_memory(mem: dict):
-    """Memory power of the three variants against the layer the memory sits at (log)."""
+    """Memory power of the three variants against the layer the memory sits at (log; a
+    PNG path, see :func:`cached_figure`)."""
+    ratio = mem["memory_power_ratio"]
+    data = [
+        [[m.index, m.name, m.ipnet_w, m.lstm_w, m.cnn3d_w] for m in mem["layers"]],
+        ratio["memory_layer"],
+        [ratio["time_scales"]["time_step_s"], ratio["time_scales"]["tau_memory_s"]],
+    ]
+    return cached_figure("memory_power", lambda: _draw_memory(mem), data)
+
+
+def _draw_memory(mem: dict):
     plt = _plt()
     fig, ax = plt.subplots(figsize=(7, 4.2))
     layers = mem["layers"]

@@ -31,6 +31,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,10 +82,44 @@ def content_digest(*parts: str | bytes) -> str:
     return h.hexdigest()
 
 
+_FILE_DIGESTS: dict[str, tuple[tuple[int, ...], str]] = {}
+"""This process's file digests by absolute path, each with the file's :func:`_stat_stamp`
+when it was read."""
+
+
+RACY_S = 2.0
+"""A file changed less than this long [s] before it was read is hashed again next time (as
+git treats a "racily clean" file): a second write within the file system's timestamp
+granularity could leave its stamp as it was."""
+
+
+def _stat_stamp(path: Path) -> tuple[int, ...]:
+    """What changes when a file's bytes may have: device, inode, size, modification and
+    status-change times (ns).  The status-change time moves on every write and cannot be
+    set back by a program."""
+    st = os.stat(path)
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _settled(before: tuple[int, ...], after: tuple[int, ...]) -> bool:
+    """True when a file whose stamp was ``before`` a read and ``after`` it was not written
+    meanwhile nor within :data:`RACY_S` of the read: its digest may be remembered."""
+    return before == after and time.time_ns() - max(after[3], after[4]) > RACY_S * 1e9
+
+
 def file_digest(path: Path) -> str:
     """SHA-256 (hex) of one file's bytes, as ``sha256sum`` prints it (provenance a reader
-    can check by hand)."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    can check by hand).  Read once per process while the file's :func:`_stat_stamp` stays
+    the same: a report asks for the same sources' digests hundreds of times."""
+    name = os.path.abspath(path)
+    stamp = _stat_stamp(Path(name))
+    known = _FILE_DIGESTS.get(name)
+    if known is not None and known[0] == stamp:
+        return known[1]
+    digest = hashlib.sha256(Path(name).read_bytes()).hexdigest()
+    if _settled(stamp, _stat_stamp(Path(name))):
+        _FILE_DIGESTS[name] = (stamp, digest)
+    return digest
 
 
 def source_files(globs: Iterable[str] = MODEL_SOURCE_GLOBS) -> list[Path]:
@@ -92,12 +127,25 @@ def source_files(globs: Iterable[str] = MODEL_SOURCE_GLOBS) -> list[Path]:
     return sorted({p for g in globs for p in REPO_ROOT.glob(g) if p.is_file()})
 
 
+_MODELS_DIGESTS: dict[tuple, str] = {}
+"""The last :func:`models_digest` of this process, by the sources' paths and stamps."""
+
+
 def models_digest(globs: Iterable[str] = MODEL_SOURCE_GLOBS) -> str:
     """:func:`content_digest` over the model sources' repository paths and contents."""
+    files = source_files(globs)
+    stamps = tuple((p.relative_to(REPO_ROOT).as_posix(), _stat_stamp(p)) for p in files)
+    known = _MODELS_DIGESTS.get(stamps)
+    if known is not None:
+        return known
     parts: list[str | bytes] = []
-    for path in source_files(globs):
+    for path in files:
         parts += [path.relative_to(REPO_ROOT).as_posix(), path.read_bytes()]
-    return content_digest(*parts)
+    digest = content_digest(*parts)
+    if all(_settled(st, _stat_stamp(p)) for p, (_, st) in zip(files, stamps, strict=True)):
+        _MODELS_DIGESTS.clear()  # one entry: the sources as they are now
+        _MODELS_DIGESTS[stamps] = digest
+    return digest
 
 
 @functools.cache
@@ -257,7 +305,7 @@ def prune(folder: Path, limit: float | None = None) -> list[str]:
     limit = max_bytes() if limit is None else limit
     entries: dict[str, list[Path]] = {}
     for p in Path(folder).iterdir():
-        if p.suffix in (".json", ".npy", ".npz", ".value") and ".tmp" not in p.name:
+        if p.suffix in (".json", ".npy", ".npz", ".value", ".png") and ".tmp" not in p.name:
             entries.setdefault(p.stem, []).append(p)
     sizes = {k: sum(p.stat().st_size for p in ps if p.exists()) for k, ps in entries.items()}
     total = sum(sizes.values())
@@ -292,3 +340,30 @@ def cached_value(
     folder.mkdir(parents=True, exist_ok=True)
     _write_atomic(path, lambda fh: fh.write(json.dumps(value).encode()))
     return value
+
+
+def cached_file(
+    name: str,
+    suffix: str,
+    make: Callable[[], bytes],
+    *inputs: str | bytes,
+    sources: Iterable[Path] = (),
+) -> Path | None:
+    """A file derived without a simulation (a rendered figure) behind the same cache:
+    ``make()`` (its bytes) once per content of ``inputs`` (text or bytes, e.g. the data a
+    figure draws) and of the ``sources`` files (the code that makes it), stored as
+    ``<folder>/<name>-<key>.<suffix>``; returns that path, or None when the cache is off
+    (the caller makes the file itself)."""
+    folder = cache_dir()
+    if folder is None:
+        return None
+    digests = [file_digest(Path(p)) for p in sources]
+    path = folder / f"{name}-{content_digest(name, *inputs, *digests)[:40]}.{suffix}"
+    if path.is_file():
+        with contextlib.suppress(OSError):
+            os.utime(path)  # used now: pruned last
+        return path
+    data = make()
+    folder.mkdir(parents=True, exist_ok=True)
+    _write_atomic(path, lambda fh: fh.write(data))
+    return path
