@@ -6,7 +6,7 @@ PY := .venv/bin/python
 TOOLCHAIN_OK := build/.toolchain-ok
 PYTEST_ARGS ?=
 
-.PHONY: thermal-spec neuron-v4 sweep-v4 help setup ngspice venv osdi netlists test test-fast goldens lint format energy-report readme-numbers sweep bench behavioural clean
+.PHONY: thermal-spec neuron-v4 working-memory-v4 sweep-v4 help setup ngspice venv osdi netlists test test-fast goldens lint format energy-report readme-numbers sweep bench behavioural clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -64,6 +64,9 @@ sweep-v4: osdi ## variation sweep of neuron v4: firing probabilities and memory 
 
 neuron-v4: osdi ## heat-gated neuron v4: transfer curve, heat memory + ablation from 200 seeded trials per point -> build/neuron_v4/
 	@$(PY) -m pyspice_flows.experiments.neuron_v4
+
+working-memory-v4: osdi ## working memory on neuron v4: recency, free recall (d'), interference vs pitch, from the law and 200 seeded trials per point -> build/working_memory_v4/
+	@$(PY) -m pyspice_flows.experiments.working_memory_v4
 
 thermal-spec: venv ## device thermal spec: heat-memory gain over thermal networks (exact switching law) -> build/thermal_spec/
 	@$(PY) -m pyspice_flows.experiments.thermal_spec

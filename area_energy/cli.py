@@ -15,6 +15,7 @@
     ipnet switching-probability [--device FILE] [--runs N] = python -m pyspice_flows.experiments.switching_probability
     ipnet thermal-spec [--device FILE] [--quick]          = python -m pyspice_flows.experiments.thermal_spec
     ipnet behavioural-v4 [--design FILE] [--device FILE] [--temp K] [--quick] = python -m behavioural.v4_calibrate
+    ipnet working-memory-v4 [--design FILE] [--device FILE] [--temp K] [--quick] = python -m pyspice_flows.experiments.working_memory_v4
 
 Everything after the subcommand goes to that module unchanged (``ipnet report --help``
 prints the report's own help).  It lives in ``area_energy``, the top of the one-way data
@@ -92,6 +93,11 @@ SUBCOMMANDS = {
         "pyspice_flows.experiments.thermal_spec",
         "pyspice_flows.experiments.thermal_spec",
         "device thermal spec: heat-memory gain over thermal networks (exact switching law)",
+    ),
+    "working-memory-v4": (
+        "pyspice_flows.experiments.working_memory_v4",
+        "pyspice_flows.experiments.working_memory_v4",
+        "recency, free recall and interference on neuron v4 as firing probabilities",
     ),
     "neuron-v4": (
         "pyspice_flows.experiments.neuron_v4",
