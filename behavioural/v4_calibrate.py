@@ -11,12 +11,14 @@ Calibration, from deterministic SPICE runs of one input slot (cached, so reruns 
 1. the junction's current and dissipated power through a slot at several weights, with the
    junction held in P (:func:`pyspice_flows.metrics.neuron_v4.drive_waveforms`, the drive
    every draw sees until it fires), and through a slot started in AP (a fired junction,
-   restored by the heat phase); per sample a least-squares fit I = I0 + w I1 and
-   P = P0 + w^2 P2 (the write current scales with the weight, the heat phase does not);
+   restored by the heat phase); per sample the current is interpolated between the
+   weights (a cubic spline: the law is steep in the drive, 1 % of current is ~20 % of
+   P(fire)) and the power fitted as P0 + w P1 + w^2 P2 (least squares: the write phase's
+   I^2 R grows with w, the heat phase does not depend on it);
 2. the thermal ladder of the device (rth, cth, rth2, cth2), checked against the circuit's
    own junction temperature under that power;
 3. the table of the switching law v3 (:func:`circuits.mtj_switching.switch_probability`,
-   what ``mtj_stoch`` draws from) on the fitted write current at the junction temperature
+   what ``mtj_stoch`` draws from) on the interpolated write current at the junction temperature
    ambient + own heating + a prior rise r, on a grid of weights x prior rises (r from 0 to
    past the steady rise of an input in every slot at the heaviest weight, all of them
    firing).
@@ -32,6 +34,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from scipy.interpolate import CubicSpline
 
 from circuits import ipnet_neuron_v4 as v4
 from circuits import mtj_switching as law
@@ -40,7 +43,7 @@ from circuits.paths import REPO_ROOT
 from circuits.units import ZERO_CELSIUS_K
 from pyspice_flows.app import commandline, staging
 from pyspice_flows.metrics import neuron_v4 as nv4
-from pyspice_flows.sim.cache import cached_run
+from pyspice_flows.sim.cache import cached_run, cached_value, source_files
 from pyspice_flows.sim.session import Transient, celsius
 
 from .v4_model import V4Calibration, ladder_matrices, ladder_response, run, zoh_step
@@ -60,6 +63,10 @@ QUICK_TABLE_WEIGHTS = (0.8, 1.0, 1.2)
 QUICK_TABLE_RISES = 5
 RISE_MARGIN = 1.15
 """The rise grid reaches this x the steadiest prior rise the model can meet."""
+SENSITIVITY_WINDOWS = 6
+"""The write phase is cut into this many windows to weigh the prior rise (see the model)."""
+SENSITIVITY_STEP_K = 5.0
+"""The temperature step of the sensitivity's finite differences [K]."""
 
 
 def _transient(p: v4.IpnetV4Params, n_slots: int) -> Transient:
@@ -127,17 +134,17 @@ def measure_slot(p: v4.IpnetV4Params, ambient_k: float, weights) -> dict:
         peak = max(peak, float(np.max(rise)))
         _, pf, _ = junction_samples(fired_drive(q, ambient_k), n, dt)
         fired.append(pf - p_s)
-    *current, i_res = _fit(weights, currents)
+    _, _, _, i_res = _fit(weights, currents)
     *power, p_res = _fit(weights, powers)
     *extra, _ = _fit(weights, fired)
     return {
         "n": n,
         "dt": dt,
-        "current": current,
+        "current": CubicSpline(np.asarray(weights, float), np.asarray(currents), axis=0),
         "power": power,
         "fired": extra,
         "checks": {
-            "current_fit_residual": i_res,
+            "current_quadratic_residual": i_res,
             "power_fit_residual": p_res,
             "ladder_vs_spice_max_k": max(ladder_err),
             "peak_rise_k": peak,
@@ -170,6 +177,19 @@ def rise_cap(cal: V4Calibration) -> float:
     return float(cal.prior_rise_map @ x)
 
 
+def _code_sources() -> list[Path]:
+    here = Path(__file__)
+    code = ("v4_calibrate.py", "v4_model.py")
+    circuits = ("ipnet_neuron_v4.py", "ipnet_neuron.py", "mtj_switching.py", "mtj_analytic.py")
+    return [
+        *(here.with_name(c) for c in code),
+        *(REPO_ROOT / "circuits" / c for c in circuits),
+        REPO_ROOT / "circuits" / "mtj_model_spec.py",
+        REPO_ROOT / "pyspice_flows" / "metrics" / "neuron_v4.py",
+        *source_files(),
+    ]
+
+
 def calibrate(
     p: v4.IpnetV4Params,
     ambient_k: float,
@@ -178,7 +198,29 @@ def calibrate(
     n_rises: int = TABLE_RISES,
 ) -> tuple[V4Calibration, dict]:
     """The calibration at one ambient: the model's :class:`V4Calibration` and a record of
-    the checks (fit residuals, the ladder against the circuit's temperature, timings)."""
+    the checks (fit residuals, the ladder against the circuit's temperature, the wall time
+    when it was computed).  Cached by the content of the design, the device file, the
+    arguments and the code (a rerun reads it back)."""
+    args = (ambient_k, tuple(spice_weights), tuple(table_weights), n_rises)
+
+    def compute() -> dict:
+        cal, checks = _calibrate(p, *args)
+        return {"calibration": cal.to_dict(), "checks": checks}
+
+    device_text = Path(p.device_file).read_text()
+    out = cached_value(
+        "behavioural_v4", compute, repr(p), device_text, *args, sources=_code_sources()
+    )
+    return V4Calibration.from_dict(out["calibration"]), out["checks"]
+
+
+def _calibrate(p, ambient_k, spice_weights, table_weights, n_rises):
+    lo, hi = min(spice_weights), max(spice_weights)
+    if len(spice_weights) < 3 or not all(lo <= w <= hi for w in table_weights):
+        raise ValueError(
+            f"calibration: table weights {list(table_weights)} with SPICE weights "
+            f"{list(spice_weights)}; allowed at least 3 SPICE weights spanning the table's"
+        )
     t_start = time.perf_counter()
     meas = measure_slot(p, ambient_k, spice_weights)
     dt = meas["dt"]
@@ -196,18 +238,42 @@ def calibrate(
         table_rise_k=np.array([0.0, 1.0]),
         table_log_p=np.zeros((len(table_weights), 2)),
     )
-    rises = np.linspace(0.0, RISE_MARGIN * rise_cap(base), n_rises)
     edges = sorted({e for ph in windows.values() for e in ph})
     t_end = windows["heat"][1]
     ad, bd = zoh_step(*ladder_matrices(*base.ladder), dt)
-    i0, i1, i2 = meas["current"]
+    current = meas["current"]
+
+    def log_law(wt: float, temp) -> float:
+        prob = law_probability(m, current(wt), temp, dt, t_end, edges)
+        return float(np.log(prob)) if prob > 0 else -np.inf
+
+    def own(wt: float) -> np.ndarray:
+        return ladder_response(ad, bd, base.slot_power(wt))[:, 0]
+
+    # the law's sensitivity to the temperature through the write, at the middle weight and
+    # half the largest prior rise: the weights of r
+    w_mid = float(np.median(table_weights))
+    temp0 = ambient_k + own(w_mid) + base.free_response(0.5 * rise_cap(base))
+    lp0 = log_law(w_mid, temp0)
+    g = np.zeros(temp0.size)
+    for chunk in np.array_split(base.write_samples, SENSITIVITY_WINDOWS):
+        bump = np.zeros(temp0.size)
+        bump[chunk] = SENSITIVITY_STEP_K
+        slope = (log_law(w_mid, temp0 + bump) - lp0) / SENSITIVITY_STEP_K
+        g[chunk] = max(slope, 0.0) / chunk.size
+    if not np.isfinite(lp0) or g.sum() <= 0:
+        raise ValueError(
+            f"calibration at {ambient_k:g} K: the law gives P(fire) = {np.exp(lp0):.3g} at "
+            f"weight {w_mid:g}, insensitive to temperature; allowed a design whose rested "
+            "neuron fires now and then (check write_current)"
+        )
+    base = replace(base, write_weights=g / g.sum())
+    rises = np.linspace(0.0, RISE_MARGIN * rise_cap(base), n_rises)
     table = np.empty((len(table_weights), rises.size))
     for a, wt in enumerate(table_weights):
-        own = ladder_response(ad, bd, base.slot_power(wt))[:, 0]
+        own_rise = own(wt)
         for b, r in enumerate(rises):
-            temp = ambient_k + own + base.free_response(r)
-            prob = law_probability(m, i0 + wt * i1 + wt * wt * i2, temp, dt, t_end, edges)
-            table[a, b] = np.log(prob) if prob > 0 else -np.inf
+            table[a, b] = log_law(wt, ambient_k + own_rise + base.free_response(r))
     cal = replace(
         base,
         table_rise_k=rises,
@@ -219,7 +285,12 @@ def calibrate(
             "heat_current_ic0": p.heat_current_ic0,
         },
     )
-    checks = {**meas["checks"], "rise_cap_k": float(rises[-1] / RISE_MARGIN)}
+    checks = {
+        **meas["checks"],
+        "rise_cap_k": float(rises[-1] / RISE_MARGIN),
+        "write_sensitivity_per_k": [float(g[c].sum()) for c in np.array_split(
+            base.write_samples, SENSITIVITY_WINDOWS)],
+    }  # fmt: skip
     checks["calibration_wall_s"] = time.perf_counter() - t_start
     return cal, checks
 
@@ -323,6 +394,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"P error {val['probability_error']:.4f} ({'met' if val['met'] else 'NOT met'})"
             )
         summary = summarize(p, per_temp, args.quick)
+        summary["design"]["file"] = str(args.design or v4.DEFAULT_V4_DESIGN)
         summary["speed"] = speed(V4Calibration.from_dict(per_temp[0]["calibration"]))
         with staging.staging_folder(out) as stage:
             (stage / "behavioural_v4.md").write_text(report_md(summary))

@@ -17,9 +17,13 @@ device's rth, cth (fast pole) and rth2, cth2 (slow pole):
 * **firing**: the probability that the slot's write switches the junction is the switching
   law of model version 3 (:mod:`circuits.mtj_switching`: cone and hazard) on the slot's
   write current at the junction temperature ambient + own heating + the earlier slots'
-  heat.  The law is evaluated once per calibration on a grid of weights and prior rises (the
-  mean over the write phase of the ladder's free response, r = M . x); the model reads
-  log P from that table (monotone cubic in both directions, then bilinear on a dense grid);
+  heat.  The law is evaluated once per calibration on a grid of weights and prior rises: r =
+  M . x, the earlier slots' rise (the ladder's free response) averaged over the write phase
+  with the weights ``write_weights``, the law's own sensitivity of ln P to the temperature
+  at each moment of the write (a hazard needs time to build up, so early warmth counts less;
+  the same r then means the same P whether the earlier heat sits in the fast or the slow
+  pole); the model reads ln P from that table (monotone cubic in both directions, then
+  bilinear on a dense grid);
 * **draws**: seeded uniform draws (:class:`numpy.random.Generator`) against P; a fired
   junction is back in P at the end of the slot (the heat phase restores it).
 
@@ -87,7 +91,9 @@ class V4Calibration:
     / dt_s is whole); write_s: (start, end) of the write phase within the slot [s];
     ladder: (rth, cth, rth2, cth2) of the device; power_w: (3, samples) the slot's junction
     power [W] as P0(t) + w P1(t) + w^2 P2(t) (rested junction); fired_w: (3, samples) the
-    extra power of a slot whose junction fired, the same way; table_weights, table_rise_k, table_log_p:
+    extra power of a slot whose junction fired, the same way; write_weights: (samples + 1,)
+    the weights of the prior rise at each sample edge (>= 0, summing to 1; None: uniform over
+    the write phase); table_weights, table_rise_k, table_log_p:
     ln P(fire) of the law on the grid (weights x prior rises); source: provenance.
     """
 
@@ -101,6 +107,7 @@ class V4Calibration:
     table_weights: np.ndarray
     table_rise_k: np.ndarray
     table_log_p: np.ndarray
+    write_weights: np.ndarray | None = None
     source: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -119,6 +126,14 @@ class V4Calibration:
                 f"V4Calibration: power {self.power_w.shape}, fired {self.fired_w.shape} of {self.dt_s:g} s for a "
                 f"slot of {self.slot_s:g} s; allowed (3, slot / dt) each"
             )
+        if self.write_weights is not None:
+            g = np.asarray(self.write_weights, float)
+            object.__setattr__(self, "write_weights", g)
+            if g.shape != (n + 1,) or np.any(g < 0) or abs(g.sum() - 1.0) > 1e-6:
+                raise ValueError(
+                    f"V4Calibration: write_weights {g.shape}; allowed {n + 1} values >= 0 "
+                    "summing to 1"
+                )
         shape = (self.table_weights.size, self.table_rise_k.size)
         if self.table_log_p.shape != shape or min(shape) < 2:
             raise ValueError(
@@ -160,14 +175,29 @@ class V4Calibration:
         return np.flatnonzero((t >= self.write_s[0]) & (t <= self.write_s[1]))
 
     @cached_property
+    def rise_weights(self) -> np.ndarray:
+        """The weights of the junction's rise at each sample edge in r (see the module)."""
+        if self.write_weights is not None:
+            return self.write_weights
+        g = np.zeros(self.n_samples + 1)
+        g[self.write_samples] = 1.0 / self.write_samples.size
+        return g
+
+    def weighted_rise(self, rise_k: np.ndarray) -> float:
+        """A rise trajectory at the sample edges (samples + 1) reduced as r is [K]."""
+        return float(self.rise_weights @ np.asarray(rise_k, float))
+
+    @cached_property
     def prior_rise_map(self) -> np.ndarray:
-        """M: r = M . x, the mean over the write phase of the junction's free-response
-        rise from the state x at the slot's start [1]."""
+        """M: r = M . x, the weighted rise of the junction's free response from the state x
+        at the slot's start [1]."""
         ad = self._step[0]
-        powers = [np.eye(2)]
-        for _ in range(int(self.write_samples[-1])):
-            powers.append(ad @ powers[-1])
-        return np.mean([powers[k][0] for k in self.write_samples], axis=0)
+        g = self.rise_weights
+        out, power = np.zeros(2), np.eye(2)
+        for k in range(int(np.flatnonzero(g)[-1]) + 1):
+            out += g[k] * power[0]
+            power = ad @ power
+        return out
 
     def free_response(self, r: float) -> np.ndarray:
         """The junction's rise at every sample of a slot [K] from the relaxed state (the
@@ -234,6 +264,7 @@ class V4Calibration:
         for f in fields(self):
             v = getattr(self, f.name)
             out[f.name] = v.tolist() if isinstance(v, np.ndarray) else v
+        out["write_weights"] = None if self.write_weights is None else self.write_weights.tolist()
         out["write_s"] = list(self.write_s)
         out["ladder"] = list(self.ladder)
         return out

@@ -26,20 +26,20 @@ def p():
 
 @pytest.fixture(scope="module")
 def cal(p):
-    """A small calibration at 27 C (SPICE runs cached; 6 law evaluations, ~10 s)."""
-    return vc.calibrate(p, AMBIENT_K, (0.8, 1.0, 1.2), (0.9, 1.1), 3)[0]
+    """A small calibration at 27 C (SPICE runs cached; 9 law evaluations, ~15 s)."""
+    return vc.calibrate(p, AMBIENT_K, (0.8, 1.0, 1.2), (0.9, 1.0, 1.1), 3)[0]
 
 
 def test_rested_probability_is_the_law_on_the_circuit_s_own_drive(p, cal):
     """The table at no prior heat against the law on the SPICE drive of a rested slot,
     at a weight the table holds and (through the interpolation) between two of them."""
-    for weight in (1.1, 1.0):
+    for weight in (1.0, 1.05):
         q = replace(p, input_weights=(weight,))
         ref = nv4.predicted_fire_probability(
             q, nv4.drive_waveforms(q, (0,), 1, AMBIENT_K), 0, AMBIENT_K
         )
         model = float(fire_probabilities(cal, [[weight]])[0, 0])
-        assert model == pytest.approx(ref, rel=0.03 if weight == 1.1 else 0.10), weight
+        assert model == pytest.approx(ref, rel=0.03 if weight == 1.0 else 0.05), weight
 
 
 def test_heat_of_a_train_superposes_like_the_circuit_s_junction_temperature(p, cal):
@@ -48,10 +48,10 @@ def test_heat_of_a_train_superposes_like_the_circuit_s_junction_temperature(p, c
     stim = vv.HeldOut("train", (1.1,), ((0, 1, 2, 4, 5),), 6)
     w = vc.held_drive(replace(p, input_weights=(1.1,)), stim.slots, stim.n_slots, AMBIENT_K)
     model = run(cal, stim.row()[None, :])
-    _, dt = vc.sample_grid(p)
-    at_write = cal.write_samples * dt
+    n, dt = vc.sample_grid(p)
+    at = np.arange(n + 1) * dt
     for k in (1, 2, 4, 5):
-        spice = float(np.mean(np.interp(k * p.slot_s + at_write, w.time, w.v("th1"))))
+        spice = cal.weighted_rise(np.interp(k * p.slot_s + at, w.time, w.v("th1")))
         ours = float(model.rise_k[0, k]) + vv.own_write_rise(cal, 1.1)
         assert ours == pytest.approx(spice, abs=0.5), k
         assert spice > 15.0  # a real memory: tens of K carried between slots
@@ -60,12 +60,13 @@ def test_heat_of_a_train_superposes_like_the_circuit_s_junction_temperature(p, c
 def test_capacity_ablation_removes_the_memory_as_in_the_law(p, cal):
     """cth and cth2 / 100: the model's gain one slot after an item falls to the ablated
     circuit's (the law on its own drive: no excess left)."""
-    assert gain_by_lag(cal, (1,))["gain_by_lag"][0] > 1.8
+    g1 = gain_by_lag(cal, (1,))["gain_by_lag"][0]
+    assert g1 > 1.8
     m = p.mtj()
     ablated_model = gain_by_lag(cal.with_ladder(cth=m.cth / 100, cth2=m.cth2 / 100), (1,))
     law = nv4.predicted_memory(nv4.ablated(p, "capacity"), (1,), AMBIENT_K, ablation=False)
     assert ablated_model["gain_by_lag"][0] == pytest.approx(law["gain_by_lag"][0], abs=0.05)
-    assert abs(ablated_model["gain_by_lag"][0] - 1.0) < 0.03
+    assert ablated_model["gain_by_lag"][0] - 1.0 < 0.1 * (g1 - 1.0)
 
 
 def test_probability_rises_with_weight_and_with_junction_temperature(cal):
@@ -151,3 +152,11 @@ def test_quick_calibration_runs_as_a_process(tmp_path):
     cal = V4Calibration.from_dict(s["temperatures"][0]["calibration"])
     assert gain_by_lag(cal, (1,))["gain_by_lag"][0] > 1.5
     assert (out / "behavioural_v4.md").read_text().startswith("# Behavioural neuron v2")
+
+
+@pytest.mark.slow
+def test_model_draws_agree_with_a_seeded_mtj_stoch_ensemble(p, cal):
+    """An extra check (not the acceptance): 100 seeded trials of the circuit on inputs in
+    slots 0, 1, 3; the model's marginal P(fire) per slot lies in each Wilson interval."""
+    check = vv.ensemble_check(p, cal, trials=100)
+    assert check["all_inside"], check["slots"]
