@@ -317,15 +317,24 @@ class IpnetBias(SubCircuit):
     NAME = "ipnet_bias"
     PINS = ("vdd", "vbn", "vbp", "vbf", "vbr")
 
-    def __init__(self, p: IpnetParams):
+    def __init__(self, p: IpnetParams, reset_tc_per_k: float | None = None, unit_trim: float = 1.0):
+        """``reset_tc_per_k``: the reset reference's own temperature coefficient [1/K]
+        (None: the unit reference's, ``p.bias().tc_per_k``); ``unit_trim``: a factor on the
+        unit reference (the synapse current and the fire trip follow it), set by a trim
+        code; the resistors keep their design values.  Neuron v4 uses both."""
         super().__init__(self.NAME, *self.PINS)
         b = p.bias()
         rp = p.nominal_mtj().rp
         k = BIAS_SCALE
         tnom_c = b.tnom_k - ZERO_CELSIUS_K
-        scale = f"(1+({b.tc_per_k:.6g})*(temper-({tnom_c:.6g})))"
-        iu = f"{b.unit_current_a / k:.6g}*{scale}"
-        ir = f"{b.reset_current_a / k:.6g}*{scale}"
+
+        def scale(tc: float) -> str:
+            return f"(1+({tc:.6g})*(temper-({tnom_c:.6g})))"
+
+        tc_r = b.tc_per_k if reset_tc_per_k is None else reset_tc_per_k
+        trim = "" if unit_trim == 1.0 else f"{unit_trim:.6g}*"
+        iu = f"{trim}{b.unit_current_a / k:.6g}*{scale(b.tc_per_k)}"
+        ir = f"{b.reset_current_a / k:.6g}*{scale(tc_r)}"
         self.raw_spice += f"BREFN vdd ibn I={iu}\n"
         self.raw_spice += f"BREFP ibp 0 I={ir}\n"
         self.raw_spice += f"BREFF gf 0 I={iu}\n"

@@ -83,6 +83,9 @@ _L = f"{CMOS28.name} minimum length {CMOS28.l_min_m * 1e9:g} nm; 10 um is no neu
 _RATIO = (
     "a multiple of the device file's Ic0 at tnom; a neuron's access devices drive at most a few Ic0"
 )
+_TC = (
+    "a bandgap-derived PTAT/CTAT mix gives slopes of a few 1e-3 per K; 1 % per K is no reference's"
+)
 _TIME = (
     "ns-scale phases: below 0.5 ns the comparator cannot settle; above 1 us the memory has decayed"
 )
@@ -97,6 +100,10 @@ QUANTITIES: dict[str, Quantity] = {
         Quantity("heat_time", "s", 0.5e-9, 1e-6, "heat phase of an input slot", _TIME),
         Quantity("gap_time", "s", 0.0, 1e-6, "idle phase closing a slot", _TIME),
         Quantity("edge_time", "s", 1e-12, 1e-9, "rise and fall of the phase lines and inputs", "logic edges of 1 ps .. 1 ns"),
+        Quantity("write_tc", "1/K", -0.01, 0.01, "write reference's relative temperature coefficient (bias generator)", _TC),
+        Quantity("heat_tc", "1/K", -0.01, 0.01, "heat reference's relative temperature coefficient (bias generator)", _TC),
+        Quantity("trim_bits", "", 1, 10, "bits of the die's write-current trim code (an integer)", "a trim DAC of 1 to 10 bits"),
+        Quantity("trim_step", "1", 0.0, 0.1, "relative write-current step of one trim code (LSB)", "steps of up to 10 % of the write current", lo_open=True),
         *(Quantity(f"{r}_w", "nm", CMOS28.w_min_m * 1e9, 1e5, f"W of {d}", _W) for r, d in SIZES.items()),
         *(Quantity(f"{r}_l", "nm", CMOS28.l_min_m * 1e9, 1e4, f"L of {d}", _L) for r, d in SIZES.items()),
     )
@@ -113,7 +120,12 @@ class IpnetV4Params:
     generator is designed for the file's nominal junction); vdd_v: supply and write rail;
     input_weights: each synapse's current in units of the unit current; write_current_ic0,
     heat_current_ic0: at tnom, in units of the nominal Ic0; write_s, heat_s, gap_s: the
-    phases of an input slot; edge_s: their edges; sizes: (W, L) per role of :data:`SIZES`.
+    phases of an input slot; edge_s: their edges; sizes: (W, L) per role of :data:`SIZES`;
+    write_tc_per_k, heat_tc_per_k: the bias generator's temperature coefficients of the
+    write and heat references (None: both follow the junction's Ic0(T), the v3 neuron's
+    trim); trim_bits, trim_step: the die's write-current trim DAC; write_trim: the factor
+    its code sets on the write reference (a die's value, like ``mtj_overrides``; 1 is the
+    middle code; :meth:`trim_factor`).
     """
 
     device_file: Path
@@ -128,6 +140,11 @@ class IpnetV4Params:
     input_weights: tuple[float, ...] = (1.0,)
     mtj_overrides: dict[str, float] = field(default_factory=dict)
     tech: Technology = CMOS28
+    write_tc_per_k: float | None = None
+    heat_tc_per_k: float | None = None
+    trim_bits: int = 6
+    trim_step: float = 0.01
+    write_trim: float = 1.0
 
     def __post_init__(self):
         object.__setattr__(self, "device_file", Path(self.device_file))
@@ -145,11 +162,29 @@ class IpnetV4Params:
             ("heat_s", "heat_time"),
             ("gap_s", "gap_time"),
             ("edge_s", "edge_time"),
+            ("trim_step", "trim_step"),
         ):
             v = getattr(self, name)
             ok = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
             if not (ok and QUANTITIES[q].contains(v)):
                 raise ValueError(f"neuron v4: {name}={v!r}; allowed {QUANTITIES[q].allowed()}")
+        for name, q in (("write_tc_per_k", "write_tc"), ("heat_tc_per_k", "heat_tc")):
+            v = getattr(self, name)
+            if v is not None and not (math.isfinite(v) and QUANTITIES[q].contains(v)):
+                raise ValueError(f"neuron v4: {name}={v!r}; allowed {QUANTITIES[q].allowed()}")
+        if not (
+            isinstance(self.trim_bits, int) and QUANTITIES["trim_bits"].contains(self.trim_bits)
+        ):
+            raise ValueError(
+                f"neuron v4: trim_bits={self.trim_bits!r}; allowed an integer in "
+                f"{QUANTITIES['trim_bits'].allowed()}"
+            )
+        lo, hi = self.trim_factor(0), self.trim_factor(self.trim_codes - 1)
+        if not (math.isfinite(self.write_trim) and lo - 1e-12 <= self.write_trim <= hi + 1e-12):
+            raise ValueError(
+                f"neuron v4: write_trim={self.write_trim!r}; allowed [{lo:g}, {hi:g}] (the "
+                "trim DAC's range)"
+            )
         missing = sorted(set(SIZES) - set(self.sizes))
         if missing:
             raise ValueError(f"neuron v4: sizes missing for {missing}")
@@ -160,6 +195,18 @@ class IpnetV4Params:
     @property
     def n_inputs(self) -> int:
         return len(self.input_weights)
+
+    @property
+    def trim_codes(self) -> int:
+        """Codes of the write-current trim DAC: 0 .. trim_codes - 1."""
+        return 2**self.trim_bits
+
+    def trim_factor(self, code: int) -> float:
+        """The write reference's factor at trim ``code``: 1 at the middle code
+        (2^(bits-1)), ``trim_step`` per code (a binary-weighted current DAC)."""
+        if not (isinstance(code, int) and 0 <= code < self.trim_codes):
+            raise ValueError(f"neuron v4: trim code {code!r}; allowed 0..{self.trim_codes - 1}")
+        return 1.0 + (code - self.trim_codes // 2) * self.trim_step
 
     @property
     def slot_s(self) -> float:
@@ -185,6 +232,7 @@ class IpnetV4Params:
             vdd_v=self.vdd_v,
             vwr_v=self.vdd_v,
             unit_current_ic0=self.write_current_ic0,
+            bias_tc_per_k=self.write_tc_per_k,
             reset_current_ic0=self.heat_current_ic0,
             unit=s["unit"],
             switch=s["switch"],
@@ -223,8 +271,9 @@ def read_v4_design(path: Path | str = DEFAULT_V4_DESIGN) -> IpnetV4Params:
             raise ValueError(f"{where}: give a unit (e.g. 'ns'); the declared unit is s")
         values[key] = schema.to_declared_unit(value, unit, q, where)
     schema.check_ranges(path, WHAT, values, QUANTITIES)
-    if "n_inputs" in values and not float(values["n_inputs"]).is_integer():
-        raise ValueError(f"{WHAT} {path}: n_inputs={values['n_inputs']!r}; allowed an integer")
+    for key in ("n_inputs", "trim_bits"):
+        if key in values and not float(values[key]).is_integer():
+            raise ValueError(f"{WHAT} {path}: {key}={values[key]!r}; allowed an integer")
     if base is None:
         missing = sorted(set(QUANTITIES) - set(values))
         if missing:
@@ -259,6 +308,10 @@ def read_v4_design(path: Path | str = DEFAULT_V4_DESIGN) -> IpnetV4Params:
         edge_s=get("edge_time"),
         sizes=sizes,
         input_weights=(1.0,) * n,
+        write_tc_per_k=get("write_tc"),
+        heat_tc_per_k=get("heat_tc"),
+        trim_bits=int(get("trim_bits")),
+        trim_step=get("trim_step"),
     )
 
 
@@ -272,6 +325,10 @@ def _base_value(base: IpnetV4Params, key: str) -> float:
         "heat_time": base.heat_s,
         "gap_time": base.gap_s,
         "edge_time": base.edge_s,
+        "write_tc": base.write_tc_per_k,
+        "heat_tc": base.heat_tc_per_k,
+        "trim_bits": base.trim_bits,
+        "trim_step": base.trim_step,
     }
     if key in fields_of:
         return fields_of[key]
@@ -330,7 +387,9 @@ class IpnetV4Neuron(SubCircuit):
 
         for k, w in enumerate(p.input_weights, start=1):
             mos(f"IW{k}", "j", "vbn", f"w{k}", 0, n, "unit", w)  # weight: mirror of MBN
-            mos(f"IN{k}", f"w{k}", f"in{k}", "s", 0, n, "switch")  # input switch
+            # input switch, scaled with the weight as its mirror is: the same current
+            # density, so its drop (the mirror's source) is the bias replica's at any weight
+            mos(f"IN{k}", f"w{k}", f"in{k}", "s", 0, n, "switch", w)
         mos("W", "s", "phw", 0, 0, n, "phase")  # write phase
         self.raw_spice += "VJ a am 0\n"  # senses the junction current (a -> j: toward AP)
         if stochastic:
@@ -442,7 +501,7 @@ def build_v4_testbench(
     options = {**SIM_OPTIONS, **switching.options()}
     c.raw_spice += ".options " + " ".join(f"{k}={v}" for k, v in options.items()) + "\n"
     c.raw_spice += ms.model_line(mtj, MTJ_MODEL, state0, switching) + "\n"
-    c.subcircuit(IpnetBias(p.bias_params()))
+    c.subcircuit(IpnetBias(p.bias_params(), p.heat_tc_per_k, p.write_trim))
     c.subcircuit(IpnetV4Neuron(p, switching.stochastic))
     c.X("B", IpnetBias.NAME, "vddb", *BIAS_PINS)
     ins = [f"in{k + 1}" for k in range(p.n_inputs)]

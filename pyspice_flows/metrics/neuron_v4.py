@@ -130,12 +130,9 @@ def predicted_memory(
     }
 
 
-def v4_sample_metrics(sample: dict) -> dict:
-    """One sample of the v4 variation sweep: ``{rp, tmr0, rth, cth, rth2, cth2, ic0,
-    delta0, temp_k, vdd_v, device, neuron}`` (any subset; the rest from the built-in v4
-    design and 300 K).  Returns the firing probabilities of a rested neuron at the standard,
-    strong and weak inputs (``p_rested``, ``p_fire_strong``, ``p_fire_weak``) and the
-    memory gains one and three slots after an item (``gain_1_slot``, ``gain_3_slots``)."""
+def sample_params(sample: dict) -> v4.IpnetV4Params:
+    """The built-in v4 design with a sweep sample's device file, junction values
+    (``mtj_overrides``), supply ``vdd_v`` and write trim factor ``write_trim``."""
     p = v4.default_v4_params()
     if sample.get("device"):
         device = REPO_ROOT / str(sample["device"])
@@ -144,6 +141,19 @@ def v4_sample_metrics(sample: dict) -> dict:
     p = replace(p, mtj_overrides=overrides)
     if "vdd_v" in sample:
         p = replace(p, vdd_v=float(sample["vdd_v"]))
+    if "write_trim" in sample:
+        p = replace(p, write_trim=float(sample["write_trim"]))
+    return p
+
+
+def v4_sample_metrics(sample: dict) -> dict:
+    """One sample of the v4 variation sweep: ``{rp, tmr0, rth, cth, rth2, cth2, ic0,
+    delta0, temp_k, vdd_v, write_trim, device, neuron}`` (any subset; the rest from the
+    built-in v4 design, its middle trim code and 300 K).  Returns the firing probabilities
+    of a rested neuron at the standard, strong and weak inputs (``p_rested``,
+    ``p_fire_strong``, ``p_fire_weak``) and the memory gains one and three slots after an
+    item (``gain_1_slot``, ``gain_3_slots``)."""
+    p = sample_params(sample)
     temp = float(sample.get("temp_k", NOMINAL_K))
 
     def rested(q):
