@@ -12,13 +12,17 @@ a fresh process, sharing one empty cache folder (``$IPNET_SIM_CACHE_DIR``):
 A simulation that runs stores one new entry in the cache folder, a hit stores none, so the
 entries a run adds are the simulations it ran.  Also recorded: whether the warm run's
 report is byte-identical to the cold one's JSON numbers (``warm_report_identical``) and
-whether the rule change moved the IPNet area (``rule_change_moved_area``).
+whether the rule change moved the IPNet area (``rule_change_moved_area``).  Beside each
+wall time: the CPU seconds the report process used (``*_cpu_s``, user + system) and the
+machine's 1-minute load average when it started (``*_load``): on a shared machine the wall
+time of a warm report grows with the load, its CPU time much less.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -58,21 +62,33 @@ def _entries(cache: Path) -> set[str]:
     return {p.name for p in cache.glob("*.json")} if cache.is_dir() else set()
 
 
-def _run(out: Path, cache: Path, rules: Path | None = None) -> tuple[float, int, dict | None, str]:
-    """One report process: (wall [s], new cache entries, its JSON or None, error text).
+def _children_cpu_s() -> float:
+    """User + system CPU seconds of this process's finished children."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _run(
+    out: Path, cache: Path, rules: Path | None = None
+) -> tuple[float, int, dict | None, str, dict]:
+    """One report process: (wall [s], new cache entries, its JSON or None, error text,
+    ``{cpu_s, load}``: its CPU seconds and the 1-minute load average at its start).
     ``rules``: a folder for the changed rule deck (None: the deck as it is)."""
     env = dict(os.environ, IPNET_SIM_CACHE_DIR=str(cache))
     env.pop("IPNET_SIM_CACHE", None)
     before = _entries(cache)
     changed = [str(rules), repr(ROUTING_STEP)] if rules is not None else []
     cmd = [sys.executable, "-c", _DRIVER, str(out), *changed]
+    load = os.getloadavg()[0]
+    cpu0 = _children_cpu_s()
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - t0
+    usage = {"cpu_s": _children_cpu_s() - cpu0, "load": load}
     report = out / "energy_report.json"
     data = json.loads(report.read_text()) if proc.returncode == 0 and report.is_file() else None
     error = "" if data is not None else (proc.stderr or proc.stdout).strip()[-300:]
-    return wall, len(_entries(cache) - before), data, error
+    return wall, len(_entries(cache) - before), data, error, usage
 
 
 def _numbers(data: dict) -> dict:
@@ -85,15 +101,16 @@ def bench_report_cache() -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-report-cache-") as tmp:
         tmp = Path(tmp)
         cache = tmp / "sim_cache"
-        cold_s, cold_runs, cold, err = _run(tmp / "cold", cache)
+        usage = {}
+        cold_s, cold_runs, cold, err, usage["cold"] = _run(tmp / "cold", cache)
         if cold is None:
             return {"error": f"cold report failed: {err}"}
-        warm_s, warm_runs, warm, err = _run(tmp / "warm", cache)
+        warm_s, warm_runs, warm, err, usage["warm"] = _run(tmp / "warm", cache)
         if warm is None:
             return {"error": f"warm report failed: {err}"}
         rules = tmp / "rules_changed"
         rules.mkdir()
-        rule_s, rerun, changed, err = _run(tmp / "rules", cache, rules)
+        rule_s, rerun, changed, err, usage["after_rule_change"] = _run(tmp / "rules", cache, rules)
         if changed is None:
             return {"error": f"report after the rule change failed: {err}"}
     area = {k: v[1] for k, v in _numbers(cold).items()}
@@ -106,6 +123,7 @@ def bench_report_cache() -> dict:
         "warm_s": warm_s,
         "after_rule_change_s": rule_s,
         "simulations_rerun": rerun,
+        **{f"{run}_{k}": v for run, u in usage.items() for k, v in u.items()},
         "simulations_cold": cold_runs,
         "simulations_warm": warm_runs,
         "warm_report_identical": _numbers(cold) == _numbers(warm),
