@@ -129,6 +129,7 @@ def test_layout_area_matches_the_reports_v4_area():
         (["--temp", "27"], 2, "kelvin"),
         (["--layout-area-um2", "-1"], 2, "--layout-area-um2"),
         (["--layout-area-um2", "1e6"], 1, "layout_pitch_m"),
+        (["--seed", "4000000000"], 1, "--seed 4000000000: first_seed"),
         (["--design", "/no/such/design.toml"], 1, "--design"),
         (["--device", "/no/such/device.toml"], 1, "--device /no/such/device.toml"),
     ],

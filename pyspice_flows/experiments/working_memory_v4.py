@@ -486,7 +486,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             plan = Plan(**base, layout_pitch_m=pitch, first_seed=args.seed, workers=workers)
         except ValueError as exc:
-            raise ValueError(f"--layout-area-um2 {args.layout_area_um2:g}: {exc}") from exc
+            option = "--layout-area-um2" if "layout_pitch" in str(exc) else "--seed"
+            value = args.layout_area_um2 if option == "--layout-area-um2" else args.seed
+            raise ValueError(f"{option} {value}: {exc}") from exc
         out = commandline.checked_out_dir(args.out)
         ambient = NOMINAL_K if args.temp is None else args.temp
         summary = run_protocols(p, plan, ambient)
