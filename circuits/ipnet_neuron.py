@@ -317,11 +317,18 @@ class IpnetBias(SubCircuit):
     NAME = "ipnet_bias"
     PINS = ("vdd", "vbn", "vbp", "vbf", "vbr")
 
-    def __init__(self, p: IpnetParams, reset_tc_per_k: float | None = None, unit_trim: float = 1.0):
+    def __init__(
+        self,
+        p: IpnetParams,
+        reset_tc_per_k: float | None = None,
+        unit_trim: float = 1.0,
+        fire_trip_rp: float = FIRE_TRIP_RP,
+    ):
         """``reset_tc_per_k``: the reset reference's own temperature coefficient [1/K]
         (None: the unit reference's, ``p.bias().tc_per_k``); ``unit_trim``: a factor on the
         unit reference (the synapse current and the fire trip follow it), set by a trim
-        code; the resistors keep their design values.  Neuron v4 uses both."""
+        code; the resistors keep their design values; ``fire_trip_rp``: the fire trip's
+        replica resistor in units of R_P (``RF``).  Neuron v4 sets all three."""
         super().__init__(self.NAME, *self.PINS)
         b = p.bias()
         rp = p.nominal_mtj().rp
@@ -338,7 +345,7 @@ class IpnetBias(SubCircuit):
         self.raw_spice += f"BREFN vdd ibn I={iu}\n"
         self.raw_spice += f"BREFP ibp 0 I={ir}\n"
         self.raw_spice += f"BREFF gf 0 I={iu}\n"
-        self.raw_spice += f"RF vdd gf {FIRE_TRIP_RP * rp * k:.6g}\n"
+        self.raw_spice += f"RF vdd gf {fire_trip_rp * rp * k:.6g}\n"
         self.raw_spice += f"BREFR vdd gr I={ir}\n"
         self.raw_spice += f"RR gr 0 {RESET_TRIP_RP * rp * k:.6g}\n"
         n, pm = p.tech.nmos_model, p.tech.pmos_model

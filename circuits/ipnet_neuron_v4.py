@@ -50,7 +50,7 @@ from PySpice.Spice.Netlist import Circuit, SubCircuit
 
 from . import mtj_stochastic as ms
 from . import schema
-from .ipnet_neuron import BIAS_PINS, BIAS_SCALE, IpnetBias, IpnetParams, Size
+from .ipnet_neuron import BIAS_PINS, BIAS_SCALE, FIRE_TRIP_RP, IpnetBias, IpnetParams, Size
 from .mtj_device import MtjParams, load_device
 from .paths import REPO_ROOT
 from .schema import Quantity, unknown_message
@@ -104,6 +104,7 @@ QUANTITIES: dict[str, Quantity] = {
         Quantity("heat_tc", "1/K", -0.01, 0.01, "heat reference's relative temperature coefficient (bias generator)", _TC),
         Quantity("trim_bits", "", 1, 10, "bits of the die's write-current trim code (an integer)", "a trim DAC of 1 to 10 bits"),
         Quantity("trim_step", "1", 0.0, 0.1, "relative write-current step of one trim code (LSB)", "steps of up to 10 % of the write current", lo_open=True),
+        Quantity("fire_trip", "1", 1.0, 3.0, "fire comparator's trip: the replica of R_P times this, at the write current", "between R_P (no margin in P) and 3 R_P (above any AP level at TMR < 2)", lo_open=True),
         *(Quantity(f"{r}_w", "nm", CMOS28.w_min_m * 1e9, 1e5, f"W of {d}", _W) for r, d in SIZES.items()),
         *(Quantity(f"{r}_l", "nm", CMOS28.l_min_m * 1e9, 1e4, f"L of {d}", _L) for r, d in SIZES.items()),
     )
@@ -125,7 +126,8 @@ class IpnetV4Params:
     write and heat references (None: both follow the junction's Ic0(T), the v3 neuron's
     trim); trim_bits, trim_step: the die's write-current trim DAC; write_trim: the factor
     its code sets on the write reference (a die's value, like ``mtj_overrides``; 1 is the
-    middle code; :meth:`trim_factor`).
+    middle code; :meth:`trim_factor`); fire_trip_rp: the fire comparator's trip as a
+    multiple of the replica R_P.
     """
 
     device_file: Path
@@ -145,6 +147,7 @@ class IpnetV4Params:
     trim_bits: int = 6
     trim_step: float = 0.01
     write_trim: float = 1.0
+    fire_trip_rp: float = FIRE_TRIP_RP
 
     def __post_init__(self):
         object.__setattr__(self, "device_file", Path(self.device_file))
@@ -163,6 +166,7 @@ class IpnetV4Params:
             ("gap_s", "gap_time"),
             ("edge_s", "edge_time"),
             ("trim_step", "trim_step"),
+            ("fire_trip_rp", "fire_trip"),
         ):
             v = getattr(self, name)
             ok = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
@@ -312,6 +316,7 @@ def read_v4_design(path: Path | str = DEFAULT_V4_DESIGN) -> IpnetV4Params:
         heat_tc_per_k=get("heat_tc"),
         trim_bits=int(get("trim_bits")),
         trim_step=get("trim_step"),
+        fire_trip_rp=get("fire_trip"),
     )
 
 
@@ -329,6 +334,7 @@ def _base_value(base: IpnetV4Params, key: str) -> float:
         "heat_tc": base.heat_tc_per_k,
         "trim_bits": base.trim_bits,
         "trim_step": base.trim_step,
+        "fire_trip": base.fire_trip_rp,
     }
     if key in fields_of:
         return fields_of[key]
@@ -501,7 +507,7 @@ def build_v4_testbench(
     options = {**SIM_OPTIONS, **switching.options()}
     c.raw_spice += ".options " + " ".join(f"{k}={v}" for k, v in options.items()) + "\n"
     c.raw_spice += ms.model_line(mtj, MTJ_MODEL, state0, switching) + "\n"
-    c.subcircuit(IpnetBias(p.bias_params(), p.heat_tc_per_k, p.write_trim))
+    c.subcircuit(IpnetBias(p.bias_params(), p.heat_tc_per_k, p.write_trim, p.fire_trip_rp))
     c.subcircuit(IpnetV4Neuron(p, switching.stochastic))
     c.X("B", IpnetBias.NAME, "vddb", *BIAS_PINS)
     ins = [f"in{k + 1}" for k in range(p.n_inputs)]

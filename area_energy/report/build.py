@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from circuits import mtj_model_spec
+from circuits.compatibility import IncompatibleDevice
 from circuits.ipnet_design import (
     NeuronDesign,
     add_design_argument,
@@ -416,6 +417,34 @@ def _assemble(
     return results, figures
 
 
+def _checked_v4(params, device: Path | None, temp_k: float | None) -> None:
+    """Neuron v4's compatibility check (:func:`circuits.compatibility_v4.checked_v4_design`)
+    at the report's temperature; its verdict is cached by the design's and the device's
+    content and the checking code (it takes seconds of switching-law integrations)."""
+    from circuits import compatibility_v4, ipnet_neuron_v4, mtj_switching
+    from pyspice_flows.sim.cache import cached_value
+
+    def refusal() -> str:
+        try:
+            compatibility_v4.checked_v4_design(params, device, [temp_k])
+        except IncompatibleDevice as exc:
+            return str(exc)
+        return ""
+
+    code = [Path(m.__file__) for m in (compatibility_v4, ipnet_neuron_v4, mtj_switching)]
+    text = cached_value(
+        "v4_compatibility",
+        refusal,
+        repr(params),
+        Path(params.device_file).read_text(),
+        str(device),
+        temp_k,
+        sources=code,
+    )
+    if text:
+        raise IncompatibleDevice(text)
+
+
 def _union_keys(dicts) -> list[str]:
     """The keys of several dicts (None counts as empty), in first-seen order."""
     keys: list[str] = []
@@ -480,6 +509,7 @@ def main(argv: list[str] | None = None) -> int:
         # a wrong file, or a device the neuron cannot work with, fails now
         design, v4_design = designs_from_options(args.design, args.device)
         checked_neuron_design(design, args.device, [args.temp])
+        _checked_v4(v4_design.params, args.device, args.temp)
         results, figures = build_results(temp_k=args.temp, design=design, v4_design=v4_design)
         paths = publish.write_report(results, figures, out)
         for line in render.summary_lines(results):

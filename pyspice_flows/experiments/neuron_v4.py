@@ -40,6 +40,7 @@ import numpy as np
 
 from circuits import ipnet_neuron_v4 as v4
 from circuits import mtj_stochastic as ms
+from circuits.compatibility_v4 import checked_v4_design
 from circuits.paths import BUILD_DIR
 from circuits.units import ZERO_CELSIUS_K
 from pyspice_flows.app import commandline, staging
@@ -453,6 +454,8 @@ def main(argv: list[str] | None = None) -> int:
 
     def body() -> int:
         p = v4.read_v4_design(args.design)
+        # a device the neuron cannot work with fails now, not after minutes of trials
+        checked_v4_design(p, None, [c[0] for c in CORNERS] if args.corners else None)
         out = commandline.checked_out_dir(args.out)
         plan = Plan(
             trials=args.trials or (40 if args.quick else 200),
