@@ -50,19 +50,24 @@ LOG_P_FLOOR = -30.0
 
 
 def ladder_matrices(rth: float, cth: float, rth2: float, cth2: float):
-    """The device's two-pole thermal Cauer ladder (t -rth- t2 -rth2- ambient, cth at t,
-    cth2 at t2) as dx/dt = A x + b P, x = (rise at t, rise at t2) [K], P [W]."""
-    if min(rth, cth, rth2, cth2) <= 0:
+    """The device's thermal Cauer ladder (t -rth- t2 -rth2- ambient, cth at t, cth2 at t2)
+    as dx/dt = A x + b P, x = (rise at t, rise at t2) [K], P [W].  A device with one pole
+    (rth2 = 0: t2 is the ambient; cth2 = 0: rth2 in series) keeps t2 at zero."""
+    if not (rth > 0 and cth > 0 and rth2 >= 0 and cth2 >= 0):
         raise ValueError(
-            f"thermal ladder rth={rth!r}, cth={cth!r}, rth2={rth2!r}, cth2={cth2!r}: the "
-            "behavioural neuron v2 needs both poles (all four > 0)"
+            f"thermal ladder rth={rth!r}, cth={cth!r}, rth2={rth2!r}, cth2={cth2!r}: allowed "
+            "rth, cth > 0 and rth2, cth2 >= 0"
         )
-    a = np.array(
-        [
-            [-1.0 / (rth * cth), 1.0 / (rth * cth)],
-            [1.0 / (rth * cth2), -(1.0 / rth + 1.0 / rth2) / cth2],
-        ]
-    )
+    if rth2 > 0 and cth2 > 0:
+        a = np.array(
+            [
+                [-1.0 / (rth * cth), 1.0 / (rth * cth)],
+                [1.0 / (rth * cth2), -(1.0 / rth + 1.0 / rth2) / cth2],
+            ]
+        )
+    else:
+        rate = 1.0 / ((rth + rth2) * cth)
+        a = np.array([[-rate, 0.0], [0.0, -rate]])
     return a, np.array([1.0 / cth, 0.0])
 
 
@@ -203,8 +208,11 @@ class V4Calibration:
         """The junction's rise at every sample of a slot [K] from the relaxed state (the
         slow mode alone) whose prior rise is ``r``: the table's temperature shape."""
         a, _ = ladder_matrices(*self.ladder)
-        vals, vecs = np.linalg.eig(a)
-        slow = np.real(vecs[:, int(np.argmax(np.real(vals)))])
+        if a[0, 1] == 0.0:  # one pole
+            slow = np.array([1.0, 0.0])
+        else:
+            vals, vecs = np.linalg.eig(a)
+            slow = np.real(vecs[:, int(np.argmax(np.real(vals)))])
         x0 = slow * r / float(self.prior_rise_map @ slow)
         return ladder_response(*self._step, np.zeros(self.n_samples), x0)[:, 0]
 

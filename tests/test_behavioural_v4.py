@@ -107,10 +107,10 @@ def test_calibration_survives_json_and_refuses_weights_outside_it(cal):
 def test_command_refuses_bad_input_before_any_simulation(tmp_path, capsys):
     out = tmp_path / "out"
     bad = tmp_path / "bad.toml"
-    bad.write_text('[params]\nheat_current = { value = 4.0, unit = "Ic0" }\n')
+    bad.write_text('[params]\nvdd = { value = 2.0, unit = "V" }\n')
     assert vc.main(["--design", str(bad), "--out", str(out)]) == 1
     err = capsys.readouterr().err
-    assert f"--design {bad}" in err and "heat_current=4 Ic0 is out of range" in err
+    assert f"--design {bad}" in err and "vdd=2 V is out of range; allowed (0, 1.2] V" in err
     assert vc.main(["--device", str(tmp_path / "none.toml"), "--out", str(out)]) == 1
     assert "--device" in capsys.readouterr().err
     with pytest.raises(SystemExit) as usage:
