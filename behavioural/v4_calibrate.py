@@ -44,7 +44,7 @@ from circuits.units import ZERO_CELSIUS_K
 from pyspice_flows.app import commandline, staging
 from pyspice_flows.metrics import neuron_v4 as nv4
 from pyspice_flows.sim.cache import cached_run, cached_value, source_files
-from pyspice_flows.sim.session import Transient, celsius
+from pyspice_flows.sim.session import SimulationError, Transient, celsius
 
 from .v4_model import V4Calibration, ladder_matrices, ladder_response, run, zoh_step
 
@@ -61,6 +61,8 @@ TABLE_RISES = 10
 QUICK_SPICE_WEIGHTS = (0.8, 1.0, 1.2)
 QUICK_TABLE_WEIGHTS = (0.8, 1.0, 1.2)
 QUICK_TABLE_RISES = 5
+RETRY_STEP_DIVISORS = (1, 4, 16)
+"""The fired slot's transient is retried with the step cap divided by these."""
 RISE_MARGIN = 1.15
 """The rise grid reaches this x the steadiest prior rise the model can meet."""
 SENSITIVITY_WINDOWS = 6
@@ -69,9 +71,9 @@ SENSITIVITY_STEP_K = 5.0
 """The temperature step of the sensitivity's finite differences [K]."""
 
 
-def _transient(p: v4.IpnetV4Params, n_slots: int) -> Transient:
+def _transient(p: v4.IpnetV4Params, n_slots: int, max_step_s=nv4.MAX_STEP_S) -> Transient:
     """The analysis :func:`~pyspice_flows.metrics.neuron_v4.drive_waveforms` runs."""
-    return Transient(step_s=0.05e-9, stop_s=n_slots * p.slot_s, max_step_s=nv4.MAX_STEP_S)
+    return Transient(step_s=0.05e-9, stop_s=n_slots * p.slot_s, max_step_s=max_step_s)
 
 
 def held_drive(p: v4.IpnetV4Params, input_slots, n_slots: int, ambient_k: float):
@@ -86,7 +88,20 @@ def fired_drive(p: v4.IpnetV4Params, ambient_k: float):
     """One input slot of a junction that starts in AP (as after firing): the deterministic
     junction stays in AP through the write and the heat phase returns it to P."""
     circuit = v4.build_v4_testbench(p, [[0]], 1, state0=-1)
-    return cached_run(circuit, _transient(p, 1), temperature_c=celsius(ambient_k))
+
+    def attempt(divide: int):
+        step = _transient(p, 1, nv4.MAX_STEP_S / divide)
+        return cached_run(circuit, step, temperature_c=celsius(ambient_k))
+
+    for divide in RETRY_STEP_DIVISORS[:-1]:
+        try:
+            return attempt(divide)
+        except SimulationError as err:
+            # the reversal back to P now and then collapses the step (ngspice "Timestep too
+            # small", seen at 85 C); a finer step cap gets through it
+            if "Timestep too small" not in str(err):
+                raise
+    return attempt(RETRY_STEP_DIVISORS[-1])
 
 
 def sample_grid(p: v4.IpnetV4Params) -> tuple[int, float]:
