@@ -160,6 +160,10 @@ def v4_claims(r: dict) -> list[dict]:
             "criterion of issue 20 (gain >= 2 within the slow thermal time constant, >= 1.2 at "
             f"three input intervals, P(rested) >= 0.05), at {r['ambient_K']:.2f} K on design "
             f"`{r['design']}`; only with an insulated stack ({r['thermal_stack']['rth_total_K_per_W']:.3g} K/W, slow pole "
-            f"{render.fmt_si(r['thermal_stack']['tau_slow_s'], 's')}) and a heating phase per input; the corners and the device spread are the sweep's (`make sweep-v4`).",
+            f"{render.fmt_si(r['thermal_stack']['tau_slow_s'], 's')}) and a heating phase per "
+            "input; the corners and the device spread are the sweep's (`make sweep-v4`).  These "
+            "gains are the switching law's on the circuit's drive; seeded mtj_stoch trials of the "
+            "circuit (`make neuron-v4`, `make working-memory-v4`) read a lower gain one slot after "
+            "an input, not yet explained.",
         ),
     ]
