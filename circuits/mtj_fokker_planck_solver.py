@@ -26,8 +26,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg.lapack import dgtsv
-from scipy.optimize import brentq
 
 from .mtj_analytic import critical_current, precession_time_unit, thermal_stability
 from .mtj_device import MtjParams
@@ -151,6 +149,8 @@ def _be_step(grid: Grid, rates: Rates, s: float, prob: np.ndarray) -> tuple[np.n
     V - s K is column diagonally dominant, so LAPACK's gtsv makes no row exchange: the
     elimination only adds positive terms to the right-hand side (tiny tails stay exact).
     """
+    from scipy.linalg.lapack import dgtsv
+
     rhs = grid.vol * prob if prob.ndim == 1 else grid.vol[:, None] * prob
     _, _, _, new, info = dgtsv(
         s * rates.lower, grid.vol + s * rates.diag, s * rates.upper, rhs, overwrite_b=1
@@ -385,6 +385,8 @@ class Solver:
                 if prev is None:
                     return 0.0
                 t0, p0, s0 = prev
+                from scipy.optimize import brentq
+
                 return t0 + brentq(
                     self._switched_after,
                     0.0,

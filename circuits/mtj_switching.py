@@ -37,7 +37,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy.integrate import solve_ivp
 
 from . import mtj_analytic as ana
 from . import mtj_model_spec as spec
@@ -170,6 +169,8 @@ def switching_times(
     edges = sorted({0.0, *(b for b in breakpoints if 0.0 < b < t_max), t_max})
     x = np.zeros(2 + 2 * n)
     times = np.full(n, np.nan)
+    from scipy.integrate import solve_ivp  # about 1 s to import; only a solve needs it
+
     for t0, t1 in zip(edges[:-1], edges[1:]):
         sol = solve_ivp(
             rhs,

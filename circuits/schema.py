@@ -160,6 +160,18 @@ def _pint_text(unit: str) -> str:
     return (unit or "dimensionless").replace("Ohm", "ohm")
 
 
+_PREFIXES = {"f": 1e-15, "p": 1e-12, "n": 1e-9, "u": 1e-6, "m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9}
+_PREFIXABLE = {"s", "m", "V", "A", "ohm", "Ohm", "F", "W", "J", "H"}
+
+
+def _prefix_scale(unit: str, declared: str) -> float | None:
+    """The factor of a unit that is the declared SI unit with a metric prefix (ns for s,
+    nm for m), None for anything else (pint converts those)."""
+    if declared in _PREFIXABLE and len(unit) == len(declared) + 1 and unit[1:] == declared:
+        return _PREFIXES.get(unit[0])
+    return None
+
+
 def to_declared_unit(value: float, unit: str | None, q: Quantity, where: str) -> float:
     """``value`` written in ``unit`` expressed in the quantity's declared unit.
 
@@ -172,6 +184,9 @@ def to_declared_unit(value: float, unit: str | None, q: Quantity, where: str) ->
         if _normal(unit) == "":
             return value
         raise ValueError(f"{where}: unit={unit!r}; allowed {q.unit!r} (a ratio)")
+    scale = _prefix_scale(_normal(unit), _normal(q.unit))
+    if scale is not None:
+        return value * scale
     import pint
 
     ureg = _registry()

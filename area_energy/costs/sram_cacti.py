@@ -26,6 +26,7 @@ Units: J and W inside the code; the TOML keeps CACTI's nJ and mW as printed.
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import re
 import subprocess
@@ -224,12 +225,12 @@ class SramAccessTable:
                 f"SramAccessTable.node_nm = {self.node_nm!r} is not allowed (allowed: 22-32 nm)"
             )
 
-    @property
+    @functools.cached_property
     def capacities_bytes(self) -> tuple[int, ...]:
         """Tabulated capacities, ascending [byte]."""
         return tuple(sorted({k[2] for k in self.leakage_w if k[0] == self.cell_type}))
 
-    @property
+    @functools.cached_property
     def widths_bits(self) -> tuple[int, ...]:
         """Tabulated access widths, ascending [bit]."""
         return tuple(sorted({k[3] for k in self.read_j if k[0] == self.cell_type}))

@@ -14,14 +14,11 @@ claims are set beside them with the assumptions that produce ours.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
-import multiprocessing
 import os
 import subprocess
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -47,16 +44,15 @@ from pyspice_flows.app.commandline import (
     run_main,
     temperature_k,
 )
-from pyspice_flows.app.processes import end_with_parent
+from pyspice_flows.app.processes import background
 from pyspice_flows.experiments.plasticity import heat_ablation, plasticity_curve
-from pyspice_flows.experiments.plasticity import plot as plot_plasticity
 from pyspice_flows.sim import SIMULATOR_ENV, SIMULATORS, make_session, osdi, simulator_name
 from pyspice_flows.sim.session import Session, celsius, ngspice_threads
 
 from . import publish, render
 from .claims import PUBLISHED, memory_claims, neuron_claims
 from .energy_comparison import energy_comparison
-from .figures import fig_area, fig_energy, fig_memory, fig_waveforms
+from .figures import fig_area, fig_energy, fig_heat_decay, fig_memory, fig_waveforms
 from .header import header_rows, run_header
 from .memory import ipnet_memory_write, memory_comparison, memory_sections
 from .neuron_v4 import v4_claims, v4_memory_write, v4_results, v4_section
@@ -154,23 +150,10 @@ def build_results(
     # neuron v4's figures (the switching law on ~30 deterministic transients, cached) are
     # independent of the v2 and LIF runs below: a second process computes them meanwhile
     progress("IPNet neuron v4: switching law on the circuit's drive, in a second process")
-    with _background(v4_results, v4_design.params, ambient_k, v4_design.name) as v4_future:
+    with background(v4_results, v4_design.params, ambient_k, v4_design.name) as v4_call:
         runs = _v2_and_lif_runs(ip_params, temp_k)
-        ip = v4_future.result()
+        ip = v4_call.result()
     return _assemble(design, v4_design, dev, ambient_k, ip, runs, t0)
-
-
-@contextlib.contextmanager
-def _background(fn, *args):
-    """``fn(*args)`` in one spawned worker process (it ends with this one); yields its
-    future.  Leaving the block early (an error, Ctrl-C) cancels it."""
-    pool = ProcessPoolExecutor(
-        1, mp_context=multiprocessing.get_context("spawn"), initializer=end_with_parent
-    )
-    try:
-        yield pool.submit(fn, *args)
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -411,7 +394,7 @@ def _assemble(
         "energy_per_spike": fig_energy(neurons),
         "area": fig_area(neurons),
         "memory_power": fig_memory(mem),
-        "heat_memory_decay": plot_plasticity(curve, None),
+        "heat_memory_decay": fig_heat_decay(curve),
     }
     progress(f"simulations done in {time.time() - t0:.1f} s")
     return results, figures

@@ -9,12 +9,15 @@ and everywhere a daemon thread polls the parent's pid as a fallback.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import multiprocessing
 import os
 import signal
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
 
 PARENT_POLL_S = 0.5
 """How often a worker checks that its parent is alive (the fallback) [s]."""
@@ -43,3 +46,74 @@ def _watch(parent: int) -> None:
         time.sleep(PARENT_POLL_S)
         if os.getppid() != parent:
             os._exit(ORPHAN_EXIT)
+
+
+class BackgroundCall:
+    """``fn(*args)`` in one spawned process that ends with this one; :meth:`result` waits
+    for its value (or raises its exception), :meth:`stop` ends it at once.  Unlike a
+    process pool, leaving early (an error, Ctrl-C, SIGTERM) does not wait for the call to
+    finish: :func:`background` stops it on the way out."""
+
+    def __init__(self, fn: Callable, *args):
+        ctx = multiprocessing.get_context("spawn")
+        self._conn, send = ctx.Pipe(duplex=False)
+        self._proc = ctx.Process(
+            target=_call_and_send, args=(send, os.getpid(), fn, args), daemon=True
+        )
+        self._proc.start()
+        send.close()
+
+    def result(self):
+        """The call's value; its exception if it raised; RuntimeError if the process died."""
+        try:
+            ok, value = self._conn.recv()
+        except EOFError:
+            self._proc.join()
+            raise RuntimeError(
+                f"the background process ended without a result (exit code {self._proc.exitcode})"
+            ) from None
+        self._proc.join()
+        if ok:
+            return value
+        raise value
+
+    @property
+    def running(self) -> bool:
+        """Whether the process is still alive."""
+        return self._proc.is_alive()
+
+    def stop(self) -> None:
+        """End the process now if it still runs."""
+        if self._proc.is_alive():
+            self._proc.terminate()
+            self._proc.join(5)
+            if self._proc.is_alive():
+                self._proc.kill()
+                self._proc.join()
+        self._conn.close()
+
+
+@contextlib.contextmanager
+def background(fn: Callable, *args) -> Iterator[BackgroundCall]:
+    """``with background(fn, *args) as call: ... call.result()``: the call runs meanwhile
+    in a second process, stopped when the block is left."""
+    call = BackgroundCall(fn, *args)
+    try:
+        yield call
+    finally:
+        call.stop()
+
+
+def _call_and_send(conn, parent: int, fn: Callable, args: tuple) -> None:
+    end_with_parent(parent)
+    try:
+        value = fn(*args)
+    except BaseException as exc:  # sent to the parent, which raises it
+        try:
+            conn.send((False, exc))
+        except Exception:  # an exception that does not pickle: its text
+            conn.send((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
+    else:
+        conn.send((True, value))
+    finally:
+        conn.close()

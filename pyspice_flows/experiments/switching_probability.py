@@ -36,7 +36,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from scipy import stats
 
 from circuits import mtj_analytic as ref
 from circuits import mtj_fokker_planck as fp
@@ -217,6 +216,8 @@ def wilson_interval(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
     """Wilson score interval for k successes in n Bernoulli trials."""
     if n <= 0:
         raise ValueError("wilson_interval needs n >= 1")
+    from scipy import stats  # about 1 s to import: only where a statistic is computed
+
     z = stats.norm.ppf(0.5 + level / 2)
     ph = k / n
     den = 1 + z**2 / n
@@ -249,6 +250,8 @@ class ExponentialMean:
         total = float(times_s[done].sum()) + t_max * int((~done).sum())
         mean = total / n
         a = (1 - level) / 2
+        from scipy import stats
+
         lo = 2 * total / stats.chi2.ppf(1 - a, 2 * n)
         hi = 2 * total / stats.chi2.ppf(a, 2 * n)
         return cls(mean, lo, hi, n, int((~done).sum()))
@@ -378,6 +381,8 @@ def switching_time_distribution(
     res = run_trials(trial, range(first_seed, first_seed + runs), workers, pool=pool)[0]
     law = trial.law()
     times = np.where(np.isfinite(res.time_s), res.time_s, t_max_s)
+    from scipy import stats
+
     ks = stats.kstest(times, lambda t: np.where(t >= t_max_s, 1.0, law.probability(t)))
     mean = float(np.mean(times))
     sem = float(np.std(times, ddof=1) / math.sqrt(times.size))
