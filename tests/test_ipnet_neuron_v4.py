@@ -316,6 +316,6 @@ def test_area_per_neuron_with_the_periphery_amortized_meets_issue_20(p):
     from area_energy.report.neuron_v4 import v4_area
 
     a = v4_area(p)
-    assert a["transistors"] == 20 and a["shared_periphery_transistors"] > 0
+    assert a["transistors"] == 20 and a["shared_bias_generator"]["transistors"] > 0
     assert a["area_um2_per_neuron_amortized"] <= 2.0
     assert a["area_um2"] < a["area_um2_per_neuron_amortized"]

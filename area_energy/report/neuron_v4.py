@@ -40,8 +40,6 @@ def v4_area(p: v4.IpnetV4Params) -> dict:
             "area_um2": a_shared.total_um2,
             "note": f"shared by the {ARRAY_NEURONS} neurons of a 16 x 16 array with the slot clock",
         },
-        "shared_periphery_area_um2": a_shared.total_um2,
-        "shared_periphery_transistors": a_shared.transistors,
         "array_neurons": ARRAY_NEURONS,
         "area_um2_per_neuron_amortized": a_own.total_um2 + a_shared.total_um2 / ARRAY_NEURONS,
     }
