@@ -1,14 +1,16 @@
-"""Benchmarks (f) and (g): 1,000 behavioural neurons through the recency protocol, and a
-1,000-neuron layer through 100 event streams, on one core.
+"""Benchmarks (f) and (g): 1,000 behavioural neurons v1 through the recency protocol, and a
+1,000-neuron layer of behavioural neurons v2 (IPNet neuron v4) through 100 event streams,
+on one core.
 
 ``python -m behavioural.bench [--neurons N] [--repeats R] [--out FILE]`` times
-:func:`behavioural.layer.recency` (median of the repeats; target: under 10 s) and the layer
-of :mod:`behavioural.network` (one neuron per pixel and polarity of a 25 x 20 grid = 1,000
-neurons) reading 100 streams of the 22 classes (median of the repeats; target: under 10 s),
-and merges their entries ``f_behavioural_layer`` and ``g_behavioural_network`` into
-``build/bench.json`` (``make bench`` runs it after ``pyspice_flows.bench``; the other
-entries are kept).  The neuron is the calibrated one
-(``build/behavioural/calibration.json``; run ``python -m behavioural.calibrate`` first).
+:func:`behavioural.layer.recency` (neuron v1, ``build/behavioural/calibration.json`` from
+``make behavioural-v2``; median of the repeats; target: under 10 s) and the layer of
+:mod:`behavioural.network` (:func:`behavioural.v4_layer.v4_layer`: one neuron v2 per pixel
+and polarity of a 25 x 20 grid = 1,000 neurons, seeded draws, the end-of-stream probe;
+``build/behavioural/behavioural_v4.json`` at 27 C from ``make behavioural``) reading 100
+streams of the 22 classes (median of the repeats; target: under 10 s), and merges their
+entries ``f_behavioural_layer`` and ``g_behavioural_network`` into ``build/bench.json``
+(``make bench`` runs it after ``pyspice_flows.bench``; the other entries are kept).
 """
 
 from __future__ import annotations
@@ -18,15 +20,20 @@ import json
 import statistics
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
+
+import numpy as np
 
 from circuits.paths import REPO_ROOT
 from pyspice_flows.app.staging import write_text_atomic
 
-from .events import N_CLASSES, StreamParams, dataset
+from . import v4_layer
+from .events import N_CLASSES, dataset
 from .layer import recency
+from .network import stream_params
 from .params import CALIBRATION_JSON, load_calibration
-from .readout import ipnet_features, slot_times
+from .readout import slot_times
 
 OUT_JSON = REPO_ROOT / "build" / "bench.json"
 TARGET_S = 10.0
@@ -62,31 +69,37 @@ def bench_layer(n_neurons: int = 1000, repeats: int = 3, calibration: Path = CAL
 
 
 def bench_network(
-    n_streams: int = NETWORK_STREAMS, repeats: int = 3, calibration: Path = CALIBRATION_JSON
+    n_streams: int = NETWORK_STREAMS,
+    repeats: int = 3,
+    calibration: Path = v4_layer.CALIBRATION_JSON,
 ):
-    """The entry: wall times [s] of the 1,000-neuron IPNet layer of :mod:`behavioural.network`
-    (:func:`behavioural.readout.ipnet_features`: simulation and end-of-stream state) over
-    ``n_streams`` streams (classes in turn, seeds 0..), median, target, result; the
-    streams are generated once, beforehand (their time is given apart)."""
-    p = load_calibration(calibration)
-    sp = StreamParams(width=NETWORK_GRID[0], height=NETWORK_GRID[1])
+    """The entry: wall times [s] of the 1,000-neuron v4 layer of :mod:`behavioural.network`
+    (:func:`behavioural.v4_layer.v4_layer`: every stream's slots from rest with seeded
+    draws, the probe and the readouts) over ``n_streams`` streams (classes in turn, seeds
+    0..), median, target, result; the streams are generated once, beforehand (their time
+    is given apart)."""
+    cal, _ = v4_layer.load_v4_calibration(calibration)
+    sp = replace(stream_params(cal), width=NETWORK_GRID[0], height=NETWORK_GRID[1])
     t0 = time.perf_counter()
     streams = dataset([k % N_CLASSES for k in range(n_streams)], range(n_streams), sp)
     times = slot_times(streams, sp)
     gen_s = time.perf_counter() - t0
-    walls = []
-    for _ in range(repeats):
+    walls, out = [], None
+    for k in range(repeats):
         t0 = time.perf_counter()
-        ipnet_features(p, times, sp)
+        out = v4_layer.v4_layer(cal, times, np.random.default_rng(k))
         walls.append(time.perf_counter() - t0)
     med = statistics.median(walls)
     return {
-        "what": f"{sp.n_channels}-neuron behavioural IPNet layer ({sp.width} x {sp.height} "
-        f"pixels x 2 polarities) x {n_streams} event streams of {sp.duration_s * 1e9:.3g} ns "
-        "(behavioural.readout.ipnet_features), one process",
+        "what": f"{sp.n_channels}-neuron layer of behavioural neurons v2 (IPNet neuron v4; "
+        f"{sp.width} x {sp.height} pixels x 2 polarities) x {n_streams} event streams of "
+        f"{sp.n_slots} slots + the probe ({sp.slot_s * 1e9:.3g} ns each; "
+        "behavioural.v4_layer.v4_layer, seeded draws), one process",
         "n_neurons": sp.n_channels,
         "n_streams": n_streams,
+        "slots_per_stream": sp.n_slots + 1,
         "events_per_stream": float(sum(len(s) for s in streams) / n_streams),
+        "spikes_per_stream": float(np.mean(out.spikes)),
         "stream_generation_s": gen_s,
         "wall_s": walls,
         "median_s": med,
@@ -94,6 +107,7 @@ def bench_network(
         "meets_target": med < TARGET_S,
         "streams_per_s": n_streams / med,
         "calibration": str(calibration),
+        "ambient_k": cal.ambient_k,
     }
 
 

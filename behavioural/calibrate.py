@@ -1,6 +1,8 @@
 """Fit the behavioural neuron to SPICE runs of the circuit, and validate it on held-out stimuli.
 
-``python -m behavioural.calibrate [--quick] [--out DIR] [--no-layer]`` (``make behavioural``):
+``python -m behavioural.calibrate [--quick] [--out DIR] [--no-layer]`` (``make behavioural-v2``,
+``ipnet behavioural-v2``; ``make behavioural`` is the behavioural model of neuron v4,
+:mod:`behavioural.v4_calibrate`):
 
 1. measures the characterization targets in SPICE (:mod:`behavioural.characterize`: the
    junction charge per isolated input pulse at four weights, the reset mirror's current,
@@ -14,7 +16,8 @@
 3. simulates the held-out stimuli (:func:`behavioural.stimuli.validation_set`: seeded
    Poisson trains at other rates and weights, a burst + probes) and compares;
 4. writes ``calibration.json`` (the fitted :class:`~behavioural.params.NeuronParams`, with
-   the fit's stimuli, residuals and provenance) and ``summary.json``
+   the fit's stimuli, residuals and provenance; :mod:`behavioural.layer` and benchmark (f)
+   read it) and ``summary_neuron_v2.json`` (:data:`SUMMARY_NAME`)
    (``behavioural.validation.spike_count_error``, ``spike_time_rmse_s``, ``mean_isi_s``,
    per stimulus, and the pass flags against the acceptance: counts within 10 %, times
    within 20 % of the mean inter-spike interval; plus the layer recency protocol).
@@ -49,6 +52,8 @@ from .spice import SpiceRun, run_spice
 from .stimuli import Stimulus, characterization_set, validation_set
 
 OUT_DIR = REPO_ROOT / "build" / "behavioural"
+SUMMARY_NAME = "summary_neuron_v2.json"
+"""The validation summary of this model of neuron v2 (``summary.json`` is the v4 model's)."""
 TEMPERATURE_C = 27.0
 SPIKE_SCALE_S = 50e-12
 """Spike-time residuals are in units of this [s]."""
@@ -372,7 +377,7 @@ def calibrate(
         from .layer import recency_summary
 
         summary["behavioural"]["layer"] = recency_summary(p)
-    _write_json(out_dir / "summary.json", summary)
+    _write_json(out_dir / SUMMARY_NAME, summary)
     say(
         f"calibrate: held-out spike count error {val['spike_count_error']:.3g} "
         f"({'ok' if val['spike_count_ok'] else 'FAIL'} <= {COUNT_TOLERANCE:g}), "
@@ -380,7 +385,7 @@ def calibrate(
         f"{val['spike_time_rmse_over_isi']:.3g} x mean ISI {val['mean_isi_s']:.3g} s "
         f"({'ok' if val['spike_time_ok'] else 'FAIL'} <= {TIME_TOLERANCE_ISI:g})"
     )
-    say(f"calibrate: wrote {out_dir / 'calibration.json'} and {out_dir / 'summary.json'}")
+    say(f"calibrate: wrote {out_dir / 'calibration.json'} and {out_dir / SUMMARY_NAME}")
     return summary
 
 
@@ -393,9 +398,9 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     parser = argparse.ArgumentParser(
-        prog="ipnet behavioural",
+        prog="ipnet behavioural-v2",
         description="Fit the behavioural IPNet neuron to SPICE characterization runs (27 C), "
-        "validate it on held-out stimuli; writes calibration.json and summary.json.",
+        "validate it on held-out stimuli; writes calibration.json and summary_neuron_v2.json.",
     )
     parser.add_argument(
         "--out",

@@ -222,7 +222,7 @@ def load_calibration(path: Path | str = CALIBRATION_JSON) -> NeuronParams:
     if not path.is_file():
         raise FileNotFoundError(
             f"behavioural calibration {path} does not exist; make it with "
-            "`python -m behavioural.calibrate` (or `make behavioural`)"
+            "`python -m behavioural.calibrate` (or `make behavioural-v2`)"
         )
     try:
         data = json.loads(path.read_text())

@@ -1,8 +1,11 @@
 """Calibrate behavioural neuron v2 (:mod:`behavioural.v4_model`) on SPICE runs of IPNet
 neuron v4, per design, device and ambient temperature, and validate it on held-out stimuli.
 
-``ipnet behavioural-v4 [--design FILE] [--device FILE] [--temp K] [--out DIR] [--quick]``
-(``python -m behavioural.v4_calibrate``) writes ``DIR/behavioural_v4.json`` and
+``ipnet behavioural [--design FILE] [--device FILE] [--temp K] [--out DIR] [--quick]``
+(``make behavioural``, ``python -m behavioural.v4_calibrate``; ``ipnet behavioural-v4`` is an
+alias) writes ``DIR/summary.json`` (its ``validation``: the worst ``memory_curve_error`` and
+``probability_error`` over the temperatures, with their limits), the same summary as
+``DIR/behavioural_v4.json`` (the name :mod:`behavioural.network` and earlier users read) and
 ``DIR/behavioural_v4.md`` (default ``build/behavioural``) atomically.  Without ``--temp`` it
 calibrates and validates at 0, 27 and 85 C.
 
@@ -49,6 +52,10 @@ from pyspice_flows.sim.session import SimulationError, Transient, celsius
 from .v4_model import V4Calibration, ladder_matrices, ladder_response, run, zoh_step
 
 OUT_DIR = REPO_ROOT / "build" / "behavioural"
+OUT_FILES = ("behavioural_v4.md", "summary.json", "behavioural_v4.json")
+"""What the command writes: the report, the summary, and the summary again under the name
+:mod:`behavioural.network` reads (``summary.json`` of the model of neuron v2, the latency neuron, is now
+``summary_neuron_v2.json``, see :mod:`behavioural.calibrate`)."""
 TEMPERATURES_K = (ZERO_CELSIUS_K, ZERO_CELSIUS_K + 27.0, ZERO_CELSIUS_K + 85.0)
 """0, 27 and 85 C: the acceptance's three temperatures (issue 21)."""
 SAMPLE_S = 0.05e-9
@@ -330,7 +337,7 @@ def speed(cal: V4Calibration, neurons: int = 1000, slots: int = 1000, seed: int 
 
 def parse_options(argv):
     parser = argparse.ArgumentParser(
-        prog="ipnet behavioural-v4",
+        prog=commandline.PROG or "ipnet behavioural",
         description="Calibrate the behavioural neuron v2 (event-driven, numpy) on SPICE runs "
         "of IPNet neuron v4 and validate it on held-out stimuli against the switching law on "
         "the circuit's own drive.",
@@ -413,9 +420,11 @@ def main(argv: list[str] | None = None) -> int:
         summary["speed"] = speed(V4Calibration.from_dict(per_temp[0]["calibration"]))
         with staging.staging_folder(out) as stage:
             (stage / "behavioural_v4.md").write_text(report_md(summary))
-            (stage / "behavioural_v4.json").write_text(json.dumps(summary, indent=1) + "\n")
-            staging.commit_staged(stage, out, ["behavioural_v4.md", "behavioural_v4.json"])
-        print(f"behavioural v4 -> {out / 'behavioural_v4.json'}")
+            text = json.dumps(summary, indent=1) + "\n"
+            for name in OUT_FILES[1:]:
+                (stage / name).write_text(text)
+            staging.commit_staged(stage, out, list(OUT_FILES))
+        print(f"behavioural v2 (neuron v4) -> {out / 'summary.json'}")
         return 0
 
     return commandline.run_main(parser.prog, body, args.debug)

@@ -129,7 +129,7 @@ def test_calibrate_command_writes_its_files(quick_calibration):
     cal = json.loads((quick_calibration / "calibration.json").read_text())
     assert set(cal["fitted"]) >= {"input_current_factor", "reset_current_factor", "rth_factor"}
     assert cal["provenance"]["temperature_c"] == 27.0
-    summary = json.loads((quick_calibration / "summary.json").read_text())
+    summary = json.loads((quick_calibration / "summary_neuron_v2.json").read_text())
     v = summary["behavioural"]["validation"]
     for key in ("spike_count_error", "spike_time_rmse_s", "mean_isi_s"):
         assert np.isfinite(v[key])
