@@ -6,7 +6,7 @@ PY := .venv/bin/python
 TOOLCHAIN_OK := build/.toolchain-ok
 PYTEST_ARGS ?=
 
-.PHONY: thermal-spec neuron-v4 working-memory-v4 sweep-v4 help setup ngspice venv osdi netlists test test-fast goldens lint format energy-report readme-numbers sweep bench behavioural clean
+.PHONY: thermal-spec neuron-v4 working-memory-v4 sweep-v4 help setup ngspice venv osdi netlists test test-fast goldens lint format energy-report readme-numbers sweep bench behavioural behavioural-v4 behavioural-v2 network clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -71,16 +71,22 @@ working-memory-v4: osdi ## working memory on neuron v4: recency, free recall (d'
 thermal-spec: venv ## device thermal spec: heat-memory gain over thermal networks (exact switching law) -> build/thermal_spec/
 	@$(PY) -m pyspice_flows.experiments.thermal_spec
 
-bench: osdi ## benchmarks -> build/bench.json (with (f): 1,000 behavioural neurons x recency)
+bench: osdi ## benchmarks -> build/bench.json (with (f): 1,000 neuron-v2 models x recency, (g): 1,000 neuron-v4 models x 100 streams)
 	@$(PY) -m pyspice_flows.bench
 	@test -f build/behavioural/calibration.json || $(PY) -m behavioural.calibrate
+	@test -f build/behavioural/behavioural_v4.json || $(PY) -m behavioural.v4_calibrate
 	@$(PY) -m behavioural.bench
 
-behavioural: osdi ## fit the behavioural neuron to SPICE (27 C), validate on held-out stimuli -> build/behavioural/
+behavioural: osdi ## behavioural model of neuron v4 (stochastic), calibrated and validated at 0/27/85 C -> build/behavioural/summary.json
+	@$(PY) -m behavioural.v4_calibrate
+
+behavioural-v4: behavioural ## alias of behavioural
+
+behavioural-v2: osdi ## the behavioural model of neuron v2 (latency neuron, 27 C) -> build/behavioural/calibration.json, summary_neuron_v2.json
 	@$(PY) -m behavioural.calibrate
 
-network: osdi ## 22-class event streams on the behavioural layer, five memory variants -> build/network/
-	@test -f build/behavioural/calibration.json || $(PY) -m behavioural.calibrate
+network: osdi ## 22-class event streams on a layer of neuron-v4 models, five memory variants -> build/network/
+	@test -f build/behavioural/behavioural_v4.json || $(PY) -m behavioural.v4_calibrate
 	@$(PY) -m behavioural.network
 
 clean: ## remove build/ and reports/ (keeps .venv)

@@ -9,12 +9,13 @@
     ipnet plasticity [--out DIR] [--device FILE] [--temp K] = python -m pyspice_flows.experiments.plasticity
     ipnet osdi [--force] [--out DIR]                      = python -m pyspice_flows.sim.osdi
     ipnet working-memory [--quick] [--out DIR] ...        = python -m pyspice_flows.experiments.working_memory
-    ipnet behavioural [--quick] [...]                     = python -m behavioural.calibrate
+    ipnet behavioural [--design FILE] [--device FILE] [--temp K] [--quick] = python -m behavioural.v4_calibrate
+    ipnet behavioural-v2 [--quick] [...]                  = python -m behavioural.calibrate
     ipnet network [--quick] [--seeds N] [--streams N]     = python -m behavioural.network
     ipnet neuron-v4 [--design FILE] [--trials N] [--quick] = python -m pyspice_flows.experiments.neuron_v4
     ipnet switching-probability [--device FILE] [--runs N] = python -m pyspice_flows.experiments.switching_probability
     ipnet thermal-spec [--device FILE] [--quick]          = python -m pyspice_flows.experiments.thermal_spec
-    ipnet behavioural-v4 [--design FILE] [--device FILE] [--temp K] [--quick] = python -m behavioural.v4_calibrate
+    ipnet behavioural-v4 [...]                            = ipnet behavioural (alias)
     ipnet working-memory-v4 [--design FILE] [--device FILE] [--temp K] [--quick] = python -m pyspice_flows.experiments.working_memory_v4
 
 Everything after the subcommand goes to that module unchanged (``ipnet report --help``
@@ -75,9 +76,14 @@ SUBCOMMANDS = {
         "recency, free recall and interference on coupled arrays",
     ),
     "behavioural": (
+        "behavioural.v4_calibrate",
+        "behavioural.v4_calibrate",
+        "behavioural neuron v2 on neuron v4: calibrate per design/device/temperature, validate",
+    ),
+    "behavioural-v2": (
         "behavioural.calibrate",
         "behavioural.calibrate",
-        "calibrate and validate the behavioural neuron",
+        "behavioural model of neuron v2 (latency neuron): calibrate at 27 C, validate",
     ),
     "network": (
         "behavioural.network",
@@ -107,7 +113,7 @@ SUBCOMMANDS = {
     "behavioural-v4": (
         "behavioural.v4_calibrate",
         "behavioural.v4_calibrate",
-        "behavioural neuron v2 on neuron v4: calibrate per design/device/temperature, validate",
+        "alias of behavioural",
     ),
 }
 
