@@ -6,7 +6,7 @@ PY := .venv/bin/python
 TOOLCHAIN_OK := build/.toolchain-ok
 PYTEST_ARGS ?=
 
-.PHONY: thermal-spec neuron-v4 working-memory-v4 sweep-v4 help setup ngspice venv osdi netlists test test-fast goldens lint format energy-report readme-numbers sweep bench behavioural behavioural-v4 behavioural-v2 network clean
+.PHONY: thermal-spec neuron-v4 working-memory working-memory-v2 working-memory-v4 sweep-v4 help setup ngspice venv osdi netlists test test-fast goldens lint format energy-report readme-numbers sweep bench behavioural behavioural-v4 behavioural-v2 network clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -56,7 +56,10 @@ readme-numbers: venv ## rewrite README.md's results block from reports/energy_re
 sweep: osdi ## Monte Carlo sweep of the IPNet neuron -> build/sweep/results.csv
 	@$(PY) -m pyspice_flows.sweep
 
-working-memory: osdi ## recency, free-recall and interference protocols on coupled IPNet arrays -> build/working_memory/
+working-memory: osdi ## working memory on neuron v4: recency (gain by lag, intervals), free recall (d'), interference vs the layout pitch, with controls -> build/working_memory/
+	@$(PY) -m area_energy.working_memory
+
+working-memory-v2: osdi ## the latency protocols of neuron v2 on coupled IPNet arrays -> build/working_memory_v2/
 	@$(PY) -m pyspice_flows.experiments.working_memory
 
 sweep-v4: osdi ## variation sweep of neuron v4: firing probabilities and memory gain per corner against the spec -> build/sweep_v4/
@@ -65,8 +68,7 @@ sweep-v4: osdi ## variation sweep of neuron v4: firing probabilities and memory 
 neuron-v4: osdi ## heat-gated neuron v4: transfer curve, heat memory + ablation from 200 seeded trials per point -> build/neuron_v4/
 	@$(PY) -m pyspice_flows.experiments.neuron_v4
 
-working-memory-v4: osdi ## working memory on neuron v4: recency, free recall (d'), interference vs pitch, from the law and 200 seeded trials per point -> build/working_memory_v4/
-	@$(PY) -m pyspice_flows.experiments.working_memory_v4
+working-memory-v4: working-memory ## alias of working-memory
 
 thermal-spec: venv ## device thermal spec: heat-memory gain over thermal networks (exact switching law) -> build/thermal_spec/
 	@$(PY) -m pyspice_flows.experiments.thermal_spec

@@ -8,7 +8,8 @@
     ipnet characterize [...]                              = python -m pyspice_flows.experiments.mtj_characterization
     ipnet plasticity [--out DIR] [--device FILE] [--temp K] = python -m pyspice_flows.experiments.plasticity
     ipnet osdi [--force] [--out DIR]                      = python -m pyspice_flows.sim.osdi
-    ipnet working-memory [--quick] [--out DIR] ...        = python -m pyspice_flows.experiments.working_memory
+    ipnet working-memory [--design FILE] [--quick] [...]  = python -m area_energy.working_memory
+    ipnet working-memory-v2 [--quick] [--out DIR] ...     = python -m pyspice_flows.experiments.working_memory
     ipnet behavioural [--design FILE] [--device FILE] [--temp K] [--quick] = python -m behavioural.v4_calibrate
     ipnet behavioural-v2 [--quick] [...]                  = python -m behavioural.calibrate
     ipnet network [--quick] [--seeds N] [--streams N]     = python -m behavioural.network
@@ -16,7 +17,7 @@
     ipnet switching-probability [--device FILE] [--runs N] = python -m pyspice_flows.experiments.switching_probability
     ipnet thermal-spec [--device FILE] [--quick]          = python -m pyspice_flows.experiments.thermal_spec
     ipnet behavioural-v4 [...]                            = ipnet behavioural (alias)
-    ipnet working-memory-v4 [--design FILE] [--device FILE] [--temp K] [--quick] = python -m pyspice_flows.experiments.working_memory_v4
+    ipnet working-memory-v4 [...]                         = ipnet working-memory (alias)
 
 Everything after the subcommand goes to that module unchanged (``ipnet report --help``
 prints the report's own help).  It lives in ``area_energy``, the top of the one-way data
@@ -71,9 +72,14 @@ SUBCOMMANDS = {
         "compile the Verilog-A models (cached)",
     ),
     "working-memory": (
+        "area_energy.working_memory",
+        "area_energy.working_memory",
+        "recency, free recall and interference on neuron v4 as firing probabilities",
+    ),
+    "working-memory-v2": (
         "pyspice_flows.experiments.working_memory",
         "pyspice_flows.experiments.working_memory.protocols",
-        "recency, free recall and interference on coupled arrays",
+        "the latency protocols of neuron v2 on coupled arrays",
     ),
     "behavioural": (
         "behavioural.v4_calibrate",
@@ -101,9 +107,9 @@ SUBCOMMANDS = {
         "device thermal spec: heat-memory gain over thermal networks (exact switching law)",
     ),
     "working-memory-v4": (
-        "pyspice_flows.experiments.working_memory_v4",
-        "pyspice_flows.experiments.working_memory_v4",
-        "recency, free recall and interference on neuron v4 as firing probabilities",
+        "area_energy.working_memory",
+        "area_energy.working_memory",
+        "alias of working-memory",
     ),
     "neuron-v4": (
         "pyspice_flows.experiments.neuron_v4",

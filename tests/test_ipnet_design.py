@@ -157,7 +157,7 @@ def test_sweep_samples_carry_the_design_as_values(tmp_path):
     assert params_for({"vdd_v": 0.9})[0] == IpnetParams()  # no design: the built-in one
 
 
-COMMANDS = ("report", "netlists", "sweep", "plasticity", "working-memory", "behavioural")
+COMMANDS = ("report", "netlists", "sweep", "plasticity", "working-memory-v2", "behavioural")
 
 
 @pytest.mark.parametrize("command", COMMANDS)

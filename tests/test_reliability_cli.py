@@ -74,7 +74,7 @@ def test_ic0_in_amperes_is_refused_by_report_before_simulating(tmp_path):
     [
         ("report",),
         ("plasticity",),
-        ("working-memory", "--quick", "--workers", "1"),
+        ("working-memory-v2", "--quick", "--workers", "1"),
     ],
 )
 def test_a_low_ra_device_is_refused_with_its_margin_before_simulating(tmp_path, low_ra, command):
@@ -211,7 +211,7 @@ def _children(pid: int) -> list[int]:
 def test_a_sigkilled_working_memory_run_leaves_no_process_of_its_group(tmp_path):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO_ROOT), str(TESTS_DIR)]))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "area_energy.cli", "working-memory", "--quick", "--workers", "2"]
+        [sys.executable, "-m", "area_energy.cli", "working-memory-v2", "--quick", "--workers", "2"]
         + ["--out", str(tmp_path / "wm")],
         cwd=tmp_path,
         env=env,

@@ -41,7 +41,7 @@ def findings(out: Path) -> dict:
 @pytest.mark.slow
 def test_working_memory_resumes_its_trials_and_refuses_other_inputs(tmp_path):
     out = tmp_path / "wm"
-    args = ("working-memory", "--quick", "--workers", "2", "--out", str(out))
+    args = ("working-memory-v2", "--quick", "--workers", "2", "--out", str(out))
     res, wall_full = ipnet(*args, cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     journal = out / "trials.jsonl"
@@ -55,14 +55,14 @@ def test_working_memory_resumes_its_trials_and_refuses_other_inputs(tmp_path):
     journal.write_text("\n".join(lines[:6]) + "\n" + lines[6][: len(lines[6]) // 2])
     res, wall_resumed = ipnet(*args, cwd=tmp_path)
     assert res.returncode == 0, res.stderr
-    assert f"working-memory: {n - 5} array transients on 2 worker(s); 5 reused" in res.stdout
+    assert f"working-memory-v2: {n - 5} array transients on 2 worker(s); 5 reused" in res.stdout
     assert findings(out) == first  # the same numbers as in one go
     assert len(journal.read_text().splitlines()) == n + 1
 
     # every trial kept: nothing simulated again
     res, wall_reused = ipnet(*args, cwd=tmp_path)
     assert res.returncode == 0, res.stderr
-    assert f"working-memory: 0 array transients on 2 worker(s); {n} reused" in res.stdout
+    assert f"working-memory-v2: 0 array transients on 2 worker(s); {n} reused" in res.stdout
     assert findings(out) == first and wall_reused < wall_full
 
     # other inputs: refused in one line naming the change, the journal untouched

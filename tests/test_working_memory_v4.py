@@ -11,6 +11,7 @@ import math
 import numpy as np
 import pytest
 
+from area_energy import working_memory as entry
 from circuits import ipnet_neuron_v4 as v4
 from circuits.ipnet_array import coupling_conductance_w_per_k, cutoff_m, load_thermal_stack
 from pyspice_flows.experiments import working_memory_v4 as wm
@@ -114,11 +115,9 @@ def test_net_netlist_has_own_inputs_outputs_and_coupling_resistors():
         tools.Net(p, ((0, 3),), 2)
 
 
-def test_layout_area_matches_the_reports_v4_area():
-    from area_energy.report.neuron_v4 import v4_area
-
-    area = v4_area(v4.default_v4_params())["area_um2_per_neuron_amortized"]
-    assert wm.V4_LAYOUT_AREA_UM2 == pytest.approx(area, rel=0.01)
+def test_trial_lags_must_be_law_lags():
+    with pytest.raises(ValueError, match="subset of law_lags"):
+        wm.Plan(layout_pitch_m=1.4e-6, law_lags=(1, 2), trial_lags=(3,))
 
 
 # ----------------------------------------------------------------------------- CLI
@@ -140,7 +139,7 @@ def test_bad_input_refused_before_any_simulation(argv, code, words, tmp_path, ca
 
     monkeypatch.setattr(wm, "run_protocols", boom)
     try:
-        rc = wm.main([*argv, "--out", str(tmp_path / "out"), "--workers", "0"])
+        rc = entry.main([*argv, "--out", str(tmp_path / "out"), "--workers", "0"])
     except SystemExit as exc:
         rc = exc.code
     assert rc == code
@@ -149,7 +148,16 @@ def test_bad_input_refused_before_any_simulation(argv, code, words, tmp_path, ca
 
 
 # ----------------------------------------------------------------------------- protocol
+def test_without_an_area_model_the_layout_area_is_required(tmp_path, capsys):
+    with pytest.raises(SystemExit) as done:
+        wm.main(["--out", str(tmp_path / "out")])
+    assert done.value.code == 2
+    assert "--layout-area-um2 is required" in capsys.readouterr().err
+
+
+LAYOUT_PITCH_M = math.sqrt(entry.layout_area_um2(v4.default_v4_params())) * 1e-6
 SMALL = wm.Plan(
+    layout_pitch_m=LAYOUT_PITCH_M,
     trials=0,
     law_lags=(1, 2, 3),
     trial_lags=(1,),
@@ -192,3 +200,61 @@ def test_trials_depend_on_the_seed_alone():
     b = tools.run_trial_task(tools.TrialTask(net, 5, 300.0))
     assert a.shape == (4, 2) and a.dtype == bool
     assert np.array_equal(a, b)
+
+
+# ----------------------------------------------------------------------------- acceptance
+@pytest.mark.slow
+def test_ipnet_working_memory_quick_writes_the_acceptance_keys_with_controls(tmp_path):
+    """``ipnet working-memory --quick`` as a process: build/working_memory's acceptance
+    keys (issue 21), the layout pitch from the report's area model, and the controls."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from area_energy.report.neuron_v4 import v4_area
+    from circuits.paths import REPO_ROOT
+
+    out = tmp_path / "wm"
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
+    res = subprocess.run(
+        [sys.executable, "-m", "area_energy.cli", "working-memory", "--quick", "--out", str(out)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert res.returncode == 0, res.stderr
+    s = json.loads((out / "summary.json").read_text())
+    area = v4_area(v4.default_v4_params())["area_um2_per_neuron_amortized"]
+    assert s["plan"]["layout_area_um2"] == pytest.approx(area, rel=1e-12)
+    assert s["interference"]["layout_pitch_m"] == pytest.approx(math.sqrt(area) * 1e-6)
+
+    rec = s["recency"]
+    lags = rec["lags_slots"]
+    assert len(rec["gain_by_lag"]) == len(rec["gain_by_lag_ci95"]) == len(lags)
+    assert rec["tau_s"] > 0 and rec["gain_by_lag"][0] > 1.5
+    for lag, g, ci in zip(lags, rec["gain_by_lag_trials"], rec["gain_by_lag_ci95"]):
+        if lag in s["plan"]["trial_lags"]:
+            assert ci[0] <= g <= ci[1]
+        else:
+            assert g is None and ci is None
+    # controls: no heat, no memory (gain ~1); no coupling keeps the neuron's own memory
+    assert all(abs(g - 1) < 0.05 for g in rec["controls"]["no_heat"]["gain_by_lag"])
+    assert rec["controls"]["no_coupling"]["gain_by_lag"][0] > 1.5
+
+    fr = s["free_recall"]
+    assert all({"gain", "d_prime", "recalled"} <= set(x) for x in fr["by_position"])
+    assert all(x["recalled"] == (x["d_prime"] >= 1.0) for x in fr["by_position"])
+    assert all(abs(x["d_prime"]) < 0.05 for x in fr["controls"]["no_heat"]["by_position"])
+
+    it = s["interference"]
+    assert 0.1e-6 < it["pitch_10pct_m"] < 5e-6
+    # no coupling resistor: the neighbour's item changes nothing (no crosstalk)
+    assert it["controls"]["no_coupling"]["delta_p"] == [0.0]
+    assert it["controls"]["no_coupling"]["crosstalk"] == [0.0]
+    # no heat memory: no own excess to interfere with
+    law = it["law"]["normal"]
+    assert max(it["controls"]["no_heat"]["own_excess"]) < 0.01 * min(law["own_excess"])

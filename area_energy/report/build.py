@@ -58,6 +58,7 @@ from .memory import ipnet_memory_write, memory_comparison, memory_sections
 from .neuron_v4 import v4_claims, v4_memory_write, v4_results, v4_section
 from .runs import measure_neuron, progress
 from .sections_v2 import ablation_section, ablation_summary, comparison_section, decay_caption
+from .working_memory import working_memory_network_section
 
 OUT_DIR = REPO_ROOT / "reports"
 
@@ -362,6 +363,7 @@ def _assemble(
         },
         ablation_section(ablation),
         comparison_section(comparison),
+        working_memory_network_section(),
     ]
     for section in sections:
         if section.get("figure") in FIGURE_CAPTIONS and not section.get("caption"):

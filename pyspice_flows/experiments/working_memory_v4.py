@@ -27,8 +27,12 @@ and ``no_heat`` (the capacity ablation of :func:`pyspice_flows.metrics.neuron_v4
 heat capacities / 100, the same rise, the memory gone within a ns).  The analysis and
 the files are :mod:`pyspice_flows.experiments.working_memory_v4_tools`.
 
-``ipnet working-memory-v4 [--design FILE] [--device FILE] [--temp K] [--out DIR] [--quick]
-[--trials N] [--seed S] [--workers N]`` writes ``build/working_memory_v4/``.
+``ipnet working-memory [--design FILE] [--device FILE] [--temp K] [--out DIR] [--quick]
+[--trials N] [--seed S] [--workers N] [--layout-area-um2 A]`` (alias ``ipnet
+working-memory-v4``) writes ``build/working_memory/``.  The layout pitch is the square root
+of the neuron's layout area, which the area model of ``area_energy`` computes for the design
+(:mod:`area_energy.working_memory` passes it to :func:`main`; this layer may not import it);
+run as ``python -m`` this module needs ``--layout-area-um2``.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -65,13 +70,7 @@ from pyspice_flows.experiments.working_memory_v4_tools import (
 )
 from pyspice_flows.metrics.neuron_v4 import NOMINAL_K, ablated
 
-OUT_DIR = BUILD_DIR / "working_memory_v4"
-V4_LAYOUT_AREA_UM2 = 1.968
-"""Layout area of one v4 neuron of the built-in design with the bias generator amortized
-over a 16 x 16 array [um^2]: ``area_um2_per_neuron_amortized`` of the report
-(``area_energy.report.neuron_v4.v4_area``, a higher layer this module may not import;
-tests/test_working_memory_v4.py checks this value against it).  An estimate; give
-``--layout-area-um2`` for another design.  The layout pitch is its square root."""
+OUT_DIR = BUILD_DIR / "working_memory"
 CROSSTALK_BUDGET = 0.10
 """Interference: crosstalk below 10 % of the neuron's own memory excess (issue 21)."""
 CONDITIONS = ("normal", "no_coupling", "no_heat")
@@ -82,20 +81,22 @@ CONDITIONS = ("normal", "no_coupling", "no_heat")
 class Plan:
     """How much to measure.
 
-    trials: seeded trials per ensemble point (0: the law only); law_lags: the recency lags
-    read from the law [slots]; trial_lags: those also read from trials; list_length: items
-    of the free-recall list; pitches_m: the interference scan; layout_pitch_m: the
-    neuron's layout pitch (the recency and free-recall arrays sit at it, the crossing is
-    compared with it); interference_lag: slots from the items to neuron 1's probe;
+    layout_pitch_m: the neuron's layout pitch (the recency and free-recall arrays sit at
+    it, the crossing is compared with it; the square root of the area model's layout area,
+    given by the caller); trials: seeded trials per ensemble point (0: the law only);
+    law_lags: the recency lags read from the law [slots]; trial_lags: those also read from
+    trials (a subset of law_lags); list_length: items
+    of the free-recall list; pitches_m: the interference scan; interference_lag: slots
+    from the items to neuron 1's probe;
     per_netlist: neurons per stochastic transient; first_seed; workers: local processes.
     """
 
+    layout_pitch_m: float
     trials: int = 200
     law_lags: tuple[int, ...] = tuple(range(1, 9))
     trial_lags: tuple[int, ...] = (1, 2, 4)
     list_length: int = 4
     pitches_m: tuple[float, ...] = (0.2e-6, 0.3e-6, 0.5e-6, 0.7e-6, 1e-6, 1.5e-6, 2e-6, 3e-6, 5e-6)
-    layout_pitch_m: float = math.sqrt(V4_LAYOUT_AREA_UM2) * 1e-6
     interference_lag: int = 1
     per_netlist: int = 10
     first_seed: int = 1
@@ -119,6 +120,10 @@ class Plan:
                 raise ValueError(f"{name}={lags!r}; allowed integers 1..8")
             if any(not 1 <= k <= 8 for k in lags) or len(set(lags)) != len(lags):
                 raise ValueError(f"{name}={lags!r}; allowed distinct integers 1..8")
+        if not set(self.trial_lags) <= set(self.law_lags):
+            raise ValueError(
+                f"trial_lags={self.trial_lags!r}; allowed a subset of law_lags={self.law_lags!r}"
+            )
         if len(self.pitches_m) < 2 or any(not 0.1e-6 <= x <= 50e-6 for x in self.pitches_m):
             raise ValueError(f"pitches_m={self.pitches_m!r}; allowed >= 2 pitches in 0.1..50 um")
         if not 0.1e-6 <= self.layout_pitch_m <= 50e-6:
@@ -126,11 +131,13 @@ class Plan:
 
 
 QUICK = {
-    "trials": 20,
+    "trials": 10,
+    "law_lags": (1, 2, 3),
     "trial_lags": (1, 3),
     "list_length": 3,
-    "pitches_m": (0.2e-6, 0.5e-6, 1e-6, 2e-6, 4e-6),
+    "pitches_m": (0.3e-6, 1e-6, 2e-6, 4e-6),
 }
+"""``--quick``: a smoke run of every protocol and control (a minute or two on 2 cores)."""
 
 
 def variant(p: v4.IpnetV4Params, condition: str) -> v4.IpnetV4Params:
@@ -216,6 +223,14 @@ def recency(p, plan: Plan, ambient_k: float, stack: ThermalStack) -> dict:
         for cond in ("no_coupling", "no_heat")
     }
     out["trials"] = _recency_trials(p, plan, ambient_k, stack) if plan.trials else None
+    by_lag = {r["lag_slots"]: r for r in out["trials"]["normal"]["by_lag"]} if plan.trials else {}
+    out["gain_by_lag_trials"] = [by_lag[k]["gain"] if k in by_lag else None for k in lags]
+    out["gain_by_lag_ci95"] = [by_lag[k]["gain_ci95"] if k in by_lag else None for k in lags]
+    out["intervals"] = (
+        "gain_by_lag: the law (no trial noise); gain_by_lag_trials and gain_by_lag_ci95 beside "
+        "it: the seeded trials' gain and its 95 % interval (from the Wilson intervals of "
+        "P(probe) and P(rested)); None where a lag was not run as trials"
+    )
     return out
 
 
@@ -428,7 +443,7 @@ def run_protocols(p, plan: Plan, ambient_k: float = NOMINAL_K, stack=None) -> di
 # ----------------------------------------------------------------------------- CLI
 def parse_options(argv):
     parser = argparse.ArgumentParser(
-        prog="ipnet working-memory-v4",
+        prog="ipnet working-memory",
         description="Recency, free recall and interference on IPNet neuron v4: the memory as "
         "a change of firing probability, from the switching law on the circuit's drive and "
         "from seeded stochastic trials, with no-coupling and no-heat controls.",
@@ -439,7 +454,9 @@ def parse_options(argv):
     parser.add_argument(
         "--out", type=commandline.output_path, default=OUT_DIR, metavar="DIR", help="output folder"
     )
-    parser.add_argument("--quick", action="store_true", help="20 trials, 3 items, 5 pitches")
+    parser.add_argument(
+        "--quick", action="store_true", help="10 trials, lags 1-3, 3 items, 4 pitches"
+    )
     commandline.add_count_argument(parser, "--trials", "trials per ensemble point (default 200)")
     parser.add_argument(
         "--seed", type=commandline.positive_int("--seed", minimum=0), default=1, metavar="S",
@@ -447,8 +464,9 @@ def parse_options(argv):
     )  # fmt: skip
     parser.add_argument(
         "--layout-area-um2", type=commandline.positive_float("--layout-area-um2"),
-        default=V4_LAYOUT_AREA_UM2, metavar="A",
-        help=f"the neuron's layout area [um^2] (pitch sqrt(A); default {V4_LAYOUT_AREA_UM2})",
+        default=None, metavar="A",
+        help="the neuron's layout area [um^2], pitch sqrt(A) (default, with `ipnet "
+        "working-memory`: the design's own from the area model of area_energy)",
     )  # fmt: skip
     commandline.add_workers_argument(parser, "local worker processes")
     commandline.add_debug_flag(parser)
@@ -473,12 +491,28 @@ def design_of(design: Path | None, device: Path | None) -> v4.IpnetV4Params:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
+LayoutArea = Callable[[v4.IpnetV4Params], float]
+"""The layout area [um^2] of one neuron of a design (with its share of the periphery)."""
+
+
+def main(argv: list[str] | None = None, layout_area: LayoutArea | None = None) -> int:
+    """The command line.  ``layout_area``: the area model that gives the design's layout
+    area when ``--layout-area-um2`` is not given (:mod:`area_energy.working_memory` passes
+    the report's; without it the option is required)."""
     parser, args = parse_options(argv)
+    if args.layout_area_um2 is None and layout_area is None:
+        parser.error(
+            "--layout-area-um2 is required here (`ipnet working-memory` computes it from the "
+            "design's area model)"
+        )
 
     def body() -> int:
         p = design_of(args.design, args.device)
-        pitch = math.sqrt(args.layout_area_um2) * 1e-6
+        if args.layout_area_um2 is None:
+            area_um2, source = layout_area(p), "the design's area model (area_energy)"
+        else:
+            area_um2, source = args.layout_area_um2, "--layout-area-um2"
+        pitch = math.sqrt(area_um2) * 1e-6
         base = {**QUICK} if args.quick else {}
         if args.trials is not None:
             base["trials"] = args.trials
@@ -487,20 +521,22 @@ def main(argv: list[str] | None = None) -> int:
             plan = Plan(**base, layout_pitch_m=pitch, first_seed=args.seed, workers=workers)
         except ValueError as exc:
             option = "--layout-area-um2" if "layout_pitch" in str(exc) else "--seed"
-            value = args.layout_area_um2 if option == "--layout-area-um2" else args.seed
+            value = area_um2 if option == "--layout-area-um2" else args.seed
             raise ValueError(f"{option} {value}: {exc}") from exc
         out = commandline.checked_out_dir(args.out)
         ambient = NOMINAL_K if args.temp is None else args.temp
         summary = run_protocols(p, plan, ambient)
+        summary["plan"]["layout_area_um2"] = area_um2
+        summary["plan"]["layout_area_source"] = source
         publish(summary, out)
         r, f, i = summary["recency"], summary["free_recall"], summary["interference"]
         print(
-            f"working memory v4: gain {r['gain_by_lag'][0]:.2f} at {r['lags_slots'][0]} slot(s), "
+            f"working memory: gain {r['gain_by_lag'][0]:.2f} at {r['lags_slots'][0]} slot(s), "
             f"tau {_um(r['tau_s'], 1e9, 'ns')}; recalled positions "
             f"{[x['position'] for x in f['by_position'] if x['recalled']]}; crosstalk below "
             f"10 % beyond {_um(i['pitch_10pct_m'])} (layout pitch {_um(i['layout_pitch_m'])})"
         )
-        print(f"working memory v4 -> {out}")
+        print(f"working memory -> {out}")
         return 0
 
     return commandline.run_main(parser.prog, body, args.debug)

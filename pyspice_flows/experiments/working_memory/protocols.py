@@ -34,10 +34,10 @@ Controls: ``control_no_coupling`` (the same array with no coupling resistor) in 
 recency and free recall.  Deterministic: the one seed fixes every order and lag.
 
 ``python -m pyspice_flows.experiments.working_memory [--out DIR] [--quick] [--workers N] [--seed S]``
-writes into ``build/working_memory/``: ``recency.{csv,png}``, ``free_recall.{csv,png}``,
-``interference.{csv,png}``, a report page ``report.md`` showing the three figures and
-``summary.json``, atomically (a staging folder, swapped in
-once every file is ready; ``summary.json`` last).
+(``ipnet working-memory-v2``) writes into ``build/working_memory_v2/``: ``recency.{csv,png}``,
+``free_recall.{csv,png}``, ``interference.{csv,png}``, a report page ``report.md`` showing
+the three figures and ``summary.json``, atomically (a staging folder, swapped in once every
+file is ready; ``summary.json`` last).
 """
 
 from __future__ import annotations
@@ -408,7 +408,7 @@ def run_protocols(
         workers = max(1, len(os.sched_getaffinity(0)))
     t0 = time.perf_counter()
     heats = sorted({c["heat"] for c in CONDITIONS.values()})
-    say(f"working-memory: burst timing of a lone neuron ({', '.join(heats)})")
+    say(f"working-memory-v2: burst timing of a lone neuron ({', '.join(heats)})")
     timing_rows = run_trials([(h, neuron, temperature_c) for h in heats], workers, timing_task)
     timing = {h: (off, n) for h, off, n in timing_rows}
     pl = plan(timing, quick, seed, neuron, temperature_c)
@@ -417,7 +417,7 @@ def run_protocols(
     journal = TrialJournal(Path(out), inputs_record(settings, pl.trials, device))
     todo = [t for t in pl.trials if t.key not in journal.rows]
     reused = f"; {len(pl.trials) - len(todo)} reused from {journal.path}" if journal.rows else ""
-    say(f"working-memory: {len(todo)} array transients on {workers} worker(s){reused}")
+    say(f"working-memory-v2: {len(todo)} array transients on {workers} worker(s){reused}")
     run_trials(todo, workers, on_done=journal.record)  # each kept as it finishes
     results = {t.key: journal.rows[t.key] for t in pl.trials}
     sim_wall = sum(r["wall_s"] for r in results.values())
@@ -466,7 +466,7 @@ def main(argv: list[str] | None = None) -> int:
     from pyspice_flows.sim.session import celsius
 
     parser = argparse.ArgumentParser(
-        prog="ipnet working-memory",
+        prog="ipnet working-memory-v2",
         description="Working-memory protocols (recency, free recall, interference) on thermally "
         "coupled IPNet arrays; writes CSV + PNG per protocol and summary.json.",
     )
@@ -475,7 +475,7 @@ def main(argv: list[str] | None = None) -> int:
         type=output_path,
         default=OUT_DIR,
         metavar="DIR",
-        help="output folder (default: build/working_memory)",
+        help="output folder (default: build/working_memory_v2)",
     )
     parser.add_argument(
         "--quick", action="store_true", help="fewer lags, lists and pitches (a smoke run)"
@@ -499,23 +499,23 @@ def main(argv: list[str] | None = None) -> int:
         res = run_protocols(args.out, args.quick, args.workers, args.seed, design.params(), temp_c)
         rec, fr, it = res["recency"], res["free_recall"], res["interference"]
         print(
-            f"working-memory: recency tau {fmt_scaled(rec['tau_s'])} (rise {fmt_scaled(rec['tau_rise_s'])}); "
+            f"working-memory-v2: recency tau {fmt_scaled(rec['tau_s'])} (rise {fmt_scaled(rec['tau_rise_s'])}); "
             f"no coupling {fmt_scaled(rec['control_no_coupling']['tau_s'])}; no heat: advantage "
             f"{rec['control_no_heat']['advantage_ratio_to_normal']:.3g} x normal"
         )
         print(
-            "working-memory: free recall advantage by position "
+            "working-memory-v2: free recall advantage by position "
             + ", ".join(f"{t['advantage_s'] * 1e12:.1f}" for t in fr["by_position"])
             + f" ps; recency {fr['recency']}, primacy {fr['primacy']}"
         )
         print(
-            f"working-memory: interference below 10 % beyond {fmt_scaled(it['pitch_10pct_m'], 1e-6, 'um')} "
+            f"working-memory-v2: interference below 10 % beyond {fmt_scaled(it['pitch_10pct_m'], 1e-6, 'um')} "
             f"(rise: {fmt_scaled(it['pitch_10pct_rise_m'], 1e-6, 'um')}); no coupling: |ratio| "
             f"{it['control_no_coupling']['max_abs_ratio']:.2g}"
         )
         print(
-            f"working-memory: {res['trials']} transients in {res['wall_s']:.1f} s; wrote {args.out}"
+            f"working-memory-v2: {res['trials']} transients in {res['wall_s']:.1f} s; wrote {args.out}"
         )
         return 0
 
-    return run_main("working-memory", body, args.debug)
+    return run_main("working-memory-v2", body, args.debug)

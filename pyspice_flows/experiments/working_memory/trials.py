@@ -26,7 +26,7 @@ from circuits.scenarios import (
 from circuits.stimulus import SpikeTrain, regular
 from pyspice_flows.app.processes import end_with_parent
 
-OUT_DIR = REPO_ROOT / "build" / "working_memory"
+OUT_DIR = REPO_ROOT / "build" / "working_memory_v2"
 SEED = 12
 PROBE_WIDTH_S = 25e-9
 """The probe's width and how long after it starts the run goes on [s] (a rested neuron
