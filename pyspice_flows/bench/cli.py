@@ -16,8 +16,10 @@
     same time: other processes on the machine lower both.
 (d) ``d_energy_report`` and ``d_neuron_scaling``: wall time of the energy report
     (``ipnet report --out <tmp>`` run as a command, with the time its simulations took),
-    and the cost of one transient of a thermally coupled IPNet array with 1, 4, 16 and 64
-    neurons (:mod:`pyspice_flows.bench.array`); target: wall ~ N^k with k <= 1.2.
+    and the cost of one transient of a thermally coupled IPNet array with 1 to 1,024
+    neurons (:mod:`pyspice_flows.bench.array`) on the arrays' default host (the fastest
+    correct one of (i); ``--simulator`` overrides it); targets: wall ~ N^k with k <= 1.15
+    over the whole range and <= 1.3 between successive sizes.
 
 (e) ``e_default_sweep``: the default 72-sample sweep from scratch: its wall time, and no
     sample timing out at the spec's per-sample limit.
@@ -27,8 +29,9 @@
 (h) ``h_simulators``: ngspice against VACASK on the same netlists (the pulse testbench of
     (a), the IPNet standard run, a 16 x 16 array): wall time per accepted step and the
     VACASK / ngspice ratio table (:mod:`pyspice_flows.bench.simulators`).
-(i) ``i_solvers``: ngspice's KLU against its default sparse solver on the coupled arrays
-    of (d), with KLU's answer checked against the default's (:mod:`pyspice_flows.bench.solvers`).
+(i) ``i_solvers``: the coupled arrays of (d) (1 to 256 neurons) on ngspice's default
+    solver, ngspice's KLU and VACASK, the answers compared host against host, and the
+    ngspice / VACASK ratio table (:mod:`pyspice_flows.bench.solvers`).
 
 Every time is the median over repeated runs; every ratio is formed from runs of this
 invocation, interleaved (A, B, A, B, ...) so drifts hit both sides.  Where the time goes:
@@ -66,7 +69,14 @@ from circuits.scenarios import ipnet_scenario
 from pyspice_flows.app.commandline import add_count_argument, add_debug_flag
 from pyspice_flows.sim.session import Session, Transient
 
-from .array import EXPONENT_TARGET, bench_array_scaling
+from .array import (
+    ARRAY_COUNTS,
+    EXPONENT_TARGET,
+    LOCAL_EXPONENT_TARGET,
+    SCALING_STOP_S,
+    bench_array_scaling,
+    default_array_host,
+)
 from .device import (
     B_TARGET,
     WORK_DIR,
@@ -75,7 +85,7 @@ from .device import (
 from .report_cache import bench_report_cache
 from .simulators import bench_simulators
 from .simulators import table_lines as simulator_table_lines
-from .solvers import bench_solvers
+from .solvers import SOLVER_COUNTS, bench_solvers
 from .solvers import table_lines as solver_table_lines
 from .sweeps import bench_default_sweep, bench_sweep
 
@@ -267,14 +277,18 @@ def table_lines(res: dict) -> list[str]:
         sc = res["d_neuron_scaling"]
         cells = ", ".join(f"{r['neurons']}: {r['wall_s']:.2f} s" for r in sc["rows"])
         out.append(
-            f"(d) coupled array, N neurons per netlist   {cells}; wall ~ N^{sc['growth_exponent']:.2f}"
-            f"  <= {EXPONENT_TARGET:g}  {_fmt_target(sc)}"
+            f"(d) coupled array on {sc['host_label']}, N neurons   {cells}; wall ~ "
+            f"N^{sc['growth_exponent']:.2f}  <= {EXPONENT_TARGET:g}  {_fmt_target(sc)}"
         )
         if sc.get("local_exponents"):
             out.append(
                 "    slope between successive counts: "
                 + ", ".join(f"{x:.2f}" for x in sc["local_exponents"])
+                + f" (<= {LOCAL_EXPONENT_TARGET:g}); per accepted step: "
+                f"N^{sc['per_step_growth_exponent']:.2f}"
             )
+        for n, why in sc.get("skipped", {}).items():
+            out.append(f"    {n} neurons skipped: {why}")
     if "e_default_sweep" in res:
         e = res["e_default_sweep"]
         out.append(
@@ -317,6 +331,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     add_count_argument(parser, "--sweep-pairs", "pairs of sweeps (1, 2 workers) for (c)")
     parser.add_argument("--out", type=Path, default=OUT_JSON, help="output JSON")
+    parser.add_argument(
+        "--simulator",
+        choices=("ngspice", "vacask"),
+        help="host of the arrays of (d) (default: the fastest correct one, see (i))",
+    )
     add_debug_flag(parser)  # the traceback of an error, through ipnet's common handler
     args = parser.parse_args(argv)
     only = {x.strip() for x in args.only.split(",") if x.strip()}
@@ -344,10 +363,14 @@ def main(argv: list[str] | None = None) -> int:
     if "d" in only:
         say("(d) energy report in a fresh interpreter")
         res["d_energy_report"] = bench_energy_report(1 if args.quick else 3)
-        counts = (1, 4, 16) if args.quick else (1, 4, 16, 64)
-        say(f"(d) thermally coupled IPNet arrays of {', '.join(map(str, counts))} neurons")
+        counts = (1, 4, 16) if args.quick else ARRAY_COUNTS
+        host, reason = default_array_host(args.simulator)
+        say(
+            f"(d) thermally coupled IPNet arrays of {', '.join(map(str, counts))} neurons on "
+            f"{host}" + (f" ({reason})" if reason else "")
+        )
         res["d_neuron_scaling"] = bench_array_scaling(
-            counts, 20e-9, 1 if args.quick else 3, say=print
+            counts, SCALING_STOP_S, 1 if args.quick else 3, args.simulator, say=print
         )
     if "e" in only:
         say("(e) the default sweep, 72 samples")
@@ -359,8 +382,10 @@ def main(argv: list[str] | None = None) -> int:
         say("(h) ngspice vs VACASK: pulse testbench, IPNet standard run, 16 x 16 array")
         res["h_simulators"] = bench_simulators(1 if args.quick else 3, say=print)
     if "i" in only:
-        say("(i) ngspice KLU vs its default solver on coupled arrays")
-        res["i_solvers"] = bench_solvers(say=print)
+        say("(i) coupled arrays on ngspice (default solver, KLU) and VACASK")
+        res["i_solvers"] = bench_solvers(
+            counts=(1, 4, 16) if args.quick else SOLVER_COUNTS, say=print
+        )
     say("profile of the Python side")
     res["profile"] = {
         "python_ipnet_run": profile_python_side(),

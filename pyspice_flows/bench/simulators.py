@@ -17,17 +17,14 @@ and compiling the netlist's B-sources into OSDI included).  The ratio table
 
 from __future__ import annotations
 
-import json
 import statistics
-import subprocess
-import sys
 
 from circuits.mtj_device import DEFAULT_DEVICE, load_device
 from circuits.scenarios import ipnet_scenario
 from pyspice_flows.sim.session import Transient, netlist_for
 from pyspice_flows.sim.vacask import VacaskError, VacaskSession, unavailable_reason
 
-from .array import array_testbench
+from .array import array_testbench, python_child
 from .device import DEVICE_TRAN, mtj_testbench
 
 RUN_LIMIT_S = 600.0
@@ -80,20 +77,10 @@ print(json.dumps({"wall_s": r.wall_s, "accepted": r.accepted, "rejected": r.reje
 
 def _ngspice_run(text: str, name: str, limit_s: float = RUN_LIMIT_S) -> dict:
     """:func:`run_counted` in a child process (its own ngspice) under ``limit_s``."""
-    try:
-        proc = subprocess.run(
-            [sys.executable, "-c", _CHILD, name],
-            input=text,
-            capture_output=True,
-            text=True,
-            timeout=limit_s,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return {"exceeded_s": limit_s}
-    if proc.returncode != 0:
-        raise RuntimeError(f"ngspice run {name} failed: {proc.stderr.strip()[-500:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    r = python_child(_CHILD, [name], limit_s, stdin=text)
+    if "failed" in r:
+        raise RuntimeError(f"ngspice run {name} failed: {r['failed']}")
+    return r
 
 
 def bench_simulators(repeats: int, say=print) -> dict:

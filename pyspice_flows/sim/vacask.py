@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import subprocess
 import tempfile
 import threading
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from circuits.paths import REPO_ROOT
@@ -50,7 +51,11 @@ _STAT_RE = {
     "rejected_steps": re.compile(r"Rejected timepoints:\s+(\d+)"),
     "newton_iterations": re.compile(r"NR solver iterations:\s+(\d+)"),
     "analysis_s": re.compile(r"Elapsed time:\s+([0-9.eE+-]+)"),
+    "eval_load_s": re.compile(r"Eval and load time:\s+([0-9.eE+-]+)"),
+    "factor_s": re.compile(r"Real (?:re)?factorization time:\s+([0-9.eE+-]+)"),
+    "solve_s": re.compile(r"Real solve time:\s+([0-9.eE+-]+)"),
 }
+_TIME_STATS = ("analysis_s", "eval_load_s", "factor_s", "solve_s")
 
 
 class VacaskError(SimulationError):
@@ -67,13 +72,20 @@ class VacaskError(SimulationError):
 @dataclass(frozen=True)
 class RunStats:
     """Counters of the last VACASK run: ``wall_s`` the whole process, ``analysis_s`` the
-    analysis alone (VACASK's own clock); steps and Newton iterations as VACASK counts them."""
+    analysis alone (VACASK's own clock); steps and Newton iterations as VACASK counts them;
+    where the analysis went (VACASK's own clocks, every analysis of the run): evaluating
+    and loading the devices, factorizing (first and re-) and solving the matrix [s];
+    ``cpu_s`` the CPU time of the whole process (user and system) [s]."""
 
     wall_s: float
     analysis_s: float
     accepted_steps: int
     rejected_steps: int
     newton_iterations: int
+    eval_load_s: float = 0.0
+    factor_s: float = 0.0
+    solve_s: float = 0.0
+    cpu_s: float = 0.0
 
 
 def vacask_command() -> str:
@@ -186,7 +198,7 @@ class VacaskSession:
             (work / "circuit.sim").write_text(deck.text)
             env = dict(os.environ, OMP_NUM_THREADS=str(self.threads))
             cmd = [self.command, "-se", "-sp", "-n", str(self.threads), "-b", "1", "circuit.sim"]
-            start = time.perf_counter()
+            start, cpu0 = time.perf_counter(), _children_cpu_s()
             try:
                 proc = subprocess.run(
                     cmd, cwd=work, env=env, capture_output=True, text=True, timeout=self.timeout_s
@@ -211,7 +223,7 @@ class VacaskSession:
                 _, vectors = parse_raw(raw.read_bytes())
             except RawFileError as exc:
                 raise VacaskError(f"cannot read VACASK's results: {exc}", lines, text) from None
-        self.last_stats = _stats(proc.stdout, wall)
+        self.last_stats = replace(_stats(proc.stdout, wall), cpu_s=_children_cpu_s() - cpu0)
         named = {ngspice_name(k): v for k, v in vectors.items()}
         if deck.kind == "dc" and "sweep" in named:
             named[deck.sweep_name] = named.pop("sweep")
@@ -220,12 +232,18 @@ class VacaskSession:
         return Waveforms(plot_type=deck.kind, vectors=named, netlist=text)
 
 
+def _children_cpu_s() -> float:
+    """CPU time (user and system) of this process's finished children so far [s]."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def _stats(stdout: str, wall_s: float) -> RunStats:
     found = {k: rx.findall(stdout) for k, rx in _STAT_RE.items()}
     return RunStats(
         wall_s=wall_s,
-        analysis_s=sum(float(x) for x in found["analysis_s"]),
         accepted_steps=sum(int(x) for x in found["accepted_steps"]),
         rejected_steps=sum(int(x) for x in found["rejected_steps"]),
         newton_iterations=sum(int(x) for x in found["newton_iterations"]),
+        **{k: sum(float(x) for x in found[k]) for k in _TIME_STATS},
     )
