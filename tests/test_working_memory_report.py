@@ -97,6 +97,9 @@ def test_section_shows_both_summaries_in_markdown_and_html(tmp_path):
 
 
 def test_missing_and_stale_summaries_name_the_command_that_writes_them(tmp_path):
+    from area_energy.report.working_memory import _interval
+
+    assert _interval([0.0, None]) == " [0.00, inf]" and _interval(None) == ""
     section = working_memory_network_section(tmp_path / "a.json", tmp_path / "b.json")
     assert "table" not in section
     assert "`make working-memory` writes it" in section["text"]

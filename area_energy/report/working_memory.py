@@ -45,9 +45,11 @@ def _read(path: Path, command: str) -> tuple[dict | None, str]:
 
 
 def _interval(ci) -> str:
-    if not ci or ci[0] is None or not all(math.isfinite(x) for x in ci):
+    """`` [lo, hi]`` of a 95 % interval; an unbounded end (stored as null) shows as inf."""
+    if not ci or ci[0] is None or not math.isfinite(ci[0]):
         return ""
-    return f" [{ci[0]:.2f}, {ci[1]:.2f}]"
+    hi = ci[1] if ci[1] is not None and math.isfinite(ci[1]) else math.inf
+    return f" [{ci[0]:.2f}, {hi:.2f}]"
 
 
 def _um(x) -> str:
@@ -104,13 +106,14 @@ def working_memory_rows(s: dict, source: str) -> tuple[list[list[str]], str]:
             source,
         ]
     )
-    nc = i["controls"]["no_coupling"]["delta_p"]
+    nc = max(map(abs, i["controls"]["no_coupling"]["delta_p"]))
     text = (
         f"Working memory (`{source}`, `make working-memory`; design on "
         f"`{s['design']['device']}`, slot {s['design']['slot_s'] * 1e9:.1f} ns, "
         f"{trials} trials per point): the gain is the switching law's on the circuit's drive, "
-        "the trials' beside it.  Controls: no_heat (heat capacities / 100) leaves the gain at "
-        f"about 1; no_coupling changes the neighbour's P by at most {max(map(abs, nc)):.1e}."
+        "the trials' beside it.  Controls: the no_heat rows (heat capacities / 100); "
+        "without a coupling resistor the neighbour's item changes P by "
+        + ("exactly 0." if nc == 0 else f"at most {nc:.1e}.")
     )
     return rows, text
 
