@@ -120,19 +120,31 @@ def switching_times(
     breakpoints: tuple[float, ...] = (),
     max_step: float | None = None,
 ) -> np.ndarray:
-    """First switching time [s] for each uniform draw U (NaN where none by t_max).
+    """First switching time [s] for each uniform draw U (NaN where none by t_max), the draw
+    held for the whole drive (one waiting episode: :func:`rest_rearm_times` gives where
+    ``mtj_stoch`` takes a fresh one).
 
     ``current_a``, ``temp_k``: constants or functions of time; ``breakpoints``: times where
     the drive jumps (the integration restarts there, so edges are resolved exactly).  The
-    deterministic ``mtj`` is the draw U = 1/2 (:func:`median_time`); P(switched by t) =
-    1 - U*(t) for the stochastic ``mtj_stoch``.
+    deterministic ``mtj`` is the draw U = 1/2 (:func:`median_time`); within one episode
+    P(switched by t) = 1 - U*(t) for the stochastic ``mtj_stoch``.
     """
-    u = np.atleast_1d(np.asarray(draws, float))
-    if np.any((u <= 0.0) | (u >= 1.0)):
-        raise ValueError(f"draws must lie in (0, 1); got {u.min():g} .. {u.max():g}")
     if not t_max > 0:
         raise ValueError(f"t_max={t_max!r} s must be > 0")
     cur, tmp = _as_function(current_a), _as_function(temp_k)
+    times, _common = _episode(p, cur, tmp, draws, 0.0, t_max, (0.0, 0.0), breakpoints, max_step)
+    return times
+
+
+def _episode(p, cur, tmp, draws, t_start, t_end, common0, breakpoints, max_step=None, full=False):
+    """One waiting episode from ``t_start`` to ``t_end`` with the draws held: each draw's
+    first switching time (NaN where none), and the drive-only state (i2, ln s2) at the end
+    (the path on which no draw has switched; with ``full``, else the integration stops once
+    every draw has switched).  The episode starts with the characteristic at rest and no
+    hazard accumulated; the lagged drive and the cone from ``common0``."""
+    u = np.atleast_1d(np.asarray(draws, float))
+    if np.any((u <= 0.0) | (u >= 1.0)):
+        raise ValueError(f"draws must lie in (0, 1); got {u.min():g} .. {u.max():g}")
     eth = -np.log(u)
     equant = -np.log1p(-u)
     n = u.size
@@ -148,9 +160,13 @@ def switching_times(
     def rhs(t, x):
         temp, delta, i, taup = state_of(t)
         i2, sg2, y = x[0], x[1], x[2 : 2 + n]  # the lagged drive, ln s2
-        di2 = k_drive * (i - i2) / taup
+        # the population near the barrier sees a drive toward switching with the lag, a
+        # stabilising one at once (and forgets it at once: the cone's own relaxation)
+        # (x sstep(x / 0.02): max(x, 0), C1, exactly 0 at and below 0, as the model has it)
+        di2 = k_drive * (i * float(_sstep(i / 0.02)) - i2) / taup
+        ic = i2 + i * float(_sstep(-i / 0.02))
         capg = 1.0 - float(_sstep(sg2 - (cap - 1.0)))
-        grow = float(_smooth_ramp(i2 - 1.0, 0.02)) * capg - float(_smooth_ramp(1.0 - i2, 0.02))
+        grow = float(_smooth_ramp(ic - 1.0, 0.02)) * capg - float(_smooth_ramp(1.0 - ic, 0.02))
         dsg2 = (2.0 * grow + 2.0 * np.exp(-sg2)) / taup
         lam = float(hazard_rate(p, np.exp(-sg2), temp))
         xi0 = characteristic_rest(equant, delta)
@@ -166,8 +182,9 @@ def switching_times(
         frac_h = x[2 + n :] / eth
         return (frac_c**norm_k + frac_h**norm_k) ** (1.0 / norm_k)
 
-    edges = sorted({0.0, *(b for b in breakpoints if 0.0 < b < t_max), t_max})
+    edges = sorted({t_start, *(b for b in breakpoints if t_start < b < t_end), t_end})
     x = np.zeros(2 + 2 * n)
+    x[0], x[1] = common0
     times = np.full(n, np.nan)
     from scipy.integrate import solve_ivp  # about 1 s to import; only a solve needs it
 
@@ -202,9 +219,43 @@ def switching_times(
                         lo = mid
                 times[k] = hi
         x = sol.y[:, -1]
-        if not np.isnan(times).any():
+        if not full and not np.isnan(times).any():
             break
-    return times
+    return times, (float(x[0]), float(x[1]))
+
+
+def rest_rearm_times(
+    p: MtjParams, current_a: Drive, temp_k: Drive, t_end: float, *, breakpoints=()
+) -> list[float]:
+    """Where ``mtj_stoch`` takes a fresh draw without a reversal [s]: after a drive toward
+    the other state (above ACTIVE_DRIVE x Ic0) has ended, once the drive has stayed at or
+    below REST_DRIVE x Ic0 for REST_TAUS relaxation units (the time in units of taup(T),
+    weighted by 1 - i: the cone relaxes at 2 (1 - i) / taup).  The cone has then forgotten
+    the episode, as the exact macrospin does, so its quantile (and, equivalently for a
+    Poisson process, the hazard's threshold) starts afresh (mtj_macros.vams)."""
+    cur, tmp = _as_function(current_a), _as_function(temp_k)
+    active_i, rest_i, rest_taus = _c("ACTIVE_DRIVE"), _c("REST_DRIVE"), _c("REST_TAUS")
+    edges = sorted({0.0, *(b for b in breakpoints if 0.0 < b < t_end), t_end})
+    out: list[float] = []
+    active, clock = False, 0.0
+    for t0, t1 in zip(edges[:-1], edges[1:]):
+        taup_mid = float(ana.precession_time_unit(p, float(tmp(0.5 * (t0 + t1)))))
+        steps = max(8, int(np.ceil((t1 - t0) / (0.05 * taup_mid))))
+        grid = np.linspace(t0, t1, steps + 1)
+        mids = 0.5 * (grid[:-1] + grid[1:])
+        for t, dt in zip(mids, np.diff(grid)):
+            temp = float(tmp(t))
+            i = float(cur(t)) / float(ana.critical_current(p, temp))
+            if i > active_i:
+                active = True
+            if i <= rest_i:
+                clock += dt * (1.0 - min(i, 0.0)) / float(ana.precession_time_unit(p, temp))
+            else:
+                clock = 0.0
+            if active and clock >= rest_taus:
+                out.append(float(t + 0.5 * dt))
+                active, clock = False, 0.0
+    return out
 
 
 def median_time(p: MtjParams, current_a: Drive, temp_k: Drive, t_max: float, **kw) -> float:
@@ -243,27 +294,46 @@ def switch_probability(
     rounds: int = 4,
     draws: int = 12,
 ) -> float:
-    """P(switched by t_end) of the stochastic model: 1 - U* for the smallest switching draw.
+    """P(switched by t_end) of the stochastic model ``mtj_stoch``.
 
-    Searched in q = log10(1 - U) between -``decades`` and ~0 (the model clips draws at
-    1e-9; probabilities below that read as its floor): each of ``rounds`` integrations
-    takes ``draws`` draws spread over the current bracket (one integration carries them
-    all), so the bracket shrinks by a factor draws + 1 per round (4 rounds of 12: a
-    relative precision of about 0.1 %).
+    The drive is cut into waiting episodes at the rest re-arms (:func:`rest_rearm_times`),
+    each with a fresh draw, the lagged drive and the cone carried over; P = 1 - the product
+    of the episodes' survivals.  In an episode the survival is U* for the smallest
+    switching draw, searched in q = log10(1 - U) between -``decades`` and ~0 (the model
+    clips draws at 1e-9; probabilities below that read as its floor): each of ``rounds``
+    integrations takes ``draws`` draws spread over the current bracket (one integration
+    carries them all), so the bracket shrinks by a factor draws + 1 per round (4 rounds of
+    12: a relative precision of about 0.1 %).
     """
+    if not t_end > 0:
+        raise ValueError(f"t_end={t_end!r} s must be > 0")
+    cur, tmp = _as_function(current_a), _as_function(temp_k)
+    cuts = [0.0, *rest_rearm_times(p, cur, tmp, t_end, breakpoints=breakpoints), t_end]
+    survival, common = 1.0, (0.0, 0.0)
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        if b <= a:
+            continue
+        p_episode = _episode_probability(
+            p, cur, tmp, a, b, common, breakpoints, decades, rounds, draws
+        )
+        survival *= 1.0 - p_episode
+        _t, common = _episode(p, cur, tmp, [0.5], a, b, common, breakpoints, full=True)
+    return float(1.0 - survival)
+
+
+def _episode_probability(p, cur, tmp, a, b, common, breakpoints, decades, rounds, draws) -> float:
+    """P(switched within the episode [a, b]) for a fresh draw (bisection on U)."""
+
+    def times(u):
+        return _episode(p, cur, tmp, u, a, b, common, breakpoints)[0]
+
     lo, hi = -decades, np.log10(1.0 - 1e-12)  # lo switches (if anything does), hi does not
-    for _ in range(rounds):
+    for round_ in range(rounds):
         q = np.linspace(lo, hi, draws + 2)[1:-1]
-        u = 1.0 - 10.0**q
-        t = switching_times(p, current_a, temp_k, u, t_end, breakpoints=breakpoints)
-        switched = np.isfinite(t)
+        switched = np.isfinite(times(1.0 - 10.0**q))
         if not switched.any():
             hi = q[0]
-            if _ == 0 and not np.isfinite(
-                switching_times(
-                    p, current_a, temp_k, [1.0 - 10.0**lo], t_end, breakpoints=breakpoints
-                )[0]
-            ):
+            if round_ == 0 and not np.isfinite(times([1.0 - 10.0**lo])[0]):
                 return 0.0
             continue
         k = np.flatnonzero(switched)[-1]  # switching is monotone in U: the last that switched
