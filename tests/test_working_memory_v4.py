@@ -223,7 +223,7 @@ def test_ipnet_working_memory_quick_writes_the_acceptance_keys_with_controls(tmp
         env=env,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=1800,  # minutes on a shared, loaded machine
         check=False,
     )
     assert res.returncode == 0, res.stderr
@@ -238,7 +238,9 @@ def test_ipnet_working_memory_quick_writes_the_acceptance_keys_with_controls(tmp
     assert rec["tau_s"] > 0 and rec["gain_by_lag"][0] > 1.5
     for lag, g, ci in zip(lags, rec["gain_by_lag_trials"], rec["gain_by_lag_ci95"]):
         if lag in s["plan"]["trial_lags"]:
-            assert ci[0] <= g <= ci[1]
+            # JSON keeps no inf / nan: an unbounded end or a 0 / 0 gain is stored as null
+            lo, hi = ci[0], math.inf if ci[1] is None else ci[1]
+            assert g is None or lo <= g <= hi
         else:
             assert g is None and ci is None
     # controls: no heat, no memory (gain ~1); no coupling keeps the neuron's own memory

@@ -135,7 +135,7 @@ QUICK = {
     "law_lags": (1, 2, 3),
     "trial_lags": (1, 3),
     "list_length": 3,
-    "pitches_m": (0.3e-6, 1e-6, 2e-6, 4e-6),
+    "pitches_m": (0.5e-6, 2e-6),
 }
 """``--quick``: a smoke run of every protocol and control (a minute or two on 2 cores)."""
 
@@ -443,7 +443,7 @@ def run_protocols(p, plan: Plan, ambient_k: float = NOMINAL_K, stack=None) -> di
 # ----------------------------------------------------------------------------- CLI
 def parse_options(argv):
     parser = argparse.ArgumentParser(
-        prog="ipnet working-memory",
+        prog=commandline.PROG or "ipnet working-memory",
         description="Recency, free recall and interference on IPNet neuron v4: the memory as "
         "a change of firing probability, from the switching law on the circuit's drive and "
         "from seeded stochastic trials, with no-coupling and no-heat controls.",
@@ -455,7 +455,9 @@ def parse_options(argv):
         "--out", type=commandline.output_path, default=OUT_DIR, metavar="DIR", help="output folder"
     )
     parser.add_argument(
-        "--quick", action="store_true", help="10 trials, lags 1-3, 3 items, 4 pitches"
+        "--quick",
+        action="store_true",
+        help="10 trials, lags 1-3, 3 items, 2 pitches and the layout pitch",
     )
     commandline.add_count_argument(parser, "--trials", "trials per ensemble point (default 200)")
     parser.add_argument(
