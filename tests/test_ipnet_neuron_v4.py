@@ -203,14 +203,24 @@ def test_the_law_follows_the_exact_macrospin_under_the_neurons_drive(predicted):
 
 @pytest.mark.slow
 def test_circuit_ensembles_are_the_law_they_draw_from(p, predicted):
-    """200 seeded stochastic neurons, one input each: the fraction that fires agrees with
-    the law's probability on the circuit's drive within 4 binomial standard errors."""
+    """200 seeded stochastic neurons, an input in each of two successive slots: the
+    fraction that fires on the first (rested) and on the second (one slot after an item)
+    agrees with the law's probability on the circuit's drive within 3 binomial standard
+    errors.  The second is the heat memory as a network reads it: before the model's rest
+    re-arm, a junction that resisted the item kept its unfavourable draw into the next
+    slot, and the trials read 0.19 [0.14, 0.24] against the law's 0.27-0.31 (now 0.30)."""
     plan = nv.Plan(trials=200, per_netlist=10, first_seed=7)
-    tasks = nv._tasks(p, (0,), 1, plan, mv.NOMINAL_K, plan.first_seed)
-    fired = np.vstack([nv.run_task(t) for t in tasks])[:, 0]
-    expected = predicted["law"]["p_rested"]
-    se = math.sqrt(expected * (1 - expected) / fired.size)
-    assert abs(fired.mean() - expected) <= 4 * se, (fired.mean(), expected)
+    tasks = nv._tasks(p, (0, 1), 2, plan, mv.NOMINAL_K, plan.first_seed)
+    fired = np.vstack([nv.run_task(t) for t in tasks])
+    law = predicted["law"]
+    expected = (law["p_rested"], law["p_rested"] * law["gain_by_lag"][0])
+    got = fired.mean(axis=0)
+    print(
+        f"\nrested {got[0]:.3f} (law {expected[0]:.3f}), next slot {got[1]:.3f} (law {expected[1]:.3f})"
+    )
+    for slot, want in enumerate(expected):
+        se = math.sqrt(want * (1 - want) / fired.shape[0])
+        assert abs(got[slot] - want) <= 3 * se, (slot, got[slot], want)
 
 
 @pytest.mark.slow
