@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 .PHONY: thermal-spec neuron-v4 working-memory working-memory-v2 working-memory-v4 sweep-v4 help setup ngspice venv osdi netlists test test-fast goldens lint format energy-report readme-numbers sweep bench behavioural behavioural-v4 behavioural-v2 network clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 ngspice: ## install ngspice >= 39 with OSDI + libngspice (Debian 12: from bookworm-backports)
 	@bash scripts/setup_ngspice.sh
