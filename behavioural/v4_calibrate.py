@@ -47,7 +47,7 @@ from circuits.units import ZERO_CELSIUS_K
 from pyspice_flows.app import commandline, staging
 from pyspice_flows.metrics import neuron_v4 as nv4
 from pyspice_flows.sim.cache import cached_run, cached_value, source_files
-from pyspice_flows.sim.session import SimulationError, Transient, celsius
+from pyspice_flows.sim.session import Transient, celsius, retry_finer
 
 from .v4_model import V4Calibration, ladder_matrices, ladder_response, run, zoh_step
 
@@ -96,19 +96,12 @@ def fired_drive(p: v4.IpnetV4Params, ambient_k: float):
     junction stays in AP through the write and the heat phase returns it to P."""
     circuit = v4.build_v4_testbench(p, [[0]], 1, state0=-1)
 
-    def attempt(divide: int):
-        step = _transient(p, 1, nv4.MAX_STEP_S / divide)
-        return cached_run(circuit, step, temperature_c=celsius(ambient_k))
+    def attempt(max_step: float):
+        return cached_run(circuit, _transient(p, 1, max_step), temperature_c=celsius(ambient_k))
 
-    for divide in RETRY_STEP_DIVISORS[:-1]:
-        try:
-            return attempt(divide)
-        except SimulationError as err:
-            # the reversal back to P now and then collapses the step (ngspice "Timestep too
-            # small", seen at 85 C); a finer step cap gets through it
-            if "Timestep too small" not in str(err):
-                raise
-    return attempt(RETRY_STEP_DIVISORS[-1])
+    # the reversal back to P now and then collapses the step (seen at 85 C); a finer step
+    # cap gets through it
+    return retry_finer(attempt, nv4.MAX_STEP_S, RETRY_STEP_DIVISORS)
 
 
 def sample_grid(p: v4.IpnetV4Params) -> tuple[int, float]:

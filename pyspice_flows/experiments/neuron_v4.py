@@ -53,7 +53,7 @@ from pyspice_flows.metrics.neuron_v4 import (
     predicted_memory,
     slot_energy,
 )
-from pyspice_flows.sim.session import Session, SimulationError, Transient, celsius
+from pyspice_flows.sim.session import Session, SimulationError, Transient, celsius, retry_finer
 
 OUT_DIR = BUILD_DIR / "neuron_v4"
 _0C, _85C = ZERO_CELSIUS_K, ZERO_CELSIUS_K + 85.0
@@ -113,12 +113,11 @@ def run_task(task: Task) -> np.ndarray:
     junctions in a netlist reverses) is rerun at a quarter of the step, and if it stops
     again, one neuron per netlist with the seeds ``seed * 1000 + k``: every outcome still
     depends on the seed alone."""
-    for max_step in (MAX_STEP_S, MAX_STEP_S / 4):
-        try:
-            return _fired(task, task.seed, task.copies, max_step)
-        except SimulationError as err:
-            if "Timestep too small" not in str(err):
-                raise
+    try:
+        return retry_finer(lambda step: _fired(task, task.seed, task.copies, step), MAX_STEP_S)
+    except SimulationError as err:
+        if not err.step_collapsed:
+            raise
     if task.copies == 1:
         raise SimulationError(
             f"neuron v4: seed {task.seed} stalls the solver at every step tried", [], ""

@@ -15,7 +15,7 @@ from dataclasses import replace
 import numpy as np
 
 from circuits import mtj_stochastic as ms
-from pyspice_flows.sim.session import Session, SimulationError, celsius
+from pyspice_flows.sim.session import Session, celsius, retry_finer
 
 from .mtj_characterization import crossing_time
 from .switching_probability import Trial, TrialResults
@@ -53,14 +53,15 @@ def run_ensemble(
             trial.state0,
         )
         analysis = trial.analysis()
-        try:
-            w = session.run(net, analysis, temperature_c=celsius(trial.ambient_k))
-        except SimulationError as err:
-            if "Timestep too small" not in str(err):
-                raise
-            retried += 1
-            finer = replace(analysis, max_step_s=analysis.max_step_s / 4)
-            w = session.run(net, finer, temperature_c=celsius(trial.ambient_k))
+        caps: list[float] = []
+
+        def attempt(max_step: float, net=net, analysis=analysis, caps=caps):
+            caps.append(max_step)
+            finer = replace(analysis, max_step_s=max_step)
+            return session.run(net, finer, temperature_c=celsius(trial.ambient_k))
+
+        w = retry_finer(attempt, analysis.max_step_s)
+        retried += len(caps) - 1
         for k in range(1, count + 1):
             m = w.x(f"n{k}#m")
             t_first = crossing_time(w.time, m)

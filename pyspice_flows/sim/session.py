@@ -97,6 +97,33 @@ class SimulationError(RuntimeError):
         )
         super().__init__(f"{summary}\n{detail}")
 
+    @property
+    def step_collapsed(self) -> bool:
+        """ngspice stopped on "Timestep too small": the same circuit often gets through
+        with a finer step cap (:func:`retry_finer`)."""
+        return STEP_COLLAPSE in str(self)
+
+
+STEP_COLLAPSE = "Timestep too small"
+"""ngspice's message when the time step collapses (a stiff moment it could not pass)."""
+
+
+def retry_finer(attempt, max_step_s: float, divisors: Iterable[int] = (1, 4)):
+    """``attempt(max_step)`` at ``max_step_s / d`` for each divisor ``d`` in turn, while
+    ngspice stops on a collapsed time step (a reversal of a junction, now and then); any
+    other failure, and the collapse at the last divisor, is raised.  Every outcome still
+    depends on the circuit and seed alone, the step cap being a solver setting."""
+    tried = list(divisors)
+    if not tried or any(isinstance(d, bool) or not isinstance(d, int) or d < 1 for d in tried):
+        raise ValueError(f"divisors={divisors!r}; allowed: integers >= 1, at least one")
+    for d in tried[:-1]:
+        try:
+            return attempt(max_step_s / d)
+        except SimulationError as err:
+            if not err.step_collapsed:
+                raise
+    return attempt(max_step_s / tried[-1])
+
 
 # ----------------------------------------------------------------------------- analyses
 @dataclass(frozen=True)
