@@ -1,5 +1,5 @@
-"""``ipnet compare`` (area_energy.report.compare): one column per device x temperature,
-each headed by design, device, temperature, supply, model version and commit."""
+"""``ipnet compare`` (area_energy.report.compare): one column per design x device x
+temperature, each headed by design, device, temperature, supply, model version and commit."""
 
 import json
 import subprocess
@@ -9,11 +9,21 @@ import pytest
 
 from area_energy.report.compare import main
 from circuits import mtj_model_spec
+from circuits.ipnet_neuron_v4 import DEFAULT_V4_DESIGN, default_v4_params
 from circuits.mtj_device import DEFAULT_DEVICE, load_device
 from circuits.paths import REPO_ROOT
 from pyspice_flows.metrics.neuron_v4 import v4_sample_metrics
 
-HEADER = ("design", "device", "temperature_K", "supply_V", "model_version", "commit")
+HEADER = (
+    "design",
+    "design_file",
+    "device",
+    "temperature_K",
+    "supply_V",
+    "model_version",
+    "commit",
+)
+V4_DEVICE = default_v4_params().device_file
 
 
 @pytest.fixture(scope="module")
@@ -43,11 +53,11 @@ def _columns(out) -> list[dict]:
     return json.loads((out / "compare.json").read_text())["columns"]
 
 
-def _check_v4(col: dict, device, temp_k: float) -> None:
+def _check_v4(col: dict, device, temp_k: float, design="ipnet_v4", **sample) -> None:
     """The column's v4 memory and window are those the v4 sweep's evaluation function
     finds for one sample of that device at that temperature (a separate code path)."""
     v4 = col["figures"]["v4"]
-    ref = v4_sample_metrics({"device": str(device), "temp_k": temp_k})
+    ref = v4_sample_metrics({"device": str(device), "temp_k": temp_k, **sample})
     checks = v4["spec"]["checks"]
     for key in ("p_rested", "gain_1_slot", "gain_3_slots", "p_fire_strong", "p_fire_weak"):
         assert checks[key]["value"] == pytest.approx(ref[key], rel=1e-9), key
@@ -55,7 +65,7 @@ def _check_v4(col: dict, device, temp_k: float) -> None:
     assert v4["memory"]["gain_at_3_intervals"] == pytest.approx(ref["gain_3_slots"], rel=1e-9)
     assert [r["weight"] for r in v4["transfer_curve"]] == [0.6, 1.0, 1.6, 2.4]
     assert all(r["ambient_k"] == temp_k for r in v4["transfer_curve"])
-    assert v4["design"] == "ipnet_v4"
+    assert v4["design"] == design
 
 
 def _is_commit(short: str) -> bool:
@@ -77,7 +87,8 @@ def test_two_devices_side_by_side(tmp_path, slow_heat_device):
     a, b = _columns(out)
     for col in (a, b):
         assert set(HEADER) <= set(col["header"])
-        assert col["header"]["design"] == "ipnet_neuron"
+        assert col["header"]["design"] == "ipnet_v4"  # the headline neuron's built-in design
+        assert col["header"]["design_file"] == "built-in"
         assert col["header"]["model_version"] == mtj_model_spec.version()
         assert _is_commit(col["header"]["commit"].split("+")[0])
         assert col["header"]["law_version"] >= 1
@@ -99,14 +110,89 @@ def test_two_temperatures_side_by_side(tmp_path):
     assert main(["--temp", "300.15", "--temp", "358.15", "--out", str(out)]) == 0
     cold, hot = _columns(out)
     assert (cold["header"]["temperature_K"], hot["header"]["temperature_K"]) == (300.15, 358.15)
-    assert cold["header"]["device"] == hot["header"]["device"] == DEFAULT_DEVICE.name
+    # no --device: each design's own device (v4: the insulated stack, v2: the plain junction)
+    assert cold["header"]["device"] == hot["header"]["device"] == V4_DEVICE.name
+    assert cold["header"]["neurons"]["v2"]["device"] == DEFAULT_DEVICE.name
     # subthreshold leakage grows with temperature
     assert hot["figures"]["static_power_W"] > 1.5 * cold["figures"]["static_power_W"]
     md = (out / "compare.md").read_text()
     assert "85 C" in md and "| v4 window against ipnet_v4.toml |" in md
-    _check_v4(hot, DEFAULT_DEVICE, 358.15)
+    _check_v4(hot, V4_DEVICE, 358.15)
     curves = [c["figures"]["v4"]["transfer_curve"] for c in (cold, hot)]
     assert curves[0] != curves[1]  # each column at its own temperature
+
+
+@pytest.fixture(scope="module")
+def high_supply_design(tmp_path_factory):
+    """The built-in v4 design file with a 0.99 V supply instead of 0.9 V (the sweep's
+    high-supply corner), its device path made absolute."""
+    text = DEFAULT_V4_DESIGN.read_text()
+    device = default_v4_params().device_file
+    edits = {
+        'name = "ipnet_v4"': 'name = "ipnet_v4_high_supply"',
+        'vdd = { value = 0.9, unit = "V"': 'vdd = { value = 0.99, unit = "V"',
+        f'device = "../../models/devices/{device.name}"': f'device = "{device}"',
+    }
+    for old, new in edits.items():
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    path = tmp_path_factory.mktemp("designs") / "high_supply.toml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.slow
+def test_two_designs_side_by_side(tmp_path, high_supply_design):
+    out = tmp_path / "cmp"
+    argv = ["--design", str(DEFAULT_V4_DESIGN), "--design", str(high_supply_design)]
+    assert main([*argv, "--out", str(out)]) == 0
+    a, b = _columns(out)
+    ha, hb = a["header"], b["header"]
+    assert (ha["design"], hb["design"]) == ("ipnet_v4", "ipnet_v4_high_supply")
+    assert ha["design_file"] == "circuits/designs/ipnet_v4.toml"
+    assert hb["design_file"] == str(high_supply_design)
+    assert (ha["supply_V"], hb["supply_V"]) == (0.9, 0.99)
+    assert ha["device"] == hb["device"] == V4_DEVICE.name
+    for h in (ha, hb):
+        assert h["temperature_K"] == 300.15 and _is_commit(h["commit"].split("+")[0])
+        assert h["model_version"] == mtj_model_spec.version()
+        # a v4-only file: the v2 neuron keeps its built-in design and supply
+        assert h["neurons"]["v2"]["design"] == "ipnet_default"
+        assert h["neurons"]["v2"]["supply_V"] == 0.9
+    va, vb = a["figures"]["v4"], b["figures"]["v4"]
+    assert (va["supply_V"], vb["supply_V"]) == (0.9, 0.99)
+    assert va["area_um2"] == vb["area_um2"] > 0  # same sizes, same layout
+    assert va["area_um2_per_neuron_amortized"] > va["area_um2"]
+    # the mirrors' currents do not fall with a higher rail: each input slot draws at least
+    # as much charge from a 10 % higher supply, so at least 10 % more energy
+    assert vb["energy"]["input_slot_J"] > 0.99 / 0.9 * va["energy"]["input_slot_J"]
+    assert vb["energy"]["peak_rise_k"] > va["energy"]["peak_rise_k"]
+    assert a["figures"]["energy_per_spike_J"] == b["figures"]["energy_per_spike_J"]  # v2
+    _check_v4(a, V4_DEVICE, 300.15)
+    _check_v4(b, V4_DEVICE, 300.15, design="ipnet_v4_high_supply", vdd_v=0.99)
+    md = (out / "compare.md").read_text()
+    header_row = next(ln for ln in md.splitlines() if ln.startswith("|  |"))
+    assert header_row.count("|") == 4 and "ipnet_v4_high_supply" in header_row
+    assert "| supply | 900 mV | 990 mV |" in md
+
+
+def test_bad_design_files_are_refused_with_file_key_and_value(tmp_path, capsys):
+    unknown = tmp_path / "unknown_key.toml"
+    unknown.write_text('name = "x"\n[params]\nwrite_curent = { value = 0.7, unit = "Ic0" }\n')
+    out_of_range = tmp_path / "high_vdd.toml"
+    out_of_range.write_text('name = "x"\n[params]\nvdd = { value = 7, unit = "V" }\n')
+    missing = tmp_path / "missing.toml"
+    out = tmp_path / "o"
+    for path, words in (
+        (unknown, ("[params.write_curent] = 0.7 Ic0", "did you mean 'write_current'")),
+        (out_of_range, ("vdd=7 V", "out of range")),
+        (missing, ("does not exist",)),
+    ):
+        argv = ["--design", str(DEFAULT_V4_DESIGN), "--design", str(path), "--out", str(out)]
+        assert main(argv) == 1
+        err = capsys.readouterr().err
+        assert f"--design {path}" in err and all(w in err for w in words), err
+        assert len(err.strip().splitlines()) == 1 and not out.exists()
 
 
 def test_bad_inputs_are_refused_before_any_simulation(tmp_path):

@@ -46,7 +46,7 @@ def test_failing_limit_is_named(toml_limits):
     assert res["window_failing"] == []
 
 
-def _column(p_weak: float, p_strong: float) -> dict:
+def _column(p_weak: float, p_strong: float, slot_J: float = 2.5e-12) -> dict:
     """A column's v4 figures as v4_figures returns them (hand-made numbers)."""
     memory = {
         "gain_by_lag": [2.5, 1.8, 1.3, 1.05],
@@ -72,6 +72,19 @@ def _column(p_weak: float, p_strong: float) -> dict:
     v4 = {
         "design": "ipnet_v4",
         "supply_V": 0.9,
+        "area_um2": 1.9512,
+        "area_um2_per_neuron_amortized": 1.9634,
+        "array_neurons": 256,
+        "transistors": 20,
+        "energy": {
+            "input_slot_J": slot_J,
+            "junction_J": 1.5e-12,
+            "energy_per_spike_J": slot_J / 0.5,
+            "energy_floor_J": 3e-12,
+            "p_fire_per_slot_standard": 0.5,
+            "idle_slot_J": 1e-15,
+            "peak_rise_k": 80.0,
+        },
         "memory": memory,
         "transfer_curve": curve,
         "window": {"p_fire_weak": p_weak, "p_fire_strong": p_strong},
@@ -81,9 +94,15 @@ def _column(p_weak: float, p_strong: float) -> dict:
 
 
 def test_rows_show_curve_window_and_verdicts():
-    rows = compare_v4.v4_rows([_column(0.01, 0.95), _column(0.2, 0.5)])
+    rows = compare_v4.v4_rows([_column(0.01, 0.95), _column(0.2, 0.5, slot_J=3.1e-12)])
     by_label = {r[0]: r[1:] for r in rows}
     assert all(len(r) == 3 for r in rows)
+    assert by_label["v4 energy per input slot (rested neuron)"] == ["2.5 pJ", "3.1 pJ"]
+    assert by_label["v4 energy per output spike (an input every slot)"] == ["5 pJ", "6.2 pJ"]
+    assert by_label["v4 area, the neuron's own devices"] == ["1.951 um^2"] * 2
+    assert by_label["v4 area per neuron, bias generator amortized over 256"] == ["1.963 um^2"] * 2
+    assert by_label["v4 memory: gain at 2 slots"] == ["1.8", "1.8"]
+    assert by_label["v4 memory: gain at 5 slots"] == ["1.05", "1.05"]
     assert by_label["v4 transfer: P(fire) at weight 1.6"] == ["0.5", "0.5"]
     assert by_label["v4 memory: gain at 1 slot (spec >= 2)"] == ["2.5", "2.5"]
     assert by_label["v4 memory: fitted decay of the gain's excess"] == ["60 ns", "60 ns"]

@@ -1,24 +1,32 @@
-"""``ipnet compare``: IPNet neurons built from several devices and/or at several
-temperatures, side by side in one datasheet (``compare.md``, self-contained
-``compare.html``, ``compare.json``, an overlaid waveform figure).
+"""``ipnet compare``: IPNet neuron designs, devices and temperatures side by side in one
+datasheet (``compare.md``, self-contained ``compare.html``, ``compare.json``, overlaid
+figures).
 
-One column per input (every ``--device`` x every ``--temp``, device-major), each headed by
-the design, the device, the ambient temperature, the supply, the MTJ model version and the
-commit.  Each column's figures come from the report's own measurement of the standard
-IPNet testbench (:func:`area_energy.report.runs.measure_neuron`: the 80 ns input train and
-an input-free run for the leakage), through the simulation cache, so a column the report
-or an earlier comparison has simulated is read back, not simulated again.  The energy floor
-is the switching law's (:func:`area_energy.report.energy_comparison.energy_floor`) and the
+One column per input: every ``--design`` x every ``--device`` x every ``--temp``,
+design-major (:mod:`area_energy.report.compare_inputs`: a design file describes neuron
+v4, v2 or both, the other neuron keeps its built-in design; no ``--device``: each design's
+own device).  Each column is headed by its design (name and file), device, ambient
+temperature, supply, MTJ model version and commit (those of the neuron its design
+describes; both neurons' design, device and supply in the rows below), and all design
+files, devices and neurons are checked before any simulation.
+
+Each column carries neuron v4 (the heat-gated stochastic neuron,
+:mod:`area_energy.report.compare_v4`): its area (own devices, and with the shared bias
+generator amortized), energy per input slot and per output spike and its floor, its memory
+(P(fire | rested), the gain by lag, the fitted decay, the capacity ablation's left-over
+excess), its transfer curve (P(fire) by input weight) and its firing window (weak and strong
+P(fire)), judged against the v4 sweep's spec limits; the transfer and memory curves of all
+columns are overlaid in ``compare_v4.png``.
+
+And the v2 circuit on the legacy law: the report's own measurement of the standard IPNet
+testbench (:func:`area_energy.report.runs.measure_neuron`: the 80 ns input train and an
+input-free run for the leakage), through the simulation cache, so a column the report or an
+earlier comparison has simulated is read back, not simulated again; its energy floor is
+the switching law's (:func:`area_energy.report.energy_comparison.energy_floor`) and its
 heat memory's time constant the device's rth x cth.
 
-Each column also carries neuron v4 (the heat-gated stochastic neuron, its built-in design
-on the column's device at the column's temperature, :mod:`area_energy.report.compare_v4`):
-its memory (P(fire | rested), the gain at 1 and 3 slots, the fitted decay, the capacity
-ablation's left-over excess), its transfer curve (P(fire) by input weight) and its firing
-window (weak and strong P(fire)), judged against the v4 sweep's spec limits; the transfer
-and memory curves of all columns are overlaid in ``compare_v4.png``.
-
-Usage: ``ipnet compare --device A.toml --device B.toml [--temp K ...] --out DIR``.
+Usage: ``ipnet compare [--design A.toml --design B.toml] [--device FILE ...] [--temp K ...]
+--out DIR``.
 """
 
 from __future__ import annotations
@@ -28,107 +36,96 @@ import base64
 import html
 import io
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
-from circuits.compatibility import checked_neuron_device
-from circuits.ipnet_neuron import IpnetParams
-from circuits.mtj_device import DEFAULT_DEVICE, load_device
-from circuits.paths import REPO_ROOT
 from circuits.scenarios import ipnet_scenario
 from pyspice_flows.app.commandline import add_debug_flag, run_main, temperature_k
 from pyspice_flows.app.staging import commit_staged, staging_folder
 
+from .compare_inputs import Resolved, column_header, columns_for, resolved, shown
 from .compare_v4 import v4_column, v4_png, v4_rows
 from .energy_comparison import energy_floor
-from .header import git_commit, header_rows, run_header
+from .header import git_commit, header_rows
 from .render import fmt_si, html_table, md_table, to_jsonable
 from .runs import measure_neuron
 
 STEM = "compare"
-DEFAULT_TEMP_K = 300.15
-DESIGN = "ipnet_neuron"
 
 ROWS: tuple[tuple[str, str, str], ...] = (
-    ("area_um2", "area", "um^2"),
-    ("transistors", "transistors", ""),
-    ("energy_per_spike_J", "energy per spike", "J"),
-    ("energy_floor_J", "energy floor (switching law: write + reset)", "J"),
-    ("static_power_W", "static power (leakage)", "W"),
-    ("spike_width_s", "spike width (widest, full width at VDD/2)", "s"),
-    ("input_events", "input spikes", ""),
-    ("output_spikes", "output spikes", ""),
-    ("simulated_time_s", "simulated time", "s"),
-    ("heat_tau_s", "heat memory time constant rth x cth (device)", "s"),
+    ("area_um2", "v2 area", "um^2"),
+    ("transistors", "v2 transistors", ""),
+    ("energy_per_spike_J", "v2 energy per spike", "J"),
+    ("energy_floor_J", "v2 energy floor (switching law: write + reset)", "J"),
+    ("static_power_W", "v2 static power (leakage)", "W"),
+    ("spike_width_s", "v2 spike width (widest, full width at VDD/2)", "s"),
+    ("input_events", "v2 input spikes", ""),
+    ("output_spikes", "v2 output spikes", ""),
+    ("simulated_time_s", "v2 simulated time", "s"),
+    ("heat_tau_s", "v2 heat memory time constant rth x cth (device)", "s"),
 )
-"""``(key in a column's figures, label, unit)`` of the table's single-valued rows; the
-area's parts and the energy breakdown follow them."""
+"""``(key in a column's figures, label, unit)`` of the v2 neuron's single-valued rows; its
+area's parts and energy breakdown follow them."""
 
 
-@dataclass(frozen=True)
-class Column:
-    """One input of a comparison: a device file at an ambient temperature [K]."""
-
-    device: Path
-    temp_k: float
-
-
-def columns_for(devices: list[Path] | None, temps_k: list[float] | None) -> list[Column]:
-    """Every device x every temperature, device-major (defaults: the default device, 27 C)."""
-    devices = devices or [DEFAULT_DEVICE]
-    temps = temps_k or [DEFAULT_TEMP_K]
-    return [Column(Path(d), float(t)) for d in devices for t in temps]
-
-
-def _shown(path: Path) -> str:
-    path = Path(path).resolve()
-    return str(path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path)
-
-
-def measure_column(col: Column, commit: str) -> tuple[dict, object]:
-    """The header and figures of one column, and its waveforms (for the overlay)."""
-    dev = load_device(col.device)
-    params = IpnetParams(device_file=dev.path)
+def measure_column(r: Resolved, commit: str) -> tuple[dict, object]:
+    """The header and figures of one column, and its v2 waveforms (for the overlay)."""
+    temp_k = r.column.temp_k
+    params = r.v2.params()
     sc = ipnet_scenario(params)
     idle = ipnet_scenario(params, count=0, stop_s=10e-9)
-    res, w = measure_neuron(sc, idle, params.vdd_v, col.temp_k)
-    floor = energy_floor(params, col.temp_k)
+    res, w = measure_neuron(sc, idle, params.vdd_v, temp_k)
+    floor = energy_floor(params, temp_k)
     mtj = params.nominal_mtj()
-    header = {**run_header(DESIGN, dev.path, col.temp_k, params.vdd_v), "commit": commit}
     figures = {
         **{k: res[k] for k, _, _ in ROWS if k in res},
         "energy_floor_J": floor["total_J"],
         "heat_tau_s": mtj.rth * mtj.cth,
         "area_breakdown_um2": res["area_breakdown_um2"],
         "energy_per_spike_breakdown_J": res["energy_per_spike_breakdown_J"],
-        "v4": v4_column(dev.path, col.temp_k),
+        "v4": v4_column(r.v4, temp_k),
     }
-    return {"header": header, "figures": figures}, w
+    return {"header": column_header(r, commit), "figures": figures}, w
 
 
 def _title(col: dict) -> str:
     h = col["header"]
-    return f"{h['device']} @ {h['temperature_C']:.4g} C"
+    return f"{h['design']} ({h['design_file']}) on {h['device']} @ {h['temperature_C']:.4g} C"
+
+
+def _neuron_rows(columns: list[dict]) -> list[list[str]]:
+    """The design file row and each neuron's design, device and supply."""
+    rows = [["design file", *(c["header"]["design_file"] for c in columns)]]
+    for key in ("v4", "v2"):
+        cells = []
+        for c in columns:
+            n = c["header"]["neurons"][key]
+            cells.append(
+                f"{n['design']} ({n['file']}), {n['device']}, {fmt_si(n['supply_V'], 'V')}"
+            )
+        rows.append([f"neuron {key}: design (file), device, supply", *cells])
+    return rows
 
 
 def table(columns: list[dict]) -> tuple[list[str], list[list[str]]]:
-    """The datasheet as one table: a header row per header field, then a row per figure."""
+    """The datasheet as one table: a header row per header field, the neurons' designs,
+    the v4 neuron's rows (the headline), then the v2 neuron's."""
     heads = ["", *(_title(c) for c in columns)]
     per_column = [header_rows(c["header"]) for c in columns]
     rows = [
         [label, *(col[k][1] for col in per_column)] for k, (label, _) in enumerate(per_column[0])
     ]
+    rows += _neuron_rows(columns) + v4_rows(columns)
     for key, label, unit in ROWS:
         rows.append([label, *(fmt_si(c["figures"].get(key), unit) for c in columns)])
     for group, label, unit in (
-        ("area_breakdown_um2", "area: ", "um^2"),
-        ("energy_per_spike_breakdown_J", "energy per spike: ", "J"),
+        ("area_breakdown_um2", "v2 area: ", "um^2"),
+        ("energy_per_spike_breakdown_J", "v2 energy per spike: ", "J"),
     ):
         parts = list(dict.fromkeys(p for c in columns for p in (c["figures"][group] or {})))
         for part in parts:
             cells = [fmt_si((c["figures"][group] or {}).get(part), unit) for c in columns]
             rows.append([label + part.replace("_", " "), *cells])
-    return heads, rows + v4_rows(columns)
+    return heads, rows
 
 
 def overlay_png(columns: list[dict], waves: list) -> bytes:
@@ -160,13 +157,17 @@ def render(columns: list[dict], png: bytes, png_v4: bytes) -> dict[str, str]:
     waveforms, ``png_v4``: the overlaid v4 transfer and memory curves)."""
     heads, rows = table(columns)
     intro = (
-        f"{len(columns)} column(s), one per input; figures from the standard IPNet testbench "
-        "(a regular input train, circuits.scenarios.ipnet_scenario) measured as the energy "
-        "report measures them; the floor from the switching law, the heat time constant "
-        "from the device file.  The neuron v4 rows: its built-in design on the column's "
-        "device at the column's temperature, from the switching law on the circuit's own "
-        "drive (pyspice_flows.metrics.neuron_v4.v4_figures), judged against the spec limits "
-        "of pyspice_flows/sweeps/ipnet_v4.toml."
+        f"{len(columns)} column(s), one per design x device x temperature.  Each column's "
+        "header is that of the neuron its design file describes (neuron v4 for a v4 file, a "
+        "file both neurons take, and the built-in designs; the other neuron keeps its "
+        "built-in design).  The neuron v4 rows: the column's v4 design on its device at the "
+        "column's temperature; area from the v4 netlist's inventory, the rest from the "
+        "switching law on the circuit's own drive (pyspice_flows.metrics.neuron_v4."
+        "v4_figures), the window and memory judged against the spec limits of "
+        "pyspice_flows/sweeps/ipnet_v4.toml.  The v2 rows: the standard IPNet testbench (a "
+        "regular input train, circuits.scenarios.ipnet_scenario) of the column's v2 design "
+        "measured as the energy report measures it; its floor from the switching law, its "
+        "heat time constant from the device file."
     )
     md = "\n\n".join(
         [
@@ -196,7 +197,7 @@ def render(columns: list[dict], png: bytes, png_v4: bytes) -> dict[str, str]:
     }
 
 
-def compare(cols: list[Column], out: Path) -> list[Path]:
+def compare(cols: list[Resolved], out: Path) -> list[Path]:
     """Measure every column and publish the datasheets into ``out`` (atomically)."""
     commit = git_commit()
     measured = [measure_column(c, commit) for c in cols]
@@ -215,25 +216,40 @@ def compare(cols: list[Column], out: Path) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``ipnet compare --device FILE [--device FILE ...] [--temp K ...] --out DIR``."""
+    """``ipnet compare [--design FILE ...] [--device FILE ...] [--temp K ...] --out DIR``."""
     parser = argparse.ArgumentParser(
         prog="ipnet compare",
-        description="IPNet neurons from several devices and/or at several temperatures side "
-        "by side: DIR/compare.{md,html,json} with one column per device x temperature.",
+        description="IPNet neuron designs, devices and temperatures side by side: "
+        "DIR/compare.{md,html,json} (and the overlaid figures) with one column per "
+        "design x device x temperature, design-major (two designs, one device, two "
+        "temperatures: four columns A@T1, A@T2, B@T1, B@T2).  Each column is headed by its "
+        "design (name and file), device, temperature, supply, MTJ model version and commit, "
+        "and holds neuron v4's area, energy, memory, transfer curve and window and the v2 "
+        "circuit's figures.  Every file is checked before any simulation.",
+    )
+    parser.add_argument(
+        "--design",
+        type=Path,
+        action="append",
+        metavar="FILE",
+        help="neuron design file, v4 or v2 (circuits/designs/*.toml: its [params] keys say "
+        "which neuron it describes; the other keeps its built-in design); repeat for more "
+        "columns (default: the built-in designs)",
     )
     parser.add_argument(
         "--device",
         type=Path,
         action="append",
         metavar="FILE",
-        help="MTJ device file (repeat for more columns; default: the default device)",
+        help="MTJ device file for both neurons; repeat for more columns (default: each "
+        "design's own device)",
     )
     parser.add_argument(
         "--temp",
         type=temperature_k,
         action="append",
         metavar="K",
-        help="ambient temperature [K] (repeat for more columns; default: 300.15)",
+        help="ambient temperature [K]; repeat for more columns (default: 300.15)",
     )
     parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
     add_debug_flag(parser)
@@ -243,11 +259,9 @@ def main(argv: list[str] | None = None) -> int:
         out = Path(args.out).absolute()
         if out.exists() and not out.is_dir():
             raise ValueError(f"--out {out} is a file, not a folder")
-        cols = columns_for(args.device, args.temp)
-        for device in dict.fromkeys(c.device for c in cols):  # refused before any simulation
-            checked_neuron_device(device, [c.temp_k for c in cols])
+        cols = resolved(columns_for(args.design, args.device, args.temp))  # refusals first
         for path in compare(cols, out):
-            print(f"compare: wrote {_shown(path)}")
+            print(f"compare: wrote {shown(path)}")
         return 0
 
     return run_main("compare", body, args.debug)

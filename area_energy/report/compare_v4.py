@@ -1,10 +1,13 @@
 """The neuron v4 part of ``ipnet compare``: per column, the heat-gated stochastic neuron
-(:mod:`circuits.ipnet_neuron_v4`, its built-in design) built on the column's device at the
-column's ambient temperature: its memory, its transfer curve and its firing window.
+(:mod:`circuits.ipnet_neuron_v4`) of the column's v4 design (a ``--design`` file that
+describes v4, else the built-in one) on the column's device at the column's ambient
+temperature: its area, its energy, its memory, its transfer curve and its firing window.
 
-Every number comes from :func:`pyspice_flows.metrics.neuron_v4.v4_figures` (the switching
-law on the circuit's own drive and temperature, cached by content), evaluated at the one
-corner (the column's temperature, the design's supply).  The window's and the memory's pass
+The area is the v4 netlist's inventory (:func:`area_energy.report.neuron_v4.v4_area`: the
+neuron's own devices, and with the shared bias generator amortized over a 16 x 16 array);
+every other number comes from :func:`pyspice_flows.metrics.neuron_v4.v4_figures` (the
+switching law on the circuit's own drive and temperature, cached by content), evaluated at
+the one corner (the column's temperature, the design's supply).  The window's and the memory's pass
 or fail is judged against the spec limits of the v4 variation sweep
 (``pyspice_flows/sweeps/ipnet_v4.toml``, read through :mod:`pyspice_flows.sweep.spec`):
 ``p_rested``, ``gain_1_slot``, ``gain_3_slots`` (the memory) and ``p_fire_strong``,
@@ -16,10 +19,8 @@ from __future__ import annotations
 import functools
 import io
 import math
-from dataclasses import replace
-from pathlib import Path
 
-from circuits import ipnet_neuron_v4 as v4
+from circuits.neuron_designs import V4Design
 from pyspice_flows.metrics.neuron_v4 import (
     STRONG_WEIGHT,
     TRANSFER_WEIGHTS,
@@ -28,12 +29,25 @@ from pyspice_flows.metrics.neuron_v4 import (
 )
 from pyspice_flows.sweep.spec import SPECS_DIR, load_spec
 
+from .neuron_v4 import v4_area
 from .render import DASH, fmt_si
 
 V4_SPEC = SPECS_DIR / "ipnet_v4.toml"
 """The sweep spec whose ``[limits.*]`` judge a column's window and memory."""
 MEMORY_LIMITS = ("p_rested", "gain_1_slot", "gain_3_slots")
 WINDOW_LIMITS = ("p_fire_strong", "p_fire_weak")
+ENERGY_KEYS = (
+    "input_slot_J",
+    "junction_J",
+    "energy_per_spike_J",
+    "energy_floor_J",
+    "p_fire_per_slot_standard",
+    "idle_slot_J",
+    "peak_rise_k",
+)
+"""The column's share of v4_figures' ``energy`` (per input slot on a rested neuron, per
+output spike on the standard stimulus of an input every slot, and the floor: the junction's
+own dissipation per output spike)."""
 
 
 @functools.cache
@@ -83,12 +97,14 @@ def limit_text(figure: str) -> str:
     return f">= {lim.min:g}" if lim.min is not None else f"<= {lim.max:g}"
 
 
-def v4_column(device: Path, temp_k: float) -> dict:
-    """The v4 neuron's figures for one column: the built-in design on ``device`` at
-    ``temp_k`` (its own supply), with the window and memory judged against the spec."""
-    p = replace(v4.default_v4_params(), device_file=Path(device))
+def v4_column(design: V4Design, temp_k: float) -> dict:
+    """The v4 neuron's figures for one column: ``design`` (on the column's device) at
+    ``temp_k`` and its own supply: area (own devices, and with the shared bias generator
+    amortized), energy per input slot and per output spike and the floor, memory, transfer
+    curve, window; the window and memory judged against the spec."""
+    p = design.params
     fig = v4_figures(p, ((float(temp_k), p.vdd_v),), float(temp_k))
-    memory, curve = fig["memory"], fig["transfer_curve"]
+    memory, curve, e = fig["memory"], fig["transfer_curve"], fig["energy"]
     values = {
         "p_rested": memory["p_rested"],
         "gain_1_slot": _gain_at(memory, 1),
@@ -96,9 +112,16 @@ def v4_column(device: Path, temp_k: float) -> dict:
         "p_fire_strong": _p_fire(curve, STRONG_WEIGHT),
         "p_fire_weak": _p_fire(curve, WEAK_WEIGHT),
     }
+    area = v4_area(p)
     return {
-        "design": v4.DEFAULT_V4_DESIGN.stem,
+        "design": design.name,
         "supply_V": p.vdd_v,
+        "area_um2": area["area_um2"],
+        "area_um2_per_neuron_amortized": area["area_um2_per_neuron_amortized"],
+        "array_neurons": area["array_neurons"],
+        "transistors": area["transistors"],
+        "bias_generator_area_um2": area["shared_bias_generator"]["area_um2"],
+        "energy": {k: e[k] for k in ENERGY_KEYS},
         "memory": memory,
         "transfer_curve": curve,
         "window": {
@@ -119,27 +142,64 @@ def _p(value) -> str:
     return DASH if value is None or not math.isfinite(value) else f"{value:.3g}"
 
 
+def _lag_rows(cols: list[dict], lim: dict) -> list[list[str]]:
+    """A row per lag of the memory curve (in input slots); lags 1 and 3 with their spec."""
+    slot = cols[0]["memory"]["input_interval_s"]
+    lags = dict.fromkeys(round(lag / slot) for c in cols for lag in c["memory"]["lags_s"])
+    spec = {1: lim["gain_1_slot"], 3: lim["gain_3_slots"]}
+    return [
+        [
+            f"v4 memory: gain at {n} slot{'s' if n > 1 else ''}"
+            + (f" (spec {spec[n]})" if n in spec else ""),
+            *(_p(_gain_at(c["memory"], n)) for c in cols),
+        ]
+        for n in sorted(lags)
+    ]
+
+
 def v4_rows(columns: list[dict]) -> list[list[str]]:
     """The comparison table's rows of the v4 neuron (one cell per column)."""
     cols = [c["figures"]["v4"] for c in columns]
     lim = {k: limit_text(k) for k in (*MEMORY_LIMITS, *WINDOW_LIMITS)}
+
+    def row(label: str, key: str, unit: str, group: str | None = None, digits=3) -> list[str]:
+        values = (((c.get(group) or {}) if group else c).get(key) for c in cols)
+        return [label, *(fmt_si(v, unit, digits) for v in values)]
+
+    n_array = cols[0].get("array_neurons")
     rows = [
+        row("v4 area, the neuron's own devices", "area_um2", "um^2", digits=4),
+        row(
+            f"v4 area per neuron, bias generator amortized over {n_array}",
+            "area_um2_per_neuron_amortized",
+            "um^2",
+            digits=4,
+        ),
+        row("v4 transistors (own)", "transistors", ""),
+        row("v4 energy per input slot (rested neuron)", "input_slot_J", "J", "energy"),
+        row("v4 energy per input slot: in the junction", "junction_J", "J", "energy"),
+        row(
+            "v4 energy per output spike (an input every slot)",
+            "energy_per_spike_J",
+            "J",
+            "energy",
+        ),
+        row(
+            "v4 energy floor (the junction's own share per output spike)",
+            "energy_floor_J",
+            "J",
+            "energy",
+        ),
         [
-            "neuron v4: design, supply",
-            *(f"{c['design']}, {fmt_si(c['supply_V'], 'V')}" for c in cols),
+            "v4 P(fire) per slot, an input every slot",
+            *(_p((c.get("energy") or {}).get("p_fire_per_slot_standard")) for c in cols),
         ],
+        row("v4 peak junction rise above ambient", "peak_rise_k", "K", "energy"),
         [
             f"v4 memory: P(fire | rested) (spec {lim['p_rested']})",
             *(_p(c["memory"]["p_rested"]) for c in cols),
         ],
-        [
-            f"v4 memory: gain at 1 slot (spec {lim['gain_1_slot']})",
-            *(_p(c["spec"]["checks"]["gain_1_slot"]["value"]) for c in cols),
-        ],
-        [
-            f"v4 memory: gain at 3 slots (spec {lim['gain_3_slots']})",
-            *(_p(c["memory"]["gain_at_3_intervals"]) for c in cols),
-        ],
+        *_lag_rows(cols, lim),
         [
             "v4 memory: fitted decay of the gain's excess",
             *(fmt_si(c["memory"]["tau_s"], "s") for c in cols),
