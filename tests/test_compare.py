@@ -4,10 +4,12 @@ temperature, each headed by design, device, temperature, supply, model version a
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from area_energy.report.compare import main
+from area_energy.report.compare import legend_labels, main
+from area_energy.report.compare_inputs import Column, column_header, columns_for, resolved
 from circuits import mtj_model_spec
 from circuits.ipnet_neuron_v4 import DEFAULT_V4_DESIGN, default_v4_params
 from circuits.mtj_device import DEFAULT_DEVICE, load_device
@@ -229,3 +231,49 @@ def test_bad_inputs_are_refused_before_any_simulation(tmp_path):
         timeout=120,
     )
     assert res.returncode == 2 and "9999" in res.stderr
+
+
+def test_columns_are_design_major_and_legends_name_what_differs():
+    a, b = Path("a.toml"), Path("b.toml")
+    cols = columns_for([a, b], None, [273.15, 358.15])
+    assert [(c.design, c.device, c.temp_k) for c in cols] == [
+        (a, None, 273.15),
+        (a, None, 358.15),
+        (b, None, 273.15),
+        (b, None, 358.15),
+    ]
+    assert columns_for(None, None, None) == [Column(None, None, 300.15)]
+
+    def col(design, design_file, device, temp_c):
+        head = {"design": design, "design_file": design_file, "device": device}
+        return {"header": {**head, "temperature_C": temp_c}}
+
+    two_designs = [col("x", "x.toml", "d.toml", 27.0), col("y", "y.toml", "d.toml", 27.0)]
+    assert legend_labels(two_designs) == ["x", "y"]
+    same_name = [col("x", "x.toml", "d.toml", 0.0), col("x", "x2.toml", "e.toml", 85.0)]
+    assert legend_labels(same_name) == ["x.toml, d.toml, 0 C", "x2.toml, e.toml, 85 C"]
+    assert legend_labels([col("x", "built-in", "d.toml", 27.0)]) == ["x, 27 C"]
+
+
+def test_a_v2_design_heads_its_column_with_v2(tmp_path):
+    """A file only v2 takes: the column's header is v2's (its name, supply, law v2), the
+    v4 neuron keeps its built-in design; a file of keys both take changes both neurons."""
+    v2_only = tmp_path / "v2_more_current.toml"
+    v2_only.write_text(
+        'name = "v2_more_current"\n[params]\nunit_current = { value = 1.3, unit = "Ic0" }\n'
+    )
+    both = tmp_path / "low_supply.toml"
+    both.write_text('name = "low_supply"\n[params]\nvdd = { value = 0.85, unit = "V" }\n')
+    r2, rb = resolved(columns_for([v2_only, both], None, None))
+    assert (r2.headline, rb.headline) == ("v2", "v4")
+    h2, hb = column_header(r2, "abc1234"), column_header(rb, "abc1234")
+    assert (h2["design"], h2["design_file"], h2["device"]) == (
+        "v2_more_current",
+        str(v2_only),
+        DEFAULT_DEVICE.name,
+    )
+    assert h2["law_version"] < hb["law_version"] == mtj_model_spec.version()
+    assert h2["neurons"]["v4"]["design"] == "ipnet_v4" and h2["commit"] == "abc1234"
+    assert r2.v2.params().unit_current_ic0 == 1.3
+    assert hb["supply_V"] == 0.85
+    assert hb["neurons"]["v2"]["supply_V"] == hb["neurons"]["v4"]["supply_V"] == 0.85

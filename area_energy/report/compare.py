@@ -92,6 +92,21 @@ def _title(col: dict) -> str:
     return f"{h['design']} ({h['design_file']}) on {h['device']} @ {h['temperature_C']:.4g} C"
 
 
+def legend_labels(columns: list[dict]) -> list[str]:
+    """Short labels for the figures' legends: of design, device and temperature, those that
+    differ between the columns (the design by name, or by file where names repeat)."""
+    heads = [c["header"] for c in columns]
+    names = [h["design"] for h in heads]
+    design = names if len(set(names)) == len(set(h["design_file"] for h in heads)) else None
+    fields = [
+        design or [h["design_file"] for h in heads],
+        [h["device"] for h in heads],
+        [f"{h['temperature_C']:.4g} C" for h in heads],
+    ]
+    varying = [f for f in fields if len(set(f)) > 1] or [fields[0], fields[2]]
+    return [", ".join(parts) for parts in zip(*varying, strict=True)]
+
+
 def _neuron_rows(columns: list[dict]) -> list[list[str]]:
     """The design file row and each neuron's design, device and supply."""
     rows = [["design file", *(c["header"]["design_file"] for c in columns)]]
@@ -136,15 +151,15 @@ def overlay_png(columns: list[dict], waves: list) -> bytes:
     import matplotlib.pyplot as plt
 
     fig, (ax_out, ax_th) = plt.subplots(2, 1, figsize=(8, 5), sharex=True)
-    for col, w in zip(columns, waves, strict=True):
+    for label, w in zip(legend_labels(columns), waves, strict=True):
         t_ns = w.time * 1e9
-        ax_out.plot(t_ns, w.v("out"), lw=1, label=_title(col))
-        ax_th.plot(t_ns, w.v("th"), lw=1, label=_title(col))
+        ax_out.plot(t_ns, w.v("out"), lw=1, label=label)
+        ax_th.plot(t_ns, w.v("th"), lw=1, label=label)
     ax_out.set_ylabel("out [V]")
     ax_th.set_ylabel("junction rise above ambient [K]")
     ax_th.set_xlabel("time [ns]")
-    ax_out.legend(fontsize=8, loc="upper left")
-    ax_out.set_title("IPNet neuron, standard input train: output and heat memory per column")
+    ax_out.legend(fontsize=8, loc="upper left", title="column", title_fontsize=8)
+    ax_out.set_title("IPNet neuron v2, standard input train: output and heat memory per column")
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
@@ -203,7 +218,7 @@ def compare(cols: list[Resolved], out: Path) -> list[Path]:
     measured = [measure_column(c, commit) for c in cols]
     columns = [m[0] for m in measured]
     png = overlay_png(columns, [m[1] for m in measured])
-    png_v4 = v4_png(columns, [_title(c) for c in columns])
+    png_v4 = v4_png(columns, legend_labels(columns))
     files = render(columns, png, png_v4)
     with staging_folder(out) as staging:
         (staging / f"{STEM}_waveforms.png").write_bytes(png)

@@ -266,7 +266,7 @@ def v4_png(columns: list[dict], titles: list[str]) -> bytes:
     ax_mem.set_xlabel("lag after the item [input intervals]")
     ax_mem.set_ylabel("gain P(fire | item) / P(fire | rested) [1]")
     ax_mem.set_title("v4 memory curve", fontsize=9)
-    ax_tr.legend(fontsize=7, loc="upper left")
+    ax_tr.legend(fontsize=7, loc="upper left", title="column", title_fontsize=7)
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
