@@ -260,6 +260,19 @@ def _pulse_lookup(pulses: Sequence[tuple[float, float, float]]):
     return current
 
 
+def fresh_draws(
+    p: MtjParams, pulses: Sequence[tuple[float, float, float]], end_s: float, ambient_k: float
+) -> list[float]:
+    """Where ``mtj_stoch`` starts a new waiting episode under these pulses (from P): the
+    rest re-arms (:func:`circuits.mtj_switching.rest_rearm_times`, at the ambient) that
+    another pulse toward AP follows.  Empty: one held draw decides the whole run."""
+    edges = tuple(sorted({x for s, w, _ in pulses for x in (s, s + w) if 0 < x < end_s}))
+    cuts = mtj_switching.rest_rearm_times(
+        p, _pulse_lookup(pulses), ambient_k, end_s, breakpoints=edges
+    )
+    return [c for c in cuts if any(s > c and a > 0 for s, _, a in pulses)]
+
+
 def parallel_state_rise(p: MtjParams, pulses: Sequence[tuple[float, float, float]]):
     """Junction temperature rise [K] as a function of time [s] under current pulses.
 
@@ -318,6 +331,14 @@ class PulseLaw:
             raise ValueError("a PulseLaw needs at least one (start, width, amplitude) pulse")
         if not self.end_s > 0:
             raise ValueError(f"end_s={self.end_s!r} s must be > 0")
+        starts = fresh_draws(self.params, self.pulses, self.end_s, self.ambient_k)
+        if starts:
+            raise ValueError(
+                "these pulses rest and then drive again: mtj_stoch takes a fresh draw at "
+                + ", ".join(f"{t * 1e9:.3g} ns" for t in starts)
+                + ", so one held draw does not describe the run; use "
+                "circuits.mtj_switching.switch_probability (episodes)"
+            )
         object.__setattr__(self, "_current", _pulse_lookup(self.pulses))
         if self.heating:
             object.__setattr__(self, "_rise", parallel_state_rise(self.params, self.pulses))

@@ -187,3 +187,24 @@ def test_the_compiled_stochastic_model_forgets_the_item_as_the_law_does(m):
     got = second.sum() / n
     print(f"\nsecond write: {got:.3f} of {n} junctions left in P; law {p:.3f}")
     assert abs(got - p) < 4 * np.sqrt(p * (1 - p) / n)
+
+
+def test_a_trial_that_rests_and_drives_again_samples_its_noise_often(m):
+    """The rest re-arm needs a new TRRANDOM sample: a trial with an item, the heat phase
+    and a second write defaults to 1 ns samples (one held draw would be re-used), a single
+    write keeps one sample per run; the held-draw law (PulseLaw) refuses the two writes."""
+    from circuits import mtj_stochastic as ms
+
+    ic = m.ic0
+    one = Trial(m, ((1e-9, WRITE_S, 0.8 * ic),), ambient_k=AMBIENT_K)
+    two_writes = (
+        (1e-9, WRITE_S, 0.8 * ic),
+        (1e-9 + WRITE_S, HEAT_S, -HEAT_IC0 * ic),
+        (1e-9 + WRITE_S + HEAT_S + GAP_S, WRITE_S, 0.8 * ic),
+    )
+    two = Trial(m, two_writes, ambient_k=AMBIENT_K)
+    assert one.sample_time == one.end_s
+    assert two.sample_time == pytest.approx(1e-9)
+    assert two.max_step <= two.sample_time
+    with pytest.raises(ValueError, match="fresh draw at 1[0-9.]* ns"):
+        ms.PulseLaw(m, two_writes, two.end_s, AMBIENT_K)

@@ -57,6 +57,8 @@ from .mtj_characterization import AMBIENT_K, Curve, crossing_time
 OUT_DIR = BUILD_DIR / "switching_probability"
 STATE = "n1#m"
 DRAW = "n1#e"
+DEFAULT_SAMPLE_S = 1e-9
+"""TRRANDOM sample time [s] of a trial whose junction takes fresh draws after rests."""
 SETTLE_S = 0.2e-9  # simulated time after the last pulse, so a reversal fired at its end completes
 MIN_RUNS = 200
 
@@ -69,7 +71,9 @@ class Trial:
     pulses: (start [s], width [s], amplitude [A]); + flows p -> n, toward AP.
     stop_s: simulated time [s] (default: the end of the last pulse + SETTLE_S).
     sample_s: TRRANDOM sample time [s]; the default, the whole run, gives one draw per run:
-    enough for one reversal, and no noise breakpoints for the solver to step through.
+    enough for one reversal, and no noise breakpoints for the solver to step through; where
+    the pulses rest and drive again (``circuits.mtj_stochastic.fresh_draws``: the model's
+    rest re-arm takes a fresh draw), DEFAULT_SAMPLE_S, so the fresh draw is a new sample.
     max_step_s: the solver's maximum step [s] (default run / 100); at most sample_s.
     """
 
@@ -84,6 +88,8 @@ class Trial:
     def __post_init__(self):
         if not self.pulses:
             raise ValueError("a Trial needs at least one (start, width, amplitude) pulse")
+        episodes = ms.fresh_draws(self.params, self.pulses, self.end_s, self.ambient_k)
+        object.__setattr__(self, "_episodes", bool(episodes))
         if self.max_step > self.sample_time:
             raise ValueError(
                 f"max_step_s={self.max_step:g} s exceeds the noise sample time "
@@ -98,11 +104,15 @@ class Trial:
 
     @property
     def sample_time(self) -> float:
-        return self.sample_s if self.sample_s is not None else self.end_s
+        if self.sample_s is not None:
+            return self.sample_s
+        return min(DEFAULT_SAMPLE_S, self.end_s) if self._episodes else self.end_s
 
     @property
     def max_step(self) -> float:
-        return self.max_step_s if self.max_step_s is not None else self.end_s / 100
+        if self.max_step_s is not None:
+            return self.max_step_s
+        return min(self.end_s / 100, self.sample_time)
 
     def netlist(self, seed: int) -> str:
         return ms.current_pulses(
