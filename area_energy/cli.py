@@ -1,7 +1,7 @@
 """``ipnet``: one command for the toolkit; each subcommand is its ``python -m`` module.
 
     ipnet report [--out DIR] [--device FILE] [--temp K]   = python -m area_energy.report
-    ipnet compare --device A --device B [--temp K] --out DIR = python -m area_energy.report.compare
+    ipnet compare [--design F ...] [--device F ...] [--temp K ...] --out DIR = python -m area_energy.report.compare
     ipnet netlists [--out DIR] [--device FILE]            = python -m circuits.write_netlists
     ipnet sweep [--spec FILE] [--scheduler ADDR] ...      = python -m pyspice_flows.sweep
     ipnet bench [...]                                     = python -m pyspice_flows.bench
@@ -43,7 +43,7 @@ SUBCOMMANDS = {
     "compare": (
         "area_energy.report.compare",
         "area_energy.report.compare",
-        "devices and temperatures side by side: DIR/compare.{md,html,json}",
+        "designs, devices and temperatures side by side: DIR/compare.{md,html,json}",
     ),
     "netlists": (
         "circuits.write_netlists",

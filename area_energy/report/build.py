@@ -402,7 +402,7 @@ def _assemble(
     return results, figures
 
 
-def _checked_v4(params, device: Path | None, temp_k: float | None) -> None:
+def checked_v4(params, device: Path | None, temp_k: float | None) -> None:
     """Neuron v4's compatibility check (:func:`circuits.compatibility_v4.checked_v4_design`)
     at the report's temperature; its verdict is cached by the design's and the device's
     content and the checking code (it takes seconds of switching-law integrations)."""
@@ -494,7 +494,7 @@ def main(argv: list[str] | None = None) -> int:
         # a wrong file, or a device the neuron cannot work with, fails now
         design, v4_design = designs_from_options(args.design, args.device)
         checked_neuron_design(design, args.device, [args.temp])
-        _checked_v4(v4_design.params, args.device, args.temp)
+        checked_v4(v4_design.params, args.device, args.temp)
         results, figures = build_results(temp_k=args.temp, design=design, v4_design=v4_design)
         paths = publish.write_report(results, figures, out)
         for line in render.summary_lines(results):

@@ -89,7 +89,7 @@ def resolved(cols: list[Column]) -> list[Resolved]:
     """Every column's neurons, each design file read and each neuron checked on its device
     at the columns' temperatures: a refusal (one line naming the option, the file, the key
     and the value) comes before any simulation."""
-    from .build import _checked_v4  # the report's check, its verdict cached
+    from .build import checked_v4  # the report's check, its verdict cached
 
     out = []
     for col in cols:
@@ -102,7 +102,7 @@ def resolved(cols: list[Column]) -> list[Resolved]:
     for r in {(r.column.design, r.column.device): r for r in out}.values():
         checked_neuron_design(r.v2, r.column.device, temps)
         for temp_k in temps:
-            _checked_v4(r.v4.params, r.column.device, temp_k)
+            checked_v4(r.v4.params, r.column.device, temp_k)
     return out
 
 
