@@ -32,7 +32,7 @@ from pyspice_flows.experiments.working_memory.output import (
 from pyspice_flows.measure.fits import fit_exponential
 from pyspice_flows.metrics.neuron_v4 import HELD_IN_P, MAX_STEP_S, predicted_fire_probability
 from pyspice_flows.sim.cache import cached_run
-from pyspice_flows.sim.session import Session, SimulationError, Transient, celsius
+from pyspice_flows.sim.session import Session, SimulationError, Transient, celsius, retry_finer
 
 
 # ----------------------------------------------------------------------------- netlists
@@ -157,12 +157,13 @@ def run_trial_task(task: TrialTask) -> np.ndarray:
     rerun at a quarter of the step, then with the seed ``seed * 1000 + 1``: every outcome
     still depends on the seed alone."""
     for seed in (task.seed, task.seed * 1000 + 1):
-        for max_step in (MAX_STEP_S, MAX_STEP_S / 4):
-            try:
-                return _fired(task.net, seed, max_step, task.ambient_k)
-            except SimulationError as err:
-                if "Timestep too small" not in str(err):
-                    raise
+        try:
+            return retry_finer(
+                lambda step, s=seed: _fired(task.net, s, step, task.ambient_k), MAX_STEP_S
+            )
+        except SimulationError as err:
+            if not err.step_collapsed:
+                raise
     raise SimulationError(f"working memory v4: seed {task.seed} stalls the solver", [], "")
 
 
