@@ -43,7 +43,8 @@ LAW_VERSION = 3
 """The model version whose switching law this module transcribes."""
 
 LAW_LITERALS = {
-    "cone_corner": 0.02,  # sramp(i2 - 1, 0.02), sramp(1 - i2, 0.02) of each cone
+    "cone_corner": 0.02,  # sramp(ic - 1, 0.02), sramp(1 - ic, 0.02) of each cone
+    "drive_corner": 0.02,  # i sstep(i / 0.02), i sstep(-i / 0.02): the drive's two signs
     "hazard_corner": 0.01,  # sramp(1 - 0.5 a - HZ_FLOOR, 0.01) of the hazard function
     "progress_corner": 0.01,  # sramp(y / ythr, 0.01) of the channel norm
 }
@@ -180,12 +181,15 @@ def junction_lines(
     tdr = f"({s}tdrn*max({s}tflip,{s}trel*time))"
     iap, ipp = f"V({s}ia)", f"(-V({s}ia))"
     cc = _g(LAW_LITERALS["cone_corner"])
+    dc = _g(LAW_LITERALS["drive_corner"])
 
-    def dsg(i: str, lagged: str) -> str:  # the drive the barrier population sees, lagging
-        return f"({_g(c('K_DRIVE'))}*({i}-V({s}{lagged}))*{rate})"
+    def dsg(i: str, lagged: str) -> str:  # the drive toward switching, lagging
+        return f"({_g(c('K_DRIVE'))}*({i}*mj_sstep({i}/{dc})-V({s}{lagged}))*{rate})"
 
-    def dsg2(lagged: str, cone: str) -> str:  # its cone, moment equation at the lagged drive
-        i2, sg = f"V({s}{lagged})", f"V({s}{cone})"
+    def dsg2(i: str, lagged: str, cone: str) -> str:
+        # its cone, moment equation at the lagged drive; a stabilising drive acts at once
+        i2 = f"(V({s}{lagged})+{i}*mj_sstep(-{i}/{dc}))"
+        sg = f"V({s}{cone})"
         capg = f"(1-mj_sstep({sg}-{_g(c('SIGMA_CAP') - 1.0)}))"
         return f"((2*(mj_sramp({i2}-1,{cc})*{capg}-mj_sramp(1-{i2},{cc}))+2*exp(-{sg}))*{rate})"
 
@@ -207,8 +211,8 @@ def junction_lines(
     rates = {
         "sga_n": f"({wp}*{dsg(iap, 'sga_n')}-{rla}*V({s}sga_n)/{tdr})",
         "sgp_n": f"({wa}*{dsg(ipp, 'sgp_n')}-{rlp}*V({s}sgp_n)/{tdr})",
-        "sg2a": f"({wp}*{dsg2('sga_n', 'sg2a')}-{rla}*V({s}sg2a)/{tdr})",
-        "sg2p": f"({wa}*{dsg2('sgp_n', 'sg2p')}-{rlp}*V({s}sg2p)/{tdr})",
+        "sg2a": f"({wp}*{dsg2(iap, 'sga_n', 'sg2a')}-{rla}*V({s}sg2a)/{tdr})",
+        "sg2p": f"({wa}*{dsg2(ipp, 'sgp_n', 'sg2p')}-{rlp}*V({s}sg2p)/{tdr})",
         "ya": f"({wp}*{dy(iap, 'ya')}-{rla}*V({s}ya)/{tdr})",
         "yp": f"({wa}*{dy(ipp, 'yp')}-{rlp}*V({s}yp)/{tdr})",
         "ha": f"({wp}*{_hazard(p, s, 'sg2a')}-{rla}*V({s}ha)/{tdr})",

@@ -116,7 +116,8 @@ def test_law_literals_are_those_of_the_verilog_a():
     )
     num = r"([0-9.]+(?:e[+-]?[0-9]+)?)"
     patterns = {
-        "cone_corner": rf"sramp\((?:sga|sgp) - 1\.0, {num}\)|sramp\(1\.0 - (?:sga|sgp), {num}\)",
+        "cone_corner": rf"sramp\((?:ica|icp) - 1\.0, {num}\)|sramp\(1\.0 - (?:ica|icp), {num}\)",
+        "drive_corner": rf"(?:iap|ipp) \* sstep\(-?(?:iap|ipp) / {num}\)",
         "hazard_corner": rf"sramp\(1\.0 - 0\.5 \* a - `HZ_FLOOR, {num}\)",
         "progress_corner": rf"sramp\(V\(y[ap]\) / ythr, {num}\)",
     }
