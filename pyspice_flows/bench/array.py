@@ -1,10 +1,14 @@
 """Benchmark (d) of ``python -m pyspice_flows.bench``: cost of a thermally coupled array.
 
-One transient of an R x C IPNet array (:mod:`circuits.ipnet_array`, 1 .. 64 neurons, the
-nearest square shape) at the layout pitch with its thermal coupling network, every neuron
-driven by the same regular input train; wall time of ngspice's ``run`` (median of repeats)
-and ngspice's own counters.  The fitted exponent of wall time versus neurons (a straight
-line in log-log over the counts) has the target <= 1.2 (issue 12).
+One transient of an R x C IPNet array (:mod:`circuits.ipnet_array`, 1 .. 1,024 neurons,
+the nearest square shape) at the layout pitch with its thermal coupling network, every
+neuron driven by the same regular input train, on one of three hosts (:data:`HOSTS`:
+ngspice with its default solver or KLU, in a child process under a time limit; VACASK):
+wall time of the analysis (median of repeats), the simulator's own counters and where the
+time went, and every neuron's spike times and junction rise (what (i),
+:mod:`pyspice_flows.bench.solvers`, compares between hosts).  The arrays' default host is
+the fastest correct one that (i) measured (:data:`ARRAY_DEFAULT_HOST`).  Targets (issue
+24): wall ~ N^k with k <= 1.15 over the whole range and <= 1.3 between successive sizes.
 """
 
 from __future__ import annotations
