@@ -266,11 +266,15 @@ def fresh_draws(
     """Where ``mtj_stoch`` starts a new waiting episode under these pulses (from P): the
     rest re-arms (:func:`circuits.mtj_switching.rest_rearm_times`, at the ambient) that
     another pulse toward AP follows.  Empty: one held draw decides the whole run."""
-    edges = tuple(sorted({x for s, w, _ in pulses for x in (s, s + w) if 0 < x < end_s}))
+    starts = sorted(s for s, _, a in pulses if a > 0)
+    horizon = min(end_s, starts[-1]) if len(starts) > 1 else 0.0
+    if horizon <= 0.0:  # at most one pulse toward AP: nothing drives after a rest
+        return []
+    edges = tuple(sorted({x for s, w, _ in pulses for x in (s, s + w) if 0 < x < horizon}))
     cuts = mtj_switching.rest_rearm_times(
-        p, _pulse_lookup(pulses), ambient_k, end_s, breakpoints=edges
+        p, _pulse_lookup(pulses), ambient_k, horizon, breakpoints=edges
     )
-    return [c for c in cuts if any(s > c and a > 0 for s, _, a in pulses)]
+    return [c for c in cuts if any(s > c for s in starts)]
 
 
 def parallel_state_rise(p: MtjParams, pulses: Sequence[tuple[float, float, float]]):
