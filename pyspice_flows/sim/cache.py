@@ -303,14 +303,20 @@ def prune(folder: Path, limit: float | None = None) -> list[str]:
     """Remove the entries used longest ago until the folder holds at most ``limit`` bytes
     (default :func:`max_bytes`); returns the removed keys."""
     limit = max_bytes() if limit is None else limit
-    entries: dict[str, list[Path]] = {}
+    stats: dict[str, list[tuple[Path, os.stat_result]]] = {}
     for p in Path(folder).iterdir():
         if p.suffix in (".json", ".npy", ".npz", ".value", ".png") and ".tmp" not in p.name:
-            entries.setdefault(p.stem, []).append(p)
-    sizes = {k: sum(p.stat().st_size for p in ps if p.exists()) for k, ps in entries.items()}
+            try:  # another process (a sweep's other worker) may prune it meanwhile
+                st = p.stat()
+            except FileNotFoundError:
+                continue
+            stats.setdefault(p.stem, []).append((p, st))
+    entries = {k: [p for p, _ in v] for k, v in stats.items()}
+    sizes = {k: sum(st.st_size for _, st in v) for k, v in stats.items()}
+    newest = {k: max(st.st_mtime for _, st in v) for k, v in stats.items()}
     total = sum(sizes.values())
     removed = []
-    for key in sorted(entries, key=lambda k: max(p.stat().st_mtime for p in entries[k])):
+    for key in sorted(entries, key=newest.__getitem__):
         if total <= limit:
             break
         for p in entries[key]:
