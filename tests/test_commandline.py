@@ -318,6 +318,51 @@ def test_stale_staging_folders_are_removed_live_ones_kept(tmp_path):
     assert live.exists() and young_old_style.exists()
 
 
+SWALLOWED_SIGINT = """
+import os, signal, sys, weakref
+from pathlib import Path
+from pyspice_flows.app.commandline import run_main
+from pyspice_flows.app.staging import commit_staged, staging_folder
+
+class Thing:
+    pass
+
+def body():
+    out = Path(sys.argv[1])
+    with staging_folder(out) as stage:
+        (stage / "result.txt").write_text("new")
+        thing = Thing()
+        # Ctrl-C arrives while Python runs a weakref callback: it prints
+        # "Exception ignored in" and drops the KeyboardInterrupt
+        weakref.finalize(thing, lambda: [os.kill(os.getpid(), signal.SIGINT)] + [0] * 100)
+        del thing
+        commit_staged(stage, out, ["result.txt"])
+    return 0
+
+sys.exit(run_main("swallowed", body))
+"""
+
+
+def test_a_ctrl_c_a_library_swallowed_still_stops_before_publishing(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "result.txt").write_text("previous")
+    res = subprocess.run(
+        [sys.executable, "-c", SWALLOWED_SIGINT, str(out)],
+        cwd=tmp_path,
+        env=_env(),
+        preexec_fn=_sigint_default,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert "Exception ignored" in res.stderr  # the interruption was swallowed on the way
+    assert res.returncode == 130, res.stderr
+    assert (out / "result.txt").read_text() == "previous"
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no staging folder left
+
+
 def _children(pid: int) -> list[int]:
     kids = []
     for stat in Path("/proc").glob("[0-9]*/stat"):

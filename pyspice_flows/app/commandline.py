@@ -37,14 +37,32 @@ class Terminated(KeyboardInterrupt):
     """The process received SIGTERM; raised like Ctrl-C so that cleanup runs."""
 
 
-def _raise_terminated(signum, frame):
+_PENDING_STOP: KeyboardInterrupt | None = None
+"""The Ctrl-C or SIGTERM this process received, kept after it was raised: Python drops an
+exception raised while it runs a weakref callback or a ``__del__`` ("Exception ignored
+in ..."), so a signal arriving there would otherwise be lost and the run carry on."""
+
+
+def _stop(exc: KeyboardInterrupt) -> None:
+    global _PENDING_STOP
     ignore_further_signals()
-    raise Terminated(f"signal {signal.Signals(signum).name}")
+    _PENDING_STOP = exc
+    raise exc
+
+
+def _raise_terminated(signum, frame):
+    _stop(Terminated(f"signal {signal.Signals(signum).name}"))
 
 
 def _raise_interrupted(signum, frame):
-    ignore_further_signals()
-    raise KeyboardInterrupt
+    _stop(KeyboardInterrupt())
+
+
+def raise_if_stopped() -> None:
+    """Raise again the Ctrl-C or SIGTERM received earlier, if any: called before a result
+    is published, so a signal that a library swallowed still stops the run there."""
+    if _PENDING_STOP is not None:
+        raise _PENDING_STOP
 
 
 def raise_on_sigterm() -> None:
@@ -88,7 +106,9 @@ def run_main(prog: str, body: Callable[[], int], debug: bool = False) -> int:
     prog = PROG or prog
     raise_on_sigterm()
     try:
-        return body()
+        code = body()
+        raise_if_stopped()  # a signal swallowed on the way still ends as an interruption
+        return code
     except BaseException as exc:
         stop = interruption(exc)
         if stop is None:
@@ -100,6 +120,8 @@ def run_main(prog: str, body: Callable[[], int], debug: bool = False) -> int:
             return EXIT_ERROR
         ignore_further_signals()  # a second Ctrl-C while exiting stays quiet
         _forget_unhandled_interrupt()
+        global _PENDING_STOP
+        _PENDING_STOP = None  # handled here (a dispatcher's run_main around this one)
         if isinstance(stop, Terminated):
             print(f"{prog}: terminated (SIGTERM); nothing half-written was kept", file=sys.stderr)
             return EXIT_TERMINATED

@@ -16,6 +16,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from pyspice_flows.app.commandline import raise_if_stopped
+
 STALE_STAGING_AGE_S = 3600.0
 """A staging folder without a recognisable owner is removed after this age [s]."""
 
@@ -28,6 +30,7 @@ def write_text_atomic(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         tmp.write_text(text, encoding="utf-8")
+        raise_if_stopped()
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -91,7 +94,9 @@ def staging_folder(out_dir: Path) -> Iterator[Path]:
 def commit_staged(staging: Path, out_dir: Path, names: list[str]) -> list[Path]:
     """Move the staged files ``names`` into ``out_dir`` in that order (put the file readers
     look for first, e.g. a summary, last); on failure put the previous files back.
-    Returns the published paths."""
+    Returns the published paths.  A Ctrl-C or SIGTERM received earlier (even one a library
+    swallowed) stops here, before anything is replaced."""
+    raise_if_stopped()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     backup = staging / ".previous"
