@@ -162,23 +162,7 @@ def vacask_array_run(n: int, stop_s: float, limit_s: float = RUN_LIMIT_S) -> dic
         if "time limit" in str(exc):
             return {"exceeded_s": limit_s}
         return {"failed": (exc.ngspice_messages or [str(exc)])[0]}
-    st = session.last_stats
-    return {
-        "wall_s": st.analysis_s,
-        "process_wall_s": st.wall_s,
-        "cpu_s": st.cpu_s,
-        "accepted": st.accepted_steps,
-        "rejected": st.rejected_steps,
-        "iterations": st.newton_iterations,
-        "wall_per_accepted_step_us": 1e6 * st.analysis_s / st.accepted_steps,
-        "iterations_per_step": st.newton_iterations / st.accepted_steps,
-        "time_split": {
-            "load": round(st.eval_load_s / st.analysis_s, 3),
-            "factor": round(st.factor_s / st.analysis_s, 3),
-            "solve": round(st.solve_s / st.analysis_s, 3),
-        },
-        **_answers(n, w.time, w.v),
-    }
+    return {**session.last_stats.record(), **_answers(n, w.time, w.v)}
 
 
 ARRAY_DEFAULT_HOST = "vacask"

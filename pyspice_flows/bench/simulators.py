@@ -56,14 +56,7 @@ def _vacask_run(session: VacaskSession, text: str) -> dict:
         if "time limit" in str(exc):
             return {"exceeded_s": session.timeout_s}
         raise
-    s = session.last_stats
-    return {
-        "wall_s": s.analysis_s,
-        "process_wall_s": s.wall_s,
-        "accepted": s.accepted_steps,
-        "rejected": s.rejected_steps,
-        "iterations": s.newton_iterations,
-    }
+    return session.last_stats.record()
 
 
 _CHILD = """

