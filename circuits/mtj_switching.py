@@ -51,12 +51,19 @@ def _c(name: str) -> float:
 
 
 def _smooth_ramp(u, w: float):
-    """The model's C1 ramp max(u, 0) of half-width w (mtj_functions.vams ``sramp``)."""
+    """The model's C1 ramp max(u, 0) of half-width w (mtj_functions.vams ``sramp``); a
+    Python float in, a float out (the integrator's right-hand side calls it per step)."""
+    if isinstance(u, float):
+        return 0.0 if u <= -w else (u if u >= w else (u + w) ** 2 / (4.0 * w))
     u = np.asarray(u, float)
     return np.where(u <= -w, 0.0, np.where(u >= w, u, (u + w) ** 2 / (4.0 * w)))
 
 
 def _sstep(u):
+    """The model's C1 step, 0 below 0, 1 above 1 (mtj_functions.vams ``sstep``)."""
+    if isinstance(u, float):
+        u = min(max(u, 0.0), 1.0)
+        return u * u * (3.0 - 2.0 * u)
     u = np.clip(np.asarray(u, float), 0.0, 1.0)
     return u * u * (3.0 - 2.0 * u)
 
@@ -74,8 +81,12 @@ def hazard_rate(p: MtjParams, a_eff, temp_k) -> np.ndarray:
     (fitted to the slowest eigenvalue of the Fokker-Planck operator, 6 % at worst);
     bexp < 1.5: Neel-Brown's linear device-fit form exp(-Delta a) / tau0.
     """
-    a = np.asarray(a_eff, float)
-    delta = stability(p, temp_k)
+    delta, taup = stability(p, temp_k), ana.precession_time_unit(p, temp_k)
+    return _hazard(p, np.asarray(a_eff, float), delta, taup)
+
+
+def _hazard(p: MtjParams, a, delta, taup):
+    """:func:`hazard_rate` at a given Delta and taup (arrays, or floats for a float out)."""
     if p.bexp < 1.5:
         return np.exp(-delta * a) / p.tau0
     z = a * np.sqrt(delta)
@@ -83,7 +94,7 @@ def hazard_rate(p: MtjParams, a_eff, temp_k) -> np.ndarray:
     floor = _c("HZ_FLOOR")
     half = floor + _smooth_ramp(1.0 - 0.5 * a - floor, 0.01)
     pre = _c("HZ_A") / np.sqrt(delta) * poly * half ** _c("HZ_Q")
-    return pre * np.exp(-delta * a**p.bexp) / ana.precession_time_unit(p, temp_k)
+    return pre * np.exp(-delta * a**p.bexp) / taup
 
 
 def quasi_static_rate(p: MtjParams, current_a, temp_k) -> np.ndarray:
@@ -149,35 +160,46 @@ def _episode(p, cur, tmp, draws, t_start, t_end, common0, breakpoints, max_step=
     equant = -np.log1p(-u)
     n = u.size
     k_drive, cap = _c("K_DRIVE"), _c("SIGMA_CAP")
-    norm_k = _c("CHANNEL_NORM")
+    norm_k, e_mix, eps_max = _c("CHANNEL_NORM"), _c("E_MIX"), _c("EPS_MAX")
+    at_temp: dict[float, tuple] = {}  # what depends on T alone, by T (often repeated)
 
     def state_of(t):
+        """Delta, Ic0, taup, the characteristics' resting points and their eps at T(t)."""
         temp = float(tmp(t))
-        delta = float(stability(p, temp))
-        i = float(cur(t)) / float(ana.critical_current(p, temp))
-        return temp, delta, i, float(ana.precession_time_unit(p, temp))
+        found = at_temp.get(temp)
+        if found is None:
+            delta = float(stability(p, temp))
+            found = (
+                delta,
+                float(ana.critical_current(p, temp)),
+                float(ana.precession_time_unit(p, temp)),
+                characteristic_rest(equant, delta),
+                np.minimum((equant + e_mix) / (4.0 * delta), eps_max),
+            )
+            if len(at_temp) > 100_000:
+                at_temp.clear()
+            at_temp[temp] = found
+        return found
 
     def rhs(t, x):
-        temp, delta, i, taup = state_of(t)
-        i2, sg2, y = x[0], x[1], x[2 : 2 + n]  # the lagged drive, ln s2
+        delta, ic0, taup, xi0, eps = state_of(t)
+        i = float(cur(t)) / ic0
+        i2, sg2, y = float(x[0]), float(x[1]), x[2 : 2 + n]  # the lagged drive, ln s2
         # the population near the barrier sees a drive toward switching with the lag, a
         # stabilising one at once (and forgets it at once: the cone's own relaxation)
         # (x sstep(x / 0.02): max(x, 0), C1, exactly 0 at and below 0, as the model has it)
-        di2 = k_drive * (i * float(_sstep(i / 0.02)) - i2) / taup
-        ic = i2 + i * float(_sstep(-i / 0.02))
-        capg = 1.0 - float(_sstep(sg2 - (cap - 1.0)))
-        grow = float(_smooth_ramp(ic - 1.0, 0.02)) * capg - float(_smooth_ramp(1.0 - ic, 0.02))
+        di2 = k_drive * (i * _sstep(i / 0.02) - i2) / taup
+        ic = i2 + i * _sstep(-i / 0.02)
+        capg = 1.0 - _sstep(sg2 - (cap - 1.0))
+        grow = _smooth_ramp(ic - 1.0, 0.02) * capg - _smooth_ramp(1.0 - ic, 0.02)
         dsg2 = (2.0 * grow + 2.0 * np.exp(-sg2)) / taup
-        lam = float(hazard_rate(p, np.exp(-sg2), temp))
-        xi0 = characteristic_rest(equant, delta)
-        eps = np.minimum((equant + _c("E_MIX")) / (4.0 * delta), _c("EPS_MAX"))
+        lam = float(_hazard(p, float(np.exp(-sg2)), delta, taup))
         xi = xi0 + y
         dy = (i + np.tanh(xi) + eps * np.exp(-2.0 * xi)) / taup
         return np.concatenate(([di2, dsg2], dy, np.full(n, lam)))
 
     def progress(t, x):
-        _temp, delta, _i, _taup = state_of(t)
-        ythr = -characteristic_rest(equant, delta)
+        ythr = -state_of(t)[3]
         frac_c = np.maximum(x[2 : 2 + n], 0.0) / ythr
         frac_h = x[2 + n :] / eth
         return (frac_c**norm_k + frac_h**norm_k) ** (1.0 / norm_k)
