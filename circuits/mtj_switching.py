@@ -335,30 +335,35 @@ def switch_probability(
     for a, b in zip(cuts[:-1], cuts[1:]):
         if b <= a:
             continue
-        p_episode = _episode_probability(
+        p_episode, common = _episode_probability(
             p, cur, tmp, a, b, common, breakpoints, decades, rounds, draws
         )
         survival *= 1.0 - p_episode
-        _t, common = _episode(p, cur, tmp, [0.5], a, b, common, breakpoints, full=True)
     return float(1.0 - survival)
 
 
-def _episode_probability(p, cur, tmp, a, b, common, breakpoints, decades, rounds, draws) -> float:
-    """P(switched within the episode [a, b]) for a fresh draw (bisection on U)."""
+def _episode_probability(
+    p, cur, tmp, a, b, common, breakpoints, decades, rounds, draws
+) -> tuple[float, tuple[float, float]]:
+    """P(switched within the episode [a, b]) for a fresh draw (bisection on U), and the
+    drive-only state at b (from the first round, integrated to b whatever switched)."""
 
-    def times(u):
-        return _episode(p, cur, tmp, u, a, b, common, breakpoints)[0]
+    def times(u, full=False):
+        return _episode(p, cur, tmp, u, a, b, common, breakpoints, full=full)
 
     lo, hi = -decades, np.log10(1.0 - 1e-12)  # lo switches (if anything does), hi does not
+    end_state = common
     for round_ in range(rounds):
         q = np.linspace(lo, hi, draws + 2)[1:-1]
-        switched = np.isfinite(times(1.0 - 10.0**q))
+        found, state = times(1.0 - 10.0**q, full=round_ == 0)
+        end_state = state if round_ == 0 else end_state
+        switched = np.isfinite(found)
         if not switched.any():
             hi = q[0]
-            if round_ == 0 and not np.isfinite(times([1.0 - 10.0**lo])[0]):
-                return 0.0
+            if round_ == 0 and not np.isfinite(times([1.0 - 10.0**lo])[0][0]):
+                return 0.0, end_state
             continue
         k = np.flatnonzero(switched)[-1]  # switching is monotone in U: the last that switched
         lo = q[k]
         hi = q[k + 1] if k + 1 < q.size else hi
-    return float(10.0**lo)
+    return float(10.0**lo), end_state
