@@ -25,8 +25,13 @@ earlier comparison has simulated is read back, not simulated again; its energy f
 the switching law's (:func:`area_energy.report.energy_comparison.energy_floor`) and its
 heat memory's time constant the device's rth x cth.
 
+Neuron v4's yield by corner comes from variation sweeps (``--sweep DIR``, default
+``build/sweep_v4``; :mod:`area_energy.report.compare_sweep`): a column a sweep describes
+shows each corner's yield with n and the limits that failed, one no sweep describes says
+"not swept" and how to sweep it.
+
 Usage: ``ipnet compare [--design A.toml --design B.toml] [--device FILE ...] [--temp K ...]
---out DIR``.
+[--sweep DIR ...] --out DIR``.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from pyspice_flows.app.commandline import add_debug_flag, run_main, temperature_
 from pyspice_flows.app.staging import commit_staged, staging_folder
 
 from .compare_inputs import Resolved, column_header, columns_for, resolved, shown
+from .compare_sweep import column_sweep, default_sweeps, read_sweep, sweep_rows
 from .compare_v4 import v4_column, v4_png, v4_rows
 from .energy_comparison import energy_floor
 from .header import git_commit, header_rows
@@ -67,8 +73,9 @@ ROWS: tuple[tuple[str, str, str], ...] = (
 area's parts and energy breakdown follow them."""
 
 
-def measure_column(r: Resolved, commit: str) -> tuple[dict, object]:
-    """The header and figures of one column, and its v2 waveforms (for the overlay)."""
+def measure_column(r: Resolved, commit: str, sweeps: list[dict]) -> tuple[dict, object]:
+    """The header and figures of one column, and its v2 waveforms (for the overlay);
+    ``sweeps``: the v4 sweeps read (:func:`area_energy.report.compare_sweep.read_sweep`)."""
     temp_k = r.column.temp_k
     params = r.v2.params()
     sc = ipnet_scenario(params)
@@ -83,6 +90,7 @@ def measure_column(r: Resolved, commit: str) -> tuple[dict, object]:
         "area_breakdown_um2": res["area_breakdown_um2"],
         "energy_per_spike_breakdown_J": res["energy_per_spike_breakdown_J"],
         "v4": v4_column(r.v4, temp_k),
+        "v4_sweep": column_sweep(r, sweeps),
     }
     return {"header": column_header(r, commit), "figures": figures}, w
 
@@ -129,7 +137,7 @@ def table(columns: list[dict]) -> tuple[list[str], list[list[str]]]:
     rows = [
         [label, *(col[k][1] for col in per_column)] for k, (label, _) in enumerate(per_column[0])
     ]
-    rows += _neuron_rows(columns) + v4_rows(columns)
+    rows += _neuron_rows(columns) + v4_rows(columns) + sweep_rows(columns)
     for key, label, unit in ROWS:
         rows.append([label, *(fmt_si(c["figures"].get(key), unit) for c in columns)])
     for group, label, unit in (
@@ -212,10 +220,11 @@ def render(columns: list[dict], png: bytes, png_v4: bytes) -> dict[str, str]:
     }
 
 
-def compare(cols: list[Resolved], out: Path) -> list[Path]:
-    """Measure every column and publish the datasheets into ``out`` (atomically)."""
+def compare(cols: list[Resolved], out: Path, sweeps: list[dict] | None = None) -> list[Path]:
+    """Measure every column and publish the datasheets into ``out`` (atomically);
+    ``sweeps``: the v4 sweeps read, whose yield by corner the columns they describe show."""
     commit = git_commit()
-    measured = [measure_column(c, commit) for c in cols]
+    measured = [measure_column(c, commit, sweeps or []) for c in cols]
     columns = [m[0] for m in measured]
     png = overlay_png(columns, [m[1] for m in measured])
     png_v4 = v4_png(columns, legend_labels(columns))
@@ -231,7 +240,8 @@ def compare(cols: list[Resolved], out: Path) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``ipnet compare [--design FILE ...] [--device FILE ...] [--temp K ...] --out DIR``."""
+    """``ipnet compare [--design FILE ...] [--device FILE ...] [--temp K ...] [--sweep DIR ...]
+    --out DIR``."""
     parser = argparse.ArgumentParser(
         prog="ipnet compare",
         description="IPNet neuron designs, devices and temperatures side by side: "
@@ -239,8 +249,9 @@ def main(argv: list[str] | None = None) -> int:
         "design x device x temperature, design-major (two designs, one device, two "
         "temperatures: four columns A@T1, A@T2, B@T1, B@T2).  Each column is headed by its "
         "design (name and file), device, temperature, supply, MTJ model version and commit, "
-        "and holds neuron v4's area, energy, memory, transfer curve and window and the v2 "
-        "circuit's figures.  Every file is checked before any simulation.",
+        "and holds neuron v4's area, energy, static power, memory, transfer curve, window and "
+        "yield by corner (from --sweep folders) and the v2 circuit's figures.  Every file is "
+        "checked before any simulation.",
     )
     parser.add_argument(
         "--design",
@@ -266,6 +277,15 @@ def main(argv: list[str] | None = None) -> int:
         metavar="K",
         help="ambient temperature [K]; repeat for more columns (default: 300.15)",
     )
+    parser.add_argument(
+        "--sweep",
+        type=Path,
+        action="append",
+        metavar="DIR",
+        help="a neuron v4 variation sweep's folder (ipnet sweep --out DIR: summary.json, "
+        "sweep_meta.json): its yield by corner is shown in the columns whose v4 design and "
+        "device it swept; repeat for more (default: build/sweep_v4, if it holds a sweep)",
+    )
     parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
     add_debug_flag(parser)
     args = parser.parse_args(argv)
@@ -275,7 +295,8 @@ def main(argv: list[str] | None = None) -> int:
         if out.exists() and not out.is_dir():
             raise ValueError(f"--out {out} is a file, not a folder")
         cols = resolved(columns_for(args.design, args.device, args.temp))  # refusals first
-        for path in compare(cols, out):
+        sweeps = [read_sweep(d) for d in args.sweep or default_sweeps()]
+        for path in compare(cols, out, sweeps):
             print(f"compare: wrote {shown(path)}")
         return 0
 

@@ -7,7 +7,10 @@ The area is the v4 netlist's inventory (:func:`area_energy.report.neuron_v4.v4_a
 neuron's own devices, and with the shared bias generator amortized over a 16 x 16 array);
 every other number comes from :func:`pyspice_flows.metrics.neuron_v4.v4_figures` (the
 switching law on the circuit's own drive and temperature, cached by content), evaluated at
-the one corner (the column's temperature, the design's supply).  The window's and the memory's pass
+the one corner (the column's temperature, the design's supply).  The static power (no
+input: leakage at the operating point, the supply's mean power with the slot clock running,
+the shared bias generator's) is a quiet transient of the v4 testbench
+(:func:`pyspice_flows.metrics.neuron_v4_static.v4_static_power`).  The window's and the memory's pass
 or fail is judged against the spec limits of the v4 variation sweep
 (``pyspice_flows/sweeps/ipnet_v4.toml``, read through :mod:`pyspice_flows.sweep.spec`):
 ``p_rested``, ``gain_1_slot``, ``gain_3_slots`` (the memory) and ``p_fire_strong``,
@@ -27,6 +30,7 @@ from pyspice_flows.metrics.neuron_v4 import (
     WEAK_WEIGHT,
     v4_figures,
 )
+from pyspice_flows.metrics.neuron_v4_static import v4_static_power
 from pyspice_flows.sweep.spec import SPECS_DIR, load_spec
 
 from .neuron_v4 import v4_area
@@ -113,6 +117,8 @@ def v4_column(design: V4Design, temp_k: float) -> dict:
         "p_fire_weak": _p_fire(curve, WEAK_WEIGHT),
     }
     area = v4_area(p)
+    static = v4_static_power(p, float(temp_k))
+    static["bias_generator_per_neuron_W"] = static["bias_generator_W"] / area["array_neurons"]
     return {
         "design": design.name,
         "supply_V": p.vdd_v,
@@ -122,6 +128,7 @@ def v4_column(design: V4Design, temp_k: float) -> dict:
         "transistors": area["transistors"],
         "bias_generator_area_um2": area["shared_bias_generator"]["area_um2"],
         "energy": {k: e[k] for k in ENERGY_KEYS},
+        "static": static,
         "memory": memory,
         "transfer_curve": curve,
         "window": {
@@ -195,6 +202,14 @@ def v4_rows(columns: list[dict]) -> list[list[str]]:
             *(_p((c.get("energy") or {}).get("p_fire_per_slot_standard")) for c in cols),
         ],
         row("v4 peak junction rise above ambient", "peak_rise_k", "K", "energy"),
+        row("v4 static power: no input, slot clock running", "standby_W", "W", "static"),
+        row("v4 static power: leakage at the operating point", "leakage_W", "W", "static"),
+        row(
+            f"v4 static power: shared bias generator per neuron (/{n_array})",
+            "bias_generator_per_neuron_W",
+            "W",
+            "static",
+        ),
         [
             f"v4 memory: P(fire | rested) (spec {lim['p_rested']})",
             *(_p(c["memory"]["p_rested"]) for c in cols),

@@ -1,0 +1,234 @@
+"""Yield by corner in ``ipnet compare``: neuron v4's variation sweep results, read from the
+sweep folders the designer passes (``--sweep DIR``; none: ``build/sweep_v4``, where
+``make sweep-v4`` writes, if it holds a sweep), shown in the columns they describe.
+
+A sweep folder (``summary.json`` and ``sweep_meta.json`` of :mod:`pyspice_flows.sweep`)
+describes a column when it is a sweep of neuron v4 (its evaluation function is one of
+:mod:`pyspice_flows.metrics`' v4 functions), its device file has the content of the
+column's v4 device, and the column's v4 design is the one the v4 sweep simulates: the
+built-in design (:func:`pyspice_flows.metrics.neuron_v4.sample_params` starts every sample
+from it; ``ipnet sweep --design`` takes v2 design files).  Its corners (the spec's ``cycle``
+parameters: temperature x supply) are the sweep's own, not the column's temperature.
+
+Per corner a cell shows the yield (samples in spec / n), the verdict against the sweep's
+yield target and, for a failing corner, which limits failed and how many samples lay
+outside each (``summary.json``'s ``failing_limits``); a corner of fewer than
+:data:`pyspice_flows.sweep.datasheet.FEW_SAMPLES` samples is marked.  A sweep whose recorded
+inputs (device, model and circuit sources) differ from the checkout's says which.  A column
+no sweep describes says "not swept" and how to sweep it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from circuits import ipnet_neuron_v4 as v4
+from circuits.paths import REPO_ROOT
+from pyspice_flows.sim.cache import file_digest
+from pyspice_flows.sweep.datasheet import FEW_SAMPLES
+from pyspice_flows.sweep.runners import _input_changes, input_digests
+from pyspice_flows.sweep.spec import META_NAME, SweepSpec
+
+from .compare_inputs import Resolved, shown
+from .compare_v4 import V4_SPEC
+from .render import DASH
+
+DEFAULT_SWEEP = REPO_ROOT / "build" / "sweep_v4"
+"""The folder ``make sweep-v4`` writes: read when no ``--sweep`` is given and it holds a
+sweep."""
+SUMMARY = "summary.json"
+V4_EVALUATE = "pyspice_flows.metrics.neuron_v4"
+"""The module prefix of neuron v4's sweep evaluation functions."""
+NOT_SWEPT = "not swept"
+
+
+def default_sweeps() -> list[Path]:
+    """``[build/sweep_v4]`` when it holds a sweep's summary, else none."""
+    return [DEFAULT_SWEEP] if (DEFAULT_SWEEP / SUMMARY).is_file() else []
+
+
+def read_sweep(folder: Path) -> dict:
+    """A v4 sweep folder read: ``{folder, name, evaluate, device_sha256, device, changes,
+    summary}`` (``changes``: how the checkout's inputs differ from those the rows were
+    computed from).  Refused, naming the option and folder, when it holds no sweep or
+    a sweep of another neuron."""
+    folder = Path(folder)
+    where = f"--sweep {folder}"
+    try:
+        summary = json.loads((folder / SUMMARY).read_text())
+        meta = json.loads((folder / META_NAME).read_text())
+    except FileNotFoundError as exc:
+        raise ValueError(f"{where}: no sweep there ({Path(exc.filename).name} missing)") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{where}: unreadable sweep ({exc})") from None
+    evaluate = str(meta.get("evaluate", ""))
+    if not evaluate.startswith(V4_EVALUATE):
+        raise ValueError(
+            f"{where}: a sweep of {meta.get('name')!r} evaluated by {evaluate!r}, not of neuron "
+            f"v4 ({V4_EVALUATE}...)"
+        )
+    inputs = meta.get("inputs") or {}
+    device = inputs.get("device") or {}
+    if "corners" not in summary or not device.get("sha256"):
+        raise ValueError(
+            f"{where}: written by an older sweep (no per-corner yield or device hash); run it again"
+        )
+    spec = SweepSpec(
+        name=str(meta["name"]),
+        evaluate=evaluate,
+        samples=1,
+        seed=int(meta.get("seed", 0)),
+        params=(),
+        figures=tuple(meta.get("figures", ())),
+        device=device.get("file"),
+    )
+    try:
+        changes = _input_changes(inputs, input_digests(spec))
+    except ValueError as exc:  # the recorded device file is gone
+        changes = [str(exc)]
+    return {
+        "folder": shown(folder),
+        "name": summary.get("name"),
+        "evaluate": evaluate,
+        "device": device.get("file"),
+        "device_sha256": device["sha256"],
+        "changes": changes,
+        "summary": summary,
+    }
+
+
+def sweepable(r: Resolved) -> bool:
+    """Whether the v4 sweep can simulate the column's v4 design: the built-in design (on
+    any device: the spec's ``device``)."""
+    p = r.v4.params
+    return replace(v4.default_v4_params(), device_file=p.device_file) == p
+
+
+def _hint(r: Resolved) -> str:
+    """How to sweep the column's v4 design, or why it cannot be."""
+    if not sweepable(r):
+        return (
+            f"{NOT_SWEPT}: the v4 sweep simulates neuron v4's built-in design only "
+            "(ipnet sweep --design takes v2 design files)"
+        )
+    spec = shown(V4_SPEC)
+    device = Path(r.v4.params.device_file)
+    spec_device = v4.default_v4_params().device_file
+    if file_digest(device) == file_digest(spec_device):
+        return f"{NOT_SWEPT} (run: make sweep-v4, or ipnet sweep --spec {spec} --out DIR; then --sweep DIR)"
+    return (
+        f"{NOT_SWEPT} (run: ipnet sweep --spec FILE --out DIR with FILE a copy of {spec} whose "
+        f'device = "{shown(device)}"; then --sweep DIR)'
+    )
+
+
+def _corner(c: dict, target: float) -> dict:
+    return {
+        "label": c["label"],
+        "condition": c["condition"],
+        "n": c["n"],
+        "ok": c["ok"],
+        "meets_spec": c["meets_spec"],
+        "yield": c["yield"],
+        "meets_target": c["meets_target"],
+        "target": target,
+        "few_samples": c["n"] < FEW_SAMPLES,
+        "failing_limits": [
+            {"name": f["name"], "n_outside": f["n_outside"]} for f in c.get("failing_limits", [])
+        ],
+    }
+
+
+def column_sweep(r: Resolved, sweeps: list[dict]) -> dict:
+    """The column's yield by corner from the first of ``sweeps`` that describes it, or
+    ``{"swept": False, "note": how to sweep it}``."""
+    if sweepable(r):
+        sha = file_digest(Path(r.v4.params.device_file))
+        for s in sweeps:
+            if s["device_sha256"] == sha:
+                summary = s["summary"]
+                target = summary["yield_target"]
+                return {
+                    "swept": True,
+                    "folder": s["folder"],
+                    "name": s["name"],
+                    "device": s["device"],
+                    "inputs_changed": s["changes"],
+                    "samples": summary["ok"] + summary["failed"],
+                    "meets_spec": summary["meets_spec"],
+                    "yield": summary["yield"],
+                    "yield_target": target,
+                    "meets_target": summary["meets_target"],
+                    "corners": [_corner(c, target) for c in summary["corners"]],
+                }
+    return {"swept": False, "note": _hint(r)}
+
+
+def _percent(fraction: float | None) -> str:
+    return DASH if fraction is None else f"{100.0 * fraction:.3g} %"
+
+
+def yield_cell(entry: dict) -> str:
+    """``100 % (8 of 8 in spec): pass`` or ``62.5 % (5 of 8 in spec): FAIL gain_3_slots
+    min 1.2 (3 of 8 outside)``; ``! n < 5`` appended on few samples."""
+    n = entry["n"]
+    if not n:
+        return "no samples"
+    verdict = {True: "pass", False: "FAIL", None: DASH}[entry["meets_target"]]
+    text = f"{_percent(entry['yield'])} ({entry['meets_spec']} of {n} in spec): {verdict}"
+    fails = [f"{f['name']} ({f['n_outside']} of {n} outside)" for f in entry["failing_limits"]]
+    if fails:
+        text += " " + "; ".join(fails)
+    if entry["few_samples"]:
+        text += f" ! n < {FEW_SAMPLES}"
+    return text
+
+
+def sweep_rows(columns: list[dict]) -> list[list[str]]:
+    """The comparison table's yield rows: the sweep each column reads (or "not swept" and
+    how to sweep it), the yield over all corners, and a row per corner."""
+    cols = [c["figures"]["v4_sweep"] for c in columns]
+
+    def source(s: dict) -> str:
+        if not s["swept"]:
+            return s["note"]
+        text = f"{s['folder']} ({s['name']}, {s['samples']} samples, device {s['device']})"
+        if s["inputs_changed"]:
+            text += "; inputs changed since: " + "; ".join(s["inputs_changed"])
+        return text
+
+    swept = [s for s in cols if s["swept"]]
+    target = swept[0]["yield_target"] if swept else None
+    rows = [["v4 yield: variation sweep", *(source(s) for s in cols)]]
+    if not swept:
+        return rows
+    rows.append(
+        [
+            f"v4 yield, all corners (pass: every corner >= {_percent(target)})",
+            *(
+                yield_cell(
+                    {
+                        "n": s["samples"],
+                        "meets_spec": s["meets_spec"],
+                        "yield": s["yield"],
+                        "meets_target": s["meets_target"],
+                        "few_samples": s["samples"] < FEW_SAMPLES,
+                        "failing_limits": [],
+                    }
+                )
+                if s["swept"]
+                else NOT_SWEPT
+                for s in cols
+            ),
+        ]
+    )
+    labels = list(dict.fromkeys(c["label"] for s in swept for c in s["corners"]))
+    for label in labels:
+        cells = []
+        for s in cols:
+            hit = [c for c in s.get("corners", []) if c["label"] == label]
+            cells.append(yield_cell(hit[0]) if hit else (DASH if s["swept"] else NOT_SWEPT))
+        rows.append([f"v4 yield at {label}", *cells])
+    return rows
