@@ -175,6 +175,7 @@ def test_validation_against_spice_on_a_held_out_stimulus(quick_calibration, sess
     assert cmp["spike_time_rmse_s"] <= TIME_TOLERANCE_ISI * cmp["mean_isi_s"]
 
 
+@pytest.mark.slow
 def test_calibrate_help_and_usage_errors():
     ok = subprocess.run(
         [sys.executable, "-m", "behavioural.calibrate", "--help"],

@@ -30,6 +30,7 @@ def cal(p):
     return vc.calibrate(p, AMBIENT_K, (0.8, 1.0, 1.2), (0.9, 1.0, 1.1), 3)[0]
 
 
+@pytest.mark.slow
 def test_rested_probability_is_the_law_on_the_circuit_s_own_drive(p, cal):
     """The table at no prior heat against the law on the SPICE drive of a rested slot,
     at a weight the table holds and (through the interpolation) between two of them."""
@@ -42,6 +43,7 @@ def test_rested_probability_is_the_law_on_the_circuit_s_own_drive(p, cal):
         assert model == pytest.approx(ref, rel=0.03 if weight == 1.0 else 0.05), weight
 
 
+@pytest.mark.slow
 def test_heat_of_a_train_superposes_like_the_circuit_s_junction_temperature(p, cal):
     """The model's junction rise during each write of a train the calibration never saw
     (per-slot heat on the linear ladder) against SPICE's junction temperature."""
@@ -57,6 +59,7 @@ def test_heat_of_a_train_superposes_like_the_circuit_s_junction_temperature(p, c
         assert spice > 15.0  # a real memory: tens of K carried between slots
 
 
+@pytest.mark.slow
 def test_capacity_ablation_removes_the_memory_as_in_the_law(p, cal):
     """cth and cth2 / 100: the model's gain one slot after an item falls to the ablated
     circuit's (the law on its own drive: no excess left)."""
@@ -69,6 +72,7 @@ def test_capacity_ablation_removes_the_memory_as_in_the_law(p, cal):
     assert ablated_model["gain_by_lag"][0] - 1.0 < 0.1 * (g1 - 1.0)
 
 
+@pytest.mark.slow
 def test_probability_rises_with_weight_and_with_junction_temperature(cal):
     weights = np.linspace(0.9, 1.1, 9)
     rises = np.linspace(0.0, float(cal.table_rise_k[-1]), 9)
@@ -79,6 +83,7 @@ def test_probability_rises_with_weight_and_with_junction_temperature(cal):
     assert all(a > b for a, b in zip(gains, gains[1:])) and gains[-1] > 1.0
 
 
+@pytest.mark.slow
 def test_seeded_draws_are_reproducible_and_a_fired_junction_heats_more(cal):
     rng = np.random.default_rng(5)
     w = np.where(rng.random((200, 30)) < 0.6, 1.0, 0.0)
@@ -94,6 +99,7 @@ def test_seeded_draws_are_reproducible_and_a_fired_junction_heats_more(cal):
     assert np.sum(cal.fired_w[0] + cal.fired_w[1] + cal.fired_w[2]) > 0
 
 
+@pytest.mark.slow
 def test_calibration_survives_json_and_refuses_weights_outside_it(cal):
     back = V4Calibration.from_dict(json.loads(cal.to_json()))
     w = np.array([[1.0, 0.0, 0.9, 1.1]])

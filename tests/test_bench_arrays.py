@@ -136,6 +136,7 @@ def test_scaling_skips_large_arrays_without_vacask(monkeypatch):
 
 
 @pytest.mark.skipif(_REASON is not None, reason=f"VACASK cannot run here: {_REASON}")
+@pytest.mark.slow
 def test_one_neuron_agrees_on_every_host():
     runs = {h: ab.host_run(1, 5e-9, h, limit_s=120.0) for h in ab.HOSTS}
     for h, r in runs.items():

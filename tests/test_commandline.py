@@ -112,6 +112,7 @@ def test_write_netlists_honours_out_and_device(tmp_path):
     assert "is a file" in _one_error_line(res)
 
 
+@pytest.mark.slow
 def test_report_refuses_bad_arguments_before_simulating(tmp_path):
     (tmp_path / "file").write_text("x")
     t0 = time.monotonic()
@@ -184,6 +185,7 @@ value = {sleep}
 """
 
 
+@pytest.mark.slow
 def test_sweep_refuses_impossible_timeouts_and_worker_counts(tmp_path):
     spec = tmp_path / "s.toml"
     spec.write_text(SWEEP_SPEC.format(sleep=0))
@@ -277,6 +279,7 @@ def _wait_for_line(proc: subprocess.Popen, needle: str, timeout: float) -> list[
 
 
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+@pytest.mark.slow
 def test_a_signal_during_the_simulations_leaves_the_previous_report(tmp_path, signum, code):
     out = tmp_path / "reports"
     out.mkdir()
@@ -381,6 +384,7 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+@pytest.mark.slow
 def test_sweep_workers_end_with_their_parent(tmp_path):
     spec = tmp_path / "slow.toml"
     spec.write_text(SWEEP_SPEC.format(sleep=120))
@@ -435,6 +439,7 @@ def _ipnet() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "area_energy.cli"]
 
 
+@pytest.mark.slow
 def test_every_subcommand_s_usage_says_ipnet_and_its_name(tmp_path):
     from area_energy.cli import SUBCOMMANDS
 
@@ -455,6 +460,7 @@ def test_every_subcommand_s_usage_says_ipnet_and_its_name(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
+@pytest.mark.slow
 def test_ipnet_console_script_mirrors_the_modules(tmp_path):
     def ipnet(*args):
         return subprocess.run(
@@ -485,6 +491,7 @@ def test_ipnet_console_script_mirrors_the_modules(tmp_path):
     assert (tmp_path / "n" / "ipnet_neuron.cir").exists()
 
 
+@pytest.mark.slow
 def test_switching_probability_and_thermal_spec_are_ipnet_subcommands(tmp_path):
     """Both flows run as `ipnet <name>` (issue 22: the switching-probability flow was in
     neither ipnet nor the README): a bad count is refused before any simulation, naming

@@ -29,6 +29,7 @@ def test_the_built_in_design_passes_at_every_sweep_corner(p):
     assert len(margins) == 9 * 5 and all(m.ok for m in margins)
 
 
+@pytest.mark.slow
 def test_the_trim_a_tester_picks_lands_in_the_window_and_is_a_dac_code(p):
     trim, p_cal = compat.calibrated_trim(p)
     assert trim in {p.trim_factor(c) for c in range(p.trim_codes)}
@@ -42,6 +43,7 @@ def test_the_trim_a_tester_picks_lands_in_the_window_and_is_a_dac_code(p):
     assert below < target < above
 
 
+@pytest.mark.slow
 def test_a_junction_no_trim_code_can_fire_is_refused_by_its_write_window(p):
     stiff = p.with_(mtj_overrides={"delta0": 200.0})
     with pytest.raises(IncompatibleDevice) as err:
@@ -56,6 +58,7 @@ def test_a_junction_no_trim_code_can_fire_is_refused_by_its_write_window(p):
     ), line
 
 
+@pytest.mark.slow
 def test_a_heat_phase_too_short_to_restore_p_is_refused(p):
     short = p.with_(heat_s=2e-9)
     # the independent number: the law's 99.9th-percentile restore time at the full
@@ -67,6 +70,7 @@ def test_a_heat_phase_too_short_to_restore_p_is_refused(p):
         compat.require_compatible_v4(short, compat.corners_v4(short))
 
 
+@pytest.mark.slow
 def test_a_trip_next_to_the_p_level_is_refused_by_the_comparator_offset(p):
     low = p.with_(fire_trip_rp=1.05)
     with pytest.raises(IncompatibleDevice, match=r"rp = [\d.]+ kOhm gives a detector margin of"):

@@ -128,6 +128,7 @@ def test_neurons_with_other_weights_get_their_own_subcircuit():
     assert text.lower().count(".subckt ipnet_neuron") == 2
 
 
+@pytest.mark.slow
 def test_driven_neuron_fires_and_heats_its_silent_neighbour_only_when_coupled(session):
     nrn = IpnetParams()
     train = regular(0.5e9, 14, nrn.vdd_v, IPNET_SPIKE_WIDTH_S, start_s=0.5e-9)

@@ -123,6 +123,7 @@ def test_design_file_alone_changes_the_written_netlist(tmp_path):
     assert "VDD vdd 0 0.9" in default and f"{1.2 * ic0 * 1e6:.4g} uA" in default
 
 
+@pytest.mark.slow
 def test_design_file_alone_changes_the_simulated_neuron(session, tmp_path):
     # 0.85 V supply: the rails and the spike's height; 1.35 Ic0 synapse instead of 1.2 Ic0:
     # the write current during the first input spike (from VWR) rises by about 1.35/1.2

@@ -21,6 +21,7 @@ def simulate(session, sc):
     return w, out, rises
 
 
+@pytest.mark.slow
 def test_suprathreshold_input_gives_rail_to_rail_spikes(session):
     # 1.2 Ic0 in 1 ns spikes at 0.5 GHz: the barrier-free thermal channel needs about
     # ln2 * (tau0 + sqrt(2 Delta) taup) = 11 ns of drive plus the warm-up, ~12 spikes, per
@@ -35,6 +36,7 @@ def test_suprathreshold_input_gives_rail_to_rail_spikes(session):
 MPR_ID = "@m.x1.mpr[id]"  # drain current of the reset mirror: the reset current from VDD
 
 
+@pytest.mark.slow
 def test_self_timed_spike_and_reset_without_a_clear(session):
     sc = ipnet_scenario(count=50, stop_s=100e-9)
     assert re.search(r"^VCLR clr 0 0$", str(sc.circuit), re.MULTILINE)  # no clear pulse
@@ -70,6 +72,7 @@ def test_self_timed_spike_and_reset_without_a_clear(session):
         assert not np.any(reset_phase[after])
 
 
+@pytest.mark.slow
 def test_clocked_operation_still_works(session):
     _, out, rises = simulate(
         session, ipnet_scenario(count=50, stop_s=100e-9, clear_period_s=IPNET_CLEAR_PERIOD_S)
@@ -83,6 +86,7 @@ def test_subthreshold_input_stays_silent(session):
     assert rises == 0 and out.max() < 0.1 * VDD
 
 
+@pytest.mark.slow
 def test_output_rate_rises_with_input_rate(session):
     counts = []
     for rate in (0.05e9, 0.1e9, 0.5e9):

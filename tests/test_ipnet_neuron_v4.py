@@ -261,6 +261,7 @@ def _ipnet(*args, cwd, timeout=900):
     return ipnet("neuron-v4", *args, cwd=cwd, timeout=timeout)[0]
 
 
+@pytest.mark.slow
 def test_command_refuses_bad_input_before_simulating(tmp_path):
     res = _ipnet(
         "--design", str(tmp_path / "none.toml"), "--out", str(tmp_path / "o"), cwd=tmp_path

@@ -96,6 +96,7 @@ def test_subthreshold_input_gives_no_spike(session, label, inputs, stop_s):
     assert w.v("x1.mem").max() < 0.3, f"{label}: membrane reached {w.v('x1.mem').max():.3f} V"
 
 
+@pytest.mark.slow
 def test_output_rate_rises_with_input_rate(session):
     counts = []
     for rate in (10e6, 20e6, 40e6):
@@ -105,6 +106,7 @@ def test_output_rate_rises_with_input_rate(session):
     assert counts[0] < counts[1] < counts[2], f"spike counts {counts} for 10/20/40 MHz input"
 
 
+@pytest.mark.slow
 def test_two_inputs_add_like_one_input_at_the_summed_rate(session):
     """Two interleaved 20 MHz trains on in1/in2 fire like one 40 MHz train on in1."""
     duration = 3e-6

@@ -158,6 +158,7 @@ def sllg(delta: float, drive, n: int, t_end: float, dt: float, seed: int):
 
 
 @pytest.mark.parametrize(("ratio", "t_end", "seed"), [(0.9, 22.0, 1), (1.5, 5.0, 2)])
+@pytest.mark.slow
 def test_median_matches_stochastic_llg(dev, ratio, t_end, seed):
     n = 800
     times = sllg(dev.delta0, lambda t: ratio, n, t_end, 0.004, seed)[0]
@@ -171,6 +172,7 @@ def test_median_matches_stochastic_llg(dev, ratio, t_end, seed):
     np.testing.assert_allclose(1.0 - surv, [0.25, 0.5], atol=3.0 * np.sqrt(0.25 / n))
 
 
+@pytest.mark.slow
 def test_pulse_probability_matches_stochastic_llg(dev):
     """3 Ic0 for 1.5 ns, then 5 tau_p at rest: the fraction below the equator at the end
     (sphere) and the fraction that ever crossed it (first passage), within 3 binomial
@@ -241,6 +243,7 @@ def test_issue_pulse_train(dev):
     )
 
 
+@pytest.mark.slow
 def test_floquet_continuation_equals_marching(dev):
     def train(floquet):
         solver, ends = fp._train_solver(dev, 1.2 * dev.ic0, 1e-9, 1e-9, 60, T0, {})

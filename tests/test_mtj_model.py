@@ -143,6 +143,7 @@ def test_two_pole_thermal_step_and_energy_balance(session, dev, method):
 
 
 # ----------------------------------------------------------------------------- switching law
+@pytest.mark.slow
 def test_law_is_monotone_and_smooth_in_current():
     """The numpy law's rate 1/t(I) rises strictly with current, without a jump in slope."""
     p = load_device(DEFAULT_DEVICE).params.with_(rth=1.0)
@@ -155,6 +156,7 @@ def test_law_is_monotone_and_smooth_in_current():
         assert np.max(np.abs(np.diff(slope))) < 0.1 * np.max(np.abs(slope)), temp
 
 
+@pytest.mark.slow
 def test_simulated_delay_follows_the_law_at_every_temperature(iso, delays):
     """The compiled model and its numpy transcription (circuits.mtj_switching), 3 %."""
     for temp in TEMPS_K:
@@ -163,12 +165,14 @@ def test_simulated_delay_follows_the_law_at_every_temperature(iso, delays):
         np.testing.assert_allclose(delays[temp], expected, rtol=0.03, err_msg=f"T = {temp} K")
 
 
+@pytest.mark.slow
 def test_more_current_never_switches_slower(delays):
     for temp, d in delays.items():
         assert np.all(np.isfinite(d)), temp
         assert np.all(np.diff(d) < 0), f"T = {temp} K: delays {d}"
 
 
+@pytest.mark.slow
 def test_deterministic_median_follows_the_exact_macrospin(iso, delays):
     """Issue 19: constant drive 0.5-3 Ic0 at 250/300/358/400 K, bexp = 2: the deterministic
     model's switching time within 20 % of the Fokker-Planck median (circuits.mtj_fokker_planck,
@@ -181,6 +185,7 @@ def test_deterministic_median_follows_the_exact_macrospin(iso, delays):
             assert d == pytest.approx(med, rel=0.20), f"{ratio} Ic0, {temp} K: {d:.4g} vs {med:.4g}"
 
 
+@pytest.mark.slow
 def test_textbook_limits_far_from_ic0(iso, delays):
     """Far below Ic0 the macrospin's escape is Kramers-Brown over the barrier Delta (1 - i)^2
     (median ln 2 / rate, prefactor sqrt(Delta / pi) (1 - i^2)(1 - i) / taup, valid at a high
@@ -252,6 +257,7 @@ def test_short_writes_near_ic0_do_not_add_up(session, iso):
 
 
 @pytest.mark.parametrize("amp_ic0", [1.2, 1.5])
+@pytest.mark.slow
 def test_pulse_train_switches_after_the_macrospins_count(session, iso, amp_ic0):
     """1 ns on / 1 ns off at 1.2 and 1.5 Ic0: the deterministic model switches after the
     exact macrospin's median number of pulses, within 30 % (issue 19)."""
@@ -264,6 +270,7 @@ def test_pulse_train_switches_after_the_macrospins_count(session, iso, amp_ic0):
     assert math.ceil(t_sw / 2e-9) == pytest.approx(expected, rel=0.30)
 
 
+@pytest.mark.slow
 def test_linear_barrier_form_is_neel_brown_with_tau0(iso):
     """bexp = 1, the device-fit form: far below Ic0 the median is ln 2 tau0 exp(Delta (1 - i))
     once the cone has settled (Neel-Brown with the file's attempt time)."""

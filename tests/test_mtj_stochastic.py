@@ -161,6 +161,7 @@ def constant_drive(iso):
     return out
 
 
+@pytest.mark.slow
 def test_seeds_give_independent_uniform_draws(constant_drive):
     for (ratio, temp), (_, res) in constant_drive.items():
         u = res.draw
@@ -170,6 +171,7 @@ def test_seeds_give_independent_uniform_draws(constant_drive):
         assert np.unique(u).size == u.size
 
 
+@pytest.mark.slow
 def test_each_junction_switches_when_its_draw_says(constant_drive):
     """The Verilog-A ensemble is the numpy law run by run: the junction's switching time is
     the law's time T(U) for the draw it held (the flip adds about tflip = 10 ps)."""
@@ -182,6 +184,7 @@ def test_each_junction_switches_when_its_draw_says(constant_drive):
         np.testing.assert_allclose(res.time_s[ok], expected[ok], rtol=0.03, atol=20e-12)
 
 
+@pytest.mark.slow
 def test_ensemble_quantiles_follow_the_exact_macrospin(iso, constant_drive):
     """Issue 19: ensemble median within 20 % of the reference, q10 and q90 within 30 %."""
     for (ratio, temp), (_, res) in constant_drive.items():
@@ -233,6 +236,7 @@ def pulse_ensembles(iso):
     return out
 
 
+@pytest.mark.slow
 def test_pulse_ensemble_is_the_law_run_by_run(pulse_ensembles):
     """Where both are measurable: the junctions that switch are those whose draw the law
     switches by the end of the run, and P(switch) agrees within 4 standard errors."""
@@ -245,6 +249,7 @@ def test_pulse_ensemble_is_the_law_run_by_run(pulse_ensembles):
         assert res.probability == pytest.approx(p_law, abs=4 * se), (ratio, width)
 
 
+@pytest.mark.slow
 def test_pulse_ensemble_follows_the_exact_macrospin(iso, pulse_ensembles):
     """Issue 19: P(switch) within 2x of the reference where it gives >= 0.05 (400 seeds)."""
     for (ratio, width), (_, res) in pulse_ensembles.items():
@@ -298,6 +303,7 @@ def test_each_reversal_takes_a_fresh_draw(session, dev):
     assert np.unique(np.round(held, 6)).size == len(held)
 
 
+@pytest.mark.slow
 def test_switching_probability_never_falls_with_current_or_width(iso):
     """Common draws (the same seeds, the same junctions): a junction that switches at some
     current (width) also switches at every larger current (longer width)."""

@@ -217,6 +217,7 @@ def quick_run(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_quick_run_writes_the_summary_figure_and_report(quick_run):
     summary = json.loads((quick_run / "summary.json").read_text())
     assert summary["classes"] == 22
@@ -236,6 +237,7 @@ def test_quick_run_writes_the_summary_figure_and_report(quick_run):
     assert not list(quick_run.parent.glob(".out.partial-*"))
 
 
+@pytest.mark.slow
 def test_order_is_read_by_the_heat_memory_and_not_by_counts(quick_run):
     """Motion vs its own time reversal (same pixels, same counts): counts in the last window
     stay at chance, and so does the layer without its heat; the ideal traces and the
@@ -249,6 +251,7 @@ def test_order_is_read_by_the_heat_memory_and_not_by_counts(quick_run):
     assert d["ipnet_input"]["ci95"][0] > 0.6
 
 
+@pytest.mark.slow
 def test_command_line_refuses_bad_counts_before_any_work():
     for args, word in (
         (["-m", "behavioural.network", "--seeds", "0"], "--seeds 0"),

@@ -63,6 +63,7 @@ def _assert_cache_is_good(cache: Path) -> None:
 
 
 @pytest.mark.parametrize("attempt", range(3))
+@pytest.mark.slow
 def test_two_concurrent_fresh_compiles_both_succeed(tmp_path, attempt):
     cache = tmp_path / "osdi"
     procs = [_compile_proc(cache) for _ in range(2)]
@@ -78,6 +79,7 @@ def test_two_concurrent_fresh_compiles_both_succeed(tmp_path, attempt):
     _assert_cache_is_good(cache)
 
 
+@pytest.mark.slow
 def test_a_compile_waits_for_the_lock_holder(tmp_path):
     cache = tmp_path / "osdi"
     cache.mkdir()

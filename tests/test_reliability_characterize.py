@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from circuits.paths import REPO_ROOT
 
 TESTS_DIR = Path(__file__).resolve().parent
@@ -68,6 +70,7 @@ def test_a_simulation_past_its_time_limit_ends_the_run_in_one_line(tmp_path):
     assert snapshot(out) == before and not leftovers(tmp_path)
 
 
+@pytest.mark.slow
 def test_temperatures_and_time_limits_are_checked_before_any_work(tmp_path):
     for args, message in (
         (
@@ -96,6 +99,7 @@ def test_a_folder_given_as_the_device_is_one_line(tmp_path):
     assert not (tmp_path / "c").exists()
 
 
+@pytest.mark.slow
 def test_ctrl_c_mid_run_keeps_the_previous_set_whole(tmp_path):
     out = tmp_path / "char"
     before = previous_set(out)

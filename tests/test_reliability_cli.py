@@ -111,6 +111,7 @@ def test_celsius_temperatures_in_a_sweep_spec_are_refused_at_load(tmp_path):
     assert "look like Celsius: in kelvin they are [273.15, 300.15, 358.15]" in line, line
 
 
+@pytest.mark.slow
 def test_a_value_in_kilo_ohm_reaches_the_netlist_in_ohm(tmp_path):
     kohm = device(tmp_path, "kohm.toml", rp="7.958")
     kohm.write_text(
@@ -158,6 +159,7 @@ def test_output_folders_are_checked_before_any_work(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("command", ["plasticity", "behavioural", "report"])
+@pytest.mark.slow
 def test_an_unusable_out_is_refused_by_the_command_before_simulating(tmp_path, command):
     blocker = tmp_path / "f"
     blocker.write_text("x")
@@ -169,6 +171,7 @@ def test_an_unusable_out_is_refused_by_the_command_before_simulating(tmp_path, c
 
 
 # ----------------------------------------------------------------------------- one handler
+@pytest.mark.slow
 def test_every_subcommand_has_one_error_line_and_debug(tmp_path):
     missing = str(tmp_path / "nope.toml")
     res, _ = ipnet("characterize", "--device", missing, "--out", str(tmp_path / "c"), cwd=tmp_path)
@@ -208,6 +211,7 @@ def _children(pid: int) -> list[int]:
     return out
 
 
+@pytest.mark.slow
 def test_a_sigkilled_working_memory_run_leaves_no_process_of_its_group(tmp_path):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO_ROOT), str(TESTS_DIR)]))
     proc = subprocess.Popen(
@@ -262,6 +266,7 @@ def test_a_damaged_cache_entry_is_named_removed_and_simulated_again(tmp_path, ca
 
 
 @pytest.mark.parametrize("command", [("working-memory",), ("sweep", "--no-progress")])
+@pytest.mark.slow
 def test_more_workers_than_cores_is_a_usage_error_without_oversubscribe(tmp_path, command):
     cores = len(os.sched_getaffinity(0))
     res, wall = ipnet(*command, "--workers", "99", "--out", str(tmp_path / "o"), cwd=tmp_path)

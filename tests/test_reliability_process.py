@@ -83,6 +83,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 
 # ----------------------------------------------------------------------------- --out lock
+@pytest.mark.slow
 def test_a_second_writer_into_the_same_out_is_refused_at_once(tmp_path):
     out = tmp_path / "reports"
     first = start_ipnet("report", "--out", str(out), cwd=tmp_path)
@@ -137,6 +138,7 @@ def test_a_stale_lock_file_is_taken_over_and_removed_at_exit(tmp_path):
 
 # ----------------------------------------------------------------------------- Ctrl-C
 @pytest.mark.parametrize("gap_s", [0.0, 0.003])
+@pytest.mark.slow
 def test_ctrl_c_inside_ngspice_exits_130_quietly_and_keeps_the_previous_report(tmp_path, gap_s):
     """One Ctrl-C, and a double one (a user pressing twice, 3 ms apart: the second used to
     land in ngspice's output callback while it halted and print "Exception ignored from

@@ -50,6 +50,7 @@ def test_a_figure_is_drawn_once_and_stored_as_the_report_would_write_it(cache_fo
     assert figures.fig_energy(NEURONS) == path
 
 
+@pytest.mark.slow
 def test_changed_data_draws_again_and_no_cache_gives_the_figure(cache_folder, monkeypatch):
     first = figures.fig_area(NEURONS)
     changed = {**NEURONS, "lif": {**NEURONS["lif"], "area_um2": 31.0}}

@@ -112,6 +112,7 @@ def _item_then_write(m, write_ic0: float):
 
 
 @pytest.mark.parametrize("write_ic0", ITEM_WRITES_IC0)
+@pytest.mark.slow
 def test_a_junction_that_did_not_switch_forgets_the_item_as_the_macrospin_does(m, write_ic0):
     """P(switch in the second write | not switched by its start): the exact macrospin
     forgets the first write within the heat phase and the gap (its conditional probability
@@ -216,6 +217,7 @@ def test_a_trial_that_rests_and_drives_again_samples_its_noise_often(m):
     [(1.5, 1e-9, 12e-9), (1.2, 2e-9, 15e-9), (0.8, 5e-9, 15e-9)],
     ids=["1.5 Ic0 1/12 ns", "1.2 Ic0 2/15 ns", "0.8 Ic0 5/15 ns"],
 )
+@pytest.mark.slow
 def test_pulses_apart_by_more_than_a_rest_add_up_as_the_macrospin_s(ratio, on, off):
     """Six pulses whose gaps exceed the rest (REST_TAUS relaxation units; taup = 1.65 ns
     here): P(switched) after the sixth against the reference's, within a third of the same

@@ -182,6 +182,7 @@ def local_run(tmp_path_factory):
     return spec, out, res
 
 
+@pytest.mark.slow
 def test_local_sweep_writes_one_row_per_sample(local_run):
     spec, out, res = local_run
     rows = csv_rows(out / "results.csv")
@@ -201,6 +202,7 @@ def test_local_sweep_writes_one_row_per_sample(local_run):
     assert (out / "distributions_figures.png").stat().st_size > 0
 
 
+@pytest.mark.slow
 def test_a_bad_sample_is_recorded_and_the_others_finish(local_run):
     _spec, out, _ = local_run
     bad = csv_rows(out / "results.csv")[3]
@@ -213,6 +215,7 @@ def test_a_bad_sample_is_recorded_and_the_others_finish(local_run):
     assert not (out / "work" / "0").exists()
 
 
+@pytest.mark.slow
 def test_rerun_resumes_and_skips_done_samples(local_run, tmp_path):
     spec, out, _ = local_run
     before = (out / "results.csv").read_text()
@@ -238,6 +241,7 @@ def test_rerun_resumes_and_skips_done_samples(local_run, tmp_path):
         sw.run_sweep(small_spec(seed=99), part, workers=0, progress=False)
 
 
+@pytest.mark.slow
 def test_retry_failed_reruns_only_the_failed_samples(local_run, tmp_path):
     spec, out, _ = local_run
     for name in ("results.csv", "sweep_meta.json"):
@@ -246,6 +250,7 @@ def test_retry_failed_reruns_only_the_failed_samples(local_run, tmp_path):
     assert (res.ran, res.skipped, res.failed) == (1, 4, 1)
 
 
+@pytest.mark.slow
 def test_a_sample_that_kills_its_worker_is_recorded(tmp_path):
     crash = (sw.Param("crash", "fixed", value=0),)
     spec = small_spec(samples=4, extra=crash, overrides={1: {"crash": 1}})
@@ -256,6 +261,7 @@ def test_a_sample_that_kills_its_worker_is_recorded(tmp_path):
     assert (res.ok, res.failed) == (3, 1)
 
 
+@pytest.mark.slow
 def test_a_sample_that_breaks_ngspice_does_not_fail_the_next_ones(tmp_path):
     poison = (sw.Param("poison", "fixed", value=0),)
     spec = small_spec(samples=6, extra=poison, overrides={0: {"poison": 1}, 1: {"poison": 1}})
@@ -266,6 +272,7 @@ def test_a_sample_that_breaks_ngspice_does_not_fail_the_next_ones(tmp_path):
     assert (res.ok, res.failed) == (4, 2)
 
 
+@pytest.mark.slow
 def test_a_sample_over_its_time_limit_is_recorded_and_the_others_finish(tmp_path):
     stall = (sw.Param("sleep_s", "fixed", value=0),)
     spec = small_spec(samples=4, extra=stall, overrides={2: {"sleep_s": 60}})
@@ -276,6 +283,7 @@ def test_a_sample_over_its_time_limit_is_recorded_and_the_others_finish(tmp_path
     assert (res.ok, res.failed) == (3, 1)
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_gives_the_same_rows(local_run, tmp_path):
     distributed = pytest.importorskip("distributed")
     spec, out, _ = local_run
@@ -289,6 +297,7 @@ def test_dask_local_cluster_gives_the_same_rows(local_run, tmp_path):
     assert stable(csv_rows(tmp_path / "results.csv")) == stable(csv_rows(out / "results.csv"))
 
 
+@pytest.mark.slow
 def test_dask_replaces_workers_that_time_out_or_lose_their_ngspice(tmp_path):
     distributed = pytest.importorskip("distributed")
     extra = (sw.Param("poison", "fixed", value=0), sw.Param("sleep_s", "fixed", value=0))
@@ -306,6 +315,7 @@ def test_dask_replaces_workers_that_time_out_or_lose_their_ngspice(tmp_path):
     assert (res.ok, res.failed) == (4, 2)
 
 
+@pytest.mark.slow
 def test_command_line_runs_a_spec_file(tmp_path, capsys):
     spec_file = tmp_path / "tiny.toml"
     spec_file.write_text(

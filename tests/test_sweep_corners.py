@@ -252,6 +252,7 @@ def test_rows_read_back_from_the_csv_fall_into_their_corners():
 
 
 # ----------------------------------------------------------------------------- plots
+@pytest.mark.slow
 def test_plots_by_corner_and_yield_are_written(tmp_path):
     spec = tiny_spec()
     written = sweep.plot_distributions(tiny_rows(spec), spec, tmp_path)
@@ -406,6 +407,7 @@ def test_printout_without_limits_and_with_typ_only():
     assert "  0 C, 1 V        2     2        2  100.0 %  PASS" in lines
 
 
+@pytest.mark.slow
 def test_command_line_prints_the_yield_by_corner(tmp_path):
     spec = write_spec(tmp_path / "s.toml", evaluate="test_sweep_corners:corner_metrics")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO_ROOT), str(TESTS_DIR)]))

@@ -133,6 +133,7 @@ def test_a_failed_sample_fails_every_limit_of_its_corner():
     assert summary["corners"][0]["datasheet"]["w_s"]["n"] == 4
 
 
+@pytest.mark.slow
 def test_yield_bars_are_coloured_by_each_corners_verdict(tmp_path):
     spec = spec_2x2()
     summary = summarize(rows_for(spec), spec, 1.0, 20, 0)

@@ -51,6 +51,7 @@ def test_inputs_are_checked():
     assert ts.Inputs.of_width(50e-9).lags_s[0] == pytest.approx(100e-9)
 
 
+@pytest.mark.slow
 def test_heat_raises_the_firing_probability_and_the_ablation_removes_it(dev):
     """At a write that fires a rested junction about 1 time in 10, a write 20 ns earlier
     raises P(fire), more through a hotter network; with that write's heat ablated the

@@ -137,6 +137,7 @@ def test_fit_decay_and_crossing_on_known_curves():
     assert wm.crossing_pitch(pitches, [0.5, 0.4, 0.3]) is None
 
 
+@pytest.mark.slow
 def test_command_line_refuses_bad_arguments():
     proc = subprocess.run(
         [sys.executable, "-m", "pyspice_flows.experiments.working_memory", "--workers", "-1"],
