@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from area_energy.report.compare_sweep import read_sweep, yield_cell
+from area_energy.report import compare_sweep
+from area_energy.report.compare_sweep import read_sweep, sweeps_for, yield_cell
 from circuits.ipnet_neuron_v4 import default_v4_params
 from circuits.mtj_device import DEFAULT_DEVICE
 from circuits.paths import REPO_ROOT
@@ -137,6 +138,19 @@ def test_a_folder_without_a_v4_sweep_is_refused(tmp_path):
     (tmp_path / "sweep_meta.json").write_text(json.dumps(meta))
     with pytest.raises(ValueError, match="'ipnet_default' .* not of neuron v4"):
         read_sweep(tmp_path)
+
+
+def test_an_unreadable_default_sweep_is_skipped_an_explicit_one_refused(
+    tmp_path, monkeypatch, capsys
+):
+    (tmp_path / "summary.json").write_text("{")
+    monkeypatch.setattr(compare_sweep, "DEFAULT_SWEEP", tmp_path)
+    assert sweeps_for(None) == []
+    assert "default sweep not shown: --sweep" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="unreadable sweep"):
+        sweeps_for([tmp_path])
+    monkeypatch.setattr(compare_sweep, "DEFAULT_SWEEP", tmp_path / "none")
+    assert sweeps_for(None) == []
 
 
 def test_yield_cell_names_failing_limits_and_few_samples():

@@ -48,7 +48,7 @@ from pyspice_flows.app.commandline import add_debug_flag, run_main, temperature_
 from pyspice_flows.app.staging import commit_staged, staging_folder
 
 from .compare_inputs import Resolved, column_header, columns_for, resolved, shown
-from .compare_sweep import column_sweep, default_sweeps, read_sweep, sweep_rows
+from .compare_sweep import column_sweep, sweep_rows, sweeps_for
 from .compare_v4 import v4_column, v4_png, v4_rows
 from .energy_comparison import energy_floor
 from .header import git_commit, header_rows
@@ -295,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
         if out.exists() and not out.is_dir():
             raise ValueError(f"--out {out} is a file, not a folder")
         cols = resolved(columns_for(args.design, args.device, args.temp))  # refusals first
-        sweeps = [read_sweep(d) for d in args.sweep or default_sweeps()]
+        sweeps = sweeps_for(args.sweep)
         for path in compare(cols, out, sweeps):
             print(f"compare: wrote {shown(path)}")
         return 0

@@ -21,6 +21,7 @@ no sweep describes says "not swept" and how to sweep it.
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -44,9 +45,19 @@ V4_EVALUATE = "pyspice_flows.metrics.neuron_v4"
 NOT_SWEPT = "not swept"
 
 
-def default_sweeps() -> list[Path]:
-    """``[build/sweep_v4]`` when it holds a sweep's summary, else none."""
-    return [DEFAULT_SWEEP] if (DEFAULT_SWEEP / SUMMARY).is_file() else []
+def sweeps_for(folders: list[Path] | None) -> list[dict]:
+    """The sweeps of ``--sweep`` (each read by :func:`read_sweep`, a bad one refused); none
+    given: ``build/sweep_v4`` if it holds a sweep, one that cannot be read as a v4 sweep
+    skipped with a note on stderr (the default must not stop a comparison)."""
+    if folders:
+        return [read_sweep(Path(f)) for f in folders]
+    if not (DEFAULT_SWEEP / SUMMARY).is_file():
+        return []
+    try:
+        return [read_sweep(DEFAULT_SWEEP)]
+    except ValueError as exc:
+        print(f"compare: default sweep not shown: {exc}", file=sys.stderr)
+        return []
 
 
 def read_sweep(folder: Path) -> dict:
