@@ -1,7 +1,7 @@
 """``ipnet``: one command for the toolkit; each subcommand is its ``python -m`` module.
 
     ipnet report [--out DIR] [--device FILE] [--temp K]   = python -m area_energy.report
-    ipnet compare [--design F ...] [--device F ...] [--temp K ...] --out DIR = python -m area_energy.report.compare
+    ipnet compare [--design F ...] [--device F ...] [--temp K ...] [--sweep DIR ...] --out DIR = python -m area_energy.report.compare
     ipnet netlists [--out DIR] [--device FILE]            = python -m circuits.write_netlists
     ipnet sweep [--spec FILE] [--scheduler ADDR] ...      = python -m pyspice_flows.sweep
     ipnet bench [...]                                     = python -m pyspice_flows.bench

@@ -143,3 +143,18 @@ def test_yield_bars_are_coloured_by_each_corners_verdict(tmp_path):
     assert yield_bar_colours([{"meets_target": None}]) == [VERDICT_COLOURS[None]]
     written = sweep.plot_distributions(rows_for(empty), empty, tmp_path)
     assert [p.name for p in written][-1] == "yield_by_corner.png"
+
+
+def test_a_corner_without_samples_gets_no_verdict():
+    from pyspice_flows.sweep.datasheet import corner_datasheet, failing_limits
+
+    sheet = corner_datasheet([], ["spike_width_s"], {"spike_width_s": FigureLimits("spike_width_s", max=2e-9)})
+    entry = sheet["spike_width_s"]
+    assert entry["n"] == 0 and entry["limits"] == {}  # nothing measured: no PASS
+    assert failing_limits(sheet) == []
+    measured = corner_datasheet(
+        [{"status": "ok", "spike_width_s": 3e-9}],
+        ["spike_width_s"],
+        {"spike_width_s": FigureLimits("spike_width_s", max=2e-9)},
+    )
+    assert measured["spike_width_s"]["limits"]["max"]["pass"] is False

@@ -61,9 +61,10 @@ def fmt(value: float | None, unit: str = "", digits: int = 3) -> str:
 
 def limit_verdicts(values: list[float | None], lim: FigureLimits | None) -> dict[str, dict]:
     """``{"min"|"max": {"limit", "pass", "n_outside"}}`` for each bound ``lim`` gives;
-    ``values`` are the corner's samples (None: a failed sample or a missing value)."""
+    ``values`` are the corner's samples (None: a failed sample or a missing value); a
+    corner without samples gets no verdict (nothing was measured, so nothing passed)."""
     out: dict[str, dict] = {}
-    if lim is None:
+    if lim is None or not values:
         return out
     for bound, limit in (("min", lim.min), ("max", lim.max)):
         if limit is None:
