@@ -148,7 +148,9 @@ def test_yield_bars_are_coloured_by_each_corners_verdict(tmp_path):
 def test_a_corner_without_samples_gets_no_verdict():
     from pyspice_flows.sweep.datasheet import corner_datasheet, failing_limits
 
-    sheet = corner_datasheet([], ["spike_width_s"], {"spike_width_s": FigureLimits("spike_width_s", max=2e-9)})
+    sheet = corner_datasheet(
+        [], ["spike_width_s"], {"spike_width_s": FigureLimits("spike_width_s", max=2e-9)}
+    )
     entry = sheet["spike_width_s"]
     assert entry["n"] == 0 and entry["limits"] == {}  # nothing measured: no PASS
     assert failing_limits(sheet) == []
