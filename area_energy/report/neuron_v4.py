@@ -12,6 +12,7 @@ from area_energy.costs import area, netlist_inventory
 from circuits import ipnet_neuron_v4 as v4
 from pyspice_flows.experiments.neuron_v4 import CORNERS
 from pyspice_flows.metrics.neuron_v4 import v4_figures
+from pyspice_flows.metrics.neuron_v4_static import v4_static_power
 
 from . import render
 from .claims import claim
@@ -78,6 +79,7 @@ def v4_results(
         "energy_per_input_slot_J": e["input_slot_J"],
         "junction_energy_per_input_slot_J": e["junction_J"],
         "idle_power_W": e["idle_slot_J"] / p.slot_s,
+        "static_power_W": v4_static_power(p, ambient)["standby_W"],
         "p_fire_per_slot_standard": rate,
         "peak_rise_K": e["peak_rise_k"],
         "thermal_stack": {"rth_total_K_per_W": m.rth + m.rth2, "tau_slow_s": m.rth2 * m.cth2},
