@@ -1,12 +1,15 @@
-"""Every documented command, run as users type it: arguments, exit codes, messages, signals.
+"""Every documented command: arguments, exit codes, messages, signals.
 
-Each command runs as its own process (``python -m ...``) in a temporary folder; none of
-them writes into reports/ or build/ here except the OSDI cache.  Exit codes: 0 ok, 1 error
-(one line on stderr), 2 usage error, 130 after SIGINT, 143 after SIGTERM.  About 60 s on
-2 idle cores (two report runs are started and interrupted).
+Arguments and refusals run each command's ``main(argv)`` in the test process
+(tests/inprocess_cli.py); the slow tier runs them also as users type them, as processes
+(``python -m ...`` and the ``ipnet`` script), and the signal tests need processes too.  All
+in a temporary folder; none writes into reports/ or build/ here except the OSDI cache.
+Exit codes: 0 ok, 1 error (one line on stderr), 2 usage error, 130 after SIGINT, 143 after
+SIGTERM.
 """
 
 import contextlib
+import importlib
 import json
 import os
 import signal
@@ -17,7 +20,9 @@ import time
 from pathlib import Path
 
 import pytest
+from inprocess_cli import ipnet, run_in_process
 
+from area_energy.cli import SUBCOMMANDS
 from circuits.paths import REPO_ROOT
 from pyspice_flows.app import staging
 from pyspice_flows.sim import session as session_mod
@@ -70,36 +75,51 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 
 
 # ----------------------------------------------------------------------------- arguments
+def _main(module: str):
+    """The ``main(argv)`` that ``python -m module`` runs."""
+    return importlib.import_module(SUBCOMMANDS[IPNET_NAME[module]][1]).main
+
+
 @pytest.mark.parametrize("module", COMMANDS)
-def test_help_prints_usage_and_simulates_nothing(module, tmp_path):
-    t0 = time.monotonic()
-    res = _run(module, "--help", cwd=tmp_path)
-    assert res.returncode == 0, res.stderr
+def test_help_prints_usage_and_simulates_nothing(module, tmp_path, capsys):
+    res = run_in_process(_main(module), ["--help"], capsys, cwd=tmp_path)
+    assert res.code == 0, res.stderr
     assert res.stdout.startswith(f"usage: ipnet {IPNET_NAME[module]} ")
     assert "--debug" in res.stdout
-    assert time.monotonic() - t0 < 30
+    assert res.wall_s < 30
     assert not list(tmp_path.iterdir())
 
 
 @pytest.mark.parametrize("module", COMMANDS)
-def test_unknown_arguments_are_usage_errors(module, tmp_path):
-    res = _run(module, "--out", str(tmp_path / "o"), "--bogus", cwd=tmp_path)
-    assert res.returncode == 2
+def test_unknown_arguments_are_usage_errors(module, tmp_path, capsys):
+    res = run_in_process(
+        _main(module), ["--out", str(tmp_path / "o"), "--bogus"], capsys, cwd=tmp_path
+    )
+    assert res.code == 2
     assert "unrecognized arguments: --bogus" in res.stderr
     assert not (tmp_path / "o").exists()
 
 
-def test_write_netlists_honours_out_and_device(tmp_path):
-    device = REPO_ROOT / "models" / "devices" / "ikeda2010_pmtj_40nm.toml"
-    res = _run(
-        "circuits.write_netlists",
-        "--out",
-        str(tmp_path / "n"),
-        "--device",
-        str(device),
-        cwd=tmp_path,
-    )
+@pytest.mark.slow
+@pytest.mark.parametrize("module", COMMANDS)
+def test_python_m_runs_the_command_as_users_type_it(module, tmp_path):
+    """The same two checks through ``python -m module``, a process each (what users type)."""
+    res = _run(module, "--help", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
+    assert res.stdout.startswith(f"usage: ipnet {IPNET_NAME[module]} ")
+    res = _run(module, "--out", str(tmp_path / "o"), "--bogus", cwd=tmp_path)
+    assert res.returncode == 2
+    assert "unrecognized arguments: --bogus" in res.stderr
+    assert not list(tmp_path.iterdir())
+
+
+def test_write_netlists_honours_out_and_device(tmp_path, capsys):
+    device = REPO_ROOT / "models" / "devices" / "ikeda2010_pmtj_40nm.toml"
+    netlists = _main("circuits.write_netlists")
+    res = run_in_process(
+        netlists, ["--out", str(tmp_path / "n"), "--device", str(device)], capsys, cwd=tmp_path
+    )
+    assert res.code == 0, res.stderr
     assert sorted(p.name for p in (tmp_path / "n").iterdir()) == [
         "ipnet_array_4x4.cir",
         "ipnet_neuron.cir",
@@ -107,38 +127,36 @@ def test_write_netlists_honours_out_and_device(tmp_path):
         "lif_neuron.cir",
     ]
     (tmp_path / "file").write_text("x")
-    res = _run("circuits.write_netlists", "--out", str(tmp_path / "file"), cwd=tmp_path)
-    assert res.returncode == 1
-    assert "is a file" in _one_error_line(res)
+    res = run_in_process(netlists, ["--out", str(tmp_path / "file")], capsys, cwd=tmp_path)
+    assert res.code == 1
+    assert "is a file" in res.error_line()
 
 
-@pytest.mark.slow
-def test_report_refuses_bad_arguments_before_simulating(tmp_path):
+def test_report_refuses_bad_arguments_before_simulating(tmp_path, capsys):
+    report = _main("area_energy.report")
+
+    def run(module_main, *args):
+        return run_in_process(module_main, args, capsys, cwd=tmp_path)
+
     (tmp_path / "file").write_text("x")
-    t0 = time.monotonic()
-    res = _run("area_energy.report", "--out", str(tmp_path / "file"), cwd=tmp_path)
-    assert res.returncode == 1
-    assert f"--out {tmp_path / 'file'} is a file" in _one_error_line(res)
-    res = _run(
-        "area_energy.report",
-        "--out",
-        str(tmp_path / "r"),
-        "--device",
-        str(tmp_path / "nope.toml"),
-        cwd=tmp_path,
-    )
-    assert res.returncode == 1
-    assert "nope.toml" in _one_error_line(res)
+    res = run(report, "--out", str(tmp_path / "file"))
+    assert res.code == 1
+    assert f"--out {tmp_path / 'file'} is a file" in res.error_line()
+    res = run(report, "--out", str(tmp_path / "r"), "--device", str(tmp_path / "nope.toml"))
+    assert res.code == 1
+    assert "nope.toml" in res.error_line()
+    wall = res.wall_s
     malformed = tmp_path / "malformed.toml"
     malformed.write_text('name = "x"\n[params.rp\n')
     for module in ("area_energy.report", "circuits.write_netlists"):
-        res = _run(module, "--out", str(tmp_path / "r"), "--device", str(malformed), cwd=tmp_path)
-        assert res.returncode == 1
-        assert f"--device {malformed}" in _one_error_line(res)
-    assert time.monotonic() - t0 < 60  # no simulation ran
+        res = run(_main(module), "--out", str(tmp_path / "r"), "--device", str(malformed))
+        assert res.code == 1
+        assert f"--device {malformed}" in res.error_line()
+        wall += res.wall_s
+    assert wall < 60  # no simulation ran
     for bad in ("-5", "0", "abc", "1000"):
-        res = _run("area_energy.report", "--temp", bad, "--out", str(tmp_path / "r"), cwd=tmp_path)
-        assert res.returncode == 2, bad
+        res = run(report, "--temp", bad, "--out", str(tmp_path / "r"))
+        assert res.code == 2, bad
         assert f"'{bad}'" in res.stderr
     assert not (tmp_path / "r").exists()
 
@@ -154,16 +172,16 @@ def test_ngspice_thread_count_is_capped_at_the_cores():
         assert repr(bad) in str(info.value)
 
 
-def test_too_many_ngspice_threads_is_one_clear_line(tmp_path):
-    res = _run(
-        "pyspice_flows.experiments.plasticity",
-        "--out",
-        str(tmp_path / "p"),
+def test_too_many_ngspice_threads_is_one_clear_line(tmp_path, capsys):
+    res = run_in_process(
+        _main("pyspice_flows.experiments.plasticity"),
+        ["--out", str(tmp_path / "p")],
+        capsys,
         cwd=tmp_path,
-        IPNET_NGSPICE_THREADS="999",
+        env={"IPNET_NGSPICE_THREADS": "999"},
     )
-    assert res.returncode == 1
-    line = _one_error_line(res)
+    assert res.code == 1
+    line = res.error_line()
     assert "IPNET_NGSPICE_THREADS='999'" in line and f"1..{os.cpu_count()}" in line
     assert not (tmp_path / "p").exists()
 
@@ -185,31 +203,27 @@ value = {sleep}
 """
 
 
-@pytest.mark.slow
-def test_sweep_refuses_impossible_timeouts_and_worker_counts(tmp_path):
+def test_sweep_refuses_impossible_timeouts_and_worker_counts(tmp_path, capsys):
     spec = tmp_path / "s.toml"
     spec.write_text(SWEEP_SPEC.format(sleep=0))
+    sweep_main = _main("pyspice_flows.sweep")
     for bad in ("0", "-1", "nan"):
-        res = _run(
-            "pyspice_flows.sweep", "--spec", str(spec), "--out", "o", "--timeout", bad, cwd=tmp_path
+        res = run_in_process(
+            sweep_main, ["--spec", str(spec), "--out", "o", "--timeout", bad], capsys, cwd=tmp_path
         )
-        assert res.returncode == 2, bad
+        assert res.code == 2, bad
         assert f"--timeout '{bad}'" in res.stderr
-    res = _run(
-        "pyspice_flows.sweep",
-        "--spec",
-        str(spec),
-        "--out",
-        "o",
-        "--workers",
-        "999",
-        "--no-progress",
+    res = run_in_process(
+        sweep_main,
+        ["--spec", str(spec), "--out", "o", "--workers", "999", "--no-progress"],
+        capsys,
         cwd=tmp_path,
     )
-    assert res.returncode == 2  # a usage error, before the sweep is announced
+    assert res.code == 2  # a usage error, before the sweep is announced
     cores = len(os.sched_getaffinity(0))
     assert f"--workers 999: allowed 0..{cores} (the usable cores)" in res.stderr
     assert "sweep: cli_caps" not in res.stdout
+    assert not (tmp_path / "o").exists()
     from pyspice_flows import sweep
 
     s = sweep.load_spec(spec)
@@ -439,31 +453,50 @@ def _ipnet() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "area_energy.cli"]
 
 
-@pytest.mark.slow
-def test_every_subcommand_s_usage_says_ipnet_and_its_name(tmp_path):
-    from area_energy.cli import SUBCOMMANDS
-
+def test_every_subcommand_s_usage_says_ipnet_and_its_name(tmp_path, capsys):
     for name in SUBCOMMANDS:
-        res = subprocess.run(
-            [*_ipnet(), name, "--help"],
-            cwd=tmp_path,
-            env=_env(),
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert res.returncode == 0, (name, res.stderr)
+        res = ipnet(capsys, name, "--help", cwd=tmp_path)
+        assert res.code == 0, (name, res.stderr)
         assert res.stdout.startswith(f"usage: ipnet {name} "), (name, res.stdout[:200])
         assert "python -m" not in res.stdout.split("\n\n", 1)[0], name
         assert "--debug" in res.stdout, name
     assert not list(tmp_path.iterdir())
 
 
+def _check_ipnet_mirrors_the_modules(ipnet_run, tmp_path: Path) -> None:
+    """``ipnet_run(*args) -> (exit code, stdout, stderr)``: the console script or in-process."""
+    code, out, _ = ipnet_run("--help")
+    assert code == 0
+    for name in ("report", "netlists", "sweep", "bench", "characterize", "working-memory"):
+        assert name in out
+    code, out, _ = ipnet_run("working-memory", "--help")
+    assert code == 0 and "--quick" in out
+    code, out, _ = ipnet_run("behavioural", "--help")
+    assert code == 0 and "--quick" in out
+    code, out, _ = ipnet_run("report", "--help")
+    assert code == 0 and "--device FILE" in out and "--temp K" in out
+    assert ipnet_run("bogus")[0] == 2
+    assert ipnet_run()[0] == 2
+    assert ipnet_run("netlists", "--bogus")[0] == 2
+    code, _, err = ipnet_run("netlists", "--out", str(tmp_path / "n"))
+    assert code == 0, err
+    assert (tmp_path / "n" / "ipnet_neuron.cir").exists()
+
+
+def test_ipnet_dispatches_to_the_modules(tmp_path, capsys):
+    def ipnet_run(*args):
+        res = ipnet(capsys, *args, cwd=tmp_path)
+        return res.code, res.stdout, res.stderr
+
+    _check_ipnet_mirrors_the_modules(ipnet_run, tmp_path)
+
+
 @pytest.mark.slow
 def test_ipnet_console_script_mirrors_the_modules(tmp_path):
-    def ipnet(*args):
-        return subprocess.run(
+    """The same through the installed ``ipnet`` script, a process each (what users type)."""
+
+    def ipnet_run(*args):
+        res = subprocess.run(
             [*_ipnet(), *args],
             cwd=tmp_path,
             env=_env(),
@@ -472,41 +505,30 @@ def test_ipnet_console_script_mirrors_the_modules(tmp_path):
             timeout=120,
             check=False,
         )
+        return res.returncode, res.stdout, res.stderr
 
-    res = ipnet("--help")
-    assert res.returncode == 0
-    for name in ("report", "netlists", "sweep", "bench", "characterize", "working-memory"):
-        assert name in res.stdout
-    res = ipnet("working-memory", "--help")
-    assert res.returncode == 0 and "--quick" in res.stdout
-    res = ipnet("behavioural", "--help")
-    assert res.returncode == 0 and "--quick" in res.stdout
-    res = ipnet("report", "--help")
-    assert res.returncode == 0 and "--device FILE" in res.stdout and "--temp K" in res.stdout
-    assert ipnet("bogus").returncode == 2
-    assert ipnet().returncode == 2
-    assert ipnet("netlists", "--bogus").returncode == 2
-    res = ipnet("netlists", "--out", str(tmp_path / "n"))
-    assert res.returncode == 0, res.stderr
-    assert (tmp_path / "n" / "ipnet_neuron.cir").exists()
+    _check_ipnet_mirrors_the_modules(ipnet_run, tmp_path)
+
+
+def test_switching_probability_refuses_a_small_count_before_simulating(tmp_path, capsys):
+    """`ipnet switching-probability` (issue 22: the flow was in neither ipnet nor the
+    README): a bad count is refused before any simulation, naming the option, its value
+    and what is allowed."""
+    res = ipnet(
+        capsys, "switching-probability", "--runs", "10", "--out", str(tmp_path / "sp"), cwd=tmp_path
+    )
+    assert res.code == 2
+    assert "--runs 10" in res.stderr and "at least 200" in res.stderr
+    assert not (tmp_path / "sp").exists()
 
 
 @pytest.mark.slow
-def test_switching_probability_and_thermal_spec_are_ipnet_subcommands(tmp_path):
-    """Both flows run as `ipnet <name>` (issue 22: the switching-probability flow was in
-    neither ipnet nor the README): a bad count is refused before any simulation, naming
-    the option, its value and what is allowed; the thermal spec publishes its files."""
-    ipnet = [sys.executable, "-m", "area_energy.cli"]
-    res = subprocess.run(
-        [*ipnet, "switching-probability", "--runs", "10", "--out", str(tmp_path / "sp")],
-        cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    assert res.returncode == 2
-    assert "--runs 10" in res.stderr and "at least 200" in res.stderr
-    assert not (tmp_path / "sp").exists()
+def test_thermal_spec_is_an_ipnet_subcommand(tmp_path):
+    """`ipnet thermal-spec` runs as a process and publishes its files."""
+    command = [sys.executable, "-m", "area_energy.cli"]
     out = tmp_path / "ts"
     res = subprocess.run(
-        [*ipnet, "thermal-spec", "--quick", "--out", str(out)],
+        [*command, "thermal-spec", "--quick", "--out", str(out)],
         cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert res.returncode == 0, res.stderr
