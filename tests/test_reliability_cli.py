@@ -1,5 +1,7 @@
 """Absurd input and devices that cannot work, refused by the ``ipnet`` commands before any
-simulation (issue 25): each case is a process, as a user runs it, and ends in seconds."""
+simulation (issue 25): each case runs ``ipnet``'s ``main(argv)`` in the test process
+(tests/inprocess_cli.py) and ends in well under a second; the process-level cases (a
+killed run leaves no process) start processes."""
 
 import contextlib
 import os
@@ -11,34 +13,13 @@ import time
 from pathlib import Path
 
 import pytest
+from inprocess_cli import ipnet
 
 from circuits.mtj_device import DEFAULT_DEVICE
 from circuits.paths import REPO_ROOT
 from pyspice_flows import sweep
 
 TESTS_DIR = Path(__file__).resolve().parent
-
-
-def ipnet(*args: str, cwd: Path, timeout: float = 60, **extra_env: str):
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO_ROOT), str(TESTS_DIR)]))
-    env.update(extra_env)
-    t0 = time.monotonic()
-    res = subprocess.run(
-        [sys.executable, "-m", "area_energy.cli", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    return res, time.monotonic() - t0
-
-
-def error_line(res) -> str:
-    lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in res.stderr, res.stderr
-    return lines[0]
 
 
 def device(folder: Path, name: str, **values) -> Path:
@@ -60,13 +41,13 @@ def low_ra(tmp_path):
     return device(tmp_path, "low_ra.toml", ra="3.1416e-12", rp="2.5e3")
 
 
-def test_ic0_in_amperes_is_refused_by_report_before_simulating(tmp_path):
+def test_ic0_in_amperes_is_refused_by_report_before_simulating(tmp_path, capsys):
     bad = device(tmp_path, "amperes.toml", ic0="39")
-    res, wall = ipnet("report", "--device", str(bad), "--out", str(tmp_path / "r"), cwd=tmp_path)
-    assert res.returncode == 1
-    line = error_line(res)
+    res = ipnet(capsys, "report", "--device", str(bad), "--out", str(tmp_path / "r"), cwd=tmp_path)
+    assert res.code == 1
+    line = res.error_line()
     assert "[params.ic0]: ic0=39 A is out of range; allowed [1e-06, 0.001] A" in line, line
-    assert str(bad) in line and not (tmp_path / "r").exists() and wall < 30
+    assert str(bad) in line and not (tmp_path / "r").exists() and res.wall_s < 30
 
 
 @pytest.mark.parametrize(
@@ -77,57 +58,60 @@ def test_ic0_in_amperes_is_refused_by_report_before_simulating(tmp_path):
         ("working-memory-v2", "--quick", "--workers", "1"),
     ],
 )
-def test_a_low_ra_device_is_refused_with_its_margin_before_simulating(tmp_path, low_ra, command):
+def test_a_low_ra_device_is_refused_with_its_margin_before_simulating(
+    tmp_path, low_ra, command, capsys
+):
     out = tmp_path / "out"
-    res, wall = ipnet(*command, "--device", str(low_ra), "--out", str(out), cwd=tmp_path)
-    assert res.returncode == 1, res.stderr
-    line = error_line(res)
+    res = ipnet(capsys, *command, "--device", str(low_ra), "--out", str(out), cwd=tmp_path)
+    assert res.code == 1, res.stderr
+    line = res.error_line()
     assert re.search(r"rp = 2.5 kOhm gives a detector margin of 1\d\.\d mV at 27 C", line), line
     assert "needs >= 17.3 mV" in line and f"--device {low_ra}" in line
-    assert not out.exists() and wall < 30
+    assert not out.exists() and res.wall_s < 30
 
 
-def test_a_sweep_of_a_low_ra_device_is_refused_before_any_sample(tmp_path, low_ra):
+def test_a_sweep_of_a_low_ra_device_is_refused_before_any_sample(tmp_path, low_ra, capsys):
     text = sweep.DEFAULT_SPEC.read_text()
     spec = tmp_path / "low_ra_sweep.toml"
     spec.write_text(re.sub(r'(?m)^device = ".*"$', f'device = "{low_ra}"', text))
-    res, wall = ipnet("sweep", "--spec", str(spec), "--out", str(tmp_path / "o"), cwd=tmp_path)
-    assert res.returncode == 1
-    line = error_line(res)
+    res = ipnet(capsys, "sweep", "--spec", str(spec), "--out", str(tmp_path / "o"), cwd=tmp_path)
+    assert res.code == 1
+    line = res.error_line()
     assert "rp = 2.5 kOhm gives a detector margin of" in line and "VDD 0.81 V" in line, line
-    assert not (tmp_path / "o").exists() and wall < 30
+    assert not (tmp_path / "o").exists() and res.wall_s < 30
 
 
-def test_celsius_temperatures_in_a_sweep_spec_are_refused_at_load(tmp_path):
+def test_celsius_temperatures_in_a_sweep_spec_are_refused_at_load(tmp_path, capsys):
     text = sweep.DEFAULT_SPEC.read_text().replace(
         "values = [273.15, 300.15, 358.15]", "values = [0, 27, 85]"
     )
     spec = tmp_path / "celsius.toml"
     spec.write_text(text)
-    res, _ = ipnet("sweep", "--spec", str(spec), "--out", str(tmp_path / "o"), cwd=tmp_path)
-    assert res.returncode == 1
-    line = error_line(res)
+    res = ipnet(capsys, "sweep", "--spec", str(spec), "--out", str(tmp_path / "o"), cwd=tmp_path)
+    assert res.code == 1
+    line = res.error_line()
     assert "[params.temp_k]: values[0] = 0 K is out of range; allowed 200 .. 500 K" in line
     assert "look like Celsius: in kelvin they are [273.15, 300.15, 358.15]" in line, line
 
 
-@pytest.mark.slow
-def test_a_value_in_kilo_ohm_reaches_the_netlist_in_ohm(tmp_path):
+def test_a_value_in_kilo_ohm_reaches_the_netlist_in_ohm(tmp_path, capsys):
     kohm = device(tmp_path, "kohm.toml", rp="7.958")
     kohm.write_text(
         kohm.read_text().replace('value = 7.958\nunit = "ohm"', 'value = 7.958\nunit = "kOhm"')
     )
-    res, _ = ipnet("netlists", "--device", str(kohm), "--out", str(tmp_path / "n"), cwd=tmp_path)
-    assert res.returncode == 0, res.stderr
+    res = ipnet(
+        capsys, "netlists", "--device", str(kohm), "--out", str(tmp_path / "n"), cwd=tmp_path
+    )
+    assert res.code == 0, res.stderr
     netlists = list((tmp_path / "n").glob("ipnet*.cir"))
     assert netlists and all(" rp=7958 " in p.read_text() for p in netlists)
 
 
 # ----------------------------------------------------------------------------- counts
 @pytest.mark.parametrize("option, value", [("--repeats", "0"), ("--sweep-pairs", "-1")])
-def test_zero_or_negative_counts_are_usage_errors(tmp_path, option, value):
-    res, wall = ipnet("bench", option, value, "--out", str(tmp_path / "b.json"), cwd=tmp_path)
-    assert res.returncode == 2
+def test_zero_or_negative_counts_are_usage_errors(tmp_path, option, value, capsys):
+    res = ipnet(capsys, "bench", option, value, "--out", str(tmp_path / "b.json"), cwd=tmp_path)
+    assert res.code == 2
     assert f"{option} '{value}': allowed 1 or more" in res.stderr
     assert not (tmp_path / "b.json").exists()
 
@@ -159,35 +143,49 @@ def test_output_folders_are_checked_before_any_work(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("command", ["plasticity", "behavioural", "report"])
-@pytest.mark.slow
-def test_an_unusable_out_is_refused_by_the_command_before_simulating(tmp_path, command):
+def test_an_unusable_out_is_refused_by_the_command_before_simulating(tmp_path, command, capsys):
     blocker = tmp_path / "f"
     blocker.write_text("x")
-    res, wall = ipnet(command, "--out", str(blocker / "sub"), cwd=tmp_path)
-    assert res.returncode == 1
-    assert f"--out {blocker / 'sub'}: {blocker} is a file, not a folder" in error_line(res)
-    res, _ = ipnet(command, "--out", "", cwd=tmp_path)
-    assert res.returncode == 2 and "empty" in res.stderr
+    res = ipnet(capsys, command, "--out", str(blocker / "sub"), cwd=tmp_path)
+    assert res.code == 1
+    assert f"--out {blocker / 'sub'}: {blocker} is a file, not a folder" in res.error_line()
+    res = ipnet(capsys, command, "--out", "", cwd=tmp_path)
+    assert res.code == 2 and "empty" in res.stderr
 
 
 # ----------------------------------------------------------------------------- one handler
-@pytest.mark.slow
-def test_every_subcommand_has_one_error_line_and_debug(tmp_path):
+def test_every_subcommand_has_one_error_line_and_debug(tmp_path, capsys):
     missing = str(tmp_path / "nope.toml")
-    res, _ = ipnet("characterize", "--device", missing, "--out", str(tmp_path / "c"), cwd=tmp_path)
-    assert res.returncode == 1
-    assert error_line(res).startswith("ipnet characterize: error:") and "nope.toml" in res.stderr
-    res, _ = ipnet(
-        "characterize", "--device", missing, "--out", str(tmp_path / "c"), "--debug", cwd=tmp_path
+    res = ipnet(
+        capsys, "characterize", "--device", missing, "--out", str(tmp_path / "c"), cwd=tmp_path
     )
-    assert res.returncode == 1 and "Traceback" in res.stderr
+    assert res.code == 1
+    assert res.error_line().startswith("ipnet characterize: error:") and "nope.toml" in res.stderr
+    res = ipnet(
+        capsys,
+        "characterize",
+        "--device",
+        missing,
+        "--out",
+        str(tmp_path / "c"),
+        "--debug",
+        cwd=tmp_path,
+    )
+    assert res.code == 1 and "Traceback" in res.stderr
     # a subcommand with its own handler keeps its --debug
-    res, _ = ipnet("netlists", "--device", missing, "--out", str(tmp_path / "n"), cwd=tmp_path)
-    assert res.returncode == 1 and "Traceback" not in res.stderr
-    res, _ = ipnet(
-        "netlists", "--device", missing, "--out", str(tmp_path / "n"), "--debug", cwd=tmp_path
+    res = ipnet(capsys, "netlists", "--device", missing, "--out", str(tmp_path / "n"), cwd=tmp_path)
+    assert res.code == 1 and "Traceback" not in res.stderr
+    res = ipnet(
+        capsys,
+        "netlists",
+        "--device",
+        missing,
+        "--out",
+        str(tmp_path / "n"),
+        "--debug",
+        cwd=tmp_path,
     )
-    assert res.returncode == 1 and "Traceback" in res.stderr
+    assert res.code == 1 and "Traceback" in res.stderr
 
 
 # ----------------------------------------------------------------------------- processes
@@ -266,18 +264,18 @@ def test_a_damaged_cache_entry_is_named_removed_and_simulated_again(tmp_path, ca
 
 
 @pytest.mark.parametrize("command", [("working-memory",), ("sweep", "--no-progress")])
-@pytest.mark.slow
-def test_more_workers_than_cores_is_a_usage_error_without_oversubscribe(tmp_path, command):
+def test_more_workers_than_cores_is_a_usage_error_without_oversubscribe(tmp_path, command, capsys):
     cores = len(os.sched_getaffinity(0))
-    res, wall = ipnet(*command, "--workers", "99", "--out", str(tmp_path / "o"), cwd=tmp_path)
-    assert res.returncode == 2
+    res = ipnet(capsys, *command, "--workers", "99", "--out", str(tmp_path / "o"), cwd=tmp_path)
+    assert res.code == 2
     assert f"--workers 99: allowed 0..{cores} (the usable cores); add --oversubscribe" in res.stderr
     assert not (tmp_path / "o").exists()
 
 
 @pytest.mark.parametrize("workers", ["0", "1"])
-def test_a_bad_thread_count_stops_a_sweep_before_any_sample(tmp_path, workers):
-    res, _ = ipnet(
+def test_a_bad_thread_count_stops_a_sweep_before_any_sample(tmp_path, workers, capsys):
+    res = ipnet(
+        capsys,
         "sweep",
         "--workers",
         workers,
@@ -285,8 +283,8 @@ def test_a_bad_thread_count_stops_a_sweep_before_any_sample(tmp_path, workers):
         "--out",
         str(tmp_path / "o"),
         cwd=tmp_path,
-        IPNET_NGSPICE_THREADS="abc",
+        env={"IPNET_NGSPICE_THREADS": "abc"},
     )
-    assert res.returncode == 1
-    assert "IPNET_NGSPICE_THREADS='abc' is not an integer" in error_line(res)
+    assert res.code == 1
+    assert "IPNET_NGSPICE_THREADS='abc' is not an integer" in res.error_line()
     assert not (tmp_path / "o").exists()
