@@ -31,13 +31,16 @@ neurons table a key's unit suffix gives the unit: ``area_um2`` -> um^2,
 ``energy_per_spike_J`` -> J (``_W``, ``_s``, ``_V``, ``_A``, ``_F``, ``_K``, ``_Hz``,
 ``_ohm`` likewise).
 
+The Markdown is laid out by the template ``templates/report.md.j2`` from the cells this
+module formats (:func:`fmt_cell`, :func:`md_table`); the HTML is that Markdown converted by
+markdown-it-py in the page template ``templates/report.html.j2`` (:mod:`.markup`).
+
 PNGs are rendered with matplotlib's Agg backend (``savefig(..., backend="agg")``), so
 the caller's pyplot backend is neither needed nor changed.
 """
 
 from __future__ import annotations
 
-import base64
 import html
 import math
 import re
@@ -45,6 +48,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
+
+from .markup import html_page, png_data_uri, render_template
 
 REPORT_STEM = "energy_report"
 FIGURE_DPI = 150
@@ -347,64 +352,52 @@ def validate_report(results: Mapping, figures: Mapping) -> None:
             raise TypeError(f"results[{key!r}] must be a dict")
 
 
-def _blocks(results: Mapping, figures: Mapping) -> list[tuple]:
-    """The report as a list of format-neutral blocks, in order.
-
-    ("h1", text) ("h2", text) ("md", markdown text) ("table", columns, rows)
-    ("figure", name, caption)
-    """
-    out: list[tuple] = [("h1", str(results.get("title", "IPNet energy and area report")))]
-    if results.get("subtitle"):
-        out.append(("md", str(results["subtitle"])))
-    if results.get("header_rows"):
-        out.append(("h2", "Run"))
-        out.append(("table", ["", "for"], [list(map(str, r)) for r in results["header_rows"]]))
+def _report_context(results: Mapping, figures: Mapping) -> dict:
+    """What ``report.md.j2`` shows, every cell formatted; headings and columns are the template's."""
+    sections, shown = [], set()
+    for s in results.get("sections", []):
+        table = s.get("table")
+        if table:
+            table = {
+                "columns": [str(c) for c in table["columns"]],
+                "rows": [[fmt_cell(x) for x in r] for r in table["rows"]],
+            }
+        fig = s.get("figure")
+        shown.add(fig)
+        sections.append(
+            {
+                "title": str(s["title"]),
+                "text": str(s["text"]) if s.get("text") else "",
+                "table": table,
+                "figure": fig,
+                "caption": str(s.get("caption") or s["title"]),
+            }
+        )
     claims = results.get("claims", [])
-    if claims:
-        out.append(("h2", "Summary: published claim vs ours"))
-        rows = [
+    neurons = results.get("neurons", {})
+    units = results.get("assumption_units") or {}
+    return {
+        "title": str(results.get("title", "IPNet energy and area report")),
+        "subtitle": str(results["subtitle"]) if results.get("subtitle") else "",
+        "header_rows": [list(map(str, r)) for r in results.get("header_rows") or []],
+        "claims": [
             [fmt_cell(c.get(k)) for k in ("claim", "published", "ours", "verdict")]
             + [fmt_cell(c.get("reason", c.get("comment")))]
             for c in claims
-        ]
-        out.append(("table", ["Claim", "Published", "Ours", "Verdict", "Reason"], rows))
-    neurons = results.get("neurons", {})
-    if neurons:
-        out.append(("h2", "Neurons"))
-        out.append(("table", *_neuron_table(neurons)))
-    shown = set()
-    for s in results.get("sections", []):
-        out.append(("h2", str(s["title"])))
-        if s.get("text"):
-            out.append(("md", str(s["text"])))
-        if s.get("table"):
-            t = s["table"]
-            out.append(
-                (
-                    "table",
-                    [str(c) for c in t["columns"]],
-                    [[fmt_cell(x) for x in r] for r in t["rows"]],
-                )
-            )
-        if s.get("figure"):
-            out.append(("figure", s["figure"], str(s.get("caption") or s["title"])))
-            shown.add(s["figure"])
-    rest = [n for n in figures if n not in shown]
-    if rest:
-        out.append(("h2", "Other figures"))
-        out.extend(("figure", n, n.replace("_", " ")) for n in rest)
-    if results.get("assumptions"):
-        units = results.get("assumption_units") or {}
-        rows = [
+        ],
+        "neurons": dict(zip(("columns", "rows"), _neuron_table(neurons))) if neurons else None,
+        "sections": sections,
+        "other_figures": [n for n in figures if n not in shown],
+        "assumptions": [
             [k, fmt_cell(v), assumption_unit(k, units)] for k, v in _flatten(results["assumptions"])
         ]
-        out.append(("h2", "Assumptions"))
-        out.append(("table", ["Parameter", "Value", "Unit"], rows))
-    if results.get("provenance"):
-        rows = [[k, fmt_cell(v)] for k, v in _flatten(results["provenance"])]
-        out.append(("h2", "Provenance"))
-        out.append(("table", ["Item", "Value"], rows))
-    return out
+        if results.get("assumptions")
+        else None,
+        "provenance": [[k, fmt_cell(v)] for k, v in _flatten(results["provenance"])]
+        if results.get("provenance")
+        else None,
+        "md_table": md_table,
+    }
 
 
 # ----------------------------------------------------------------------------- markdown
@@ -420,68 +413,11 @@ def md_table(columns: list[str], rows: list[list[str]]) -> str:
 
 
 def render_markdown(results: Mapping, figures: Mapping) -> str:
-    """The Markdown report; figures are referenced as ``![name](name.png)``."""
-    parts = []
-    for block in _blocks(results, figures):
-        kind = block[0]
-        if kind == "h1":
-            parts.append(f"# {block[1]}")
-        elif kind == "h2":
-            parts.append(f"## {block[1]}")
-        elif kind == "md":
-            parts.append(block[1].strip())
-        elif kind == "table":
-            parts.append(md_table(block[1], block[2]))
-        elif kind == "figure":
-            name, caption = block[1], block[2]
-            parts.append(f"![{name}]({name}.png)" + (f"\n\n*{caption}*" if caption else ""))
-    return "\n\n".join(parts) + "\n"
+    """The Markdown report (``templates/report.md.j2``); figures as ``![name](name.png)``."""
+    return render_template("report.md.j2", **_report_context(results, figures))
 
 
 # ----------------------------------------------------------------------------- HTML
-_CSS = """
-body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 60rem;
-       margin: 2rem auto; padding: 0 1rem; color: #222; line-height: 1.5; }
-h1 { border-bottom: 2px solid #444; padding-bottom: .3rem; }
-h2 { margin-top: 2.2rem; border-bottom: 1px solid #ccc; padding-bottom: .2rem; }
-table { border-collapse: collapse; margin: 1rem 0; font-size: .92rem; }
-th, td { border: 1px solid #bbb; padding: .3rem .6rem; text-align: left; vertical-align: top; }
-th { background: #eef1f5; }
-tr:nth-child(even) td { background: #fafafa; }
-figure { margin: 1rem 0; }
-figure img { max-width: 100%; height: auto; border: 1px solid #ddd; }
-figcaption { font-size: .9rem; color: #555; }
-code { background: #f2f2f2; padding: 0 .2rem; border-radius: 3px; }
-"""
-
-_INLINE = [
-    (re.compile(r"`([^`]+)`"), r"<code>\1</code>"),
-    (re.compile(r"\*\*([^*]+)\*\*"), r"<strong>\1</strong>"),
-    (re.compile(r"(?<![*\w])\*([^*]+)\*(?![*\w])"), r"<em>\1</em>"),
-    (re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)"), r'<a href="\2">\1</a>'),
-]
-
-
-def _inline_html(text: str) -> str:
-    s = html.escape(text, quote=True)
-    for pattern, repl in _INLINE:
-        s = pattern.sub(repl, s)
-    return s
-
-
-def _md_to_html(text: str) -> str:
-    """The little Markdown the report's prose uses: paragraphs, ``- `` lists, inline marks."""
-    out = []
-    for para in re.split(r"\n\s*\n", text.strip()):
-        lines = [ln.strip() for ln in para.splitlines() if ln.strip()]
-        if lines and all(ln.startswith(("- ", "* ")) for ln in lines):
-            items = "".join(f"<li>{_inline_html(ln[2:])}</li>" for ln in lines)
-            out.append(f"<ul>{items}</ul>")
-        elif lines:
-            out.append(f"<p>{_inline_html(' '.join(lines))}</p>")
-    return "\n".join(out)
-
-
 def html_table(columns: list[str], rows: list[list[str]]) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
     body = "".join(
@@ -491,30 +427,11 @@ def html_table(columns: list[str], rows: list[list[str]]) -> str:
 
 
 def render_html(results: Mapping, figures: Mapping, png: Mapping[str, bytes]) -> str:
-    """The self-contained HTML report; ``png`` maps figure names to PNG bytes."""
-    title = html.escape(str(results.get("title", "IPNet energy and area report")))
-    parts = []
-    for block in _blocks(results, figures):
-        kind = block[0]
-        if kind in ("h1", "h2"):
-            parts.append(f"<{kind}>{html.escape(block[1])}</{kind}>")
-        elif kind == "md":
-            parts.append(_md_to_html(block[1]))
-        elif kind == "table":
-            parts.append(html_table(block[1], block[2]))
-        elif kind == "figure":
-            name, caption = block[1], block[2]
-            data = base64.b64encode(png[name]).decode("ascii")
-            cap = f"<figcaption>{html.escape(caption or name.replace('_', ' '))}</figcaption>"
-            parts.append(
-                f'<figure id="fig-{html.escape(name)}"><img alt="{html.escape(name)}" '
-                f'src="data:image/png;base64,{data}">{cap}</figure>'
-            )
-    body = "\n".join(parts)
-    return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{title}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
-    )
+    """The self-contained HTML report: the Markdown report as HTML in ``report.html.j2``;
+    ``png`` maps figure names to PNG bytes, embedded as data URIs."""
+    images = {f"{name}.png": png_data_uri(png[name]) for name in figures}
+    title = str(results.get("title", "IPNet energy and area report"))
+    return html_page(title, render_markdown(results, figures), images)
 
 
 # ----------------------------------------------------------------------------- terminal
