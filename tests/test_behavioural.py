@@ -7,8 +7,10 @@ import sys
 
 import numpy as np
 import pytest
+from inprocess_cli import run_in_process
 
 from behavioural.calibrate import COUNT_TOLERANCE, TIME_TOLERANCE_ISI, compare
+from behavioural.calibrate import main as calibrate_main
 from behavioural.characterize import charge_stimuli, pulse_charges
 from behavioural.layer import recency
 from behavioural.model import (
@@ -175,19 +177,9 @@ def test_validation_against_spice_on_a_held_out_stimulus(quick_calibration, sess
     assert cmp["spike_time_rmse_s"] <= TIME_TOLERANCE_ISI * cmp["mean_isi_s"]
 
 
-@pytest.mark.slow
-def test_calibrate_help_and_usage_errors():
-    ok = subprocess.run(
-        [sys.executable, "-m", "behavioural.calibrate", "--help"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-    )
-    assert ok.returncode == 0 and "--quick" in ok.stdout
-    bad = subprocess.run(
-        [sys.executable, "-m", "behavioural.calibrate", "--nope"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-    )
-    assert bad.returncode == 2
+def test_calibrate_help_and_usage_errors(tmp_path, capsys):
+    ok = run_in_process(calibrate_main, ["--help"], capsys, cwd=tmp_path)
+    assert ok.code == 0 and "--quick" in ok.stdout
+    bad = run_in_process(calibrate_main, ["--nope"], capsys, cwd=tmp_path)
+    assert bad.code == 2
+    assert not list(tmp_path.iterdir())

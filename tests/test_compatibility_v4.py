@@ -3,16 +3,14 @@ test, each one line naming the device, the parameter, the margin and what it nee
 before any simulation; the built-in design passes at every corner of its sweep."""
 
 import re
-import subprocess
-import sys
 
 import pytest
+from inprocess_cli import ipnet
 
 from circuits import compatibility_v4 as compat
 from circuits import ipnet_neuron_v4 as v4
 from circuits import mtj_switching as law
 from circuits.compatibility import IncompatibleDevice
-from circuits.paths import REPO_ROOT
 
 SWEEP_TEMPS_K = (273.15, 300.15, 358.15)
 SWEEP_VDDS_V = (0.81, 0.9, 0.99)
@@ -83,17 +81,14 @@ def test_an_ambient_above_the_curie_point_is_refused(p):
         compat.require_compatible_v4(warm, compat.corners_v4(warm, [450.0]))
 
 
-@pytest.mark.slow
-def test_the_report_refuses_an_incompatible_v4_design_before_simulating(tmp_path):
+def test_the_report_refuses_an_incompatible_v4_design_before_simulating(tmp_path, capsys):
     design = tmp_path / "short_heat.toml"
     design.write_text('name = "short_heat"\n[params]\nheat_time = { value = 2, unit = "ns" }\n')
-    res = subprocess.run(
-        [sys.executable, "-m", "area_energy.cli", "report", "--design", str(design),
-         "--out", str(tmp_path / "r")],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    assert res.returncode == 1
-    lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1 and "neuron v4" in lines[0] and "restore margin" in lines[0]
+    res = ipnet(
+        capsys, "report", "--design", str(design), "--out", str(tmp_path / "r"), cwd=tmp_path
+    )
+    assert res.code == 1
+    line = res.error_line()
+    assert "neuron v4" in line and "restore margin" in line
     assert not (tmp_path / "r").exists()
     assert "simulating" not in res.stdout

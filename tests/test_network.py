@@ -7,7 +7,9 @@ import sys
 
 import numpy as np
 import pytest
+from inprocess_cli import run_in_process
 
+from area_energy.cli import main as ipnet_main
 from behavioural.events import (
     N_CLASSES,
     N_MOTIONS,
@@ -18,6 +20,7 @@ from behavioural.events import (
     stream,
 )
 from behavioural.network import VARIANTS, run, stream_params
+from behavioural.network import main as network_main
 from behavioural.readout import quantize, slot_times, trace_features, window_counts
 from behavioural.v4_layer import (
     ablated,
@@ -251,19 +254,13 @@ def test_order_is_read_by_the_heat_memory_and_not_by_counts(quick_run):
     assert d["ipnet_input"]["ci95"][0] > 0.6
 
 
-@pytest.mark.slow
-def test_command_line_refuses_bad_counts_before_any_work():
-    for args, word in (
-        (["-m", "behavioural.network", "--seeds", "0"], "--seeds 0"),
-        (["-m", "behavioural.network", "--streams", "x"], "--streams 'x'"),
-        (["-m", "area_energy.cli", "network", "--streams", "2"], "--streams 2 must be >= 3"),
+def test_command_line_refuses_bad_counts_before_any_work(tmp_path, capsys):
+    for main, args, word in (
+        (network_main, ["--seeds", "0"], "--seeds 0"),
+        (network_main, ["--streams", "x"], "--streams 'x'"),
+        (ipnet_main, ["network", "--streams", "2"], "--streams 2 must be >= 3"),
     ):
-        proc = subprocess.run(
-            [sys.executable, *args],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert proc.returncode == 2
-        assert word in proc.stderr
+        res = run_in_process(main, args, capsys, cwd=tmp_path)
+        assert res.code == 2
+        assert word in res.stderr
+    assert not list(tmp_path.iterdir())

@@ -1,6 +1,7 @@
-"""``ipnet characterize`` as a user runs it (issue 25, classes 4 and 6): its CSV/PNG set is
-published at once from a staging folder, each simulation has a time limit, ``--temp`` is
-checked, and every failure is one line that leaves the previous set as it was."""
+"""``ipnet characterize`` (issue 25, classes 4 and 6): its CSV/PNG set is published at once
+from a staging folder, each simulation has a time limit, ``--temp`` is checked, and every
+failure is one line that leaves the previous set as it was.  Refusals of arguments run
+``ipnet``'s ``main(argv)`` in the test process; a time limit and Ctrl-C stop a real one."""
 
 import os
 import signal
@@ -10,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from inprocess_cli import ipnet
 
 from circuits.paths import REPO_ROOT
 
@@ -70,8 +72,7 @@ def test_a_simulation_past_its_time_limit_ends_the_run_in_one_line(tmp_path):
     assert snapshot(out) == before and not leftovers(tmp_path)
 
 
-@pytest.mark.slow
-def test_temperatures_and_time_limits_are_checked_before_any_work(tmp_path):
+def test_temperatures_and_time_limits_are_checked_before_any_work(tmp_path, capsys):
     for args, message in (
         (
             ("--temp", "27"),
@@ -81,21 +82,26 @@ def test_temperatures_and_time_limits_are_checked_before_any_work(tmp_path):
         (("--timeout", "0"), "--timeout '0' must be a finite number > 0"),
         (("--timeout", "nan"), "--timeout 'nan' must be a finite number > 0"),
     ):
-        res, wall = characterize(*args, "--out", str(tmp_path / "c"), cwd=tmp_path)
-        assert res.returncode == 2, (args, res.stderr)
+        res = ipnet(capsys, "characterize", *args, "--out", str(tmp_path / "c"), cwd=tmp_path)
+        assert res.code == 2, (args, res.stderr)
         assert message in res.stderr, res.stderr
         assert res.stderr.splitlines()[0].startswith("usage: ipnet characterize ")
-        assert wall < 30
+        assert res.wall_s < 30
     assert not (tmp_path / "c").exists()
 
 
-def test_a_folder_given_as_the_device_is_one_line(tmp_path):
-    res, _ = characterize("--device", str(tmp_path), "--out", str(tmp_path / "c"), cwd=tmp_path)
-    assert res.returncode == 1
-    lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith(
-        f"ipnet characterize: error: --device {tmp_path}"
+def test_a_folder_given_as_the_device_is_one_line(tmp_path, capsys):
+    res = ipnet(
+        capsys,
+        "characterize",
+        "--device",
+        str(tmp_path),
+        "--out",
+        str(tmp_path / "c"),
+        cwd=tmp_path,
     )
+    assert res.code == 1
+    assert res.error_line().startswith(f"ipnet characterize: error: --device {tmp_path}")
     assert not (tmp_path / "c").exists()
 
 

@@ -8,6 +8,7 @@ import sys
 
 import numpy as np
 import pytest
+from inprocess_cli import run_in_process
 
 from circuits.ipnet_neuron import IpnetParams
 from circuits.paths import REPO_ROOT
@@ -137,24 +138,12 @@ def test_fit_decay_and_crossing_on_known_curves():
     assert wm.crossing_pitch(pitches, [0.5, 0.4, 0.3]) is None
 
 
-@pytest.mark.slow
-def test_command_line_refuses_bad_arguments():
-    proc = subprocess.run(
-        [sys.executable, "-m", "pyspice_flows.experiments.working_memory", "--workers", "-1"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert proc.returncode == 2 and "--workers '-1'" in proc.stderr and "allowed" in proc.stderr
-    proc = subprocess.run(
-        [sys.executable, "-m", "pyspice_flows.experiments.working_memory", "--help"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert proc.returncode == 0 and "--quick" in proc.stdout
+def test_command_line_refuses_bad_arguments(tmp_path, capsys):
+    res = run_in_process(wm.main, ["--workers", "-1"], capsys, cwd=tmp_path)
+    assert res.code == 2 and "--workers '-1'" in res.stderr and "allowed" in res.stderr
+    res = run_in_process(wm.main, ["--help"], capsys, cwd=tmp_path)
+    assert res.code == 0 and "--quick" in res.stdout
+    assert not list(tmp_path.iterdir())
 
 
 def test_a_run_without_a_single_finite_latency_is_not_published(tmp_path):
