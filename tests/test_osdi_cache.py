@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from inprocess_cli import run_in_process
 
 from circuits.paths import REPO_ROOT
 from pyspice_flows.sim import osdi
@@ -111,15 +112,15 @@ def test_a_truncated_osdi_is_rebuilt_not_loaded(tmp_path):
 
 
 @pytest.mark.parametrize("kind", ["missing", "not executable"])
-def test_an_unusable_compiler_is_one_clear_line(tmp_path, kind):
+def test_an_unusable_compiler_is_one_clear_line(tmp_path, kind, capsys):
     compiler = tmp_path / "openvaf-r"
     if kind == "not executable":
         compiler.write_text("#!/bin/sh\necho hi\n")
         compiler.chmod(0o644)
-    proc = _compile_proc(tmp_path / "osdi", IPNET_OPENVAF=str(compiler))
-    _out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 1
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert str(compiler) in lines[0] and "cannot run openvaf-r" in lines[0]
+    cache = tmp_path / "osdi"
+    env = {"IPNET_OPENVAF": str(compiler), "IPNET_OSDI_DIR": str(cache)}
+    res = run_in_process(osdi.main, ["--out", str(cache)], capsys, cwd=tmp_path, env=env)
+    assert res.code == 1
+    line = res.error_line()
+    assert str(compiler) in line and "cannot run openvaf-r" in line
     assert not list((tmp_path / "osdi").glob("*.osdi"))
