@@ -225,7 +225,7 @@ def test_report_text_fixes(report_dir):
         f"{ip[k] * 1e9:.2f} ns" for k in ("heat_memory_tau_fit_s", "heat_memory_tau_rth_cth_s")
     )
     assert f"fitted to it (solid line, decay {fit})" in md
-    assert f"rth*cth = {rc} (dashed)" in md and "ln(L_rested / L) (dimensionless" in md
+    assert f"rth·cth = {rc} (dashed)" in md and "ln(L_rested / L) (dimensionless" in md
     assert "| memory.backbone.layers | name input events, kind map, height 128" in md
     residual = data["ablation"]["ratio_no_heat_over_normal"]
     assert f"the no-heat control keeps {residual:.1%} of it" in md or (

@@ -357,7 +357,7 @@ def _assemble(
             "title": "Heat memory (intrinsic plasticity)",
             "text": f"A conditioning burst fires the neuron; after the clear, a probe arrives a gap later.  The "
             f"latency advantage ln(L_rested/L) (dimensionless) decays with a fitted "
-            f"{curve.tau_fit_s * 1e9:.2f} ns against rth*cth = {curve.tau_th_s * 1e9:.2f} ns.",
+            f"{curve.tau_fit_s * 1e9:.2f} ns against rth·cth = {curve.tau_th_s * 1e9:.2f} ns.",
             "figure": "heat_memory_decay",
             "caption": decay_caption(curve.tau_fit_s, curve.tau_th_s),
         },

@@ -247,7 +247,7 @@ def _energy_floor(params: IpnetParams, t_k: float) -> dict:
         "reset": reset,
         "total_J": write["energy_J"] + reset["energy_J"],
         "headroom_V": TRANSISTOR_HEADROOM_V,
-        "what": "the switching law's lowest V*I*t(I) for the write (P -> AP from VWR) and the "
+        "what": "the switching law's lowest V·I·t(I) for the write (P -> AP from VWR) and the "
         "reset (AP -> P from VDD), the current limited by the rail minus the transistors' "
         "headroom; t(I) is the median of the switching law of MTJ model version 3 (the exact "
         "macrospin's within 20 %): near Ic0 the cone needs several taup to grow, and the rail "

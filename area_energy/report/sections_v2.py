@@ -17,7 +17,7 @@ def decay_caption(tau_fit_s: float, tau_th_s: float) -> str:
         "The heat memory: the conditioned neuron's excitability advantage ln(L_rested / L) "
         "(dimensionless; dots) against the time since the conditioning burst, the exponential "
         f"fitted to it (solid line, decay {tau_fit_s * 1e9:.2f} ns) and, for comparison, a "
-        f"decay with the junction's rth*cth = {tau_th_s * 1e9:.2f} ns (dashed).  It is "
+        f"decay with the junction's rth·cth = {tau_th_s * 1e9:.2f} ns (dashed).  It is "
         "gone within a few ns."
     )
 
@@ -76,14 +76,14 @@ def ablation_section(a: dict) -> dict:
     ]
     return {
         "title": "Heat ablation",
-        "text": "The same neuron and protocol with the heat memory removed: rth*cth / 100 at the same "
-        "steady-state rise, and rth / 1000 at the same rth*cth (the junction stays within "
+        "text": "The same neuron and protocol with the heat memory removed: rth·cth / 100 at the same "
+        "steady-state rise, and rth / 1000 at the same rth·cth (the junction stays within "
         "0.1 K of ambient).  The probe's latency advantage "
         f"{render.fmt_si(a['plasticity_normal'], 's')} falls to at most "
         f"{render.fmt_si(a['plasticity_no_heat'], 's')} (ratio "
         f"{a['ratio_no_heat_over_normal']:.2g}): {heat_conclusion(a['ratio_no_heat_over_normal'])}.",
         "table": {
-            "columns": ["case", "rth*cth", "largest rise", "latency advantage", "/ normal"],
+            "columns": ["case", "rth·cth", "largest rise", "latency advantage", "/ normal"],
             "rows": rows,
         },
     }
