@@ -11,7 +11,8 @@ generator of a 16 x 16 array).  ``--layout-area-um2 A`` still overrides it.  Eve
 "--debug" included, is the protocols' own (``ipnet working-memory --help``).
 
     python -m area_energy.working_memory [--design FILE] [--device FILE] [--temp K]
-        [--out DIR] [--quick] [--trials N] [--seed S] [--workers N] [--layout-area-um2 A]
+        [--out DIR] [--quick] [--trials N] [--seed S] [--workers N | --scheduler ADDRESS]
+        [--layout-area-um2 A]
 """
 
 from __future__ import annotations

@@ -23,7 +23,8 @@ intervals (trial-to-trial noise).
   neuron's rail) and per output spike on the standard stimulus (one input every slot),
   E_input / P(fire per slot) once the heat has built up.
 
-``python -m pyspice_flows.experiments.neuron_v4 [--design FILE] [--trials N] [--quick]``
+``python -m pyspice_flows.experiments.neuron_v4 [--design FILE] [--trials N] [--quick]
+[--workers N | --scheduler tcp://host:port]``
 writes ``build/neuron_v4/{summary.json, report.md, neuron_v4.png}``.
 """
 
@@ -44,6 +45,7 @@ from circuits.compatibility_v4 import checked_v4_design
 from circuits.paths import BUILD_DIR
 from circuits.units import ZERO_CELSIUS_K
 from pyspice_flows.app import commandline, staging
+from pyspice_flows.app.tasks import add_scheduler_argument, check_scheduler, run_tasks
 from pyspice_flows.experiments.switching_probability import wilson_interval
 from pyspice_flows.measure.fits import fit_exponential
 from pyspice_flows.metrics.neuron_v4 import (
@@ -69,7 +71,7 @@ class Plan:
     transient; lags_slots: the probe's lags behind the item [slots]; weights: the transfer
     curve's input strengths (x the design's write current, set at the bias reference); corners: (ambient K, supply V) per transfer curve; first_seed:
     the seed of the first netlist (each netlist has its own); workers: local processes
-    (0: this one).
+    (0: this one); scheduler: a Dask scheduler address (the transients run there instead).
     """
 
     trials: int = 200
@@ -79,6 +81,7 @@ class Plan:
     corners: tuple[tuple[float, float], ...] = ((NOMINAL_K, 0.9),)
     first_seed: int = 1
     workers: int = 0
+    scheduler: str | None = None
 
     def __post_init__(self):
         for name in ("trials", "per_netlist"):
@@ -153,10 +156,8 @@ def fired_matrix(p: v4.IpnetV4Params, t, outputs, n_slots: int) -> np.ndarray:
     return out
 
 
-def _run_all(tasks: list[Task], workers: int) -> list[np.ndarray]:
-    from pyspice_flows.experiments.working_memory.trials import run_trials
-
-    return run_trials(tasks, workers, fn=run_task)
+def _run_all(tasks: list[Task], plan: Plan) -> list[np.ndarray]:
+    return run_tasks(run_task, tasks, plan.workers, plan.scheduler)
 
 
 def _tasks(p, slots, n_slots, plan: Plan, ambient_k: float, seed0: int) -> list[Task]:
@@ -186,7 +187,7 @@ def memory(p: v4.IpnetV4Params, plan: Plan, ambient_k: float = NOMINAL_K) -> dic
             seed += len(ts)
             tasks += ts
             batches.append((name, lag, len(ts)))
-    results = _run_all(tasks, plan.workers)
+    results = _run_all(tasks, plan)
     by: dict[tuple[str, int], np.ndarray] = {}
     i = 0
     for name, lag, count in batches:
@@ -253,7 +254,7 @@ def transfer_curve(p: v4.IpnetV4Params, plan: Plan) -> list[dict]:
             seed += len(ts)
             tasks += ts
             index.append((temp_k, vdd, w, len(ts)))
-    results = _run_all(tasks, plan.workers)
+    results = _run_all(tasks, plan)
     rows, i = [], 0
     for temp_k, vdd, w, count in index:
         f = np.vstack(results[i : i + count])[:, 0]
@@ -274,7 +275,7 @@ def standard_rate(p: v4.IpnetV4Params, plan: Plan, n_slots: int = 8) -> dict:
     """P(fire per slot) on the standard stimulus (one input every slot), over the last
     half of ``n_slots`` slots, when the heat has built up."""
     tasks = _tasks(p, tuple(range(n_slots)), n_slots, plan, NOMINAL_K, plan.first_seed + 200_000)
-    f = np.vstack(_run_all(tasks, plan.workers))
+    f = np.vstack(_run_all(tasks, plan))
     return {
         "slots": n_slots,
         "by_slot": [float(x) for x in f.mean(axis=0)],
@@ -447,6 +448,7 @@ def main(argv: list[str] | None = None) -> int:
         "--out", type=commandline.output_path, default=OUT_DIR, help="output folder"
     )
     commandline.add_workers_argument(parser, "local worker processes")
+    add_scheduler_argument(parser)
     commandline.add_debug_flag(parser)
     args = parser.parse_args(argv)
     commandline.check_workers(parser, args)
@@ -456,12 +458,14 @@ def main(argv: list[str] | None = None) -> int:
         # a device the neuron cannot work with fails now, not after minutes of trials
         checked_v4_design(p, None, [c[0] for c in CORNERS] if args.corners else None)
         out = commandline.checked_out_dir(args.out)
+        check_scheduler(args.scheduler)  # unreachable: one line now, before any simulation
         plan = Plan(
             trials=args.trials or (40 if args.quick else 200),
             lags_slots=(1, 3) if args.quick else (1, 2, 3, 5),
             weights=(0.8, 1.0, 1.2) if args.quick else Plan().weights,
             corners=CORNERS if args.corners else Plan().corners,
             workers=commandline.usable_cores() if args.workers is None else args.workers,
+            scheduler=args.scheduler,
         )
         summary = characterize(p, plan)
         names = ["summary.json", "report.md", "neuron_v4.png"]
@@ -491,4 +495,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # by its name: the tasks' function and classes are then pickled by reference for workers
+    from pyspice_flows.experiments.neuron_v4 import main as _main
+
+    sys.exit(_main())

@@ -28,8 +28,8 @@ heat capacities / 100, the same rise, the memory gone within a ns).  The analysi
 the files are :mod:`pyspice_flows.experiments.working_memory_v4_tools`.
 
 ``ipnet working-memory [--design FILE] [--device FILE] [--temp K] [--out DIR] [--quick]
-[--trials N] [--seed S] [--workers N] [--layout-area-um2 A]`` (alias ``ipnet
-working-memory-v4``) writes ``build/working_memory/``.  The layout pitch is the square root
+[--trials N] [--seed S] [--workers N | --scheduler tcp://host:port] [--layout-area-um2 A]``
+(alias ``ipnet working-memory-v4``) writes ``build/working_memory/``.  The layout pitch is the square root
 of the neuron's layout area, which the area model of ``area_energy`` computes for the design
 (:mod:`area_energy.working_memory` passes it to :func:`main`; this layer may not import it);
 run as ``python -m`` this module needs ``--layout-area-um2``.
@@ -51,8 +51,8 @@ from circuits.ipnet_array import ThermalStack, load_thermal_stack
 from circuits.mtj_device import add_device_argument, checked_device_file
 from circuits.paths import BUILD_DIR
 from pyspice_flows.app import commandline
+from pyspice_flows.app.tasks import add_scheduler_argument, check_scheduler, run_tasks
 from pyspice_flows.experiments.working_memory.protocols import crossing_pitch
-from pyspice_flows.experiments.working_memory.trials import run_trials
 from pyspice_flows.experiments.working_memory_v4_tools import (
     LawTask,
     Net,
@@ -88,7 +88,8 @@ class Plan:
     trials (a subset of law_lags); list_length: items
     of the free-recall list; pitches_m: the interference scan; interference_lag: slots
     from the items to neuron 1's probe;
-    per_netlist: neurons per stochastic transient; first_seed; workers: local processes.
+    per_netlist: neurons per stochastic transient; first_seed; workers: local processes;
+    scheduler: a Dask scheduler address (the transients run there instead).
     """
 
     layout_pitch_m: float
@@ -101,6 +102,7 @@ class Plan:
     per_netlist: int = 10
     first_seed: int = 1
     workers: int = 0
+    scheduler: str | None = None
 
     def __post_init__(self):
         def whole(name, lo, hi):
@@ -161,11 +163,16 @@ def _trial_tasks(p, members, pitch, n_slots, plan: Plan, ambient_k, seed0, stack
     return tasks, seed
 
 
-def _trials(tasks, n_members: int, workers: int) -> np.ndarray:
+def _run(fn, tasks, plan: Plan) -> list:
+    """``fn`` over ``tasks`` on the plan's local workers or Dask scheduler, in task order."""
+    return run_tasks(fn, tasks, plan.workers, plan.scheduler)
+
+
+def _trials(tasks, n_members: int, plan: Plan) -> np.ndarray:
     """(trials x members x slots) booleans of the tasks of one row."""
     if not tasks:
         return np.zeros((0, n_members, 0), bool)
-    out = [f.reshape(-1, n_members, f.shape[1]) for f in run_trials(tasks, workers, run_trial_task)]
+    out = [f.reshape(-1, n_members, f.shape[1]) for f in _run(run_trial_task, tasks, plan)]
     return np.concatenate(out)
 
 
@@ -189,7 +196,7 @@ def recency(p, plan: Plan, ambient_k: float, stack: ThermalStack) -> dict:
             LawTask(Net(q, tuple(all_slots), n_slots, tuple(all_c)), probes, ambient_k)
         )
     law = {}
-    for cond, probs in zip(CONDITIONS, run_trials(law_tasks, plan.workers, law_probabilities)):
+    for cond, probs in zip(CONDITIONS, _run(law_probabilities, law_tasks, plan)):
         rested, probes = probs[0], probs[1:]
         law[cond] = {
             "p_rested": rested,
@@ -244,7 +251,7 @@ def _recency_trials(p, plan: Plan, ambient_k: float, stack: ThermalStack) -> dic
         )
         index.append((cond, lag, len(tasks), len(tasks) + len(ts)))
         tasks += ts
-    results = run_trials(tasks, plan.workers, run_trial_task)
+    results = _run(run_trial_task, tasks, plan)
     out: dict = {"trials_per_point": plan.trials}
     for cond in ("normal", "no_heat"):
         rows = []
@@ -277,7 +284,7 @@ def free_recall(p, plan: Plan, ambient_k: float, stack: ThermalStack) -> dict:
         slots, couplings = row(q, members, _pitch(cond, plan.layout_pitch_m), 1, stack)
         law_tasks.append(LawTask(Net(q, slots, n + 1, couplings), probes, ambient_k))
     law = {}
-    for cond, probs in zip(CONDITIONS, run_trials(law_tasks, plan.workers, law_probabilities)):
+    for cond, probs in zip(CONDITIONS, _run(law_probabilities, law_tasks, plan)):
         lure = probs[-1]
         law[cond] = {
             "p_lure": lure,
@@ -305,7 +312,7 @@ def free_recall(p, plan: Plan, ambient_k: float, stack: ThermalStack) -> dict:
         ts, _ = _trial_tasks(
             p, members, plan.layout_pitch_m, n + 1, plan, ambient_k, plan.first_seed + 10_000, stack
         )
-        f = _trials(ts, n + 1, plan.workers)[:, :, n]
+        f = _trials(ts, n + 1, plan)[:, :, n]
         lure = proportion(f[:, n])
         rows = []
         for i in range(n):
@@ -360,7 +367,7 @@ def interference(p, plan: Plan, ambient_k: float, stack: ThermalStack) -> dict:
                 LawTask(Net(q, tuple(slots), lag + 1, tuple(couplings)), probes, ambient_k),
             )
         )
-    results = run_trials([t for *_, t in tasks], plan.workers, law_probabilities)
+    results = _run(law_probabilities, [t for *_, t in tasks], plan)
     for (cond, scan, _), probs in zip(tasks, results):
         both, alone, rested = probs[0::3], probs[1::3], probs[2::3]
         own = [a - r for a, r in zip(alone, rested)]
@@ -394,7 +401,7 @@ def interference(p, plan: Plan, ambient_k: float, stack: ThermalStack) -> dict:
             ts, seed = _trial_tasks(
                 p, [(0, lag), partner], plan.layout_pitch_m, lag + 1, plan, ambient_k, seed, stack
             )
-            runs[name] = _trials(ts, 2, plan.workers)[:, 0, :]
+            runs[name] = _trials(ts, 2, plan)[:, 0, :]
         both, alone = proportion(runs["both"][:, lag]), proportion(runs["alone"][:, lag])
         rested = proportion(np.concatenate([runs["both"][:, 0], runs["alone"][:, 0]]))
         own = alone["p"] - rested["p"]
@@ -471,6 +478,7 @@ def parse_options(argv):
         "working-memory`: the design's own from the area model of area_energy)",
     )  # fmt: skip
     commandline.add_workers_argument(parser, "local worker processes")
+    add_scheduler_argument(parser)
     commandline.add_debug_flag(parser)
     args = parser.parse_args(argv)
     commandline.check_workers(parser, args)
@@ -520,12 +528,16 @@ def main(argv: list[str] | None = None, layout_area: LayoutArea | None = None) -
             base["trials"] = args.trials
         workers = commandline.usable_cores() if args.workers is None else args.workers
         try:
-            plan = Plan(**base, layout_pitch_m=pitch, first_seed=args.seed, workers=workers)
+            plan = Plan(
+                **base, layout_pitch_m=pitch, first_seed=args.seed, workers=workers,
+                scheduler=args.scheduler,
+            )  # fmt: skip
         except ValueError as exc:
             option = "--layout-area-um2" if "layout_pitch" in str(exc) else "--seed"
             value = area_um2 if option == "--layout-area-um2" else args.seed
             raise ValueError(f"{option} {value}: {exc}") from exc
         out = commandline.checked_out_dir(args.out)
+        check_scheduler(plan.scheduler)  # unreachable: one line now, before any simulation
         ambient = NOMINAL_K if args.temp is None else args.temp
         summary = run_protocols(p, plan, ambient)
         summary["plan"]["layout_area_um2"] = area_um2
@@ -549,4 +561,7 @@ def _um(x, scale=1e6, unit="um") -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # by its name: the tasks' function and classes are then pickled by reference for workers
+    from pyspice_flows.experiments.working_memory_v4 import main as _main
+
+    sys.exit(_main())

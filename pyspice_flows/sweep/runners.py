@@ -12,13 +12,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from pyspice_flows.app.tasks import connect, import_root
+
 from .spec import DEFAULT_OUT, META_NAME, REPO_ROOT, RESULTS_NAME, SweepSpec
 from .summary import plot_distributions, summarize
 from .table import ResultsTable, read_results, write_json
 from .worker import (
     SampleTask,
     crashed_row,
-    import_root,
     init_worker,
     ngspice_dead,
     resolve_evaluate,
@@ -386,27 +387,13 @@ DASK_ATTEMPTS = 3
 """Submissions of one sample to Dask before a lost sample is recorded as failed: a worker
 that dies (a timeout, a crash) takes the samples queued on it along."""
 
-DASK_CONNECT_TIMEOUT_S = 10.0
-"""How long to try to reach a Dask scheduler before giving up with a clear message [s]."""
-
 
 def _run_dask(tasks: Sequence[SampleTask], scheduler, workers: int | None, record) -> None:
     """Samples on a Dask cluster (address or Client); a sample lost with its worker is
     submitted again, up to DASK_ATTEMPTS times, then recorded as failed."""
-    from dask.distributed import Client, as_completed
+    from dask.distributed import as_completed
 
-    own = not hasattr(scheduler, "submit")
-    if own:
-        try:
-            client = Client(scheduler, timeout=DASK_CONNECT_TIMEOUT_S)
-        except (OSError, TimeoutError) as exc:
-            raise RuntimeError(
-                f"cannot reach the Dask scheduler at {scheduler} within "
-                f"{DASK_CONNECT_TIMEOUT_S:g} s ({type(exc).__name__}); start one with "
-                "`dask scheduler` and at least one `dask worker ADDRESS`"
-            ) from None
-    else:
-        client = scheduler
+    client, own = connect(scheduler)
     try:
         nworkers = max(1, len(client.scheduler_info().get("workers", {})))
         # one sample per worker in flight: a worker that dies then takes no queue along

@@ -44,20 +44,6 @@ def resolve_evaluate(path: str) -> Callable[[dict], Mapping]:
     return func
 
 
-def import_root(path: str) -> str | None:
-    """The sys.path folder the evaluation function's module is imported from."""
-    module = importlib.import_module(path.partition(":")[0])
-    file = getattr(module, "__file__", None)
-    if not file:
-        return None
-    parts = module.__name__.split(".")
-    root = Path(file).resolve().parent
-    levels = len(parts) if Path(file).name == "__init__.py" else len(parts) - 1
-    for _ in range(levels):
-        root = root.parent
-    return str(root)
-
-
 @dataclass(frozen=True)
 class SampleTask:
     """What a worker needs to run one sample (picklable)."""

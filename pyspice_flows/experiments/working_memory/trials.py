@@ -5,10 +5,7 @@ the protocols that plan and analyse them are :mod:`pyspice_flows.experiments.wor
 from __future__ import annotations
 
 import math
-import multiprocessing
-import os
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -24,7 +21,7 @@ from circuits.scenarios import (
     ipnet_plasticity_params,
 )
 from circuits.stimulus import SpikeTrain, regular
-from pyspice_flows.app.processes import end_with_parent
+from pyspice_flows.app.tasks import run_tasks
 
 OUT_DIR = REPO_ROOT / "build" / "working_memory_v2"
 SEED = 12
@@ -173,35 +170,9 @@ def timing_task(args: tuple[str, IpnetParams | None, float | None]) -> tuple[str
     return heat, reset_end - BURST_START_S, to_fire
 
 
-def run_trials(tasks, workers: int, fn=None, on_done=None) -> list:
+def run_trials(tasks, workers: int, fn=None, on_done=None, scheduler=None) -> list:
     """Run ``fn`` (default :func:`run_trial`) over ``tasks`` on ``workers`` local processes
-    (0: in this process), results in task order; ``on_done(result)`` is called in this
-    process as each task finishes (the resume journal records it)."""
-    fn = fn or run_trial
-    tasks = list(tasks)
-    if workers == 0 or len(tasks) <= 1:
-        results = []
-        for t in tasks:
-            results.append(fn(t))
-            if on_done is not None:
-                on_done(results[-1])
-        return results
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        min(workers, len(tasks)),
-        mp_context=ctx,
-        initializer=end_with_parent,  # a SIGKILLed run leaves no worker behind
-        initargs=(os.getpid(),),
-    ) as ex:
-        futures = [ex.submit(fn, t) for t in tasks]
-        try:
-            if on_done is not None:
-                for f in as_completed(futures):
-                    on_done(f.result())
-            return [f.result() for f in futures]
-        except BaseException:
-            for f in futures:
-                f.cancel()
-            for proc in list(getattr(ex, "_processes", {}).values()):
-                proc.terminate()  # our own workers only; ngspice cannot be interrupted
-            raise
+    (0: in this process) or on the Dask ``scheduler``, results in task order; ``on_done(result)``
+    is called in this process as each task finishes (the resume journal records it);
+    :func:`pyspice_flows.app.tasks.run_tasks`."""
+    return run_tasks(fn or run_trial, tasks, workers, scheduler, on_done)
