@@ -36,15 +36,19 @@ does not scale (tests check both).
 
 from __future__ import annotations
 
+import dataclasses
 import math
-import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple
+
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from .energy_table import ARITHMETIC_BITS, EnergyTable
 from .memory_cost import Cnn3dMemoryConfig, cnn3d_memory_ops, lstm_recurrent_ops
+from .sram_cacti import CELL_TYPES
+from .table_schema import STRICT, entry_model, quantity, read_table_file, validate
 
 __all__ = [
     "DEFAULT_BACKBONE_PATH",
@@ -72,11 +76,13 @@ LAYER_KINDS = ("map", "vector")
 
 
 # --------------------------------------------------------------------------- data
+_ARITHMETIC = tuple(ARITHMETIC_BITS)
+_SIZE = Field(ge=1, le=1 << 20, json_schema_extra={"reason": "a feature map side or channel count"})
 
 
-@dataclass(frozen=True)
+@pydantic_dataclass(frozen=True, config=ConfigDict(strict=True, extra="forbid"))
 class Layer:
-    """One place a temporal memory can sit.
+    """One place a temporal memory can sit (validated on construction, pydantic).
 
     Attributes:
         name: label.
@@ -86,25 +92,20 @@ class Layer:
     """
 
     name: str
-    kind: str
-    height: int
-    width: int
-    channels: int
-    kernel: int
+    kind: Literal[LAYER_KINDS]
+    height: Annotated[int, _SIZE]
+    width: Annotated[int, _SIZE]
+    channels: Annotated[int, _SIZE]
+    kernel: Annotated[int, _SIZE]
 
-    def __post_init__(self):
-        owner = f"Layer {self.name!r}"
-        if self.kind not in LAYER_KINDS:
-            raise ValueError(
-                f"{owner}.kind = {self.kind!r} is not allowed (allowed: {LAYER_KINDS})"
-            )
-        for name in ("height", "width", "channels", "kernel"):
-            _check_int(owner, name, getattr(self, name), 1, 1 << 20)
+    @model_validator(mode="after")
+    def _vector_is_flat(self):
         if self.kind == "vector" and (self.height, self.width, self.kernel) != (1, 1, 1):
             raise ValueError(
-                f"{owner}: a vector layer has height = width = kernel = 1 "
+                f"a vector layer has height = width = kernel = 1 "
                 f"(got {self.height}, {self.width}, {self.kernel})"
             )
+        return self
 
     @property
     def elements(self) -> int:
@@ -112,9 +113,10 @@ class Layer:
         return self.height * self.width * self.channels
 
 
-@dataclass(frozen=True)
+@pydantic_dataclass(frozen=True, config=ConfigDict(strict=True, extra="forbid"))
 class Backbone:
-    """A network's layers and the choices that size the memories at any of them.
+    """A network's layers and the choices that size the memories at any of them
+    (validated on construction, pydantic: each field's range is declared here once).
 
     Attributes:
         name: network name; source: its DOI or URL.
@@ -131,40 +133,42 @@ class Backbone:
         sram_cell_type: CACTI device type of the SRAMs.
     """
 
-    name: str
-    source: str
-    layers: tuple[Layer, ...]
-    memory_layer: int = 0
-    time_step_s: float = 1e-3
-    frames: int = 16
-    kernel_t: int = 3
+    name: Annotated[str, Field(min_length=1)]
+    source: Annotated[str, Field(min_length=1, description="DOI or URL of the network")]
+    layers: Annotated[tuple[Layer, ...], Field(min_length=1, strict=False)]
+    memory_layer: Annotated[int, Field(ge=0, le=1 << 20)] = 0
+    time_step_s: Annotated[
+        float, quantity(1e-12, 1e3, "s", "a step from 1 ps to 1000 s", "time between two steps")
+    ] = 1e-3
+    frames: Annotated[int, Field(ge=1, le=1 << 16, description="clip length T")] = 16
+    kernel_t: Annotated[int, Field(ge=1, le=1024, description="temporal kernel depth")] = 3
     bits: int = 16
-    arithmetic: str = "int"
-    activity_per_step: float = 1.0
-    max_sram_bytes: int = 1048576
-    sram_cell_type: str = "itrs-lstp"
+    arithmetic: Literal[_ARITHMETIC] = "int"
+    activity_per_step: Annotated[
+        float, quantity(1e-9, 1.0, "", "", "fraction of elements written per step")
+    ] = 1.0
+    max_sram_bytes: Annotated[int, Field(ge=0, le=1 << 40)] = 1048576
+    sram_cell_type: Literal[CELL_TYPES] = "itrs-lstp"
 
-    def __post_init__(self):
-        owner = "Backbone"
-        object.__setattr__(self, "layers", tuple(self.layers))
-        if not self.layers:
-            raise ValueError(f"{owner}.layers is empty (allowed: at least one layer)")
-        _check_int(owner, "memory_layer", self.memory_layer, 0, len(self.layers) - 1)
-        _check_float(owner, "time_step_s", self.time_step_s, 1e-12, 1e3)
-        _check_int(owner, "kernel_t", self.kernel_t, 1, 1024)
-        _check_int(owner, "frames", self.frames, self.kernel_t, 1 << 16)
-        if self.arithmetic not in ARITHMETIC_BITS:
+    @model_validator(mode="after")
+    def _consistent(self):
+        n = len(self.layers)
+        if self.memory_layer >= n:
             raise ValueError(
-                f"{owner}.arithmetic = {self.arithmetic!r} is not allowed "
-                f"(allowed: {tuple(ARITHMETIC_BITS)})"
+                f"memory_layer = {self.memory_layer!r} is not allowed "
+                f"(allowed: an integer from 0 to {n - 1}, a layer index)"
+            )
+        if self.frames < self.kernel_t:
+            raise ValueError(
+                f"frames = {self.frames!r} is not allowed (allowed: an integer from "
+                f"{self.kernel_t} (kernel_t) to {1 << 16})"
             )
         if self.bits not in ARITHMETIC_BITS[self.arithmetic]:
             raise ValueError(
-                f"{owner}.bits = {self.bits!r} is not allowed "
-                f"(allowed: {ARITHMETIC_BITS[self.arithmetic]})"
+                f"bits = {self.bits!r} is not allowed "
+                f"(allowed: {ARITHMETIC_BITS[self.arithmetic]} for {self.arithmetic!r})"
             )
-        _check_float(owner, "activity_per_step", self.activity_per_step, 1e-9, 1.0)
-        _check_int(owner, "max_sram_bytes", self.max_sram_bytes, 0, 1 << 40)
+        return self
 
     @property
     def layer(self) -> Layer:
@@ -187,70 +191,62 @@ def _check_float(owner: str, name: str, value, low: float, high: float) -> None:
         )
 
 
-_ENTRIES = {
-    # key -> (type, builder argument)
-    "memory_layer": int,
-    "time_step_s": float,
-    "frames": int,
-    "kernel_t": int,
-    "bits": int,
-    "arithmetic": str,
-    "activity_per_step": float,
-    "max_sram_bytes": int,
-    "sram_cell_type": str,
-}
+# --------------------------------------------------------------------------- the file
+@pydantic_dataclass(frozen=True, config=ConfigDict(strict=True, extra="forbid"))
+class _LayerEntry(Layer):
+    """One ``[[layer]]``: a :class:`Layer` with its source."""
+
+    source: Annotated[str, Field(min_length=1, description="DOI or URL of the layer")]
+    note: str = ""
+
+
+class _Network(BaseModel):
+    model_config = STRICT
+    name: str = Field(min_length=1, description="network name")
+    source: str = Field(min_length=1, description="DOI or URL of the network")
+    code: str = Field(default="", description="URL of its code")
+    note: str = ""
+
+
+_CHOICES = tuple(
+    f.name for f in dataclasses.fields(Backbone) if f.name not in ("name", "source", "layers")
+)
+"""Backbone fields given as ``[<field>]`` tables with value, source and note."""
+
+_BackboneFile = create_model(
+    "BackboneFile",
+    __config__=STRICT,
+    __doc__="``backbone_dvs_gesture.toml``: the network, its layers, the memory choices.",
+    network=(_Network, ...),
+    layer=(list[dict[str, Any]], Field(min_length=1, description="[[layer]]: _LayerEntry")),
+    **{
+        name: (
+            entry_model(name, "value", Backbone.__pydantic_fields__[name].annotation, Field()),
+            ...,
+        )
+        for name in _CHOICES
+    },
+)
 
 
 def load_backbone(path: Path | str = DEFAULT_BACKBONE_PATH) -> Backbone:
     """Read a backbone TOML (``backbone_dvs_gesture.toml`` format) into a :class:`Backbone`.
 
-    Every entry needs a ``value`` and a ``source``; every layer a ``source``.  A bad value is
-    refused with a ValueError naming the file, the entry, the value and the allowed range.
+    The file's schema (``_BackboneFile``) requires a ``value`` and a ``source`` in every
+    entry and a ``source`` in every layer, and refuses unknown keys; the :class:`Layer` and
+    :class:`Backbone` fields hold the ranges.  A failure is one ValueError naming the file,
+    the entry, the value and what is allowed.
     """
-    path = Path(path)
-    with path.open("rb") as handle:
-        data = tomllib.load(handle)
-    net = data.get("network", {})
-    if not net.get("name") or not net.get("source"):
-        raise ValueError(f"{path}: [network] needs a name and a source")
+    data = read_table_file(path, "backbone", _BackboneFile)
     layers = []
-    for i, entry in enumerate(data.get("layer", [])):
-        if not entry.get("source"):
-            raise ValueError(f"{path}: [[layer]] #{i + 1} has no source")
-        try:
-            layers.append(
-                Layer(
-                    name=str(entry["name"]),
-                    kind=entry["kind"],
-                    height=entry["height"],
-                    width=entry["width"],
-                    channels=entry["channels"],
-                    kernel=entry["kernel"],
-                )
-            )
-        except KeyError as missing:
-            raise ValueError(f"{path}: [[layer]] #{i + 1} has no {missing}") from None
-        except ValueError as err:
-            raise ValueError(f"{path}: [[layer]] #{i + 1}: {err}") from None
-    values = {}
-    for key, kind in _ENTRIES.items():
-        entry = data.get(key)
-        if not isinstance(entry, dict) or "value" not in entry:
-            raise ValueError(f"{path}: [{key}] value is missing")
-        if not entry.get("source"):
-            raise ValueError(f"{path}: [{key}] has no source")
-        value = entry["value"]
-        if kind is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if not isinstance(value, kind) or isinstance(value, bool):
-            raise ValueError(  # noqa: TRY004 -- bad data in a file, reported as ValueError
-                f"{path}: [{key}] value = {value!r} is not allowed (allowed: a {kind.__name__})"
-            )
-        values[key] = value
-    try:
-        return Backbone(name=net["name"], source=net["source"], layers=tuple(layers), **values)
-    except ValueError as err:
-        raise ValueError(f"{path}: {err}") from None
+    for i, raw in enumerate(data.layer):
+        entry = validate(_LayerEntry, raw, f"{path}: [[layer]] #{i + 1}")
+        layers.append(Layer(**{f.name: getattr(entry, f.name) for f in dataclasses.fields(Layer)}))
+    values = {name: getattr(data, name).value for name in _CHOICES}
+    net = data.network
+    return validate(
+        Backbone, {"name": net.name, "source": net.source, "layers": layers, **values}, str(path)
+    )
 
 
 # --------------------------------------------------------------------------- placement
@@ -410,7 +406,7 @@ def cnn3d_layer_power_w(
     return _priced_power(ops, unit, backbone.time_step_s, leak), places
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class LayerMemory:
     """The three memory powers at one layer [W] and the two ratios."""
 

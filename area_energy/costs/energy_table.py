@@ -4,20 +4,23 @@ Horowitz's 45 nm energies per operation (ISSCC 2014), scaled to 28 nm with the
 Stillmaker-Baas coefficients recorded in the file, and the width-dependent SRAM access
 energies and leakage of the CACTI table (:mod:`area_energy.costs.sram_cacti`).  Every entry is
 refused, naming the file, the key and the allowed range, when it is negative, NaN or
-implausible.
+implausible (the file's schema, ``_EnergyFile``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import Annotated, Literal
+
+from pydantic import Field, create_model
 
 from .sram_cacti import DEFAULT_SRAM_PATH, SramAccessTable, load_sram_table
+from .table_schema import STRICT, Entry, entry_model, quantity, read_table_file
 
 DEFAULT_ENERGY_PATH = Path(__file__).resolve().with_name("energy_ops_28nm.toml")
 """Horowitz 45 nm energy table with the 45 -> 28 nm scaling coefficients."""
@@ -46,31 +49,14 @@ def node_energy_factor(coefficients: tuple[float, float, float], supply_v: float
     return a * supply_v**2 + b * supply_v + c
 
 
-def _scale_factor_45_to_28(entry: Mapping, path: Path | str = "energy table") -> float:
+def _scale_factor_45_to_28(scaling: _NodeScaling) -> float:
     """``E(28) / E(45)`` at ``supply_v``; E(28) interpolated linearly in feature size
     between the 32 nm and 20 nm factors."""
-    v = entry.get("supply_v")
-    if not (isinstance(v, (int, float)) and math.isfinite(v) and 0.3 <= v <= 1.5):
-        raise ValueError(
-            f"{path}: [node_scaling] supply_v = {v!r} is not allowed (allowed: 0.3-1.5 V)"
-        )
-    for key in ("hp45", "hp32", "hp20"):
-        c = entry.get(key)
-        if not (
-            isinstance(c, list)
-            and len(c) == 3
-            and all(isinstance(x, (int, float)) and math.isfinite(x) for x in c)
-        ):
-            raise ValueError(
-                f"{path}: [node_scaling] {key} = {c!r} is not allowed (allowed: 3 finite numbers)"
-            )
-    e45 = node_energy_factor(tuple(entry["hp45"]), v)
-    e32 = node_energy_factor(tuple(entry["hp32"]), v)
-    e20 = node_energy_factor(tuple(entry["hp20"]), v)
-    to_nm = float(entry["to_node_nm"])
-    if not 20.0 <= to_nm <= 32.0:
-        raise ValueError(f"{path}: [node_scaling] to_node_nm = {to_nm} (allowed: 20-32 nm)")
-    e_to = e32 + (to_nm - 32.0) / (20.0 - 32.0) * (e20 - e32)
+    v = scaling.supply_v
+    e45 = node_energy_factor(tuple(scaling.hp45), v)
+    e32 = node_energy_factor(tuple(scaling.hp32), v)
+    e20 = node_energy_factor(tuple(scaling.hp20), v)
+    e_to = e32 + (scaling.to_node_nm - 32.0) / (20.0 - 32.0) * (e20 - e32)
     return e_to / e45
 
 
@@ -189,7 +175,58 @@ class EnergyTable:
         return dataclasses.replace(self, access_64b_j=access)
 
 
-_PJ_RANGE = (1e-4, 1e4)  # allowed energy per operation or access [pJ]
+# --------------------------------------------------------------------------- the file
+_PJ_FIELD = quantity(
+    1e-4, 1e4, "pJ", "energy per operation or access: 0.1 fJ (an 8-bit add at 7 nm) .. 10 nJ"
+)
+_Energy = entry_model("Energy", "value_pj", float, _PJ_FIELD)
+_OpEnergy = entry_model(
+    "OpEnergy", "scales", bool, Field(description="node scaling applies"), base=_Energy
+)
+_DramEnergy = create_model(
+    "DramEnergy",
+    __base__=_Energy,
+    high_pj=(float, _PJ_FIELD),
+    scales=(
+        Literal[False],
+        Field(
+            description="DRAM access energy is not node-scaled",
+            json_schema_extra={"reason": "set by the DRAM die and interface, not the logic node"},
+        ),
+    ),
+)
+_Coefficients = Annotated[
+    list[Annotated[float, Field(allow_inf_nan=False)]],
+    Field(min_length=3, max_length=3, description="[a, b, c] of E(V) = a V^2 + b V + c"),
+]
+
+
+class _NodeScaling(Entry):
+    """Stillmaker-Baas energy factors of the 45, 32 and 20 nm nodes."""
+
+    from_node_nm: Literal[45] = Field(description="node of the table's energies [nm]")
+    to_node_nm: float = quantity(20.0, 32.0, "nm", "interpolated between the 32 and 20 nm rows")
+    supply_v: float = quantity(0.3, 1.5, "V", "supply range of the Stillmaker-Baas fits")
+    hp45: _Coefficients
+    hp32: _Coefficients
+    hp20: _Coefficients
+
+
+_OP_TABLES = {
+    f"{arithmetic}{bits}_{op}": _OpEnergy
+    for arithmetic, widths in ARITHMETIC_BITS.items()
+    for op in ("add", "mult")
+    for bits in widths
+}
+_SRAM_TABLES = {f"{kind}_read_64b": _OpEnergy for kind in MEMORY_KINDS if kind != "dram"}
+_EnergyFile = create_model(
+    "EnergyFile",
+    __config__=STRICT,
+    __doc__="``energy_ops_28nm.toml``: Horowitz's 45 nm energies and the node scaling.",
+    **{name: (model, ...) for name, model in {**_OP_TABLES, **_SRAM_TABLES}.items()},
+    dram_read_64b=(_DramEnergy, ...),
+    node_scaling=(_NodeScaling, ...),
+)
 
 
 def load_energy_table(
@@ -208,27 +245,16 @@ def load_energy_table(
             leakage at 28 nm; None keeps Horowitz's linear b/64 rule.
         sram_cell_type: CACTI device type read from that table.
 
-    Every energy must be a finite number from 1e-4 to 1e4 pJ; anything else (negative,
-    NaN, absurd) is refused with a ValueError naming the file, entry, value and range.
+    The file is validated by its schema (``_EnergyFile``, pydantic): every energy a finite
+    number from 1e-4 to 1e4 pJ, every table with a source, no unknown table or key;
+    anything else (negative, NaN, absurd, a typo) is one ValueError naming the file, the
+    table, the key, the value and what is allowed.
     """
-    path = Path(path)
-    with path.open("rb") as handle:
-        data = tomllib.load(handle)
+    data = read_table_file(path, "energy table", _EnergyFile)
+    tables = dict(data)
 
     def pj(table: str, key: str = "value_pj") -> float:
-        if table not in data or key not in data[table]:
-            raise ValueError(f"{path}: [{table}] {key} is missing")
-        if not data[table].get("source"):
-            raise ValueError(f"{path}: [{table}] has no source")
-        value = data[table][key]
-        low, high = _PJ_RANGE
-        number = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if not (number and math.isfinite(value) and low <= value <= high):
-            raise ValueError(
-                f"{path}: [{table}] {key} = {value!r} is not allowed "
-                f"(allowed: a finite number from {low:g} to {high:g} pJ)"
-            )
-        return float(value) * _PJ
+        return getattr(tables[table], key) * _PJ
 
     add_j: dict[tuple[str, int], float] = {}
     mult_j: dict[tuple[str, int], float] = {}
@@ -236,27 +262,14 @@ def load_energy_table(
         for bits in widths:
             add_j[(arithmetic, bits)] = pj(f"{arithmetic}{bits}_add")
             mult_j[(arithmetic, bits)] = pj(f"{arithmetic}{bits}_mult")
-    access = {
-        "sram_8kb": pj("sram_8kb_read_64b"),
-        "sram_32kb": pj("sram_32kb_read_64b"),
-        "sram_1mb": pj("sram_1mb_read_64b"),
-        "dram": pj("dram_read_64b"),
-    }
-    if data["dram_read_64b"].get("scales", False):
-        raise ValueError(f"{path}: [dram_read_64b] scales must be false (DRAM is not node-scaled)")
-    if "node_scaling" not in data or not data["node_scaling"].get("source"):
-        raise ValueError(f"{path}: [node_scaling] with a source is missing")
-    sources = {
-        name: entry["source"]
-        for name, entry in data.items()
-        if isinstance(entry, dict) and "source" in entry
-    }
+    access = {kind: pj(f"{kind}_read_64b") for kind in MEMORY_KINDS}
+    sources = {name: entry.source for name, entry in tables.items()}
     return EnergyTable(
         add_j=add_j,
         mult_j=mult_j,
         access_64b_j=access,
         dram_access_64b_high_j=pj("dram_read_64b", "high_pj"),
-        scale_factor=_scale_factor_45_to_28(data["node_scaling"], path),
+        scale_factor=_scale_factor_45_to_28(data.node_scaling),
         scale_to_28nm=scale_to_28nm,
         sram=None if sram_path is None else load_sram_table(sram_path, sram_cell_type),
         sources=sources,

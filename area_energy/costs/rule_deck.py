@@ -1,20 +1,22 @@
 """Layout rules of a CMOS node, read from a rule-deck TOML file (``rules_28nm.toml``).
 
-Every rule there has its source and says whether it is an estimate; each value is checked
-against a plausible physical range before an area can be computed from it.
+Every rule there has its source and says whether it is an estimate; the file's schema
+(:class:`_RuleDeckFile`, pydantic) checks each value against a plausible physical range
+once, when the file is read, before an area can be computed from it.
 """
 
 from __future__ import annotations
 
 import functools
-import math
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
+from pydantic import BaseModel, model_validator
+
 from .netlist_inventory import CAPACITOR_KINDS
+from .table_schema import STRICT, entry_model, quantity, read_table_file
 
 DEFAULT_RULES_PATH = Path(__file__).resolve().with_name("rules_28nm.toml")
 """The 28 nm-class rule deck shipped with this package."""
@@ -23,48 +25,126 @@ EPS0_F_PER_M = 8.8541878128e-12
 """Vacuum permittivity [F/m] (CODATA 2018)."""
 
 
-# --------------------------------------------------------------------------- rule deck
+# --------------------------------------------------------------------------- the file
 
-# RuleDeck field -> (TOML table, value key)
-_DECK_KEYS = {
-    "cpp_m": ("cpp", "value_m"),
-    "gate_length_min_m": ("gate_length_min", "value_m"),
-    "width_min_m": ("width_min", "value_m"),
-    "diffusion_extension_m": ("diffusion_extension", "value_m"),
-    "diffusion_spacing_m": ("diffusion_spacing", "value_m"),
-    "poly_endcap_m": ("poly_endcap", "value_m"),
-    "well_enclosure_m": ("well_enclosure", "value_m"),
-    "metal_pitch_m": ("metal_pitch", "value_m"),
-    "mim_density_f_per_m2": ("mim_density", "value_f_per_m2"),
-    "mom_density_f_per_m2": ("mom_density", "value_f_per_m2"),
-    "mos_cap_eot_m": ("mos_cap_eot", "value_m"),
-    "mos_cap_eps_r": ("mos_cap_eot", "eps_r"),
-    "mtj_extra_footprint_m2": ("mtj_extra_footprint", "value_m2"),
-    "routing_overhead": ("routing_overhead", "value"),
-    "sram_6t_hd_cell_m2": ("sram_6t_hd_cell", "value_m2"),
+_PLANAR = "plausible range for a planar CMOS node from 180 nm to 7 nm"
+
+# table -> (RuleDeck field, value key, unit, low, high, reason of the range): a value
+# outside is a typo or a unit slip, refused before a report can publish it.
+_RULES = {
+    "cpp": (
+        "cpp_m",
+        "value_m",
+        "m",
+        20e-9,
+        1e-6,
+        "contacted poly pitch: 7 nm-class ~50 nm .. 180 nm-class ~0.5 um",
+    ),
+    "gate_length_min": (
+        "gate_length_min_m",
+        "value_m",
+        "m",
+        5e-9,
+        0.5e-6,
+        "drawn gate length of 7 nm .. 180 nm nodes",
+    ),
+    "width_min": ("width_min_m", "value_m", "m", 5e-9, 1e-6, "minimum active width"),
+    "diffusion_extension": (
+        "diffusion_extension_m",
+        "value_m",
+        "m",
+        1e-9,
+        1e-6,
+        "active extension beyond the gate",
+    ),
+    "diffusion_spacing": (
+        "diffusion_spacing_m",
+        "value_m",
+        "m",
+        1e-9,
+        1e-6,
+        "active-to-active spacing",
+    ),
+    "poly_endcap": ("poly_endcap_m", "value_m", "m", 1e-9, 1e-6, "gate extension beyond active"),
+    "well_enclosure": ("well_enclosure_m", "value_m", "m", 1e-9, 5e-6, "well edge to active"),
+    "metal_pitch": ("metal_pitch_m", "value_m", "m", 10e-9, 2e-6, "minimum metal pitch"),
+    "mim_density": (
+        "mim_density_f_per_m2",
+        "value_f_per_m2",
+        "F/m^2",
+        1e-4,
+        0.1,
+        "MIM capacitors: 0.1-100 fF/um^2 (1-2 fF/um^2 typical)",
+    ),
+    "mom_density": (
+        "mom_density_f_per_m2",
+        "value_f_per_m2",
+        "F/m^2",
+        1e-4,
+        0.1,
+        "MOM capacitors: 0.1-100 fF/um^2",
+    ),
+    "mos_cap_eot": ("mos_cap_eot_m", "value_m", "m", 0.3e-9, 20e-9, "equivalent oxide thickness"),
+    "mtj_extra_footprint": (
+        "mtj_extra_footprint_m2",
+        "value_m2",
+        "m^2",
+        1e-17,
+        1e-11,
+        "MTJ pillar footprint, 5 nm .. 3 um across",
+    ),
+    "routing_overhead": (
+        "routing_overhead",
+        "value",
+        "",
+        0.0,
+        3.0,
+        "routing area up to 3x the device area",
+    ),
+    "sram_6t_hd_cell": (
+        "sram_6t_hd_cell_m2",
+        "value_m2",
+        "m^2",
+        1e-14,
+        1e-11,
+        "6T SRAM cell, 0.01 .. 10 um^2",
+    ),
+    "freepdk45_shrink": (
+        None,
+        "value",
+        "",
+        0.05,
+        1.0,
+        "a shrink from 45 nm to a node from 45 nm down to 7 nm",
+    ),
 }
 
 
-# RuleDeck field -> plausible range (low, high) for a planar CMOS node from 180 nm down to
-# 7 nm, and the reason: a value outside is a typo or a unit slip, refused before a report
-# can publish it.
-_DECK_RANGES = {
-    "cpp_m": (20e-9, 1e-6, "contacted poly pitch: 7 nm-class ~50 nm .. 180 nm-class ~0.5 um"),
-    "gate_length_min_m": (5e-9, 0.5e-6, "drawn gate length of 7 nm .. 180 nm nodes"),
-    "width_min_m": (5e-9, 1e-6, "minimum active width"),
-    "diffusion_extension_m": (1e-9, 1e-6, "active extension beyond the gate"),
-    "diffusion_spacing_m": (1e-9, 1e-6, "active-to-active spacing"),
-    "poly_endcap_m": (1e-9, 1e-6, "gate extension beyond active"),
-    "well_enclosure_m": (1e-9, 5e-6, "well edge to active"),
-    "metal_pitch_m": (10e-9, 2e-6, "minimum metal pitch"),
-    "mim_density_f_per_m2": (1e-4, 0.1, "MIM capacitors: 0.1-100 fF/um^2 (1-2 fF/um^2 typical)"),
-    "mom_density_f_per_m2": (1e-4, 0.1, "MOM capacitors: 0.1-100 fF/um^2"),
-    "mos_cap_eot_m": (0.3e-9, 20e-9, "equivalent oxide thickness"),
-    "mos_cap_eps_r": (1.0, 100.0, "relative permittivity of a gate dielectric"),
-    "mtj_extra_footprint_m2": (1e-17, 1e-11, "MTJ pillar footprint, 5 nm .. 3 um across"),
-    "routing_overhead": (0.0, 3.0, "routing area up to 3x the device area"),
-    "sram_6t_hd_cell_m2": (1e-14, 1e-11, "6T SRAM cell, 0.01 .. 10 um^2"),
-}
+def _rule_model(table: str) -> type[BaseModel]:
+    _, key, unit, lo, hi, why = _RULES[table]
+    field = quantity(lo, hi, unit, f"{_PLANAR}: {why}")
+    model = entry_model(f"Rule_{table}", key, float, field)
+    if table == "mos_cap_eot":
+        eps = quantity(1.0, 100.0, "", f"{_PLANAR}: relative permittivity of a gate dielectric")
+        model = entry_model("Rule_mos_cap_eot", "eps_r", float, eps, base=model)
+    return model
+
+
+class _RuleDeckFile(BaseModel):
+    """``rules_28nm.toml``: one table per rule, each with one value, a source and a note."""
+
+    model_config = STRICT
+    __annotations__ = {table: _rule_model(table) for table in _RULES}
+
+    @model_validator(mode="after")
+    def _pitch_holds_a_gate(self):
+        cpp, lmin = self.cpp.value_m, self.gate_length_min.value_m
+        if cpp <= lmin:
+            raise ValueError(
+                f"[cpp] value_m = {cpp:g} is not allowed (allowed: more than [gate_length_min] "
+                f"value_m = {lmin:g}; a pitch holds a gate and a contact)"
+            )
+        return self
 
 
 @dataclass(frozen=True)
@@ -111,25 +191,6 @@ class RuleDeck:
     estimates: frozenset[str] = field(default_factory=frozenset, compare=False, repr=False)
 
     def __post_init__(self):
-        for name in _DECK_KEYS:
-            value = getattr(self, name)
-            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-            lower_ok = value >= 0 if name == "routing_overhead" else value > 0
-            if not (ok and math.isfinite(value) and lower_ok):
-                bound = ">= 0" if name == "routing_overhead" else "> 0"
-                raise ValueError(f"RuleDeck.{name} = {value!r} is not allowed (allowed: {bound})")
-            lo, hi, why = _DECK_RANGES[name]
-            if not lo <= value <= hi:
-                table, key = _DECK_KEYS[name]
-                raise ValueError(
-                    f"RuleDeck.{name} ([{table}] {key}) = {value!r} is outside the plausible "
-                    f"range [{lo:g}, {hi:g}] ({why})"
-                )
-        if self.cpp_m <= self.gate_length_min_m:
-            raise ValueError(
-                f"RuleDeck: cpp_m = {self.cpp_m:g} must exceed gate_length_min_m = "
-                f"{self.gate_length_min_m:g} (a pitch holds a gate and a contact)"
-            )
         object.__setattr__(self, "sources", MappingProxyType(dict(self.sources)))
         object.__setattr__(self, "estimates", frozenset(self.estimates))
 
@@ -174,30 +235,21 @@ class RuleDeck:
 def load_rule_deck(path: Path | str = DEFAULT_RULES_PATH) -> RuleDeck:
     """Read a rule deck TOML file (format of ``rules_28nm.toml``) into a :class:`RuleDeck`.
 
-    Raises ``ValueError`` naming a missing table or key, and for a table without ``source``.
+    Validated by the file's schema: a missing or unknown table or key, a table without
+    ``source``, a value that is not a number or lies outside its plausible range is one
+    ValueError naming the file, the table, the key, the value and the allowed range.
     """
-    path = Path(path)
-    with path.open("rb") as handle:
-        data = tomllib.load(handle)
-    values: dict[str, float] = {}
-    for name, (table, key) in _DECK_KEYS.items():
-        if table not in data or key not in data[table]:
-            raise ValueError(f"{path}: rule [{table}] {key} is missing")
-        values[name] = data[table][key]
-    sources: dict[str, str] = {}
-    estimates: set[str] = set()
-    for table, entry in data.items():
-        if not isinstance(entry, dict):
-            continue
-        if not entry.get("source"):
-            raise ValueError(f"{path}: rule [{table}] has no source")
-        sources[table] = entry["source"]
-        if entry.get("estimate", False):
-            estimates.add(table)
-    try:
-        return RuleDeck(**values, sources=sources, estimates=frozenset(estimates))
-    except ValueError as exc:
-        raise ValueError(f"{path}: {exc}") from None
+    deck = read_table_file(path, "rule deck", _RuleDeckFile)
+    values = {}
+    for table, (name, key, *_) in _RULES.items():
+        if name is not None:
+            values[name] = getattr(getattr(deck, table), key)
+    values["mos_cap_eps_r"] = deck.mos_cap_eot.eps_r
+    return RuleDeck(
+        **values,
+        sources={table: getattr(deck, table).source for table in _RULES},
+        estimates=frozenset(table for table in _RULES if getattr(deck, table).estimate),
+    )
 
 
 @functools.lru_cache(maxsize=1)

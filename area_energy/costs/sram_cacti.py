@@ -27,17 +27,22 @@ from __future__ import annotations
 
 import argparse
 import functools
-import math
+import itertools
 import re
 import subprocess
 import sys
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+from pydantic.fields import FieldInfo
 
 from pyspice_flows.sim.cache import file_digest
+
+from .table_schema import STRICT, quantity, read_table_file
 
 __all__ = [
     "CELL_TYPES",
@@ -284,14 +289,73 @@ class SramAccessTable:
         return self._at_node(self.leakage_w, (capacity_bytes,))
 
 
-def _finite(path: Path, where: str, key: str, value, low: float, high: float) -> float:
-    """``value`` as a float in [low, high], else a ValueError naming file, entry and range."""
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if not (ok and math.isfinite(value) and low <= value <= high):
-        raise ValueError(
-            f"{path}: {where} {key} = {value!r} is not allowed (allowed: {low:g} to {high:g})"
-        )
-    return float(value)
+# --------------------------------------------------------------------------- the file
+_NJ_FIELD = quantity(1e-6, 1e3, "nJ", "energy of one SRAM access, 1 fJ .. 1 uJ")
+_MW_FIELD = quantity(0.0, 1e5, "mW", "static power of one bank, 0 .. 100 W")
+
+
+def _count(lo: int, hi: int, reason: str, **more) -> FieldInfo:
+    return Field(ge=lo, le=hi, description=reason, json_schema_extra={"reason": reason}, **more)
+
+
+class _CactiModel(BaseModel):
+    """``[model]``: the CACTI version and the configuration every run shares."""
+
+    model_config = STRICT
+    name: str = Field(min_length=1, description="model name (CACTI)")
+    version: str = Field(min_length=1, description="CACTI version as it prints it")
+    source: str = Field(min_length=1, description="URL of the CACTI sources")
+    reference: str = Field(default="", description="DOI of the CACTI paper")
+    note: str = ""
+    base_config: str = Field(default="", description="cache.cfg and its sha256")
+    temperature_k: int = _count(300, 400, "CACTI's operating temperature range, 300-400 K")
+    overrides: dict[str, str] = Field(default_factory=dict, description="cache.cfg overrides")
+
+
+class _CactiRun(BaseModel):
+    """One ``[[run]]``: CACTI's energies and leakage of one array."""
+
+    model_config = STRICT
+    model: str = Field(min_length=1, description="CACTI version of this run")
+    cell_type: Literal[CELL_TYPES] = Field(description="cell and peripheral device type")
+    node_nm: int = _count(16, 180, "a CMOS node CACTI can be run at [nm]")
+    capacity_bytes: int = _count(64, 1 << 34, "an SRAM array from 64 B to 16 GiB")
+    bits: int = _count(8, 4096, "an access of whole bytes", multiple_of=8)
+    read_nj: float = _NJ_FIELD
+    write_nj: float = _NJ_FIELD
+    leakage_mw: float = _MW_FIELD
+    gate_leakage_mw: float = _MW_FIELD
+
+    @property
+    def key(self) -> tuple[str, int, int, int]:
+        return (self.cell_type, self.node_nm, self.capacity_bytes, self.bits)
+
+
+class _CactiFile(BaseModel):
+    """``sram_access_cacti.toml``: one run per grid point, each once."""
+
+    model_config = STRICT
+    model: _CactiModel
+    run: list[_CactiRun] = Field(min_length=1, description="the CACTI runs")
+
+    @model_validator(mode="after")
+    def _grid_once(self):
+        seen: dict[tuple, int] = {}
+        for i, run in enumerate(self.run):
+            if run.key in seen:
+                raise ValueError(
+                    f"[[run]] #{i + 1} repeats {run.key} of [[run]] #{seen[run.key]} "
+                    "(allowed: each grid point once)"
+                )
+            seen[run.key] = i + 1
+        for key in itertools.product(CELL_TYPES, GRID_NODES_NM, GRID_CAPACITY_BYTES, GRID_BITS):
+            if key not in seen:
+                cell, node, cap, bits = key
+                raise ValueError(
+                    f"no [[run]] for {cell}, {node} nm, {cap} bytes, {bits} bit "
+                    "(allowed: every point of the grid once)"
+                )
+        return self
 
 
 def load_sram_table(
@@ -299,49 +363,24 @@ def load_sram_table(
 ) -> SramAccessTable:
     """Read ``sram_access_cacti.toml`` into a :class:`SramAccessTable`.
 
-    Every energy must be finite and within 1e-6 to 1e3 nJ, every leakage within 0 to 1e5 mW;
-    every (cell type, node, capacity, width) of the grid must appear once.
+    Validated by the file's schema (``_CactiFile``, pydantic): every energy finite and
+    within 1e-6 to 1e3 nJ, every leakage within 0 to 1e5 mW, every (cell type, node,
+    capacity, width) of the grid once, no unknown key; a failure is one ValueError naming
+    the file, the run, the key, the value and what is allowed.
     """
-    path = Path(path)
-    with path.open("rb") as handle:
-        data = tomllib.load(handle)
-    model = data.get("model", {})
-    for key in ("name", "version", "source"):
-        if not model.get(key):
-            raise ValueError(f"{path}: [model] {key} is missing")
+    data = read_table_file(path, "CACTI table", _CactiFile)
     read, write, leak = {}, {}, {}
-    for i, run in enumerate(data.get("run", [])):
-        where = f"[[run]] #{i + 1}"
-        try:
-            key = (
-                run["cell_type"],
-                int(run["node_nm"]),
-                int(run["capacity_bytes"]),
-                int(run["bits"]),
-            )
-        except KeyError as missing:
-            raise ValueError(f"{path}: {where} has no {missing}") from None
-        if key in read:
-            raise ValueError(f"{path}: {where} repeats {key}")
-        read[key] = _finite(path, where, "read_nj", run.get("read_nj"), 1e-6, 1e3) * _NJ
-        write[key] = _finite(path, where, "write_nj", run.get("write_nj"), 1e-6, 1e3) * _NJ
-        static = _finite(path, where, "leakage_mw", run.get("leakage_mw"), 0.0, 1e5)
-        static += _finite(path, where, "gate_leakage_mw", run.get("gate_leakage_mw"), 0.0, 1e5)
-        if key[3] == min(GRID_BITS):
-            leak[key[:3]] = static * _MW
-    for cell in CELL_TYPES:
-        for node in GRID_NODES_NM:
-            for cap in GRID_CAPACITY_BYTES:
-                for bits in GRID_BITS:
-                    if (cell, node, cap, bits) not in read:
-                        raise ValueError(
-                            f"{path}: no [[run]] for {cell}, {node} nm, {cap} bytes, {bits} bit"
-                        )
-    overrides = ", ".join(f"{k} {v}" for k, v in model.get("overrides", {}).items())
+    for run in data.run:
+        read[run.key] = run.read_nj * _NJ
+        write[run.key] = run.write_nj * _NJ
+        if run.bits == min(GRID_BITS):
+            leak[run.key[:3]] = (run.leakage_mw + run.gate_leakage_mw) * _MW
+    model = data.model
+    overrides = ", ".join(f"{k} {v}" for k, v in model.overrides.items())
     description = (
-        f"{model['name']} {model['version']} ({model['source']}); {model.get('base_config', '')}"
+        f"{model.name} {model.version} ({model.source}); {model.base_config}"
         f" with {overrides}; scratch RAM, {cell_type} cells and periphery, "
-        f"{model.get('temperature_k', '?')} K; 28 nm interpolated linearly between 32 and 22 nm"
+        f"{model.temperature_k} K; 28 nm interpolated linearly between 32 and 22 nm"
     )
     return SramAccessTable(read, write, leak, cell_type, node_nm, description)
 

@@ -1,0 +1,198 @@
+"""Schemas of the cost tables (rule deck, energy table, CACTI table, backbone): pydantic v2
+models read once where a command starts, with one-line messages.
+
+A cost file is a set of TOML tables; its schema is a pydantic model whose fields mirror
+them (a table is a sub-model, an array of tables a list of sub-models).  Every field
+carries its type, its range (``ge``/``le``/``gt``/``lt``), a description and, in
+``json_schema_extra``, its ``unit`` and the ``reason`` of the range.  :func:`validate`
+turns the first error into one line naming the file, the table and key, the value and
+what is allowed: ``<file>: [cpp] value_m = 5e-06 is not allowed (allowed: 2e-08 to 1e-06
+m); <reason>``; an unknown key gets the did-you-mean hint of
+:func:`circuits.schema.unknown_message`; an entry without ``source`` is "has no source".
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Literal, get_args, get_origin
+
+import annotated_types as at
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic.fields import FieldInfo
+
+from circuits.schema import read_toml, unknown_message
+
+__all__ = ["Entry", "entry_model", "quantity", "read_table_file", "validate"]
+
+STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
+"""Unknown keys refused; no coercion (a bool is not a number, a string not a float)."""
+
+
+def quantity(lo: float, hi: float, unit: str, reason: str, description: str = "") -> FieldInfo:
+    """A finite number in ``[lo, hi]`` ``unit``; ``reason``: why a value outside is wrong."""
+    return Field(
+        ge=lo,
+        le=hi,
+        allow_inf_nan=False,
+        description=description or reason,
+        json_schema_extra={"unit": unit, "reason": reason},
+    )
+
+
+class Entry(BaseModel):
+    """One table of a cost file: where the value comes from."""
+
+    model_config = STRICT
+    source: str = Field(min_length=1, description="DOI or URL of the value")
+    note: str = Field(default="", description="what the value is, derived how")
+    estimate: bool = Field(default=False, description="derived or chosen, not published")
+
+
+def entry_model(
+    name: str, key: str, kind: type, field: FieldInfo, base: type[BaseModel] = Entry
+) -> type[BaseModel]:
+    """An :class:`Entry` with one value key ``key`` of type ``kind`` constrained by ``field``."""
+    return create_model(name, __base__=base, **{key: (kind, field)})
+
+
+def read_table_file(path: Path | str, what: str, model: type[BaseModel]):
+    """The file at ``path`` parsed (:func:`circuits.schema.read_toml`) and validated."""
+    path = Path(path)
+    return validate(model, read_toml(path, what), str(path))
+
+
+def validate(model, data, where: str):
+    """``model`` built from ``data``; the first error is a one-line ValueError."""
+    try:
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            return model.model_validate(data)
+        return model(**data)  # a pydantic dataclass
+    except ValidationError as exc:
+        raise ValueError(message(exc, where, model)) from None
+
+
+# ----------------------------------------------------------------------------- messages
+_UNKNOWN = ("extra_forbidden", "unexpected_keyword_argument")
+"""Error types of a key the schema does not know (model, pydantic dataclass)."""
+
+
+def message(exc: ValidationError, where: str, model) -> str:
+    """One line for the first error of ``exc`` (``where``: the file, or file and table)."""
+    errors = exc.errors()
+    unknown = [e for e in errors if e["type"] in _UNKNOWN]
+    err = (unknown or errors)[0]
+    loc = tuple(err["loc"])
+    if unknown:
+        parent = loc[:-1]
+        extra = [str(e["loc"][-1]) for e in unknown if tuple(e["loc"][:-1]) == parent]
+        known = _fields(_model_at(model, parent))
+        head = f"{where}: {label(parent, table=True)}: " if parent else f"{where}: "
+        return head + unknown_message("key", extra, known)
+    if loc and loc[-1] == "source" and err["type"] in ("missing", "string_too_short"):
+        table = label(loc[:-1], table=True)
+        return f"{where}: {table} has no source" if table else f"{where} has no source"
+    if err["type"] == "missing":
+        return f"{where}: {label(loc)} is missing"
+    if err["type"] in ("value_error", "assertion_error"):
+        text = err["msg"].removeprefix("Value error, ")
+        return f"{where}: {text}"
+    info = _field_at(model, loc)
+    allowed, reason = _allowed(info, item=isinstance(loc[-1], int))
+    if err["type"].endswith("_type") and allowed[:1].isdigit():
+        allowed = f"a number from {allowed}"
+    return f"{where}: {label(loc)} = {err['input']!r} is not allowed (allowed: {allowed})" + (
+        f"; {reason}" if reason else ""
+    )
+
+
+def label(loc, table: bool = False) -> str:
+    """A location as it reads in the TOML: ``[cpp] value_m``, ``[[run]] #3 read_nj``
+    (``table``: the location is a table, ``[cpp]``)."""
+    out = []
+    i = 0
+    while i < len(loc):
+        part = loc[i]
+        nxt = loc[i + 1] if i + 1 < len(loc) else None
+        if isinstance(nxt, int) and i + 2 == len(loc):
+            out.append(f"{part}[{nxt}]")  # an item of an array of numbers
+            i += 2
+            continue
+        if isinstance(nxt, int):
+            out.append(f"[[{part}]] #{nxt + 1}")
+            i += 2
+            continue
+        out.append(f"[{part}]" if nxt is not None or table else str(part))
+        i += 1
+    return " ".join(out)
+
+
+def _fields(model) -> dict[str, FieldInfo]:
+    if model is None:
+        return {}
+    return getattr(model, "__pydantic_fields__", None) or {}
+
+
+def _inner_model(annotation):
+    if isinstance(annotation, type) and hasattr(annotation, "__pydantic_fields__"):
+        return annotation
+    for arg in get_args(annotation):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _model_at(model, loc):
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        info = _fields(model).get(part)
+        if info is None:
+            return None
+        model = _inner_model(info.annotation)
+    return model
+
+
+def _field_at(model, loc) -> FieldInfo | None:
+    names = [p for p in loc if not isinstance(p, int)]
+    return _fields(_model_at(model, names[:-1])).get(names[-1]) if names else None
+
+
+def _allowed(info: FieldInfo | None, item: bool = False) -> tuple[str, str]:
+    """(what is allowed, reason of the range) of one field (``item``: of one item of a
+    list field)."""
+    if info is None:
+        return "a value of the declared type", ""
+    if item:
+        return "a finite number", ""
+    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+    unit, reason = str(extra.get("unit", "")), str(extra.get("reason", ""))
+    bounds = {}
+    for m in info.metadata:
+        for name in ("ge", "gt", "le", "lt", "multiple_of", "min_length", "max_length"):
+            if hasattr(m, name) and isinstance(m, at.BaseMetadata):
+                bounds[name] = getattr(m, name)
+    ann = info.annotation
+    lo = bounds.get("ge", bounds.get("gt"))
+    hi = bounds.get("le", bounds.get("lt"))
+    if get_origin(ann) is Literal:
+        return "one of " + ", ".join(repr(a) for a in get_args(ann)), reason
+    if ann is bool:
+        return "true or false", reason
+    if ann is int and lo is None and hi is None:
+        return "an integer", reason
+    if ann is int:
+        step = f", a multiple of {bounds['multiple_of']}" if "multiple_of" in bounds else ""
+        return f"an integer from {lo} to {hi}{step}", reason
+    if ann is float:
+        if lo is None and hi is None:
+            return "a finite number", reason
+        lo_t = "-inf" if lo is None else f"{lo:g}"
+        hi_t = "inf" if hi is None or math.isinf(hi) else f"{hi:g}"
+        return f"{lo_t} to {hi_t}{' ' + unit if unit else ''}", reason
+    if ann is str:
+        return ("non-empty text" if bounds.get("min_length") else "text"), reason
+    if get_origin(ann) is list and "min_length" in bounds:
+        return f"a list of {bounds['min_length']} finite numbers", reason
+    return getattr(ann, "__name__", str(ann)), reason
