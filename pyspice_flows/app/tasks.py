@@ -96,13 +96,14 @@ def _import_setup(root: str) -> str:
     )
 
 
-def connect(scheduler, timeout_s: float = DASK_CONNECT_TIMEOUT_S):
+def connect(scheduler, timeout_s: float | None = None):
     """``(client, own)``: a ``distributed.Client`` to ``scheduler`` (an address; ``own``:
     close it when done) or ``scheduler`` itself if it is a client already.  RuntimeError
     with one line naming the address if it cannot be reached or has no worker within
-    ``timeout_s``."""
+    ``timeout_s`` (default :data:`DASK_CONNECT_TIMEOUT_S`)."""
     if hasattr(scheduler, "submit"):
         return scheduler, False
+    timeout_s = DASK_CONNECT_TIMEOUT_S if timeout_s is None else timeout_s
     from distributed import Client
     from distributed.client import _WorkerSetupPlugin  # register_worker_callbacks', named
 
