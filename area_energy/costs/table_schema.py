@@ -114,7 +114,7 @@ def label(loc, table: bool = False) -> str:
     while i < len(loc):
         part = loc[i]
         nxt = loc[i + 1] if i + 1 < len(loc) else None
-        if isinstance(nxt, int) and i + 2 == len(loc):
+        if isinstance(nxt, int) and i + 2 == len(loc) and not table:
             out.append(f"{part}[{nxt}]")  # an item of an array of numbers
             i += 2
             continue
