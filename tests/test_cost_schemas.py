@@ -13,11 +13,13 @@ from area_energy.costs.backbone import DEFAULT_BACKBONE_PATH, Backbone, load_bac
 from area_energy.costs.energy_table import DEFAULT_ENERGY_PATH, load_energy_table
 from area_energy.costs.rule_deck import DEFAULT_RULES_PATH, load_rule_deck
 from area_energy.costs.sram_cacti import DEFAULT_SRAM_PATH, load_sram_table
+from area_energy.report.claims import PUBLISHED_PATH, load_published
 
 RULES = (DEFAULT_RULES_PATH, load_rule_deck)
 ENERGY = (DEFAULT_ENERGY_PATH, lambda p: load_energy_table(p, sram_path=None))
 CACTI = (DEFAULT_SRAM_PATH, load_sram_table)
 BACKBONE = (DEFAULT_BACKBONE_PATH, load_backbone)
+CLAIMS = (PUBLISHED_PATH, load_published)
 
 CPP_SOURCE = (
     'source = "https://en.wikichip.org/wiki/28_nm_lithography_process"\nnote = """Contacted'
@@ -57,6 +59,12 @@ CASES = {
         "channels = 2\n",
         "chanels = 2\n",
         ["[[layer]] #1", "'chanels'", "did you mean 'channels'?"],
+    ),
+    "claims unknown key": (
+        CLAIMS,
+        'unit = "J"',
+        'unit = "J"\nsourc = "x"',
+        ["[lif_28nm_energy_per_spike_J]", "'sourc'", "did you mean 'source'?"],
     ),
     # out of range, with the range
     "rules out of range": (
@@ -107,6 +115,18 @@ CASES = {
         "value = 8\n",
         ["memory_layer = 8", "allowed: an integer from 0 to 7"],
     ),
+    "claims out of range": (
+        CLAIMS,
+        "value = 1.61e-15",
+        "value = 1.61e-3",
+        ["[lif_28nm_energy_per_spike_J] value = 0.00161", "allowed: 1e-18 to 1e-09 J"],
+    ),
+    "claims wrong unit": (
+        CLAIMS,
+        'value = 34.0\nunit = "um^2"',
+        'value = 34.0\nunit = "mm^2"',
+        ["[lif_28nm_area_um2] unit = 'mm^2'", "allowed: one of 'um^2'"],
+    ),
     # no source
     "rules no source": (RULES, CPP_SOURCE, 'note = """Contacted', ["[cpp] has no source"]),
     "energy no source": (ENERGY, NODE_SOURCE, 'source = ""', ["[node_scaling] has no source"]),
@@ -122,6 +142,12 @@ CASES = {
         'source = "https://doi.org/10.1109/ICCV48922.2021.00266"\nnote = "DVS128',
         'note = "DVS128',
         ["[[layer]] #1 has no source"],
+    ),
+    "claims no source": (
+        CLAIMS,
+        'source = "https://arxiv.org/abs/2408.07734: the same',
+        'source = " "\nnote = "https://arxiv.org/abs/2408.07734: the same',
+        ["[lif_28nm_energy_per_spike_J] has no source"],
     ),
     # wrong type: a bool or a string where a number belongs
     "rules bool": (
@@ -159,6 +185,12 @@ CASES = {
         "value = 16\n",
         "value = 16.0\n",
         ["[frames] value = 16.0", "allowed: an integer"],
+    ),
+    "claims bool": (
+        CLAIMS,
+        "value = 20.0",
+        "value = true",
+        ["[area_ratio_lif_over_ipnet_min] value = True", "allowed: a number from 1 to 1e+06"],
     ),
 }
 

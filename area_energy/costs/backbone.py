@@ -134,7 +134,7 @@ class Backbone:
     """
 
     name: Annotated[str, Field(min_length=1)]
-    source: Annotated[str, Field(min_length=1, description="DOI or URL of the network")]
+    source: Annotated[str, Field(pattern=r"\S", description="DOI or URL of the network")]
     layers: Annotated[tuple[Layer, ...], Field(min_length=1, strict=False)]
     memory_layer: Annotated[int, Field(ge=0, le=1 << 20)] = 0
     time_step_s: Annotated[
@@ -196,14 +196,14 @@ def _check_float(owner: str, name: str, value, low: float, high: float) -> None:
 class _LayerEntry(Layer):
     """One ``[[layer]]``: a :class:`Layer` with its source."""
 
-    source: Annotated[str, Field(min_length=1, description="DOI or URL of the layer")]
+    source: Annotated[str, Field(pattern=r"\S", description="DOI or URL of the layer")]
     note: str = ""
 
 
 class _Network(BaseModel):
     model_config = STRICT
     name: str = Field(min_length=1, description="network name")
-    source: str = Field(min_length=1, description="DOI or URL of the network")
+    source: str = Field(pattern=r"\S", description="DOI or URL of the network")
     code: str = Field(default="", description="URL of its code")
     note: str = ""
 

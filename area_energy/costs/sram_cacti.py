@@ -304,7 +304,7 @@ class _CactiModel(BaseModel):
     model_config = STRICT
     name: str = Field(min_length=1, description="model name (CACTI)")
     version: str = Field(min_length=1, description="CACTI version as it prints it")
-    source: str = Field(min_length=1, description="URL of the CACTI sources")
+    source: str = Field(pattern=r"\S", description="URL of the CACTI sources")
     reference: str = Field(default="", description="DOI of the CACTI paper")
     note: str = ""
     base_config: str = Field(default="", description="cache.cfg and its sha256")

@@ -44,7 +44,7 @@ class Entry(BaseModel):
     """One table of a cost file: where the value comes from."""
 
     model_config = STRICT
-    source: str = Field(min_length=1, description="DOI or URL of the value")
+    source: str = Field(pattern=r"\S", description="DOI or URL of the value (not blank)")
     note: str = Field(default="", description="what the value is, derived how")
     estimate: bool = Field(default=False, description="derived or chosen, not published")
 
@@ -75,6 +75,8 @@ def validate(model, data, where: str):
 # ----------------------------------------------------------------------------- messages
 _UNKNOWN = ("extra_forbidden", "unexpected_keyword_argument")
 """Error types of a key the schema does not know (model, pydantic dataclass)."""
+_NO_SOURCE = ("missing", "string_too_short", "string_pattern_mismatch")
+"""Error types of a ``source`` that is absent, empty or blank."""
 
 
 def message(exc: ValidationError, where: str, model) -> str:
@@ -89,7 +91,7 @@ def message(exc: ValidationError, where: str, model) -> str:
         known = _fields(_model_at(model, parent))
         head = f"{where}: {label(parent, table=True)}: " if parent else f"{where}: "
         return head + unknown_message("key", extra, known)
-    if loc and loc[-1] == "source" and err["type"] in ("missing", "string_too_short"):
+    if loc and loc[-1] == "source" and err["type"] in _NO_SOURCE:
         table = label(loc[:-1], table=True)
         return f"{where}: {table} has no source" if table else f"{where} has no source"
     if err["type"] == "missing":

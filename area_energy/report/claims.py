@@ -2,32 +2,61 @@
 
 from __future__ import annotations
 
-import math
-import tomllib
 from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, create_model
+
+from area_energy.costs.table_schema import STRICT, Entry, quantity, read_table_file
 
 from . import render
 
 PUBLISHED_PATH = Path(__file__).resolve().with_name("published_claims.toml")
 
 
-def load_published(path: Path = PUBLISHED_PATH) -> dict:
-    """The published figures, ``{key: value}``, plus ``source`` / ``<key>_source`` beside each.
+# key -> (unit as the file writes it, low, high, reason of the range)
+_FIGURES = {
+    "ipnet_area_um2": ("um^2", 0.01, 1e4, "a neuron's area, 0.01 um^2 .. 0.01 mm^2"),
+    "area_ratio_lif_over_ipnet_min": ("1", 1.0, 1e6, "'n x smaller' is a ratio above 1"),
+    "memory_power_ratio_lstm": ("1", 1.0, 1e9, "'n x below' is a ratio above 1"),
+    "memory_power_ratio_cnn3d": ("1", 1.0, 1e9, "'n x below' is a ratio above 1"),
+    "lif_28nm_area_um2": ("um^2", 0.01, 1e4, "a neuron's area, 0.01 um^2 .. 0.01 mm^2"),
+    "lif_28nm_energy_per_spike_J": ("J", 1e-18, 1e-9, "a neuron's spike, 1 aJ .. 1 nJ"),
+}
 
-    Refuses an entry without a source or whose value is not a finite number > 0.
+
+def _figure(key: str) -> type[BaseModel]:
+    unit, lo, hi, why = _FIGURES[key]
+    return create_model(
+        f"Published_{key}",
+        __base__=Entry,
+        value=(float, quantity(lo, hi, unit, why, "the published figure")),
+        unit=(Literal[unit], Field(description="unit of value, as declared")),
+    )
+
+
+_PublishedFile = create_model(
+    "PublishedFile",
+    __config__=STRICT,
+    __doc__="``published_claims.toml``: each published figure with its unit and source.",
+    **{key: (_figure(key), ...) for key in _FIGURES},
+)
+
+
+def load_published(path: Path = PUBLISHED_PATH) -> dict:
+    """The published figures, ``{key: value}``, plus ``<key>_source`` beside each.
+
+    Validated by the file's schema (``_PublishedFile``, pydantic): every figure present
+    with its declared unit, a source, and a finite value in its range; an unknown key is
+    refused with a did-you-mean hint.  A failure is one ValueError naming the file, the
+    entry, the value and what is allowed.
     """
-    with Path(path).open("rb") as fh:
-        data = tomllib.load(fh)
+    data = read_table_file(path, "published claims", _PublishedFile)
     out: dict = {}
-    for key, entry in data.items():
-        value, source = entry.get("value"), str(entry.get("source", "")).strip()
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if not (ok and math.isfinite(value) and value > 0):
-            raise ValueError(f"{path}: [{key}] value={value!r}; allowed: a finite number > 0")
-        if not source:
-            raise ValueError(f"{path}: [{key}] has no source")
-        out[key] = float(value)
-        out[f"{key}_source"] = source
+    for key in _FIGURES:
+        entry = getattr(data, key)
+        out[key] = entry.value
+        out[f"{key}_source"] = entry.source.strip()
     return out
 
 
