@@ -45,10 +45,11 @@ from typing import Annotated, Any, Literal, NamedTuple
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
+from circuits.table_schema import STRICT, entry_model, quantity, read_table_file, validate
+
 from .energy_table import ARITHMETIC_BITS, EnergyTable
 from .memory_cost import Cnn3dMemoryConfig, cnn3d_memory_ops, lstm_recurrent_ops
 from .sram_cacti import CELL_TYPES
-from .table_schema import STRICT, entry_model, quantity, read_table_file, validate
 
 __all__ = [
     "DEFAULT_BACKBONE_PATH",

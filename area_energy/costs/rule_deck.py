@@ -15,8 +15,9 @@ from types import MappingProxyType
 
 from pydantic import BaseModel, model_validator
 
+from circuits.table_schema import STRICT, entry_model, quantity, read_table_file
+
 from .netlist_inventory import CAPACITOR_KINDS
-from .table_schema import STRICT, entry_model, quantity, read_table_file
 
 DEFAULT_RULES_PATH = Path(__file__).resolve().with_name("rules_28nm.toml")
 """The 28 nm-class rule deck shipped with this package."""

@@ -40,9 +40,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 from pydantic.fields import FieldInfo
 
+from circuits.table_schema import STRICT, quantity, read_table_file
 from pyspice_flows.sim.cache import file_digest
-
-from .table_schema import STRICT, quantity, read_table_file
 
 __all__ = [
     "CELL_TYPES",

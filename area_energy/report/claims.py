@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, create_model
 
-from area_energy.costs.table_schema import STRICT, Entry, quantity, read_table_file
+from circuits.table_schema import STRICT, Entry, quantity, read_table_file
 
 from . import render
 

@@ -1,7 +1,9 @@
-"""Schemas of the cost tables (rule deck, energy table, CACTI table, backbone): pydantic v2
-models read once where a command starts, with one-line messages.
+"""Schemas of the project's data tables other than the ``[params.<key>]`` files of
+:mod:`circuits.schema` (the rule deck, energy table, CACTI table, backbone, published
+claims, testbench notes): pydantic v2 models read once where a command starts, with
+one-line messages.
 
-A cost file is a set of TOML tables; its schema is a pydantic model whose fields mirror
+A data file is a set of TOML tables; its schema is a pydantic model whose fields mirror
 them (a table is a sub-model, an array of tables a list of sub-models).  Every field
 carries its type, its range (``ge``/``le``/``gt``/``lt``), a description and, in
 ``json_schema_extra``, its ``unit`` and the ``reason`` of the range.  :func:`validate`
@@ -98,7 +100,7 @@ def message(exc: ValidationError, where: str, model) -> str:
         return f"{where}: {label(loc)} is missing"
     if err["type"] in ("value_error", "assertion_error"):
         text = err["msg"].removeprefix("Value error, ")
-        return f"{where}: {text}"
+        return f"{where}: {label(loc)}: {text}" if loc else f"{where}: {text}"
     info = _field_at(model, loc)
     allowed, reason = _allowed(info, item=isinstance(loc[-1], int))
     if err["type"].endswith("_type") and allowed[:1].isdigit():
@@ -109,23 +111,23 @@ def message(exc: ValidationError, where: str, model) -> str:
 
 
 def label(loc, table: bool = False) -> str:
-    """A location as it reads in the TOML: ``[cpp] value_m``, ``[[run]] #3 read_nj``
-    (``table``: the location is a table, ``[cpp]``)."""
-    out = []
-    i = 0
-    while i < len(loc):
-        part = loc[i]
-        nxt = loc[i + 1] if i + 1 < len(loc) else None
-        if isinstance(nxt, int) and i + 2 == len(loc) and not table:
-            out.append(f"{part}[{nxt}]")  # an item of an array of numbers
-            i += 2
-            continue
-        if isinstance(nxt, int):
-            out.append(f"[[{part}]] #{nxt + 1}")
-            i += 2
-            continue
-        out.append(f"[{part}]" if nxt is not None or table else str(part))
-        i += 1
+    """A location as it reads in the TOML: ``[cpp] value_m``, ``[[run]] #3 read_nj``,
+    ``[node_scaling] hp32[2]`` (``table``: the location is a table, ``[cpp]``)."""
+    out: list[str] = []
+    for i, part in enumerate(loc):
+        rest = loc[i + 1 :]
+        if isinstance(part, int):
+            if i and isinstance(loc[i - 1], str) and out[-1].startswith("[["):
+                continue  # the number of an array of tables, written with its name
+            out[-1] += f"[{part}]"
+        elif rest and isinstance(rest[0], int) and (len(rest) > 1 and isinstance(rest[1], str)):
+            out.append(f"[[{part}]] #{rest[0] + 1}")
+        elif rest and isinstance(rest[0], int) and len(rest) == 1 and table:
+            out.append(f"[[{part}]] #{rest[0] + 1}")
+        elif (rest and isinstance(rest[0], str)) or (not rest and table):
+            out.append(f"[{part}]")
+        else:
+            out.append(str(part))
     return " ".join(out)
 
 
