@@ -5,10 +5,13 @@ against the law they draw from, and ``ipnet neuron-v4`` as a user runs it."""
 import dataclasses
 import json
 import math
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
-from test_reliability_cli import ipnet
+from inprocess_cli import ipnet
 
 from circuits import ipnet_neuron_v4 as v4
 from circuits.paths import REPO_ROOT
@@ -257,26 +260,37 @@ def test_calibration_finds_the_code_a_stronger_junction_needs(p):
 
 
 # ----------------------------------------------------------------------------- command
-def _ipnet(*args, cwd, timeout=900):
-    return ipnet("neuron-v4", *args, cwd=cwd, timeout=timeout)[0]
-
-
-@pytest.mark.slow
-def test_command_refuses_bad_input_before_simulating(tmp_path):
-    res = _ipnet(
-        "--design", str(tmp_path / "none.toml"), "--out", str(tmp_path / "o"), cwd=tmp_path
+def test_command_refuses_bad_input_before_simulating(tmp_path, capsys):
+    res = ipnet(
+        capsys,
+        "neuron-v4",
+        "--design",
+        str(tmp_path / "none.toml"),
+        "--out",
+        str(tmp_path / "o"),
+        cwd=tmp_path,
     )
-    assert res.returncode == 1
-    assert "none.toml" in res.stderr and "Traceback" not in res.stderr
-    res = _ipnet("--trials", "0", cwd=tmp_path)
-    assert res.returncode == 2 and "--trials" in res.stderr
+    assert res.code == 1
+    assert "none.toml" in res.error_line()
+    res = ipnet(capsys, "neuron-v4", "--trials", "0", cwd=tmp_path)
+    assert res.code == 2 and "--trials" in res.stderr
     assert not (tmp_path / "o").exists()
 
 
 @pytest.mark.slow
 def test_command_writes_the_characterization(tmp_path):
+    """As users type it: ``ipnet neuron-v4`` in its own process."""
     out = tmp_path / "v4"
-    res = _ipnet("--quick", "--trials", "10", "--workers", "0", "--out", str(out), cwd=tmp_path)
+    res = subprocess.run(
+        [sys.executable, "-m", "area_energy.cli", "neuron-v4", "--quick", "--trials", "10"]
+        + ["--workers", "0", "--out", str(out)],
+        cwd=tmp_path,
+        env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
     assert res.returncode == 0, res.stderr
     s = json.loads((out / "summary.json").read_text())
     m = s["memory"]
