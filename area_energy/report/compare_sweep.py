@@ -29,7 +29,7 @@ from circuits import ipnet_neuron_v4 as v4
 from circuits.paths import REPO_ROOT
 from pyspice_flows.sim.cache import file_digest
 from pyspice_flows.sweep.datasheet import FEW_SAMPLES
-from pyspice_flows.sweep.runners import _input_changes, input_digests
+from pyspice_flows.sweep.runners import input_changes, input_digests
 from pyspice_flows.sweep.spec import META_NAME, SweepSpec
 
 from .compare_inputs import Resolved, shown
@@ -96,7 +96,7 @@ def read_sweep(folder: Path) -> dict:
         device=device.get("file"),
     )
     try:
-        changes = _input_changes(inputs, input_digests(spec))
+        changes = input_changes(inputs, input_digests(spec))
     except ValueError as exc:  # the recorded device file is gone
         changes = [str(exc)]
     return {

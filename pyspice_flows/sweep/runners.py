@@ -238,7 +238,9 @@ def input_digests(spec: SweepSpec) -> dict:
     }
 
 
-def _input_changes(old: dict, new: dict) -> list[str]:
+def input_changes(old: dict, new: dict) -> list[str]:
+    """What differs between two records of a sweep's inputs (:func:`input_digests`): the
+    device file or its content, and each source file, as readable lines."""
     changes = []
     od, nd = old.get("device"), new.get("device")
     if (od or {}).get("file") != (nd or {}).get("file"):
@@ -271,7 +273,7 @@ def _check_meta(path: Path, spec: SweepSpec) -> None:
                 "by an older version): they cannot be told apart from new rows; use another "
                 "--out folder or remove it"
             )
-        changes = _input_changes(old["inputs"], inputs)
+        changes = input_changes(old["inputs"], inputs)
         if changes:
             raise ValueError(
                 f"{path.parent} holds rows computed from other inputs ({'; '.join(changes)}); "
