@@ -6,7 +6,8 @@ one-line messages.
 A data file is a set of TOML tables; its schema is a pydantic model whose fields mirror
 them (a table is a sub-model, an array of tables a list of sub-models).  Every field
 carries its type, its range (``ge``/``le``/``gt``/``lt``), a description and, in
-``json_schema_extra``, its ``unit`` and the ``reason`` of the range.  :func:`validate`
+``json_schema_extra``, its ``unit`` and the ``reason`` of the range (or, for a composite
+field, the ``allowed`` text).  :func:`validate`
 turns the first error into one line naming the file, the table and key, the value and
 what is allowed: ``<file>: [cpp] value_m = 5e-06 is not allowed (allowed: 2e-08 to 1e-06
 m); <reason>``; an unknown key gets the did-you-mean hint of
@@ -97,7 +98,10 @@ def message(exc: ValidationError, where: str, model) -> str:
         table = label(loc[:-1], table=True)
         return f"{where}: {table} has no source" if table else f"{where} has no source"
     if err["type"] == "missing":
-        return f"{where}: {label(loc)} is missing"
+        info = _field_at(model, loc)
+        extra = info.json_schema_extra if info and isinstance(info.json_schema_extra, dict) else {}
+        allowed = f" (allowed: {extra['allowed']})" if "allowed" in extra else ""
+        return f"{where}: {label(loc)} is missing{allowed}"
     if err["type"] in ("value_error", "assertion_error"):
         text = err["msg"].removeprefix("Value error, ")
         return f"{where}: {label(loc)}: {text}" if loc else f"{where}: {text}"
@@ -159,8 +163,14 @@ def _model_at(model, loc):
 
 
 def _field_at(model, loc) -> FieldInfo | None:
-    names = [p for p in loc if not isinstance(p, int)]
-    return _fields(_model_at(model, names[:-1])).get(names[-1]) if names else None
+    """The field a location ends in (the deepest field on the way: a dict key or a list
+    index inside a field stays in that field)."""
+    info = None
+    for part in loc:
+        found = _fields(model).get(part) if isinstance(part, str) else None
+        if found is not None:
+            info, model = found, _inner_model(found.annotation)
+    return info
 
 
 def _allowed(info: FieldInfo | None, item: bool = False) -> tuple[str, str]:
@@ -168,10 +178,12 @@ def _allowed(info: FieldInfo | None, item: bool = False) -> tuple[str, str]:
     list field)."""
     if info is None:
         return "a value of the declared type", ""
-    if item:
-        return "a finite number", ""
     extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
     unit, reason = str(extra.get("unit", "")), str(extra.get("reason", ""))
+    if "allowed" in extra:  # a field that says what it allows in its own words
+        return str(extra["allowed"]), reason
+    if item:
+        return "a finite number", ""
     bounds = {}
     for m in info.metadata:
         for name in ("ge", "gt", "le", "lt", "multiple_of", "min_length", "max_length"):

@@ -22,46 +22,63 @@ and docs/lif_neuron.md).
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, Field
+
+from circuits.table_schema import STRICT, read_table_file
 
 NOTES_FILE = Path(__file__).resolve().with_name("testbench_notes.toml")
 TOP = "top"
 """The name of the top level in :data:`NOTES_FILE` (``""`` in the tables here)."""
 
 
+def _regex(text: str) -> str:
+    try:
+        re.compile(text)
+    except re.error as exc:
+        raise ValueError(f"{text!r} is not a regular expression ({exc})") from None
+    return text
+
+
+_Pattern = Annotated[
+    str,
+    Field(min_length=1, description="regular expression matched against the whole name"),
+    AfterValidator(_regex),
+]
+_Text = Annotated[str, Field(min_length=1)]
+_NodeNote = Annotated[tuple[_Pattern, _Text, _Text], Field(strict=False)]
+"""[node pattern, meaning, unit]"""
+_RoleNote = Annotated[tuple[_Pattern, _Text], Field(strict=False)]
+"""[instance pattern, role]"""
+
+
+class _NotesFile(BaseModel):
+    """``testbench_notes.toml``: per subcircuit (``top``: the top level), its nodes'
+    meanings and units and its instances' roles."""
+
+    model_config = STRICT
+    nodes: dict[str, list[_NodeNote]] = Field(
+        default_factory=dict,
+        json_schema_extra={"allowed": "[pattern, meaning, unit], 3 non-empty strings"},
+    )
+    roles: dict[str, list[_RoleNote]] = Field(
+        default_factory=dict,
+        json_schema_extra={"allowed": "[pattern, role], 2 non-empty strings"},
+    )
+
+
 def load_notes(path: Path = NOTES_FILE) -> tuple[dict, dict]:
-    """``(NODES, ROLES)`` from ``path``; ValueError naming the file, the table and the entry
-    that is not a list of strings of the right length or whose pattern is not a regex."""
-    with Path(path).open("rb") as fh:
-        data = tomllib.load(fh)
-    tables = []
-    for table, what in (("nodes", "pattern, meaning, unit"), ("roles", "pattern, role")):
-        fields = what.count(",") + 1
-        out: dict[str, list[tuple[str, ...]]] = {}
-        for subckt, entries in data.get(table, {}).items():
-            rows = []
-            for entry in entries:
-                if not (
-                    isinstance(entry, list)
-                    and len(entry) == fields
-                    and all(isinstance(x, str) and x for x in entry)
-                ):
-                    raise ValueError(
-                        f"{path}: [{table}] {subckt}: {entry!r}; allowed: {fields} non-empty "
-                        f"strings ({what})"
-                    )
-                try:
-                    re.compile(entry[0])
-                except re.error as exc:
-                    raise ValueError(
-                        f"{path}: [{table}] {subckt}: {entry[0]!r} is not a regular "
-                        f"expression ({exc})"
-                    ) from None
-                rows.append(tuple(entry))
-            out["" if subckt == TOP else subckt] = rows
-        tables.append(out)
-    return tables[0], tables[1]
+    """``(NODES, ROLES)`` from ``path``, validated by the file's schema (``_NotesFile``,
+    pydantic): a ValueError naming the file, the table and the entry that is not a list of
+    non-empty strings of the right length, whose pattern is not a regex, or an unknown
+    table."""
+    data = read_table_file(path, "testbench notes", _NotesFile)
+    return tuple(
+        {("" if subckt == TOP else subckt): rows for subckt, rows in table.items()}
+        for table in (data.nodes, data.roles)
+    )
 
 
 NODES, ROLES = load_notes()

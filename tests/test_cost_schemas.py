@@ -1,4 +1,4 @@
-"""The cost tables' schemas refuse bad data in one line naming file, key, value and what
+"""The data tables' schemas (cost tables, published claims, testbench notes) refuse bad data in one line naming file, key, value and what
 is allowed: an unknown key (with the did-you-mean hint), a value out of its range (with
 the range), an entry without a source, a wrong type (a bool or a string for a number).
 
@@ -14,12 +14,15 @@ from area_energy.costs.energy_table import DEFAULT_ENERGY_PATH, load_energy_tabl
 from area_energy.costs.rule_deck import DEFAULT_RULES_PATH, load_rule_deck
 from area_energy.costs.sram_cacti import DEFAULT_SRAM_PATH, load_sram_table
 from area_energy.report.claims import PUBLISHED_PATH, load_published
+from circuits.testbench_notes import NOTES_FILE, load_notes
 
 RULES = (DEFAULT_RULES_PATH, load_rule_deck)
 ENERGY = (DEFAULT_ENERGY_PATH, lambda p: load_energy_table(p, sram_path=None))
 CACTI = (DEFAULT_SRAM_PATH, load_sram_table)
 BACKBONE = (DEFAULT_BACKBONE_PATH, load_backbone)
 CLAIMS = (PUBLISHED_PATH, load_published)
+NOTES = (NOTES_FILE, load_notes)
+VDD_NOTE = """['vdd', "logic supply of the neuron", "V"]"""
 
 CPP_SOURCE = (
     'source = "https://en.wikichip.org/wiki/28_nm_lithography_process"\nnote = """Contacted'
@@ -66,6 +69,7 @@ CASES = {
         'unit = "J"\nsourc = "x"',
         ["[lif_28nm_energy_per_spike_J]", "'sourc'", "did you mean 'source'?"],
     ),
+    "notes unknown table": (NOTES, "[roles]", "[role]", ["'role'", "did you mean 'roles'?"]),
     # out of range, with the range
     "rules out of range": (
         RULES,
@@ -126,6 +130,12 @@ CASES = {
         'value = 34.0\nunit = "um^2"',
         'value = 34.0\nunit = "mm^2"',
         ["[lif_28nm_area_um2] unit = 'mm^2'", "allowed: one of 'um^2'"],
+    ),
+    "notes pattern not a regex": (
+        NOTES,
+        "['clr', ",
+        "['clr(', ",
+        ["[nodes] top[3][0]: 'clr(' is not a regular expression"],
     ),
     # no source
     "rules no source": (RULES, CPP_SOURCE, 'note = """Contacted', ["[cpp] has no source"]),
@@ -191,6 +201,18 @@ CASES = {
         "value = 20.0",
         "value = true",
         ["[area_ratio_lif_over_ipnet_min] value = True", "allowed: a number from 1 to 1e+06"],
+    ),
+    "notes short entry": (
+        NOTES,
+        VDD_NOTE,
+        """['vdd', "logic supply of the neuron"]""",
+        ["[nodes] top[4][2] is missing", "allowed: [pattern, meaning, unit], 3 non-empty strings"],
+    ),
+    "notes number for a unit": (
+        NOTES,
+        VDD_NOTE,
+        """['vdd', "logic supply of the neuron", 1]""",
+        ["[nodes] top[4][2] = 1", "allowed: [pattern, meaning, unit], 3 non-empty strings"],
     ),
 }
 
