@@ -158,14 +158,11 @@ def ipnet_probe_metrics(sample: dict) -> dict:
     folder), builds the standard IPNet scenario on it at ``vdd_v`` and ``temp_k``, and
     returns the output spike count and the energy drawn from VDD and VWR [J].
     """
-    import tomllib
-
-    with DEFAULT_DEVICE.open("rb") as fh:
-        data = tomllib.load(fh)
-    p = load_device(DEFAULT_DEVICE).params.with_(
+    device = load_device(DEFAULT_DEVICE)  # read and validated once (circuits.device_schema)
+    p = device.params.with_(
         **{k: sample[k] for k in ("rp", "tmr0", "rth", "cth", "ic0", "delta0") if k in sample}
     )
-    lines = ['name = "sweep sample"', f'description = "{data.get("description", "")}"']
+    lines = ['name = "sweep sample"', f'description = "{device.description}"']
     for k, v in asdict(p).items():
         lines += [
             f"[params.{k}]",
