@@ -400,8 +400,10 @@ def run_protocols(
     neuron: IpnetParams | None = None,
     temperature_c: float | None = None,
     say=print,
+    scheduler: str | None = None,
 ) -> dict:
-    """Plan, simulate (``workers`` local processes; default: usable cores), analyse, publish."""
+    """Plan, simulate (``workers`` local processes, default: usable cores; or on the Dask
+    ``scheduler``), analyse, publish."""
     # the worker tasks live in working_memory_trials, which a spawned worker imports by
     # name (under `python -m` this module is __main__)
     if workers is None:
@@ -409,7 +411,9 @@ def run_protocols(
     t0 = time.perf_counter()
     heats = sorted({c["heat"] for c in CONDITIONS.values()})
     say(f"working-memory-v2: burst timing of a lone neuron ({', '.join(heats)})")
-    timing_rows = run_trials([(h, neuron, temperature_c) for h in heats], workers, timing_task)
+    timing_rows = run_trials(
+        [(h, neuron, temperature_c) for h in heats], workers, timing_task, scheduler=scheduler
+    )
     timing = {h: (off, n) for h, off, n in timing_rows}
     pl = plan(timing, quick, seed, neuron, temperature_c)
     settings = {"seed": seed, "quick": quick, "temperature_c": temperature_c}
@@ -417,8 +421,9 @@ def run_protocols(
     journal = TrialJournal(Path(out), inputs_record(settings, pl.trials, device))
     todo = [t for t in pl.trials if t.key not in journal.rows]
     reused = f"; {len(pl.trials) - len(todo)} reused from {journal.path}" if journal.rows else ""
-    say(f"working-memory-v2: {len(todo)} array transients on {workers} worker(s){reused}")
-    run_trials(todo, workers, on_done=journal.record)  # each kept as it finishes
+    where = scheduler or f"{workers} worker(s)"
+    say(f"working-memory-v2: {len(todo)} array transients on {where}{reused}")
+    run_trials(todo, workers, on_done=journal.record, scheduler=scheduler)  # kept as each ends
     results = {t.key: journal.rows[t.key] for t in pl.trials}
     sim_wall = sum(r["wall_s"] for r in results.values())
     rec = analyse_recency(pl, results)
@@ -452,8 +457,9 @@ def run_protocols(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m pyspice_flows.experiments.working_memory [--out DIR] [--quick] [--workers N] [--seed S]
-    [--device FILE] [--design FILE] [--temp K] [--debug]``."""
+    """``python -m pyspice_flows.experiments.working_memory [--out DIR] [--quick]
+    [--workers N | --scheduler ADDRESS] [--seed S] [--device FILE] [--design FILE] [--temp K]
+    [--debug]``."""
     from pyspice_flows.app.commandline import (
         add_debug_flag,
         add_temperature_argument,
@@ -463,6 +469,7 @@ def main(argv: list[str] | None = None) -> int:
         output_path,
         run_main,
     )
+    from pyspice_flows.app.tasks import add_scheduler_argument, check_scheduler
     from pyspice_flows.sim.session import celsius
 
     parser = argparse.ArgumentParser(
@@ -481,6 +488,7 @@ def main(argv: list[str] | None = None) -> int:
         "--quick", action="store_true", help="fewer lags, lists and pitches (a smoke run)"
     )
     add_workers_argument(parser, "local worker processes")
+    add_scheduler_argument(parser)
     parser.add_argument(
         "--seed", type=int, default=SEED, help=f"seed of the orders and lags (default {SEED})"
     )
@@ -495,8 +503,17 @@ def main(argv: list[str] | None = None) -> int:
         design = design_from_options(args.design, args.device)  # before any simulation
         checked_neuron_design(design, args.device, [args.temp])
         args.out = checked_out_dir(args.out)  # before any work: writable, not a file
+        check_scheduler(args.scheduler)  # unreachable: one line now, before any simulation
         temp_c = celsius(args.temp)
-        res = run_protocols(args.out, args.quick, args.workers, args.seed, design.params(), temp_c)
+        res = run_protocols(
+            args.out,
+            args.quick,
+            args.workers,
+            args.seed,
+            design.params(),
+            temp_c,
+            scheduler=args.scheduler,
+        )
         rec, fr, it = res["recency"], res["free_recall"], res["interference"]
         print(
             f"working-memory-v2: recency tau {fmt_scaled(rec['tau_s'])} (rise {fmt_scaled(rec['tau_rise_s'])}); "
