@@ -1,7 +1,7 @@
 """Layout rules of a CMOS node, read from a rule-deck TOML file (``rules_28nm.toml``).
 
 Every rule there has its source and says whether it is an estimate; the file's schema
-(:class:`_RuleDeckFile`, pydantic) checks each value against a plausible physical range
+(``_RuleDeckFile``, pydantic) checks each value against a plausible physical range
 once, when the file is read, before an area can be computed from it.
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from pydantic import BaseModel, model_validator
+from pydantic import BaseModel, create_model, model_validator
 
 from circuits.table_schema import STRICT, entry_model, quantity, read_table_file
 
@@ -131,11 +131,10 @@ def _rule_model(table: str) -> type[BaseModel]:
     return model
 
 
-class _RuleDeckFile(BaseModel):
-    """``rules_28nm.toml``: one table per rule, each with one value, a source and a note."""
+class _PitchHoldsAGate(BaseModel):
+    """The one rule between two tables: a contacted pitch holds a gate and a contact."""
 
     model_config = STRICT
-    __annotations__ = {table: _rule_model(table) for table in _RULES}
 
     @model_validator(mode="after")
     def _pitch_holds_a_gate(self):
@@ -146,6 +145,14 @@ class _RuleDeckFile(BaseModel):
                 f"value_m = {lmin:g}; a pitch holds a gate and a contact)"
             )
         return self
+
+
+_RuleDeckFile = create_model(
+    "RuleDeckFile",
+    __base__=_PitchHoldsAGate,
+    __doc__="``rules_28nm.toml``: one table per rule, each with its value, source and note.",
+    **{table: (_rule_model(table), ...) for table in _RULES},
+)
 
 
 @dataclass(frozen=True)
