@@ -345,7 +345,7 @@ def parse_options(argv):
         type=commandline.temperature_k,
         default=None,
         metavar="K",
-        help="ambient [K] (default: 273.15, 300.15 and 358.15)",
+        help="ambient [K] (default: " + ", ".join(f"{t:g}" for t in TEMPERATURES_K) + ")",
     )
     parser.add_argument(
         "--out", type=commandline.output_path, default=OUT_DIR, metavar="DIR", help="output folder"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import hashlib
 import json
 import math
 import tomllib
@@ -15,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from circuits.paths import REPO_ROOT
+from pyspice_flows.sim.cache import content_digest
 
 from . import spec_checks
 from .limits import LIMIT_KEYS, FigureLimits
@@ -343,7 +343,8 @@ class SweepSpec:
         return out
 
     def fingerprint(self) -> str:
-        """SHA-256 of everything that decides a sample's values and columns.
+        """The content digest (:func:`~pyspice_flows.sim.cache.content_digest`) of everything
+        that decides a sample's values and columns.
 
         Not ``samples``, ``description``, ``timeout_s``, ``limits`` or ``window``: a sweep
         may grow, get more time per sample or new spec limits, and still resume.
@@ -354,7 +355,7 @@ class SweepSpec:
         if data["neuron"] is None:  # the built-in design: as before designs existed
             data.pop("neuron")
         data["overrides"] = {str(k): v for k, v in sorted(self.overrides.items())}
-        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+        return content_digest(json.dumps(data, sort_keys=True, default=str))
 
     # -- construction --------------------------------------------------------------------
     @classmethod
