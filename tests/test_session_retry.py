@@ -49,3 +49,19 @@ def test_the_last_collapse_is_raised_and_bad_divisors_refused():
     for bad in ((), (0,), (1, 2.5), (True,)):
         with pytest.raises(ValueError, match="divisors"):
             retry_finer(attempt, 1e-9, bad)
+
+
+@pytest.mark.parametrize("kind", ["ngspice", "vacask"])
+def test_a_simulation_error_crosses_a_process_boundary_whole(kind):
+    """A worker's failure reaches the parent with its summary, ngspice's lines and the
+    netlist (unpickling used to fail, and the pool then reported a broken process)."""
+    import pickle
+
+    from pyspice_flows.sim.vacask import VacaskError
+
+    cls = SimulationError if kind == "ngspice" else VacaskError
+    err = cls("transient failed", ["Timestep too small 1e-18"], "* netlist\n.end")
+    back = pickle.loads(pickle.dumps(err))
+    assert type(back) is cls and str(back) == str(err)
+    assert back.ngspice_messages == err.ngspice_messages and back.netlist == err.netlist
+    assert back.step_collapsed

@@ -96,6 +96,12 @@ class SimulationError(RuntimeError):
             "\n".join(f"  ngspice: {m}" for m in ngspice_messages) or "  (ngspice said nothing)"
         )
         super().__init__(f"{summary}\n{detail}")
+        self._summary = summary
+
+    def __reduce__(self):
+        # rebuilt from the constructor's own arguments: a worker process's failure reaches
+        # the parent whole (the default pickles only the message, and unpickling then fails)
+        return (type(self), (self._summary, self.ngspice_messages, self.netlist))
 
     @property
     def step_collapsed(self) -> bool:

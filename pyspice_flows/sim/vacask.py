@@ -67,6 +67,7 @@ class VacaskError(SimulationError):
         self.netlist = netlist
         detail = "\n".join(f"  vacask: {m}" for m in messages) or "  (VACASK said nothing)"
         RuntimeError.__init__(self, f"{summary}\n{detail}")
+        self._summary = summary
 
 
 @dataclass(frozen=True)
