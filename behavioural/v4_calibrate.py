@@ -45,6 +45,7 @@ from circuits.mtj_device import add_device_argument, checked_device_file
 from circuits.paths import REPO_ROOT
 from circuits.units import ZERO_CELSIUS_K
 from pyspice_flows.app import commandline, staging
+from pyspice_flows.experiments.neuron_v4 import RETRY_STEP_DIVISORS
 from pyspice_flows.metrics import neuron_v4 as nv4
 from pyspice_flows.sim.cache import cached_run, cached_value, source_files
 from pyspice_flows.sim.session import Transient, celsius, retry_finer
@@ -68,8 +69,6 @@ TABLE_RISES = 10
 QUICK_SPICE_WEIGHTS = (0.8, 1.0, 1.2)
 QUICK_TABLE_WEIGHTS = (0.8, 1.0, 1.2)
 QUICK_TABLE_RISES = 5
-RETRY_STEP_DIVISORS = (1, 4, 16)
-"""The fired slot's transient is retried with the step cap divided by these."""
 RISE_MARGIN = 1.15
 """The rise grid reaches this x the steadiest prior rise the model can meet."""
 SENSITIVITY_WINDOWS = 6

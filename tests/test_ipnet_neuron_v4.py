@@ -344,3 +344,13 @@ def test_area_per_neuron_with_the_periphery_amortized_meets_issue_20(p):
     assert a["transistors"] == 20 and a["shared_bias_generator"]["transistors"] > 0
     assert a["area_um2_per_neuron_amortized"] <= 2.0
     assert a["area_um2"] < a["area_um2_per_neuron_amortized"]
+
+
+def test_a_seed_that_collapses_the_step_twice_gets_through_at_a_finer_cap(p):
+    """make neuron-v4 (200 trials) stopped on this rested neuron: at 0.8 x the write current
+    seed 100009001 collapses the step at the cap and at a quarter of it (t = 16.4 ns, at the
+    junction), and gets through at 1/16.  The retry must reach it, the trial count stay."""
+    q = dataclasses.replace(p, write_current_ic0=0.8 * p.write_current_ic0)
+    task = nv.Task(q, (0,), 1, 100009001, 1, nv.NOMINAL_K)
+    fired = nv.run_task(task)
+    assert fired.shape == (1, 1)

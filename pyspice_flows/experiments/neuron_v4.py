@@ -109,22 +109,35 @@ class Task:
     ambient_k: float
 
 
+RETRY_STEP_DIVISORS = (1, 4, 16)
+"""A v4 transient that stops on "timestep too small" is retried with the step cap divided
+by these (a reversal now and then collapses the step: one rested neuron at 0.8 x the write
+current passed only at 1/16, make neuron-v4 of 2026-12-06)."""
+
+
 def run_task(task: Task) -> np.ndarray:
     """Fired (copies x n_slots booleans) of one seeded stochastic transient.
 
     A netlist that stops on "timestep too small" (seen now and then when one of several
-    junctions in a netlist reverses) is rerun at a quarter of the step, and if it stops
-    again, one neuron per netlist with the seeds ``seed * 1000 + k``: every outcome still
-    depends on the seed alone."""
+    junctions in a netlist reverses) is rerun with a finer step cap
+    (:data:`RETRY_STEP_DIVISORS`), and if it stops at every one, one neuron per netlist with
+    the seeds ``seed * 1000 + k``: every outcome still depends on the seed alone."""
     try:
-        return retry_finer(lambda step: _fired(task, task.seed, task.copies, step), MAX_STEP_S)
+        return retry_finer(
+            lambda step: _fired(task, task.seed, task.copies, step),
+            MAX_STEP_S,
+            RETRY_STEP_DIVISORS,
+        )
     except SimulationError as err:
         if not err.step_collapsed:
             raise
-    if task.copies == 1:
-        raise SimulationError(
-            f"neuron v4: seed {task.seed} stalls the solver at every step tried", [], ""
-        )
+        if task.copies == 1:
+            raise SimulationError(
+                f"neuron v4: seed {task.seed} stalls the solver at every step tried (down to "
+                f"{MAX_STEP_S / RETRY_STEP_DIVISORS[-1]:g} s)",
+                err.ngspice_messages,
+                err.netlist,
+            ) from None
     rows = [
         run_task(replace(task, seed=task.seed * 1000 + k, copies=1)) for k in range(task.copies)
     ]

@@ -21,7 +21,7 @@ from circuits import ipnet_neuron_v4 as v4
 from circuits import mtj_stochastic as ms
 from circuits.ipnet_array import ThermalStack, coupling_conductance_w_per_k, cutoff_m
 from pyspice_flows.app import staging
-from pyspice_flows.experiments.neuron_v4 import fired_matrix
+from pyspice_flows.experiments.neuron_v4 import RETRY_STEP_DIVISORS, fired_matrix
 from pyspice_flows.experiments.switching_probability import wilson_interval
 from pyspice_flows.experiments.working_memory.output import (
     _finish,
@@ -154,12 +154,14 @@ class TrialTask:
 
 def run_trial_task(task: TrialTask) -> np.ndarray:
     """Fired (neurons x slots booleans).  A netlist that stops on "timestep too small" is
-    rerun at a quarter of the step, then with the seed ``seed * 1000 + 1``: every outcome
-    still depends on the seed alone."""
+    rerun with a finer step cap (neuron v4's :data:`RETRY_STEP_DIVISORS`), then with the
+    seed ``seed * 1000 + 1``: every outcome still depends on the seed alone."""
     for seed in (task.seed, task.seed * 1000 + 1):
         try:
             return retry_finer(
-                lambda step, s=seed: _fired(task.net, s, step, task.ambient_k), MAX_STEP_S
+                lambda step, s=seed: _fired(task.net, s, step, task.ambient_k),
+                MAX_STEP_S,
+                RETRY_STEP_DIVISORS,
             )
         except SimulationError as err:
             if not err.step_collapsed:
