@@ -96,11 +96,13 @@ def _import_setup(root: str) -> str:
     )
 
 
-def connect(scheduler, timeout_s: float | None = None):
+def connect(scheduler, timeout_s: float | None = None, worker_paths: bool = True):
     """``(client, own)``: a ``distributed.Client`` to ``scheduler`` (an address; ``own``:
     close it when done) or ``scheduler`` itself if it is a client already.  RuntimeError
     with one line naming the address if it cannot be reached or has no worker within
-    ``timeout_s`` (default :data:`DASK_CONNECT_TIMEOUT_S`)."""
+    ``timeout_s`` (default :data:`DASK_CONNECT_TIMEOUT_S`).  ``worker_paths``: put this
+    repository on every worker's import path (a plugin, workers joining later too); the
+    sweep passes False, its tasks carry their import paths themselves."""
     if hasattr(scheduler, "submit"):
         return scheduler, False
     timeout_s = DASK_CONNECT_TIMEOUT_S if timeout_s is None else timeout_s
@@ -118,7 +120,7 @@ def connect(scheduler, timeout_s: float | None = None):
         ) from None
     try:
         client.wait_for_workers(1, timeout=timeout_s)
-        root = import_root(__name__)
+        root = import_root(__name__) if worker_paths else None
         if root:
             # by reference to builtins and distributed only: nothing of this repository
             # needs to be importable on the worker to run it (workers joining later too)

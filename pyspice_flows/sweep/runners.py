@@ -395,7 +395,10 @@ def _run_dask(tasks: Sequence[SampleTask], scheduler, workers: int | None, recor
     submitted again, up to DASK_ATTEMPTS times, then recorded as failed."""
     from dask.distributed import as_completed
 
-    client, own = connect(scheduler)
+    # no path plugin: a sample's task carries its import paths.  (With the plugin, one CI
+    # run hung in the worker-restart test with no worker left; the plugin was the one
+    # change on this path, and the sweep needs none)
+    client, own = connect(scheduler, worker_paths=False)
     try:
         nworkers = max(1, len(client.scheduler_info().get("workers", {})))
         # one sample per worker in flight: a worker that dies then takes no queue along
