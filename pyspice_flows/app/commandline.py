@@ -58,6 +58,15 @@ def _raise_interrupted(signum, frame):
     _stop(KeyboardInterrupt())
 
 
+def _quiet_unraisable(unraisable) -> None:
+    """``sys.unraisablehook``: the Ctrl-C or SIGTERM recorded above, dropped where Python
+    cannot raise it (a weakref callback, a ``__del__``), is kept quietly (it is raised again
+    by :func:`raise_if_stopped`); anything else is printed as Python would."""
+    if _PENDING_STOP is not None and unraisable.exc_value is _PENDING_STOP:
+        return
+    sys.__unraisablehook__(unraisable)
+
+
 def raise_if_stopped() -> None:
     """Raise again the Ctrl-C or SIGTERM received earlier, if any: called before a result
     is published, so a signal that a library swallowed still stops the run there."""
@@ -72,6 +81,7 @@ def raise_on_sigterm() -> None:
     A SIGINT already ignored (a background job) stays ignored.  Main thread only;
     elsewhere a no-op."""
     if threading.current_thread() is threading.main_thread():
+        sys.unraisablehook = _quiet_unraisable
         signal.signal(signal.SIGTERM, _raise_terminated)
         if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
             signal.signal(signal.SIGINT, _raise_interrupted)
