@@ -342,7 +342,7 @@ from pyspice_flows.app.commandline import run_main
 from pyspice_flows.app.staging import commit_staged, staging_folder
 
 class Thing:
-    pass
+    'Something a weak reference can follow.'
 
 def body():
     out = Path(sys.argv[1])
