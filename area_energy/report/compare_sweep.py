@@ -26,7 +26,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from circuits import ipnet_neuron_v4 as v4
-from circuits.paths import REPO_ROOT
+from circuits.paths import BUILD_DIR
 from pyspice_flows.sim.cache import file_digest
 from pyspice_flows.sweep.datasheet import FEW_SAMPLES
 from pyspice_flows.sweep.runners import input_changes, input_digests
@@ -36,7 +36,7 @@ from .compare_inputs import Resolved, shown
 from .compare_v4 import V4_SPEC
 from .render import DASH
 
-DEFAULT_SWEEP = REPO_ROOT / "build" / "sweep_v4"
+DEFAULT_SWEEP = BUILD_DIR / "sweep_v4"
 """The folder ``make sweep-v4`` writes: read when no ``--sweep`` is given and it holds a
 sweep."""
 SUMMARY = "summary.json"

@@ -18,9 +18,8 @@ simulation cache (:func:`pyspice_flows.sim.cache.cached_run`).
 
 from __future__ import annotations
 
-import numpy as np
-
 from circuits import ipnet_neuron_v4 as v4
+from pyspice_flows.measure.energy import source_power_w, window_average_power_w
 from pyspice_flows.sim.cache import cached_run
 from pyspice_flows.sim.session import Transient, celsius
 
@@ -41,19 +40,14 @@ def v4_static_power(p: v4.IpnetV4Params, ambient_k: float = 300.0) -> dict:
         Transient(step_s=0.05e-9, stop_s=QUIET_SLOTS * p.slot_s, max_step_s=MAX_STEP_S),
         temperature_c=celsius(ambient_k),
     )
-    t = w.time
-    neuron = -w.i("vdd") * p.vdd_v
-    bias = -w.i("vddb") * p.vdd_v
-    last = t >= (QUIET_SLOTS - 1) * p.slot_s
-    span = float(t[last][-1] - t[last][0])
-
-    def mean(power) -> float:
-        return float(np.trapezoid(power[last], t[last])) / span
+    neuron = source_power_w(w, "vdd", "vdd")
+    bias = source_power_w(w, "vddb", "vddb")
+    t0, t1 = (QUIET_SLOTS - 1) * p.slot_s, float(w.time[-1])  # the last slot
 
     return {
         "leakage_W": float(neuron[0]),
-        "standby_W": mean(neuron),
-        "bias_generator_W": mean(bias),
+        "standby_W": window_average_power_w(w.time, neuron, t0, t1),
+        "bias_generator_W": window_average_power_w(w.time, bias, t0, t1),
         "slot_s": p.slot_s,
         "ambient_k": float(ambient_k),
     }
