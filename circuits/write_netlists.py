@@ -362,18 +362,18 @@ def main(argv: list[str] | None = None) -> int:
             scenarios = [ipnet_scenario(neuron), lif_scenario(), array_scenario(neuron=neuron)]
         paths = write_netlists(args.out, scenarios)
     except KeyboardInterrupt:
-        print("netlists: interrupted", file=sys.stderr)
+        print(f"{parser.prog}: interrupted; nothing half-written was kept", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - the command line's last line of defence
         if args.debug:
             traceback.print_exc()
         text = " | ".join(ln.strip() for ln in str(exc).splitlines() if ln.strip())
-        print(f"netlists: error: {text or type(exc).__name__}", file=sys.stderr)
+        print(f"{parser.prog}: error: {text or type(exc).__name__}", file=sys.stderr)
         return 1
     for path in paths:
         full = path.resolve()
         shown = full.relative_to(REPO_ROOT) if full.is_relative_to(REPO_ROOT) else path
-        print(f"netlists: wrote {shown}")
+        print(f"{parser.prog}: wrote {shown}")
     return 0
 
 

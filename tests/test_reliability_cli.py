@@ -175,6 +175,7 @@ def test_every_subcommand_has_one_error_line_and_debug(tmp_path, capsys):
     # a subcommand with its own handler keeps its --debug
     res = ipnet(capsys, "netlists", "--device", missing, "--out", str(tmp_path / "n"), cwd=tmp_path)
     assert res.code == 1 and "Traceback" not in res.stderr
+    assert res.error_line().startswith("ipnet netlists: error:") and "nope.toml" in res.stderr
     res = ipnet(
         capsys,
         "netlists",

@@ -3,6 +3,7 @@ from that Markdown by markdown-it-py (headings, tables, figures, escaped raw HTM
 templates found through the installed package."""
 
 import base64
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -100,13 +101,21 @@ def test_prose_markdown_to_html():
     text = (
         "Raw <script>alert(1)</script> stays text; `code` and *emphasis*.\n\n"
         "- one\n- two\n\n"
-        "The product rth*cth = 1 ns and V*I*t are not emphasis."
+        "The product rth·cth = 1 ns and V·I·t are plain text."
     )
     html = markup.markdown_to_html(text)
     assert "&lt;script&gt;" in html and "<script>" not in html
     assert "<code>code</code>" in html and "<em>emphasis</em>" in html
     assert "<ul>\n<li>one</li>\n<li>two</li>\n</ul>" in html
-    assert "<p>The product rth*cth = 1 ns and V*I*t are not emphasis.</p>" in html
+    assert "<p>The product rth·cth = 1 ns and V·I·t are plain text.</p>" in html
+
+
+def test_the_templates_write_no_product_a_markdown_viewer_would_read_as_emphasis():
+    """CommonMark pairs ``a*b*c`` into emphasis: the report's text writes ``a·b``."""
+    folder = Path(markup.__file__).parent / "templates"
+    for template in sorted(folder.glob("*.md.j2")):
+        text = template.read_text(encoding="utf-8")
+        assert not re.search(r"[A-Za-z0-9]\*[A-Za-z0-9]", text), template.name
 
 
 def test_an_image_without_caption_is_a_figure_and_a_partly_italic_line_is_no_caption():

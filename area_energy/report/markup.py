@@ -6,8 +6,8 @@ the checkout.  ``*.html.j2`` templates escape their values; ``*.md.j2`` ones do 
 (Markdown is escaped by :func:`render.md_table` where it needs to be).
 
 HTML comes from the Markdown by markdown-it-py (CommonMark with its table extension;
-raw HTML in the text is escaped, not passed through; an asterisk inside a word is a
-product, not emphasis).  A paragraph holding one image,
+raw HTML in the text is escaped, not passed through; the report writes a product
+as ``rth·cth``, so the HTML and any Markdown viewer read the same text).  A paragraph holding one image,
 with an optional all-italic paragraph after it, becomes a ``<figure>`` with that text as
 its ``<figcaption>``; image sources found in ``images`` (``{"name.png": "data:..."}``)
 are replaced, so the page carries its figures inside.
@@ -22,7 +22,6 @@ from functools import cache
 import jinja2
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
-from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markupsafe import Markup
 
@@ -44,20 +43,6 @@ def render_template(name: str, **context) -> str:
 
 def png_data_uri(data: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
-
-
-def _product_star(state: StateInline, silent: bool) -> bool:
-    """An asterisk between two letters or digits is a product (``rth*cth``, ``V*I*t``), as
-    the report's prose writes it, not emphasis (CommonMark would pair two such stars)."""
-    src, pos = state.src, state.pos
-    if not (0 < pos < len(src) - 1 and src[pos] == "*"):
-        return False
-    if not (src[pos - 1].isalnum() and src[pos + 1].isalnum()):
-        return False
-    if not silent:
-        state.pending += "*"
-    state.pos += 1
-    return True
 
 
 def _lone_image(tokens: list[Token], i: int) -> Token | None:
@@ -121,7 +106,6 @@ def _figures(images: Mapping[str, str]):
 def markdown_to_html(text: str, images: Mapping[str, str] | None = None) -> str:
     """HTML of Markdown ``text``: tables, figures with captions, ``images`` embedded."""
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
-    md.inline.ruler.before("emphasis", "product_star", _product_star)
     md.core.ruler.push("figures", _figures(images or {}))
     return md.render(text)
 

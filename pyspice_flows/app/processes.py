@@ -25,10 +25,21 @@ ORPHAN_EXIT = 77
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
+WORKER_THREADS_ENV = "IPNET_NGSPICE_THREADS"
+"""The variable :func:`pyspice_flows.sim.session.ngspice_threads` reads (``THREADS_ENV``
+there; this room may not import the simulator's)."""
+
+
+def use_one_ngspice_thread() -> None:
+    """In a worker process: give ngspice one OpenMP thread (the workers share the cores;
+    OpenMP on top of process parallelism makes the OSDI model about 10x slower)."""
+    os.environ[WORKER_THREADS_ENV] = "1"
+
+
 def end_with_parent(parent_pid: int | None = None) -> None:
     """Pool initializer: end this process when ``parent_pid`` (default: the current parent)
-    is gone; one ngspice thread per worker (the workers share the cores)."""
-    os.environ["IPNET_NGSPICE_THREADS"] = "1"
+    is gone; one ngspice thread per worker (:func:`use_one_ngspice_thread`)."""
+    use_one_ngspice_thread()
     parent = os.getppid() if parent_pid is None else parent_pid
     if sys.platform.startswith("linux"):
         try:

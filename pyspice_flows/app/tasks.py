@@ -25,12 +25,13 @@ import multiprocessing
 import os
 import re
 import sys
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from functools import partial
 from pathlib import Path
 
-from pyspice_flows.app.processes import end_with_parent
+from pyspice_flows.app.processes import end_with_parent, use_one_ngspice_thread
 
 DASK_CONNECT_TIMEOUT_S = 10.0
 """How long to try to reach a Dask scheduler, and to wait for its first worker, before
@@ -138,6 +139,48 @@ def connect(scheduler, timeout_s: float | None = None, worker_paths: bool = True
     return client, True
 
 
+DASK_NO_WORKER_S = 120.0
+"""How long a Dask run waits for a worker when the scheduler has none left and tasks are
+still outstanding [s]: long enough for a nanny to restart its worker, short enough that a
+cluster gone for good ends the command instead of hanging it."""
+
+DASK_POLL_S = 2.0
+"""How often a waiting Dask run looks at the scheduler's workers [s]."""
+
+
+class WorkerWatch:
+    """Waits for Dask futures, and ends the wait with a RuntimeError when the scheduler
+    has had no worker for ``no_worker_s`` seconds (its futures would never finish)."""
+
+    def __init__(self, client, no_worker_s: float = DASK_NO_WORKER_S, poll_s: float = DASK_POLL_S):
+        self.client, self.no_worker_s, self.poll_s = client, no_worker_s, poll_s
+        self._since: float | None = None
+
+    def first_done(self, futures: list) -> list:
+        """The finished futures of ``futures``, once at least one has finished."""
+        from distributed import wait
+
+        while True:
+            try:
+                done, _ = wait(futures, timeout=self.poll_s, return_when="FIRST_COMPLETED")
+                return [f for f in futures if f in done]
+            except TimeoutError:
+                self._check_workers(len(futures))
+
+    def _check_workers(self, outstanding: int) -> None:
+        if self.client.nthreads():  # asks the scheduler now, not a cached view
+            self._since = None
+            return
+        now = time.monotonic()
+        self._since = self._since if self._since is not None else now
+        if now - self._since >= self.no_worker_s:
+            raise RuntimeError(
+                f"the Dask scheduler at {self.client.scheduler.address} has had no worker "
+                f"for {self.no_worker_s:g} s with {outstanding} task(s) outstanding; the "
+                "finished ones are kept (start a `dask worker` and run the command again)"
+            )
+
+
 def check_scheduler(scheduler: str | None) -> None:
     """Reach ``scheduler`` now (before any simulation) and let go; nothing if None."""
     if scheduler is not None:
@@ -147,8 +190,9 @@ def check_scheduler(scheduler: str | None) -> None:
 
 
 def call_in_worker(fn: Callable, task):
-    """``fn(task)`` in a worker process: one ngspice thread (the workers share the cores)."""
-    os.environ["IPNET_NGSPICE_THREADS"] = "1"
+    """``fn(task)`` in a worker process (a Dask worker has no pool initializer): one
+    ngspice thread (the workers share the cores)."""
+    use_one_ngspice_thread()
     return fn(task)
 
 
@@ -213,15 +257,16 @@ def _run_local(fn: Callable, tasks: list, workers: int, on_done) -> list:
 
 
 def _run_dask(fn: Callable, tasks: list, scheduler, on_done) -> list:
-    from distributed import as_completed as dask_completed
-
     client, own = connect(scheduler)
     futures = []
     try:
         futures = [client.submit(call_in_worker, fn, t, pure=False) for t in tasks]
-        if on_done is not None:
-            for f in dask_completed(futures):
-                on_done(f.result())
+        watch, waiting = WorkerWatch(client), list(futures)
+        while waiting:
+            for f in watch.first_done(waiting):
+                waiting.remove(f)
+                if on_done is not None:
+                    on_done(f.result())
         return client.gather(futures)
     except BaseException:
         if futures:

@@ -50,6 +50,7 @@ from circuits.mtj_device import (
 )
 from circuits.paths import BUILD_DIR
 from pyspice_flows.app import commandline, staging
+from pyspice_flows.app.processes import end_with_parent
 from pyspice_flows.sim.session import Session, Transient, celsius
 
 from .mtj_characterization import AMBIENT_K, Curve, crossing_time
@@ -164,19 +165,18 @@ def _run_chunk(job: tuple[Trial, list[int]]) -> list[tuple[bool, float, float]]:
     return [run_one(trial, s, session) for s in seeds]
 
 
-def _init_worker() -> None:
-    os.environ["IPNET_NGSPICE_THREADS"] = "1"
-
-
 def worker_pool(workers: int | None = None) -> ProcessPoolExecutor:
     """A pool of simulation processes (default: one per CPU), each with its own ngspice.
 
     Spawned, not forked: a child never inherits the parent's ngspice.  One OpenMP thread
-    per ngspice.  Use it as a context manager and pass it to :func:`run_trials`.
+    per ngspice; a worker ends with this process (:func:`end_with_parent`).  Use it as a context manager and pass it to :func:`run_trials`.
     """
     ctx = multiprocessing.get_context("spawn")
     return ProcessPoolExecutor(
-        workers or os.cpu_count() or 1, mp_context=ctx, initializer=_init_worker
+        workers or os.cpu_count() or 1,
+        mp_context=ctx,
+        initializer=end_with_parent,
+        initargs=(os.getpid(),),
     )
 
 

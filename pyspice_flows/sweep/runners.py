@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from pyspice_flows.app.tasks import connect, import_root
+from pyspice_flows.app.tasks import WorkerWatch, connect, import_root
 
 from .spec import DEFAULT_OUT, META_NAME, REPO_ROOT, RESULTS_NAME, SweepSpec
 from .summary import plot_distributions, summarize
@@ -393,8 +393,6 @@ that dies (a timeout, a crash) takes the samples queued on it along."""
 def _run_dask(tasks: Sequence[SampleTask], scheduler, workers: int | None, record) -> None:
     """Samples on a Dask cluster (address or Client); a sample lost with its worker is
     submitted again, up to DASK_ATTEMPTS times, then recorded as failed."""
-    from dask.distributed import as_completed
-
     # no path plugin: a sample's task carries its import paths.  (With the plugin, one CI
     # run hung in the worker-restart test with no worker left; the plugin was the one
     # change on this path, and the sweep needs none)
@@ -404,7 +402,7 @@ def _run_dask(tasks: Sequence[SampleTask], scheduler, workers: int | None, recor
         # one sample per worker in flight: a worker that dies then takes no queue along
         window = max(workers or 0, nworkers)
         pending = deque(tasks)
-        by_key: dict = {}
+        running: dict = {}  # key -> (future, task)
         attempts: dict[int, int] = {}
         token = f"{os.getpid()}-{time.time_ns()}"
 
@@ -413,25 +411,27 @@ def _run_dask(tasks: Sequence[SampleTask], scheduler, workers: int | None, recor
             attempts[task.index] = attempts.get(task.index, 0) + 1
             key = f"ipnet-sweep-{token}-{task.index}-{attempts[task.index]}"
             fut = client.submit(run_sample, task, key=key, pure=False, retries=0)
-            by_key[fut.key] = task
-            return fut
+            running[fut.key] = (fut, task)
 
-        ac = as_completed([submit() for _ in range(min(window, len(pending)))])
-        for fut in ac:
-            task = by_key.pop(fut.key)
-            try:
-                row = fut.result()
-            except Exception as exc:  # noqa: BLE001 - KilledWorker, lost connection, ...
-                row = timeout_row(task)
-                if row is None and attempts[task.index] < DASK_ATTEMPTS:
-                    pending.appendleft(task)
-                else:
-                    row = row or crashed_row(task, f"dask: {type(exc).__name__}: {exc}")
-            if row is not None:
-                record(row)
-            fut.release()
-            while pending and len(by_key) < window:
-                ac.add(submit())
+        while pending and len(running) < window:
+            submit()
+        watch = WorkerWatch(client)  # every worker gone for good: an error, not a hang
+        while running:
+            for fut in watch.first_done([f for f, _ in running.values()]):
+                task = running.pop(fut.key)[1]
+                try:
+                    row = fut.result()
+                except Exception as exc:  # noqa: BLE001 - KilledWorker, lost connection, ...
+                    row = timeout_row(task)
+                    if row is None and attempts[task.index] < DASK_ATTEMPTS:
+                        pending.appendleft(task)
+                    else:
+                        row = row or crashed_row(task, f"dask: {type(exc).__name__}: {exc}")
+                if row is not None:
+                    record(row)
+                fut.release()
+            while pending and len(running) < window:
+                submit()
     finally:
         if own:
             client.close()

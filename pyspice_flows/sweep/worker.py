@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyspice_flows.app.processes import end_with_parent
+from pyspice_flows.app.processes import end_with_parent, use_one_ngspice_thread
 
 from .spec import plain_scalar
 from .table import write_json
@@ -77,7 +77,7 @@ def run_sample(task: SampleTask) -> dict:
     """Evaluate one sample in its own working directory; never raises for a bad sample."""
     with _SAMPLE_LOCK:
         if task.in_worker:
-            os.environ["IPNET_NGSPICE_THREADS"] = "1"
+            use_one_ngspice_thread()
         for p in task.import_paths:
             if p not in sys.path:
                 sys.path.insert(0, p)
