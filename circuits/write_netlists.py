@@ -373,7 +373,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in paths:
         full = path.resolve()
         shown = full.relative_to(REPO_ROOT) if full.is_relative_to(REPO_ROOT) else path
-        print(f"{parser.prog}: wrote {shown}")
+        print(f"netlists: wrote {shown}")
     return 0
 
 
