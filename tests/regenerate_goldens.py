@@ -15,6 +15,12 @@ It also rewrites README.md's results block from the same report numbers
 (:mod:`area_energy.report.readme`, also ``make readme-numbers``), so the README says what
 the report says.
 
+It also rewrites ``docs/energy_report.schema.json``, the JSON Schema of the report
+(:mod:`area_energy.report.results_schema`); the report JSON it reads (``--from-json``) or
+simulates is checked against that schema first and kept whole as
+``tests/golden/energy_report_sample.json``, the real report the schema tests
+(``tests/test_results_schema.py``) validate and alter.
+
 It also rewrites the golden testbenches ``tests/golden/<name>.cir`` (the text ``make
 netlists`` writes, compared by ``tests/test_netlists.py``); ``--netlists`` rewrites only
 those, without simulating.
@@ -34,6 +40,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "report_headline.json"
+SAMPLE = GOLDEN.with_name("energy_report_sample.json")
+"""A whole report JSON as ``make energy-report`` writes it (the schema tests' sample)."""
 REGENERATE = "python -m tests.regenerate_goldens"
 REGENERATE_NETLISTS = f"{REGENERATE} --netlists"
 
@@ -119,10 +127,37 @@ def golden_document(values: Mapping[str, float], provenance: Mapping) -> dict:
 
 def _simulate() -> dict:
     from area_energy.report import build as report
-    from area_energy.report import render
+    from area_energy.report import render, results_schema
 
     results, _ = report.build_results()
-    return render.to_jsonable(results)
+    data = render.to_jsonable(results)
+    results_schema.check_report(data, "the simulated report")
+    return data
+
+
+def report_data(from_json: Path | None) -> dict:
+    """The report JSON from ``from_json`` (checked against the report's schema on load) or,
+    without it, simulated."""
+    from area_energy.report import results_schema
+
+    return results_schema.load_report(from_json) if from_json else _simulate()
+
+
+def write_sample(data: Mapping, path: Path = SAMPLE) -> bool:
+    """Keep the report JSON ``data`` at ``path`` as the writer formats it; True when it changed."""
+    text = json.dumps(data, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        return False
+    path.write_text(text, encoding="utf-8")
+    return True
+
+
+def regenerate_schema(path: Path | None = None) -> bool:
+    """Rewrite the report's JSON Schema (default ``docs/energy_report.schema.json``);
+    True when it changed."""
+    from area_energy.report import results_schema
+
+    return results_schema.write_json_schema(path or results_schema.SCHEMA_PATH)
 
 
 def testbench_texts() -> dict[str, str]:
@@ -162,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--out", type=Path, default=GOLDEN, metavar="FILE", help=argparse.SUPPRESS)
     parser.add_argument("--readme", type=Path, default=None, metavar="FILE", help=argparse.SUPPRESS)
+    parser.add_argument("--schema", type=Path, default=None, metavar="FILE", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     changed = regenerate_netlists(args.out.parent)
     for path in changed:
@@ -169,10 +205,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.netlists:
         print(f"golden testbenches: {len(changed)} changed")
         return 0
-    data = json.loads(args.from_json.read_text()) if args.from_json else _simulate()
+    try:
+        data = report_data(args.from_json)
+    except (ValueError, FileNotFoundError) as exc:  # a report JSON that is missing or bad
+        print(f"{REGENERATE}: {exc}", file=sys.stderr)
+        return 1
+    if regenerate_schema(args.schema):
+        print(f"rewrote the report's JSON Schema {args.schema or 'docs/energy_report.schema.json'}")
     values = headline_values(data)
     old = load_golden(args.out) if args.out.is_file() else {}
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    sample = args.out.with_name(SAMPLE.name)
+    if write_sample(data, sample):
+        print(f"rewrote {sample}")
     doc = golden_document(values, data.get("provenance", {}))
     args.out.write_text(json.dumps(doc, indent=2) + "\n")
     for key, value in values.items():

@@ -496,7 +496,7 @@ def main(argv: list[str] | None = None) -> int:
         checked_neuron_design(design, args.device, [args.temp])
         checked_v4(v4_design.params, args.device, args.temp)
         results, figures = build_results(temp_k=args.temp, design=design, v4_design=v4_design)
-        paths = publish.write_report(results, figures, out)
+        paths = publish.write_report(results, figures, out, schema=True)
         for line in render.summary_lines(results):
             print(line)
         for p in paths:

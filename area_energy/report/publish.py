@@ -22,6 +22,7 @@ from .render import (
     to_jsonable,
     validate_report,
 )
+from .results_schema import check_report
 
 
 def _figure_png(name: str, fig) -> bytes:
@@ -52,7 +53,9 @@ def _render_files(staging: Path, results: Mapping, figures: Mapping) -> list[str
     return [f"{REPORT_STEM}.md", f"{REPORT_STEM}.html", f"{REPORT_STEM}.json", *names]
 
 
-def write_report(results: Mapping, figures: Mapping[str, object], out_dir: Path) -> list[Path]:
+def write_report(
+    results: Mapping, figures: Mapping[str, object], out_dir: Path, schema: bool = False
+) -> list[Path]:
     """Write the report files into ``out_dir`` atomically; returns their paths.
 
     ``figures`` maps a name (a plain file name without extension) to a matplotlib
@@ -60,9 +63,16 @@ def write_report(results: Mapping, figures: Mapping[str, object], out_dir: Path)
     ``energy_report.html``, ``energy_report.json``, ``<name>.png``.  Other files already
     in ``out_dir`` (an older report's figures, say) are left alone.  Nothing in
     ``out_dir`` changes unless every file was rendered; ``out_dir`` is created if needed.
+
+    ``schema``: the results are the energy report's; their JSON is checked against
+    :class:`.results_schema.EnergyReport` first, and a failure (one
+    :class:`.results_schema.ReportSchemaError` naming the key path and the value) writes
+    nothing.
     """
     figures = dict(figures or {})
     validate_report(results, figures)
+    if schema:
+        check_report(to_jsonable(results), str(Path(out_dir) / f"{REPORT_STEM}.json"))
     with staging_folder(out_dir) as staging:
         names = _render_files(staging, results, figures)
         return commit_staged(staging, Path(out_dir).absolute(), names)

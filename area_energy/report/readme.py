@@ -7,7 +7,9 @@ readme-numbers``; ``make goldens`` calls it too) rewrites the block from the rep
 ``--check`` it rewrites nothing and exits 1, one line per difference, when the README and
 the JSON disagree.  Two texts agree when they are the same but for numbers, and each number
 lies within :data:`REL_TOL` of the other (the tolerance of the simulated golden numbers:
-ngspice's time steps move the last digit).
+ngspice's time steps move the last digit).  The JSON is checked against the report's
+schema on load (:func:`.results_schema.load_report`): a file that does not fit it is one
+line naming the file, the key path and the value, exit 1.
 
 The block holds the report's header (design, device, temperature, supply, model version:
 the commit is left out, it changes with every commit), its claims table (claim, published,
@@ -18,7 +20,6 @@ scales, and the energy per spike and spike width of both neurons.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import re
 import sys
@@ -28,6 +29,7 @@ from pathlib import Path
 from circuits.paths import REPO_ROOT
 
 from .render import fmt_cell, fmt_si, md_table
+from .results_schema import ReportSchemaError, load_report
 
 README = REPO_ROOT / "README.md"
 REPORT_JSON = REPO_ROOT / "reports" / "energy_report.json"
@@ -156,7 +158,11 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    data = json.loads(args.json.read_text())
+    try:
+        data = load_report(args.json)
+    except ReportSchemaError as exc:
+        print(f"readme-numbers: {exc}", file=sys.stderr)
+        return 1
     try:
         if args.check:
             problems = disagreements(args.readme.read_text(), data)
