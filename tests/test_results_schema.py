@@ -140,6 +140,30 @@ def test_layout_rules_beyond_single_values(sample):
     refused(bad, rf"sections\[{table}\]\.table: .*row 0 has")
 
 
+@pytest.mark.parametrize(
+    ("key", "factor", "match"),
+    [
+        ("energy_floor_J", 2.0, "energy_floor_J .* exceeds energy_per_spike_J"),
+        ("junction_energy_per_input_slot_J", 2.0, "exceeds the supply's energy_per_input_slot_J"),
+        ("area_um2", 1.01, "exceeds area_um2_per_neuron_amortized"),
+    ],
+)
+def test_a_part_larger_than_its_whole_is_refused(sample, key, factor, match):
+    """The floor is the junction's share of the supply's energy per spike, and the amortized
+    area adds the shared periphery to the own area: a part above its whole breaks energy
+    conservation or area bookkeeping."""
+    ip = sample["neurons"]["ipnet"]
+    whole = {
+        "energy_floor_J": "energy_per_spike_J",
+        "junction_energy_per_input_slot_J": "energy_per_input_slot_J",
+        "area_um2": "area_um2_per_neuron_amortized",
+    }[key]
+    assert ip[key] <= ip[whole]  # the real report keeps it
+    bad = copy.deepcopy(sample)
+    bad["neurons"]["ipnet"][key] = ip[whole] * factor
+    refused(bad, rf"neurons\.ipnet: .*{match}")
+
+
 def test_the_writer_writes_nothing_when_the_schema_refuses(sample, tmp_path):
     out = tmp_path / "reports"
     bad = copy.deepcopy(sample)

@@ -192,6 +192,28 @@ class IpnetV4(NeuronArea):
     memory: Memory = d("heat memory")
     ambient_K: Positive = q("K", "ambient temperature of the figures")
 
+    @model_validator(mode="after")
+    def _conservation(self):
+        """The junction's dissipation is part of what the supply delivers, and the shared
+        periphery adds area: the floor cannot exceed the energy, nor the own area the
+        amortized one."""
+        if self.junction_energy_per_input_slot_J > self.energy_per_input_slot_J:
+            raise ValueError(
+                f"junction_energy_per_input_slot_J {self.junction_energy_per_input_slot_J:.4g} J "
+                f"exceeds the supply's energy_per_input_slot_J {self.energy_per_input_slot_J:.4g} J"
+            )
+        if self.energy_floor_J > self.energy_per_spike_J:
+            raise ValueError(
+                f"energy_floor_J {self.energy_floor_J:.4g} J exceeds energy_per_spike_J "
+                f"{self.energy_per_spike_J:.4g} J"
+            )
+        if self.area_um2 > self.area_um2_per_neuron_amortized:
+            raise ValueError(
+                f"area_um2 {self.area_um2:.4g} um^2 exceeds area_um2_per_neuron_amortized "
+                f"{self.area_um2_per_neuron_amortized:.4g} um^2 (own area + shared periphery)"
+            )
+        return self
+
 
 class Conservation(BaseModel):
     """Energy delivered by the sources against energy dissipated and stored."""
