@@ -5,10 +5,14 @@ sweep folders the designer passes (``--sweep DIR``; none: ``build/sweep_v4``, wh
 A sweep folder (``summary.json`` and ``sweep_meta.json`` of :mod:`pyspice_flows.sweep`)
 describes a column when it is a sweep of neuron v4 (its evaluation function is one of
 :mod:`pyspice_flows.metrics`' v4 functions), its device file has the content of the
-column's v4 device, and the column's v4 design is the one the v4 sweep simulates: the
-built-in design (:func:`pyspice_flows.metrics.neuron_v4.sample_params` starts every sample
-from it; ``ipnet sweep --design`` takes v2 design files).  Its corners (the spec's ``cycle``
-parameters: temperature x supply) are the sweep's own, not the column's temperature.
+column's v4 device, and it simulated the column's v4 design: the sweep's fingerprint
+(recorded in ``sweep_meta.json``; :meth:`pyspice_flows.sweep.spec.SweepSpec.fingerprint`)
+is that of its spec with the column's design as values (``ipnet sweep --design FILE``:
+:func:`pyspice_flows.metrics.neuron_v4.design_values`), or, for the built-in design, with
+no design given.  A sweep of a spec with ``[overrides]`` (which ``sweep_meta.json`` does
+not record) or written before the fingerprint's present scheme matches no column.  Its
+corners (the spec's ``cycle`` parameters: temperature x supply) are the sweep's own, not
+the column's temperature.
 
 Per corner a cell shows the yield (samples in spec / n), the verdict against the sweep's
 yield target and, for a failing corner, which limits failed and how many samples lay
@@ -27,10 +31,12 @@ from pathlib import Path
 
 from circuits import ipnet_neuron_v4 as v4
 from circuits.paths import BUILD_DIR
+from pyspice_flows.metrics.neuron_v4 import design_values
 from pyspice_flows.sim.cache import file_digest
 from pyspice_flows.sweep.datasheet import FEW_SAMPLES
+from pyspice_flows.sweep.designs import V4_EVALUATE
 from pyspice_flows.sweep.runners import input_changes, input_digests
-from pyspice_flows.sweep.spec import META_NAME, SweepSpec
+from pyspice_flows.sweep.spec import META_NAME, Param, SweepSpec
 
 from .compare_inputs import Resolved, shown
 from .compare_v4 import V4_SPEC
@@ -40,8 +46,6 @@ DEFAULT_SWEEP = BUILD_DIR / "sweep_v4"
 """The folder ``make sweep-v4`` writes: read when no ``--sweep`` is given and it holds a
 sweep."""
 SUMMARY = "summary.json"
-V4_EVALUATE = "pyspice_flows.metrics.neuron_v4"
-"""The module prefix of neuron v4's sweep evaluation functions."""
 NOT_SWEPT = "not swept"
 
 
@@ -107,32 +111,61 @@ def read_sweep(folder: Path) -> dict:
         "device_sha256": device["sha256"],
         "changes": changes,
         "summary": summary,
+        "fingerprint": meta.get("fingerprint"),
+        "spec": _recorded_spec(meta, spec),
     }
 
 
-def sweepable(r: Resolved) -> bool:
-    """Whether the v4 sweep can simulate the column's v4 design: the built-in design (on
-    any device: the spec's ``device``)."""
-    p = r.v4.params
-    return replace(v4.default_v4_params(), device_file=p.device_file) == p
+def _recorded_spec(meta: dict, spec: SweepSpec) -> SweepSpec | None:
+    """The sweep's spec as far as its fingerprint goes (no design, no overrides), from
+    ``sweep_meta.json``; None when its parameters cannot be read back."""
+    try:
+        params = tuple(Param(**p) for p in meta.get("params", ()))
+    except (TypeError, ValueError):
+        return None
+    return replace(spec, params=params)
 
 
-def _hint(r: Resolved) -> str:
-    """How to sweep the column's v4 design, or why it cannot be."""
-    if not sweepable(r):
-        return (
-            f"{NOT_SWEPT}: the v4 sweep simulates neuron v4's built-in design only "
-            "(ipnet sweep --design takes v2 design files)"
-        )
-    spec = shown(V4_SPEC)
-    device = Path(r.v4.params.device_file)
-    spec_device = v4.default_v4_params().device_file
-    if file_digest(device) == file_digest(spec_device):
-        return f"{NOT_SWEPT} (run: make sweep-v4, or ipnet sweep --spec {spec} --out DIR; then --sweep DIR)"
-    return (
-        f"{NOT_SWEPT} (run: ipnet sweep --spec FILE --out DIR with FILE a copy of {spec} whose "
-        f'device = "{shown(device)}"; then --sweep DIR)'
+def simulated(sweep: dict, p: v4.IpnetV4Params) -> bool:
+    """Whether the sweep simulated the v4 design ``p`` (its device aside: the spec's device
+    replaces the design's): its fingerprint is that of its spec with ``p`` as values or,
+    if ``p`` is the built-in design, with no design given."""
+    spec = sweep["spec"]
+    if spec is None or not sweep["fingerprint"]:
+        return False
+    candidates = [design_values(p, device=spec.device is None)]
+    if replace(v4.default_v4_params(), device_file=p.device_file) == p:
+        candidates.append(None)
+    return any(
+        replace(spec, neuron=values).fingerprint() == sweep["fingerprint"] for values in candidates
     )
+
+
+def _hint(r: Resolved, others: list[dict]) -> str:
+    """How to sweep the column's v4 design (``others``: the sweeps on its device, each of
+    another design)."""
+    spec = shown(V4_SPEC)
+    p = r.v4.params
+    built_in = replace(v4.default_v4_params(), device_file=p.device_file) == p
+    design = "" if built_in else f" --design {shown(r.v4.path)}"
+    device = Path(p.device_file)
+    if file_digest(device) == file_digest(v4.default_v4_params().device_file):
+        run = "make sweep-v4, or " if built_in else ""
+        text = (
+            f"{NOT_SWEPT} (run: {run}ipnet sweep --spec {spec}{design} --out DIR; then --sweep DIR)"
+        )
+    else:
+        text = (
+            f"{NOT_SWEPT} (run: ipnet sweep --spec FILE{design} --out DIR with FILE a copy of "
+            f'{spec} whose device = "{shown(device)}"; then --sweep DIR)'
+        )
+    if others:
+        folders = ", ".join(s["folder"] for s in others)
+        text += (
+            f"; {folders} on this device simulated another design (or a spec with overrides, "
+            "or was written before the present fingerprint)"
+        )
+    return text
 
 
 def _corner(c: dict, target: float) -> dict:
@@ -155,26 +188,26 @@ def _corner(c: dict, target: float) -> dict:
 def column_sweep(r: Resolved, sweeps: list[dict]) -> dict:
     """The column's yield by corner from the first of ``sweeps`` that describes it, or
     ``{"swept": False, "note": how to sweep it}``."""
-    if sweepable(r):
-        sha = file_digest(Path(r.v4.params.device_file))
-        for s in sweeps:
-            if s["device_sha256"] == sha:
-                summary = s["summary"]
-                target = summary["yield_target"]
-                return {
-                    "swept": True,
-                    "folder": s["folder"],
-                    "name": s["name"],
-                    "device": s["device"],
-                    "inputs_changed": s["changes"],
-                    "samples": summary["ok"] + summary["failed"],
-                    "meets_spec": summary["meets_spec"],
-                    "yield": summary["yield"],
-                    "yield_target": target,
-                    "meets_target": summary["meets_target"],
-                    "corners": [_corner(c, target) for c in summary["corners"]],
-                }
-    return {"swept": False, "note": _hint(r)}
+    sha = file_digest(Path(r.v4.params.device_file))
+    on_device = [s for s in sweeps if s["device_sha256"] == sha]
+    for s in on_device:
+        if simulated(s, r.v4.params):
+            summary = s["summary"]
+            target = summary["yield_target"]
+            return {
+                "swept": True,
+                "folder": s["folder"],
+                "name": s["name"],
+                "device": s["device"],
+                "inputs_changed": s["changes"],
+                "samples": summary["ok"] + summary["failed"],
+                "meets_spec": summary["meets_spec"],
+                "yield": summary["yield"],
+                "yield_target": target,
+                "meets_target": summary["meets_target"],
+                "corners": [_corner(c, target) for c in summary["corners"]],
+            }
+    return {"swept": False, "note": _hint(r, on_device)}
 
 
 def _percent(fraction: float | None) -> str:

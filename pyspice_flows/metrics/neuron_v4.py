@@ -130,10 +130,84 @@ def predicted_memory(
     }
 
 
+DESIGN_KEYS = (
+    "device_file",
+    "vdd_v",
+    "write_current_ic0",
+    "heat_current_ic0",
+    "write_s",
+    "heat_s",
+    "gap_s",
+    "edge_s",
+    "sizes",
+    "input_weights",
+    "write_tc_per_k",
+    "heat_tc_per_k",
+    "trim_bits",
+    "trim_step",
+    "fire_trip_rp",
+)
+"""The fields of :class:`~circuits.ipnet_neuron_v4.IpnetV4Params` a v4 design sets (what a
+sweep carries as ``sample["neuron"]``); not a die's ``mtj_overrides`` or ``write_trim``."""
+SAMPLE_KEYS = ("temp_k", "vdd_v", "write_trim", "device", "neuron")
+"""A v4 sweep sample's keys besides the junction's parameters (:func:`parameter_names`)."""
+
+
+def design_values(p: v4.IpnetV4Params, device: bool = True) -> dict:
+    """The design of ``p`` as plain values (JSON and pickle alike, the same on every
+    worker): the :data:`DESIGN_KEYS` fields in SI, sizes as ``[w_m, l_m]`` per role, the
+    device file relative to the repository root when inside it (left out when not
+    ``device``: a sweep spec's device replaces it).  :func:`design_params` reverses it."""
+    out: dict = {}
+    for key in DESIGN_KEYS:
+        value = getattr(p, key)
+        if key == "sizes":
+            value = {role: [s.w_m, s.l_m] for role, s in sorted(value.items())}
+        elif key == "input_weights":
+            value = list(value)
+        elif key == "device_file":
+            if not device:
+                continue
+            full = Path(value).resolve()
+            value = str(full.relative_to(REPO_ROOT) if full.is_relative_to(REPO_ROOT) else full)
+        out[key] = value
+    return out
+
+
+def design_params(values: dict) -> v4.IpnetV4Params:
+    """:class:`~circuits.ipnet_neuron_v4.IpnetV4Params` of :func:`design_values`' values; a
+    key it leaves out keeps the built-in design's value.  Unknown keys are refused, named."""
+    from circuits.ipnet_neuron import Size
+
+    unknown = sorted(set(values) - set(DESIGN_KEYS))
+    if unknown:
+        raise ValueError(
+            f"neuron v4 design values: unknown key(s) {', '.join(map(repr, unknown))}; "
+            f"allowed: {', '.join(DESIGN_KEYS)}"
+        )
+    kw = dict(values)
+    if "sizes" in kw:
+        kw["sizes"] = {role: Size(*wl) for role, wl in kw["sizes"].items()}
+    if "device_file" in kw:
+        device = Path(str(kw["device_file"]))
+        kw["device_file"] = device if device.is_absolute() else REPO_ROOT / device
+    return replace(v4.default_v4_params(), **kw)
+
+
 def sample_params(sample: dict) -> v4.IpnetV4Params:
-    """The built-in v4 design with a sweep sample's device file, junction values
-    (``mtj_overrides``), supply ``vdd_v`` and write trim factor ``write_trim``."""
-    p = v4.default_v4_params()
+    """The v4 neuron of a sweep sample: the design ``sample["neuron"]`` (values of
+    :func:`design_values`; absent or None: the built-in design), its device replaced by the
+    sample's ``device`` file, with the junction values (``mtj_overrides``), the supply
+    ``vdd_v`` and the write trim factor ``write_trim`` of the sample over it.  Unknown
+    sample keys are refused, named."""
+    unknown = sorted(set(sample) - set(parameter_names()) - set(SAMPLE_KEYS))
+    if unknown:
+        raise ValueError(
+            f"v4 sweep sample: unknown key(s) {', '.join(map(repr, unknown))}; allowed: the "
+            f"junction's parameters ({', '.join(parameter_names())}) and {', '.join(SAMPLE_KEYS)}"
+        )
+    neuron = sample.get("neuron")
+    p = v4.default_v4_params() if neuron is None else design_params(neuron)
     if sample.get("device"):
         device = REPO_ROOT / str(sample["device"])
         p = replace(p, device_file=device if device.exists() else str(sample["device"]))
@@ -149,7 +223,8 @@ def sample_params(sample: dict) -> v4.IpnetV4Params:
 def v4_sample_metrics(sample: dict) -> dict:
     """One sample of the v4 variation sweep: ``{rp, tmr0, rth, cth, rth2, cth2, ic0,
     delta0, temp_k, vdd_v, write_trim, device, neuron}`` (any subset; the rest from the
-    built-in v4 design, its middle trim code and 300 K).  Returns the firing probabilities
+    design ``neuron`` (:func:`sample_params`; none: the built-in one), its middle trim code
+    and 300 K).  Returns the firing probabilities
     of a rested neuron at the standard, strong and weak inputs (``p_rested``,
     ``p_fire_strong``, ``p_fire_weak``) and the memory gains one and three slots after an
     item (``gain_1_slot``, ``gain_3_slots``)."""

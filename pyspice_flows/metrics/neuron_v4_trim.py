@@ -100,7 +100,7 @@ def v4_trimmed_sample_metrics(sample: dict) -> dict:
     :func:`calibrate_write_trim` at 27 C and the design's supply, then
     :func:`pyspice_flows.metrics.neuron_v4.v4_sample_metrics` at the sample's corner with
     that code.  Adds ``trim_code`` and ``write_trim`` (the factor) to its figures."""
-    die = {k: v for k, v in sample.items() if k in parameter_names() or k == "device"}
+    die = {k: v for k, v in sample.items() if k in parameter_names() or k in ("device", "neuron")}
     cal = calibrate_write_trim(mv.sample_params(die))
     figures = mv.v4_sample_metrics({**sample, "write_trim": cal["factor"]})
     return {**figures, "trim_code": cal["code"], "write_trim": cal["factor"]}

@@ -6,10 +6,9 @@ import argparse
 import json
 import sys
 import traceback
-from dataclasses import replace
 from pathlib import Path
 
-from circuits.ipnet_design import add_design_argument, design_from_options
+from circuits.ipnet_design import add_design_argument
 from pyspice_flows.app.commandline import (
     EXIT_INTERRUPTED,
     EXIT_TERMINATED,
@@ -27,6 +26,7 @@ from pyspice_flows.app.commandline import (
 from pyspice_flows.sim.session import ngspice_threads
 
 from .datasheet import FEW_SAMPLES, datasheet_lines, figure_unit, fmt
+from .designs import spec_with_design
 from .runners import default_workers, run_sweep
 from .spec import DEFAULT_OUT, DEFAULT_SPEC, REPO_ROOT, load_spec
 from .spec_checks import check_neuron_device
@@ -124,8 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         spec = load_spec(args.spec)
         if args.design is not None:  # the spec's device, if it names one, replaces the design's
-            design = design_from_options(args.design, spec.device_path())
-            spec = replace(spec, neuron=design.kwargs())
+            spec = spec_with_design(spec, args.design)
         check_neuron_device(spec)  # a device that cannot work fails now, not in every sample
         if args.scheduler is None:
             ngspice_threads()  # a bad $IPNET_NGSPICE_THREADS fails here, not as failed rows
