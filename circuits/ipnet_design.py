@@ -306,7 +306,9 @@ def add_design_argument(parser) -> None:
         default=None,
         metavar="FILE",
         help="IPNet neuron design file: device, supplies, bias currents, sizes (default: "
-        f"circuits/designs/{DEFAULT_DESIGN.name}); --device replaces the device it names",
+        f"the built-in design of the neuron the command runs, circuits/designs/"
+        f"{DEFAULT_DESIGN.name} for v2, ipnet_v4.toml for v4); --device replaces the device "
+        "it names",
     )
 
 
