@@ -346,11 +346,19 @@ def test_area_per_neuron_with_the_periphery_amortized_meets_issue_20(p):
     assert a["area_um2"] < a["area_um2_per_neuron_amortized"]
 
 
-def test_a_seed_that_collapses_the_step_twice_gets_through_at_a_finer_cap(p):
-    """make neuron-v4 (200 trials) stopped on this rested neuron: at 0.8 x the write current
-    seed 100009001 collapses the step at the cap and at a quarter of it (t = 16.4 ns, at the
-    junction), and gets through at 1/16.  The retry must reach it, the trial count stay."""
+def test_the_seed_that_collapsed_the_step_runs_at_the_first_cap(p):
+    """make neuron-v4 stopped on this rested neuron at 0.8 x the write current: seed
+    100009001 (and its 10-neuron netlist, seed 100009) collapsed the step at the 0.5 ns cap
+    and at a quarter of it (t = 16.4 ns).  The rest re-arm opened inside one 0.32 ns step,
+    its sample and hold diverged and a NaN poisoned every shorter step.  The model now
+    approaches the re-arm in short steps and keeps its exponentials finite: both netlists
+    run at the first cap alone, the neuron with the outcome of a 16 times finer cap."""
     q = dataclasses.replace(p, write_current_ic0=0.8 * p.write_current_ic0)
-    task = nv.Task(q, (0,), 1, 100009001, 1, nv.NOMINAL_K)
-    fired = nv.run_task(task)
-    assert fired.shape == (1, 1)
+    tasks = (
+        nv.Task(q, (0,), 1, 100009001, 1, nv.NOMINAL_K),
+        nv.Task(q, (0,), 1, 100009, 10, nv.NOMINAL_K),
+    )
+    one, netlist = (nv.fired_at_step(t, t.seed, t.copies, nv.MAX_STEP_S) for t in tasks)
+    assert one.shape == (1, 1) and netlist.shape == (10, 1)
+    finer = nv.fired_at_step(tasks[0], tasks[0].seed, 1, nv.MAX_STEP_S / 16)
+    np.testing.assert_array_equal(one, finer)

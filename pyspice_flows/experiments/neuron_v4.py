@@ -111,20 +111,22 @@ class Task:
 
 RETRY_STEP_DIVISORS = (1, 4, 16)
 """A v4 transient that stops on "timestep too small" is retried with the step cap divided
-by these (a reversal now and then collapses the step: one rested neuron at 0.8 x the write
-current passed only at 1/16, make neuron-v4 of 2026-12-06)."""
+by these: a safety net.  The collapses seen before (at the first cap 8 of the first 20
+netlists at 0.8 x the write current; seed 100009 at every cap, make neuron-v4 of
+2026-12-06) had one cause in the model, fixed there: the rest re-arm opened inside one
+long step and a NaN poisoned the retries (docs/ipnet_neuron.md, "Time-step collapse at
+the rest re-arm")."""
 
 
 def run_task(task: Task) -> np.ndarray:
     """Fired (copies x n_slots booleans) of one seeded stochastic transient.
 
-    A netlist that stops on "timestep too small" (seen now and then when one of several
-    junctions in a netlist reverses) is rerun with a finer step cap
+    A netlist that stops on "timestep too small" is rerun with a finer step cap
     (:data:`RETRY_STEP_DIVISORS`), and if it stops at every one, one neuron per netlist with
     the seeds ``seed * 1000 + k``: every outcome still depends on the seed alone."""
     try:
         return retry_finer(
-            lambda step: _fired(task, task.seed, task.copies, step),
+            lambda step: fired_at_step(task, task.seed, task.copies, step),
             MAX_STEP_S,
             RETRY_STEP_DIVISORS,
         )
@@ -144,7 +146,9 @@ def run_task(task: Task) -> np.ndarray:
     return np.vstack(rows) if rows else np.zeros((0, task.n_slots), bool)
 
 
-def _fired(task: Task, seed: int, copies: int, max_step: float) -> np.ndarray:
+def fired_at_step(task: Task, seed: int, copies: int, max_step: float) -> np.ndarray:
+    """Fired (copies x n_slots) of one transient of ``task`` with the seed ``seed``, the step
+    capped at ``max_step`` [s]; no retry (:func:`run_task` retries)."""
     p = task.params
     circuit = v4.build_v4_testbench(
         p, [list(task.slots)], task.n_slots, ms.stochastic(seed), copies=copies
