@@ -211,7 +211,7 @@ def test_circuit_ensembles_are_the_law_they_draw_from(p, predicted):
     agrees with the law's probability on the circuit's drive within 3 binomial standard
     errors.  The second is the heat memory as a network reads it: before the model's rest
     re-arm, a junction that resisted the item kept its unfavourable draw into the next
-    slot, and the trials read 0.19 [0.14, 0.24] against the law's 0.27-0.31 (now 0.30)."""
+    slot, and the trials read 0.19 [0.14, 0.24] against the law's 0.27-0.31 (now 0.275)."""
     plan = nv.Plan(trials=200, per_netlist=10, first_seed=7)
     tasks = nv._tasks(p, (0, 1), 2, plan, mv.NOMINAL_K, plan.first_seed)
     fired = np.vstack([nv.run_task(t) for t in tasks])
