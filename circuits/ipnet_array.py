@@ -40,7 +40,9 @@ Thermal coupling model (parameters and sources: ``circuits/thermal_stack_28nm.to
   measure every effect inside the same array).
 
 ``ArrayParams(coupling=False)`` builds the same array without a single coupling resistor:
-the control of the working-memory protocols.
+the control of the working-memory protocols.  ``ArrayParams(start=TiledStart(...))`` gives
+every neuron one neuron's operating point as ``.nodeset`` cards (a start for large arrays,
+whose operating point otherwise takes many Newton iterations; the solution is unchanged).
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ from pathlib import Path
 from scipy.special import k0
 
 from . import schema
+from .array_start import TiledStart
 from .ipnet_neuron import (
     BIAS_PINS,
     MTJ_LAW_VERSION,
@@ -315,7 +318,9 @@ class ArrayParams:
     weights: per neuron its synapse weights (units of the unit current; None entries or
     None: the neuron's own); clear: global clear pulses on the shared ``clr`` line (None:
     held at 0 V, self-timed neurons); coupling: False leaves out every coupling resistor
-    (the control); stack: the thermal stack (default: ``thermal_stack_28nm.toml``).
+    (the control); stack: the thermal stack (default: ``thermal_stack_28nm.toml``);
+    start: one neuron's rest state tiled onto every neuron as ``.nodeset`` (None: only
+    each neuron's latch is set, q = 0).
     """
 
     neuron: IpnetParams = field(default_factory=IpnetParams)
@@ -327,8 +332,11 @@ class ArrayParams:
     clear: SpikeTrain | None = None
     coupling: bool = True
     stack: ThermalStack = field(default_factory=load_thermal_stack)
+    start: TiledStart | None = None
 
     def __post_init__(self):
+        if not (self.start is None or isinstance(self.start, TiledStart)):
+            raise ValueError(f"IPNet array: start={self.start!r}; allowed a TiledStart or None")
         for name in ("rows", "cols"):
             v = getattr(self, name)
             if not (isinstance(v, int) and not isinstance(v, bool) and v >= 1):
@@ -463,7 +471,10 @@ def build_ipnet_array(p: ArrayParams, title: str | None = None):
             variants[w] = name
             c.subcircuit(type("IpnetNeuronVariant", (IpnetNeuron,), {"NAME": name})(kp))
         c.X(str(k), variants[w], *neuron_pins(k, nrn.n_inputs))
-        c.raw_spice += f".nodeset v(x{k}.q)=0 v(x{k}.qb)={nrn.vdd_v:g}\n"
+        if p.start is None:
+            c.raw_spice += f".nodeset v(x{k}.q)=0 v(x{k}.qb)={nrn.vdd_v:g}\n"
+    if p.start is not None:
+        c.raw_spice += "".join(line + "\n" for line in p.start.nodeset_lines(p.n))
     c.V("DD", "vdd", c.gnd, nrn.vdd_v)
     c.V("DDB", "vddb", c.gnd, nrn.vdd_v)
     c.V("WR", "vwr", c.gnd, nrn.vwr_v)
@@ -544,6 +555,7 @@ __all__ = [
     "DEFAULT_PITCH_M",
     "THERMAL_STACK_FILE",
     "ThermalStack",
+    "TiledStart",
     "array_scenario",
     "array_sources",
     "build_ipnet_array",

@@ -7,8 +7,11 @@ ngspice with its default solver or KLU, in a child process under a time limit; V
 wall time of the analysis (median of repeats), the simulator's own counters and where the
 time went, and every neuron's spike times and junction rise (what (i),
 :mod:`pyspice_flows.bench.solvers`, compares between hosts).  The arrays' default host is
-the fastest correct one that (i) measured (:data:`ARRAY_DEFAULT_HOST`).  Targets (issue
-24): wall ~ N^k with k <= 1.15 over the whole range and <= 1.3 between successive sizes.
+the fastest correct one that (i) measured (:data:`ARRAY_DEFAULT_HOST`).  Arrays of
+:data:`TILED_START_MIN_NEURONS` or more start from one neuron's operating point tiled onto
+every neuron (:func:`tiled_start`, :mod:`circuits.array_start`) and run on VACASK without
+its residual check (:data:`LARGE_ARRAY_VACASK_OPTIONS`).  Targets (issue 24): wall
+~ N^k with k <= 1.15 over the whole range and <= 1.3 between successive sizes.
 """
 
 from __future__ import annotations
@@ -24,13 +27,14 @@ import numpy as np
 from circuits.ipnet_array import (
     DEFAULT_PITCH_M,
     ArrayParams,
+    TiledStart,
     build_ipnet_array,
     coupling_network,
 )
 from circuits.ipnet_neuron import IpnetParams
 from circuits.scenarios import IPNET_INPUT_RATE_HZ, IPNET_SPIKE_WIDTH_S
 from circuits.stimulus import regular
-from pyspice_flows.sim.session import Session, Transient, netlist_for
+from pyspice_flows.sim.session import OperatingPoint, Session, Transient, netlist_for
 
 from .device import _RUSAGE_KEYS as RUSAGE_KEYS
 from .device import WORK_DIR, RunStats, stats_dict
@@ -58,20 +62,80 @@ def array_shape(n: int) -> tuple[int, int]:
     return rows, n // rows
 
 
-def array_params(n: int, stop_s: float, pitch_m: float = DEFAULT_PITCH_M) -> ArrayParams:
-    """``n`` coupled neurons, each driven by the same regular 0.5 GHz train."""
+def array_params(
+    n: int, stop_s: float, pitch_m: float = DEFAULT_PITCH_M, start: TiledStart | None = None
+) -> ArrayParams:
+    """``n`` coupled neurons, each driven by the same regular 0.5 GHz train; ``start``: the
+    tiled start (None: the simulators' own, with each neuron's latch set)."""
     nrn = IpnetParams()
     count = max(1, int(stop_s * IPNET_INPUT_RATE_HZ) - 1)
     train = regular(IPNET_INPUT_RATE_HZ, count, nrn.vdd_v, IPNET_SPIKE_WIDTH_S, start_s=0.5e-9)
     rows, cols = array_shape(n)
-    return ArrayParams(nrn, rows, cols, pitch_m, inputs=((train,),) * n)
+    return ArrayParams(nrn, rows, cols, pitch_m, inputs=((train,),) * n, start=start)
+
+
+TILED_START_MIN_NEURONS = 16
+"""From this size on the arrays start from :func:`tiled_start` (measured on VACASK, operating
+point and a 0.5 ns transient, :func:`bench_array_start`: the operating point of 4 to 256
+neurons takes 267-1,792 Newton iterations from VACASK's own start and 9 from the tiled one;
+at 4 neurons a run's VACASK process is 0.04 s shorter, less than the 0.22 s of computing the
+start, at 16 neurons 2.9 s shorter)."""
+_STARTS: dict[str, TiledStart] = {}
+
+
+def tiled_start() -> TiledStart:
+    """One neuron's rest state: the operating point of a 1 x 1 array of :func:`array_params`
+    (inputs at 0 V at t = 0) on the arrays' default host (:func:`default_array_host`:
+    VACASK, else ngspice), once per process.  Rendered as ``.nodeset`` cards, the same start
+    reaches every host's netlist."""
+    host, _ = default_array_host()
+    simulator = "vacask" if host == "vacask" else "ngspice"
+    if simulator not in _STARTS:
+        if simulator == "vacask":
+            from pyspice_flows.sim.vacask import VacaskSession
+
+            session = VacaskSession.get()
+        else:
+            session = Session.get()
+        w = session.run(build_ipnet_array(array_params(1, SCALING_STOP_S)), OperatingPoint())
+        _STARTS[simulator] = TiledStart.from_solution(
+            {name: float(v[0]) for name, v in w.vectors.items()}
+        )
+    return _STARTS[simulator]
+
+
+def uses_tiled_start(n: int, tiled: bool | None = None) -> bool:
+    """Whether an array of ``n`` neurons starts tiled: ``tiled`` when given, else from
+    :data:`TILED_START_MIN_NEURONS` neurons on."""
+    return n >= TILED_START_MIN_NEURONS if tiled is None else bool(tiled)
+
+
+LARGE_ARRAY_VACASK_OPTIONS = {"nr_residualcheck": "0"}
+"""VACASK's own options for the arrays that start tiled: Newton converges on the change of
+the solution alone, without VACASK's extra check of every equation's residual (ngspice's
+criterion; the remedy VACASK's author gives where that check cannot set a reference).  The
+shared bias lines carry the gate leakage of every neuron: at 1,024 neurons the residual of
+``vbr`` stays at 1.32e-12 A, above VACASK's tolerance, while the solution no longer moves
+(change 1.6e-16), and the operating point never converges (measured; 256 neurons converge
+with the check, in 9 iterations from the tiled start)."""
+
+
+def vacask_options(n: int, tiled: bool | None = None) -> dict[str, str]:
+    """VACASK's own options of an array run: :data:`LARGE_ARRAY_VACASK_OPTIONS` with the
+    tiled start (:func:`uses_tiled_start`), none otherwise."""
+    return dict(LARGE_ARRAY_VACASK_OPTIONS) if uses_tiled_start(n, tiled) else {}
 
 
 def array_testbench(
-    n: int, stop_s: float, pitch_m: float = DEFAULT_PITCH_M, extra_lines: tuple[str, ...] = ()
+    n: int,
+    stop_s: float,
+    pitch_m: float = DEFAULT_PITCH_M,
+    extra_lines: tuple[str, ...] = (),
+    tiled: bool | None = None,
 ) -> str:
-    """The netlist text of :func:`array_params` with its transient (20 ps max step)."""
-    p = array_params(n, stop_s, pitch_m)
+    """The netlist text of :func:`array_params` with its transient (20 ps max step), from
+    the tiled start when :func:`uses_tiled_start`."""
+    p = array_params(n, stop_s, pitch_m, tiled_start() if uses_tiled_start(n, tiled) else None)
     return netlist_for(
         build_ipnet_array(p), Transient(10e-12, stop_s, max_step_s=20e-12), extra_lines=extra_lines
     )
@@ -87,18 +151,18 @@ RUN_LIMIT_S = 1800.0
 1,024-neuron array took VACASK about 16 minutes on a loaded 2-core machine."""
 
 
-def host_netlist(n: int, stop_s: float, host: str) -> str:
+def host_netlist(n: int, stop_s: float, host: str, tiled: bool | None = None) -> str:
     """The array testbench for ``host``: every neuron's output and thermal node saved (not
-    the ~200 internal nodes per neuron: the run's cost, not its dump), KLU when asked."""
+    the ~200 internal nodes per neuron: the run's cost, not its dump), KLU when asked;
+    ``tiled``: the start (:func:`uses_tiled_start`)."""
     if host not in HOSTS:
         raise ValueError(f"array host {host!r}; allowed: {', '.join(HOSTS)}")
     saves = [
         f".save {' '.join(f'v(out{k}) v(th{k})' for k in range(i, min(i + 32, n + 1)))}"
         for i in range(1, n + 1, 32)
     ]
-    return array_testbench(
-        n, stop_s, extra_lines=(*saves, *((".options klu",) if host == "klu" else ()))
-    )
+    klu = (".options klu",) if host == "klu" else ()
+    return array_testbench(n, stop_s, extra_lines=(*saves, *klu), tiled=tiled)
 
 
 def spike_times_s(t: np.ndarray, v: np.ndarray, threshold_v: float) -> list[float]:
@@ -123,13 +187,14 @@ def _answers(n: int, time_s: np.ndarray, vec) -> dict:
     }
 
 
-def ngspice_array_run(n: int, stop_s: float, host: str) -> dict:
+def ngspice_array_run(n: int, stop_s: float, host: str, tiled: bool | None = None) -> dict:
     """One array transient in this process's ngspice: wall time of ``run`` (operating point
     and transient), ngspice's counters (``rusage all``) and every neuron's spike times."""
+    text = host_netlist(n, stop_s, host, tiled)
     s = Session.get()
     path = WORK_DIR / "netlists" / f"array_{host}_x{n}.cir"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(host_netlist(n, stop_s, host))
+    path.write_text(text)
     s.command(f"source {path}")
     try:
         t0, cpu0 = time.perf_counter(), time.process_time()
@@ -138,6 +203,8 @@ def ngspice_array_run(n: int, stop_s: float, host: str) -> dict:
         counters = {}
         for line in s.command("rusage all"):
             key, _, value = line.partition("=")
+            if key.strip() == "Total iterations":
+                counters["total_iterations"] = float(value.split()[0])
             if key.strip() in RUSAGE_KEYS:
                 counters[RUSAGE_KEYS[key.strip()]] = float(value.split()[0])
         _, vectors = s._current_vectors()  # the run's plot, before it is destroyed
@@ -146,23 +213,37 @@ def ngspice_array_run(n: int, stop_s: float, host: str) -> dict:
         s.command("remcirc")
     if "time" not in vectors:
         return {"failed": next((m for m in said if m.strip()), "no transient results")}
+    total = int(counters.pop("total_iterations", 0))
     r = RunStats(wall_s=wall, **{k: int(v) if k in _COUNTS else v for k, v in counters.items()})
-    return dict(stats_dict(r), cpu_s=cpu, **_answers(n, vectors["time"], lambda k: vectors[k]))
+    return dict(
+        stats_dict(r),
+        cpu_s=cpu,
+        op_iterations=total - r.iterations,
+        tiled_start=uses_tiled_start(n, tiled),
+        **_answers(n, vectors["time"], lambda k: vectors[k]),
+    )
 
 
-def vacask_array_run(n: int, stop_s: float, limit_s: float = RUN_LIMIT_S) -> dict:
+def vacask_array_run(
+    n: int, stop_s: float, limit_s: float = RUN_LIMIT_S, tiled: bool | None = None
+) -> dict:
     """One array transient in VACASK: its analysis clock (operating point and transient),
     the process's wall, its counters and every neuron's spike times."""
     from pyspice_flows.sim.vacask import VacaskError, VacaskSession
 
-    session = VacaskSession(timeout=limit_s)
+    text = host_netlist(n, stop_s, "vacask", tiled)
+    session = VacaskSession(timeout=limit_s, vacask_options=vacask_options(n, tiled))
     try:
-        w = session.run_netlist(host_netlist(n, stop_s, "vacask"))
+        w = session.run_netlist(text)
     except VacaskError as exc:
         if "time limit" in str(exc):
             return {"exceeded_s": limit_s}
         return {"failed": (exc.ngspice_messages or [str(exc)])[0]}
-    return {**session.last_stats.record(), **_answers(n, w.time, w.v)}
+    return {
+        **session.last_stats.record(),
+        "tiled_start": uses_tiled_start(n, tiled),
+        **_answers(n, w.time, w.v),
+    }
 
 
 ARRAY_DEFAULT_HOST = "vacask"
@@ -194,17 +275,21 @@ def default_array_host(simulator: str | None = None) -> tuple[str, str | None]:
 _CHILD = """
 import json, sys
 from pyspice_flows.bench.array import ngspice_array_run
-print(json.dumps(ngspice_array_run(int(sys.argv[1]), float(sys.argv[2]), sys.argv[3])))
+tiled = json.loads(sys.argv[4])
+print(json.dumps(ngspice_array_run(int(sys.argv[1]), float(sys.argv[2]), sys.argv[3], tiled)))
 """
 
 
-def host_run(n: int, stop_s: float, host: str, limit_s: float = RUN_LIMIT_S) -> dict:
+def host_run(
+    n: int, stop_s: float, host: str, limit_s: float = RUN_LIMIT_S, tiled: bool | None = None
+) -> dict:
     """One array transient on ``host`` under ``limit_s``: ngspice in a child process (its
-    own ngspice, killed at the limit), VACASK as its own process.  Returns the counters and
-    spike times, or ``exceeded_s`` / ``failed`` (ngspice's or VACASK's first message)."""
+    own ngspice, killed at the limit), VACASK as its own process; ``tiled``: the start
+    (:func:`uses_tiled_start`).  Returns the counters and spike times (``tiled_start``
+    says which start ran), or ``exceeded_s`` / ``failed`` (the simulator's first message)."""
     if host == "vacask":
-        return vacask_array_run(n, stop_s, limit_s)
-    return python_child(_CHILD, [str(n), repr(stop_s), host], limit_s)
+        return vacask_array_run(n, stop_s, limit_s, tiled)
+    return python_child(_CHILD, [str(n), repr(stop_s), host, json.dumps(tiled)], limit_s)
 
 
 def python_child(code: str, args: list[str], limit_s: float, stdin: str = "") -> dict:
@@ -314,3 +399,52 @@ def _shown(r: dict) -> str:
     if "failed" in r:
         return f"failed ({r['failed']})"
     return f"{r['wall_s']:.2f} s, {r['accepted']} steps"
+
+
+START_COUNTS = (16, 64, 256)
+START_STOP_S = 0.5e-9
+"""Transient of the start comparison [s]: the operating point and the first ~50 steps."""
+
+
+def bench_array_start(
+    counts: tuple[int, ...] = START_COUNTS,
+    stop_s: float = START_STOP_S,
+    limit_s: float = RUN_LIMIT_S,
+    say=print,
+) -> dict:
+    """The tiled start (with :data:`LARGE_ARRAY_VACASK_OPTIONS`) against VACASK's own start
+    and settings per array size: Newton iterations and VACASK's clock of the operating point
+    alone, then of the operating point and a ``stop_s`` transient (outputs and thermal nodes
+    saved), and the largest difference of any junction rise between the two [K] (the
+    solution must not depend on the start)."""
+    from pyspice_flows.sim.vacask import VacaskError, VacaskSession
+
+    host, reason = default_array_host("vacask")
+    if host != "vacask":
+        return {"skipped": reason}
+    rows = []
+    for n in counts:
+        row: dict = {"neurons": n}
+        for tiled in (False, True):
+            session = VacaskSession(timeout=limit_s, vacask_options=vacask_options(n, tiled))
+            p = array_params(n, stop_s, start=tiled_start() if tiled else None)
+            try:
+                session.run(build_ipnet_array(p), OperatingPoint())
+                st = session.last_stats
+                op = {"op_iterations": st.newton_iterations, "op_s": st.analysis_s}
+            except VacaskError as exc:
+                op = {"op_failed": str(exc).splitlines()[0]}
+            run = vacask_array_run(n, stop_s, limit_s, tiled)
+            run.pop("spikes", None)
+            row["tiled" if tiled else "own"] = {**op, **run}
+            say(f"bench:   {n} neurons, {'tiled' if tiled else 'own'} start: {op} {_shown(run)}")
+        grids = [row[k].pop("th_grid", None) for k in ("own", "tiled")]
+        if all(g is not None for g in grids):
+            row["max_rise_difference_K"] = float(np.max(np.abs(np.subtract(*grids))))
+        rows.append(row)
+    return {
+        "what": f"operating point, then operating point and a {stop_s * 1e9:g} ns transient of "
+        "the arrays of (d) on VACASK, from VACASK's own start and from one neuron's operating "
+        "point tiled onto every neuron (.nodeset, no residual check)",
+        "rows": rows,
+    }

@@ -168,14 +168,21 @@ def unavailable_reason() -> str | None:
 
 class VacaskSession:
     """Runs circuits in VACASK; one object serves any number of runs (each in its own
-    temporary folder).  Use :meth:`get` for the process's instance."""
+    temporary folder).  Use :meth:`get` for the process's instance.  ``vacask_options``:
+    VACASK options of its own for every run (:func:`~.vacask_netlist.translate`)."""
 
     simulator = "vacask"
     _instance: VacaskSession | None = None
     _lock = threading.Lock()
 
-    def __init__(self, timeout: float | None = None, threads: int | None = None):
+    def __init__(
+        self,
+        timeout: float | None = None,
+        threads: int | None = None,
+        vacask_options: Mapping[str, str] | None = None,
+    ):
         self.timeout_s = timeout_s(timeout)
+        self.vacask_options = dict(vacask_options or {})
         self.threads = ngspice_threads(threads)
         self.command = vacask_command()
         self.version = package_version()
@@ -211,7 +218,7 @@ class VacaskSession:
     def run_netlist(self, text: str) -> Waveforms:
         """Simulate a complete ngspice netlist (with its analysis card) in VACASK."""
         try:
-            deck = translate(text, self.osdi_files(), REPO_ROOT)
+            deck = translate(text, self.osdi_files(), REPO_ROOT, self.vacask_options)
         except TranslationError as exc:
             raise VacaskError(f"cannot render the circuit for VACASK: {exc}", [], text) from None
         with tempfile.TemporaryDirectory(prefix="ipnet-vacask-") as folder:

@@ -31,6 +31,7 @@ What is translated (anything else is refused with the element and what is allowe
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -505,11 +506,17 @@ def _analysis(tr: _Translator, card: str) -> tuple[list[str], str, str, str]:
     raise TranslationError(f"analysis {head!r} is not supported for VACASK; allowed .tran .op .dc")
 
 
-def translate(netlist: str, osdi_files: list[Path] | tuple[Path, ...], base: Path) -> VacaskDeck:
+def translate(
+    netlist: str,
+    osdi_files: list[Path] | tuple[Path, ...],
+    base: Path,
+    vacask_options: Mapping[str, str] | None = None,
+) -> VacaskDeck:
     """The VACASK netlist of an ngspice netlist (see the module docstring).
 
     ``osdi_files`` are the compiled models to load (absolute paths), ``base`` the folder
-    relative ``.include`` paths start from.
+    relative ``.include`` paths start from; ``vacask_options``: VACASK options of its own
+    (no ngspice counterpart) added last, e.g. ``{"nr_residualcheck": "0"}``.
     """
     lines = logical_lines(netlist, base)
     tr = _Translator()
@@ -562,6 +569,7 @@ def translate(netlist: str, osdi_files: list[Path] | tuple[Path, ...], base: Pat
     options.update(tr.options)
     if tr.temp_c is not None:
         options["temp"] = _num(tr.temp_c)
+    options.update(vacask_options or {})
     head = [lines[0] or "untitled", "", "ground 0"]
     head += [f'load "{path}"' for path in [*tr.loads, *map(str, osdi_files)]]
     head += [f"model {m} {m}" for m in sorted(tr.models_needed)]
