@@ -75,11 +75,11 @@ def array_params(
 
 
 TILED_START_MIN_NEURONS = 16
-"""From this size on the arrays start from :func:`tiled_start` (measured on VACASK, operating
-point and a 0.5 ns transient, :func:`bench_array_start`: the operating point of 4 to 256
-neurons takes 267-1,792 Newton iterations from VACASK's own start and 9 from the tiled one;
-at 4 neurons a run's VACASK process is 0.04 s shorter, less than the 0.22 s of computing the
-start, at 16 neurons 2.9 s shorter)."""
+"""From this size on the arrays start from :func:`tiled_start` and run with
+:func:`vacask_options` (measured on VACASK with :func:`bench_array_start`, operating point
+and a 0.5 ns transient: the operating point takes 241-291 Newton iterations from VACASK's
+own start at 4 to 256 neurons, 9 from the tiled one; at 4 neurons the VACASK process is
+0.04-0.14 s shorter, less than the 0.22 s of computing the start, at 16 neurons 0.5 s)."""
 _STARTS: dict[str, TiledStart] = {}
 
 
@@ -88,20 +88,19 @@ def tiled_start() -> TiledStart:
     (inputs at 0 V at t = 0) on the arrays' default host (:func:`default_array_host`:
     VACASK, else ngspice), once per process.  Rendered as ``.nodeset`` cards, the same start
     reaches every host's netlist."""
-    host, _ = default_array_host()
-    simulator = "vacask" if host == "vacask" else "ngspice"
-    if simulator not in _STARTS:
-        if simulator == "vacask":
+    if "array" not in _STARTS:
+        host, _ = default_array_host()
+        if host == "vacask":
             from pyspice_flows.sim.vacask import VacaskSession
 
             session = VacaskSession.get()
         else:
             session = Session.get()
         w = session.run(build_ipnet_array(array_params(1, SCALING_STOP_S)), OperatingPoint())
-        _STARTS[simulator] = TiledStart.from_solution(
+        _STARTS["array"] = TiledStart.from_solution(
             {name: float(v[0]) for name, v in w.vectors.items()}
         )
-    return _STARTS[simulator]
+    return _STARTS["array"]
 
 
 def uses_tiled_start(n: int, tiled: bool | None = None) -> bool:
@@ -116,9 +115,9 @@ their start: Newton converges on the change of the solution alone, without VACAS
 check of every equation's residual (ngspice's criterion; the remedy VACASK's author gives
 where that check cannot set a reference).  The shared bias lines carry the gate leakage of
 every neuron: at 1,024 neurons the residual of ``vbr`` stays at 1.32e-12 A, above VACASK's
-tolerance, while the solution no longer moves (change 1.6e-16), and the operating point
-never converges (measured, from either start; without the check: 9 Newton iterations from
-the tiled start; 256 neurons converge with the check)."""
+tolerance, while the solution no longer moves (change 1.6e-16): from the tiled start the
+operating point had not converged after 300 s; without the check it takes 9 Newton
+iterations (measured; 256 neurons converge with the check too)."""
 
 
 def vacask_options(n: int) -> dict[str, str]:
