@@ -50,7 +50,7 @@ from pyspice_flows.sim import SIMULATOR_ENV, SIMULATORS, make_session, osdi, sim
 from pyspice_flows.sim.session import Session, celsius, ngspice_threads
 
 from . import publish, render
-from .claims import PUBLISHED, memory_claims, neuron_claims
+from .claims import memory_claims, neuron_claims, published
 from .energy_comparison import energy_comparison
 from .figures import fig_area, fig_energy, fig_heat_decay, fig_memory, fig_waveforms
 from .header import header_rows, run_header
@@ -64,17 +64,20 @@ OUT_DIR = REPO_ROOT / "reports"
 
 
 # ----------------------------------------------------------------------------- assembly
-FIGURE_CAPTIONS = {
-    "neuron_waveforms": "Top three panels, IPNet: each input spike heats the junction (its "
-    "temperature rise is the neuron's working memory) until it switches and the output fires; "
-    "bottom, LIF: the membrane charges to the threshold and resets.  Time in ns.",
-    "energy_per_spike": "Energy per output spike by part, log scale, value on each bar: compare "
-    "the two neurons' totals under the names, then which part dominates each.",
-    "area": "Layout area, log scale, value on each bar: our IPNet against the published "
-    f"{PUBLISHED['ipnet_area_um2']:g} um^2, our LIF against the published 28 nm LIF "
-    f"({PUBLISHED['lif_28nm_area_um2']:g} um^2).",
-}
-"""What to look at in each figure, printed under it (the heat decay's: :func:`decay_caption`)."""
+def figure_captions() -> dict[str, str]:
+    """What to look at in each figure, printed under it (the heat decay's: :func:`decay_caption`)."""
+    pub = published()
+    return {
+        "neuron_waveforms": "Top three panels, IPNet: each input spike heats the junction "
+        "(its temperature rise is the neuron's working memory) until it switches and the "
+        "output fires; bottom, LIF: the membrane charges to the threshold and resets.  Time "
+        "in ns.",
+        "energy_per_spike": "Energy per output spike by part, log scale, value on each bar: "
+        "compare the two neurons' totals under the names, then which part dominates each.",
+        "area": "Layout area, log scale, value on each bar: our IPNet against the published "
+        f"{pub['ipnet_area_um2']:g} um^2, our LIF against the published 28 nm LIF "
+        f"({pub['lif_28nm_area_um2']:g} um^2).",
+    }
 
 
 def assumption_units() -> dict[str, str]:
@@ -377,9 +380,10 @@ def _assemble(
         comparison_section(comparison),
         working_memory_network_section(),
     ]
+    captions = figure_captions()
     for section in sections:
-        if section.get("figure") in FIGURE_CAPTIONS and not section.get("caption"):
-            section["caption"] = FIGURE_CAPTIONS[section["figure"]]
+        if section.get("figure") in captions and not section.get("caption"):
+            section["caption"] = captions[section["figure"]]
     results = {
         "neurons": neurons,
         "area_ratio_lif_over_ipnet": area_ratio,
@@ -398,7 +402,7 @@ def _assemble(
             "ipnet_stimulus": ipnet_scenario(ip_params).description,
             "lif_stimulus": lif_scenario().description,
             "memory": mem["configs"],
-            "published_claims": PUBLISHED,
+            "published_claims": published(),
         },
         "assumption_units": assumption_units(),
         "provenance": _provenance(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Literal
 
@@ -60,8 +61,13 @@ def load_published(path: Path = PUBLISHED_PATH) -> dict:
     return out
 
 
-PUBLISHED = load_published()
-"""The published claims (arXiv:2512.15829 abstract; the 28 nm LIF of arXiv:2408.07734)."""
+@cache
+def published() -> dict:
+    """The published claims (arXiv:2512.15829 abstract; the 28 nm LIF of arXiv:2408.07734),
+    read and validated once, when a command first needs them (not at import: a bad file
+    then fails the command that uses it, not ``ipnet --help``)."""
+    return load_published()
+
 
 VERDICTS = render.VERDICTS
 """A claim row's verdict (defined with the report model in :mod:`area_energy.report.render`): ours
@@ -89,8 +95,8 @@ def neuron_claims(ip: dict, lif: dict, area_ratio: float) -> list[dict]:
     """The neuron rows of the claims table: IPNet area (per neuron, the shared periphery
     amortized where the record has one), the area ratio, energy per spike."""
     fmt = render.fmt_si
-    pub_area, pub_lif = PUBLISHED["ipnet_area_um2"], PUBLISHED["lif_28nm_area_um2"]
-    pub_ratio = PUBLISHED["area_ratio_lif_over_ipnet_min"]
+    pub_area, pub_lif = published()["ipnet_area_um2"], published()["lif_28nm_area_um2"]
+    pub_ratio = published()["area_ratio_lif_over_ipnet_min"]
     a_ip = ip.get("area_um2_per_neuron_amortized", ip["area_um2"])
     shared = ip.get("shared_bias_generator") or {}
     amortized = (
@@ -100,7 +106,7 @@ def neuron_claims(ip: dict, lif: dict, area_ratio: float) -> list[dict]:
     )
     off = a_ip / pub_area - 1
     e_ip, e_lif = ip["energy_per_spike_J"], lif["energy_per_spike_J"]
-    e_pub_lif = PUBLISHED["lif_28nm_energy_per_spike_J"]
+    e_pub_lif = published()["lif_28nm_energy_per_spike_J"]
     return [
         claim(
             "IPNet neuron area, 28 nm",

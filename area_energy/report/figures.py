@@ -23,7 +23,7 @@ from pyspice_flows.experiments import plasticity
 from pyspice_flows.sim.cache import cached_file, content_digest
 
 from . import render
-from .claims import PUBLISHED
+from .claims import published
 
 SOURCES = (Path(__file__), Path(render.__file__))
 """The code a figure's pixels depend on besides its data: the drawing and the formatter."""
@@ -189,7 +189,7 @@ def _draw_energy(neurons: dict):
 
 def fig_area(neurons: dict):
     """Our neurons' areas against the published ones (a PNG path, see :func:`cached_figure`)."""
-    data = [[[n, v["area_um2"]] for n, v in neurons.items()], sorted(PUBLISHED.items())]
+    data = [[[n, v["area_um2"]] for n, v in neurons.items()], sorted(published().items())]
     return cached_figure("area", lambda: _draw_area(neurons), data)
 
 
@@ -201,8 +201,8 @@ def _draw_area(neurons: dict):
         "LIF 28 nm (arXiv 2408.07734)",
     ]
     vals = [neurons[n]["area_um2"] for n in neurons] + [
-        PUBLISHED["ipnet_area_um2"],
-        PUBLISHED["lif_28nm_area_um2"],
+        published()["ipnet_area_um2"],
+        published()["lif_28nm_area_um2"],
     ]
     ax.set_yscale("log")
     bars = ax.bar(labels, vals, color=["tab:blue", "tab:orange", "lightsteelblue", "moccasin"])

@@ -17,7 +17,7 @@ from circuits.scenarios import Scenario
 from pyspice_flows import measure
 
 from . import render
-from .claims import PUBLISHED
+from .claims import published
 from .runs import mtj_heat_j, run_scenario, source_table
 
 
@@ -183,7 +183,7 @@ def memory_comparison(
     here = layers[bb.memory_layer]
     scales = time_scales(bb, table, e_event, here, tau_memory_s)
     alone = _standalone_comparison(write, table)
-    pub_l, pub_c = PUBLISHED["memory_power_ratio_lstm"], PUBLISHED["memory_power_ratio_cnn3d"]
+    pub_l, pub_c = published()["memory_power_ratio_lstm"], published()["memory_power_ratio_cnn3d"]
     sens_rows = backbone_sensitivity.sensitivity_at_layer(
         bb.memory_layer, bb, table, e_event, write["heat_per_event_J"]
     )
