@@ -22,6 +22,7 @@ and docs/lif_neuron.md).
 from __future__ import annotations
 
 import re
+from functools import cache
 from pathlib import Path
 from typing import Annotated
 
@@ -81,9 +82,12 @@ def load_notes(path: Path = NOTES_FILE) -> tuple[dict, dict]:
     )
 
 
-NODES, ROLES = load_notes()
-"""``NODES``: ``{subcircuit: [(node pattern, meaning, unit)]}``; ``ROLES``: ``{subcircuit:
-[(instance pattern, role)]}``; subcircuit ``""`` is the top level."""
+@cache
+def notes() -> tuple[dict, dict]:
+    """``(nodes, roles)`` of :data:`NOTES_FILE`, read when a netlist is first written (not
+    at import): ``nodes``: ``{subcircuit: [(node pattern, meaning, unit)]}``; ``roles``:
+    ``{subcircuit: [(instance pattern, role)]}``; subcircuit ``""`` is the top level."""
+    return load_notes()
 
 
 def _lookup(table: list[tuple], name: str) -> tuple | None:
@@ -95,11 +99,11 @@ def _lookup(table: list[tuple], name: str) -> tuple | None:
 
 def node_note(subckt: str, node: str) -> tuple[str, str]:
     """``(meaning, unit)`` of ``node`` inside ``subckt`` (``""``: top level)."""
-    hit = _lookup(NODES.get(subckt, []), node)
+    hit = _lookup(notes()[0].get(subckt, []), node)
     return (hit[1], hit[2]) if hit else ("undocumented", "?")
 
 
 def role_note(subckt: str, instance: str) -> str:
     """The role of ``instance`` inside ``subckt`` (``""``: top level)."""
-    hit = _lookup(ROLES.get(subckt, []), instance)
+    hit = _lookup(notes()[1].get(subckt, []), instance)
     return hit[1] if hit else "undocumented"
