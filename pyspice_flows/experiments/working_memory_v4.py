@@ -52,6 +52,7 @@ from circuits.mtj_device import add_device_argument, checked_device_file
 from circuits.paths import BUILD_DIR
 from pyspice_flows.app import commandline
 from pyspice_flows.app.tasks import add_scheduler_argument, check_scheduler, run_tasks
+from pyspice_flows.experiments import working_memory_v4_array as wa
 from pyspice_flows.experiments.working_memory.protocols import crossing_pitch
 from pyspice_flows.experiments.working_memory_v4_tools import (
     LawTask,
@@ -89,7 +90,10 @@ class Plan:
     of the free-recall list; pitches_m: the interference scan; interference_lag: slots
     from the items to neuron 1's probe;
     per_netlist: neurons per stochastic transient; first_seed; workers: local processes;
-    scheduler: a Dask scheduler address (the transients run there instead).
+    scheduler: a Dask scheduler address (the transients run there instead); array_shape:
+    rows x cols of the array interference reading (:mod:`.working_memory_v4_array`),
+    array_pitch_factors: its pitches as multiples of the layout pitch (empty, the default of
+    a Plan: not run; the command line runs :data:`ARRAY` or, ``--quick``, a 3 x 3 array).
     """
 
     layout_pitch_m: float
@@ -103,6 +107,8 @@ class Plan:
     first_seed: int = 1
     workers: int = 0
     scheduler: str | None = None
+    array_shape: tuple[int, int] = (8, 8)
+    array_pitch_factors: tuple[float, ...] = ()
 
     def __post_init__(self):
         def whole(name, lo, hi):
@@ -128,6 +134,11 @@ class Plan:
             )
         if len(self.pitches_m) < 2 or any(not 0.1e-6 <= x <= 50e-6 for x in self.pitches_m):
             raise ValueError(f"pitches_m={self.pitches_m!r}; allowed >= 2 pitches in 0.1..50 um")
+        shape = self.array_shape
+        if len(shape) != 2 or any(not (isinstance(n, int) and 3 <= n <= 32) for n in shape):
+            raise ValueError(f"array_shape={self.array_shape!r}; allowed rows, cols in 3..32")
+        if any(not 1.0 <= x <= 10.0 for x in self.array_pitch_factors):
+            raise ValueError(f"array_pitch_factors={self.array_pitch_factors!r}; allowed 1..10")
         if not 0.1e-6 <= self.layout_pitch_m <= 50e-6:
             raise ValueError(f"layout_pitch_m={self.layout_pitch_m!r}; allowed 0.1..50 um")
 
@@ -138,8 +149,12 @@ QUICK = {
     "trial_lags": (1, 3),
     "list_length": 3,
     "pitches_m": (0.5e-6, 2e-6),
+    "array_shape": (3, 3),
+    "array_pitch_factors": (1.0, 2.0),
 }
 """``--quick``: a smoke run of every protocol and control (a minute or two on 2 cores)."""
+ARRAY = {"array_shape": (8, 8), "array_pitch_factors": (1.0, 1.5, 2.0)}
+"""The command line's array reading: 8 x 8 at the layout pitch, 1.5 x and 2 x it."""
 
 
 def variant(p: v4.IpnetV4Params, condition: str) -> v4.IpnetV4Params:
@@ -439,12 +454,27 @@ def run_protocols(p, plan: Plan, ambient_k: float = NOMINAL_K, stack=None) -> di
             "list_length": plan.list_length,
             "pitches_m": list(plan.pitches_m),
             "layout_pitch_m": plan.layout_pitch_m,
+            "array_shape": list(plan.array_shape),
+            "array_pitch_factors": list(plan.array_pitch_factors),
             "first_seed": plan.first_seed,
         },
         "recency": recency(p, plan, ambient_k, stack),
         "free_recall": free_recall(p, plan, ambient_k, stack),
         "interference": interference(p, plan, ambient_k, stack),
+        "interference_array": interference_array(p, plan, ambient_k, stack),
     }
+
+
+def interference_array(p, plan: Plan, ambient_k: float, stack: ThermalStack) -> dict | None:
+    """The interference protocol on a ``plan.array_shape`` array (law reading)."""
+    if not plan.array_pitch_factors:
+        return None
+    pitches = [plan.layout_pitch_m * x for x in plan.array_pitch_factors]
+    rows, cols = plan.array_shape
+    return wa.interference_array(
+        p, rows, cols, pitches, plan.layout_pitch_m, plan.interference_lag, ambient_k, stack,
+        lambda fn, tasks: _run(fn, tasks, plan),
+    )  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- CLI
@@ -464,7 +494,7 @@ def parse_options(argv):
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="10 trials, lags 1-3, 3 items, 2 pitches and the layout pitch",
+        help="10 trials, lags 1-3, 3 items, 2 pitches and the layout pitch, a 3 x 3 array",
     )
     commandline.add_count_argument(parser, "--trials", "trials per ensemble point (default 200)")
     parser.add_argument(
@@ -523,7 +553,7 @@ def main(argv: list[str] | None = None, layout_area: LayoutArea | None = None) -
         else:
             area_um2, source = args.layout_area_um2, "--layout-area-um2"
         pitch = math.sqrt(area_um2) * 1e-6
-        base = {**QUICK} if args.quick else {}
+        base = {**QUICK} if args.quick else {**ARRAY}
         if args.trials is not None:
             base["trials"] = args.trials
         workers = commandline.usable_cores() if args.workers is None else args.workers
@@ -542,7 +572,7 @@ def main(argv: list[str] | None = None, layout_area: LayoutArea | None = None) -
         summary = run_protocols(p, plan, ambient)
         summary["plan"]["layout_area_um2"] = area_um2
         summary["plan"]["layout_area_source"] = source
-        publish(summary, out)
+        publish(summary, out, wa.write_files)
         r, f, i = summary["recency"], summary["free_recall"], summary["interference"]
         print(
             f"working memory: gain {r['gain_by_lag'][0]:.2f} at {r['lags_slots'][0]} slot(s), "
@@ -550,6 +580,8 @@ def main(argv: list[str] | None = None, layout_area: LayoutArea | None = None) -
             f"{[x['position'] for x in f['by_position'] if x['recalled']]}; crosstalk below "
             f"10 % beyond {_um(i['pitch_10pct_m'])} (layout pitch {_um(i['layout_pitch_m'])})"
         )
+        if summary["interference_array"]:
+            print(wa.summary_line(summary["interference_array"]))
         print(f"working memory -> {out}")
         return 0
 

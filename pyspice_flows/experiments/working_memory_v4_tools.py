@@ -126,20 +126,30 @@ class LawTask:
     ambient_k: float
 
 
+def law_waveforms(net: Net, ambient_k: float):
+    """The cached deterministic transient of ``net`` with every junction held in P (the
+    drive each draw sees until it switches)."""
+    p = net.params
+    held = replace(net, params=replace(p, mtj_overrides={**p.mtj_overrides, **HELD_IN_P}))
+    return cached_run(
+        build_net(held),
+        Transient(step_s=0.05e-9, stop_s=net.n_slots * p.slot_s, max_step_s=MAX_STEP_S),
+        temperature_c=celsius(ambient_k),
+    )
+
+
+def law_reading(w, task: LawTask) -> list[float]:
+    """P(fire) of the probes of ``task`` from the law transient ``w``."""
+    return [
+        predicted_fire_probability(task.net.params, _Neuron(w, k + 1), slot, task.ambient_k)
+        for k, slot in task.probes
+    ]
+
+
 def law_probabilities(task: LawTask) -> list[float]:
     """The switching law on each probed neuron's own drive and temperature: one cached
     deterministic transient with every junction held in P."""
-    p = task.net.params
-    held = replace(task.net, params=replace(p, mtj_overrides={**p.mtj_overrides, **HELD_IN_P}))
-    w = cached_run(
-        build_net(held),
-        Transient(step_s=0.05e-9, stop_s=task.net.n_slots * p.slot_s, max_step_s=MAX_STEP_S),
-        temperature_c=celsius(task.ambient_k),
-    )
-    return [
-        predicted_fire_probability(p, _Neuron(w, k + 1), slot, task.ambient_k)
-        for k, slot in task.probes
-    ]
+    return law_reading(law_waveforms(task.net, task.ambient_k), task)
 
 
 # ----------------------------------------------------------------------------- trials
@@ -487,11 +497,14 @@ def _figure(s: dict, path: Path) -> None:
     _finish(plt, fig, (a1, a2, a3), path)
 
 
-def publish(summary: dict, out: Path) -> None:
-    """Write the folder through a staging folder, ``summary.json`` last."""
+def publish(summary: dict, out: Path, extra=None) -> None:
+    """Write the folder through a staging folder, ``summary.json`` last.  ``extra(summary,
+    stage)``: more files (returns a section of ``report.md`` and the names it wrote)."""
     names = ["report.md", "recency.csv", "free_recall.csv", "interference.csv"]
     with staging.staging_folder(out) as stage:
-        (stage / "report.md").write_text(report_md(summary))
+        md, more = extra(summary, stage) if extra else ("", [])
+        (stage / "report.md").write_text(report_md(summary) + md)
+        names += more
         _csvs(summary, stage)
         try:
             _figure(summary, stage / "working_memory_v4.png")
