@@ -52,6 +52,7 @@ from .mtj_analytic import critical_current
 from .mtj_device import MtjParams, load_device
 from .stimulus import SpikeTrain, Stimulus
 from .technology import CMOS28, Technology
+from .trim_dac import TrimDac
 from .units import ZERO_CELSIUS_K
 
 MTJ_MODEL = "mtj_ipnet"
@@ -321,14 +322,16 @@ class IpnetBias(SubCircuit):
         self,
         p: IpnetParams,
         reset_tc_per_k: float | None = None,
-        unit_trim: float = 1.0,
+        unit_dac: tuple[TrimDac, int] | None = None,
         fire_trip_rp: float = FIRE_TRIP_RP,
     ):
         """``reset_tc_per_k``: the reset reference's own temperature coefficient [1/K]
-        (None: the unit reference's, ``p.bias().tc_per_k``); ``unit_trim``: a factor on the
-        unit reference (the synapse current and the fire trip follow it), set by a trim
-        code; the resistors keep their design values; ``fire_trip_rp``: the fire trip's
-        replica resistor in units of R_P (``RF``).  Neuron v4 sets all three."""
+        (None: the unit reference's, ``p.bias().tc_per_k``); ``unit_dac``: (DAC, code): the
+        unit reference as the trim DAC's devices at that code (:mod:`circuits.trim_dac`;
+        its reference voltage keeps the unit reference's temperature law; the synapse
+        current and the fire trip follow it; None: an ideal source); ``fire_trip_rp``: the
+        fire comparator's replica resistor in units of R_P (``RF``).  Neuron v4 sets all
+        three."""
         super().__init__(self.NAME, *self.PINS)
         b = p.bias()
         rp = p.nominal_mtj().rp
@@ -339,12 +342,17 @@ class IpnetBias(SubCircuit):
             return f"(1+({tc:.6g})*(temper-({tnom_c:.6g})))"
 
         tc_r = b.tc_per_k if reset_tc_per_k is None else reset_tc_per_k
-        trim = "" if unit_trim == 1.0 else f"{unit_trim:.6g}*"
-        iu = f"{trim}{b.unit_current_a / k:.6g}*{scale(b.tc_per_k)}"
         ir = f"{b.reset_current_a / k:.6g}*{scale(tc_r)}"
-        self.raw_spice += f"BREFN vdd ibn I={iu}\n"
-        self.raw_spice += f"BREFP ibp 0 I={ir}\n"
-        self.raw_spice += f"BREFF gf 0 I={iu}\n"
+        if unit_dac is None:
+            iu = f"{b.unit_current_a / k:.6g}*{scale(b.tc_per_k)}"
+            self.raw_spice += f"BREFN vdd ibn I={iu}\n"
+            self.raw_spice += f"BREFP ibp 0 I={ir}\n"
+            self.raw_spice += f"BREFF gf 0 I={iu}\n"
+        else:  # the DAC's current, sensed in VTS, copied to both write lines
+            dac, code = unit_dac
+            vref = f"{dac.vref_v:.6g}*{scale(b.tc_per_k)}"
+            self.raw_spice += dac.spice(code, vref, p.tech.nmos_model)
+            self.raw_spice += f"FREFN vdd ibn VTS 1\nBREFP ibp 0 I={ir}\nFREFF gf 0 VTS 1\n"
         self.raw_spice += f"RF vdd gf {fire_trip_rp * rp * k:.6g}\n"
         self.raw_spice += f"BREFR vdd gr I={ir}\n"
         self.raw_spice += f"RR gr 0 {RESET_TRIP_RP * rp * k:.6g}\n"

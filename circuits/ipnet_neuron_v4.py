@@ -55,6 +55,7 @@ from .mtj_device import MtjParams, load_device
 from .paths import REPO_ROOT
 from .schema import Quantity, unknown_message
 from .technology import CMOS28, Technology
+from .trim_dac import TrimDac
 
 DEFAULT_V4_DESIGN = REPO_ROOT / "circuits" / "designs" / "ipnet_v4.toml"
 WHAT = "neuron v4 design file"
@@ -104,6 +105,9 @@ QUANTITIES: dict[str, Quantity] = {
         Quantity("heat_tc", "1/K", -0.01, 0.01, "heat reference's relative temperature coefficient (bias generator)", _TC),
         Quantity("trim_bits", "", 1, 10, "bits of the die's write-current trim code (an integer)", "a trim DAC of 1 to 10 bits"),
         Quantity("trim_step", "1", 0.0, 0.1, "relative write-current step of one trim code (LSB)", "steps of up to 10 % of the write current", lo_open=True),
+        Quantity("trim_vref", "V", 0.0, 0.45, "trim DAC's reference voltage over its trimmed conductance at tnom", "above 0 and below half the supply", lo_open=True),
+        Quantity("trim_switch_w", "nm", CMOS28.w_min_m * 1e9, 1e4, "W of the trim DAC's unit (LSB) switch; bit k is 2^k fingers of it", _W),
+        Quantity("trim_switch_l", "nm", CMOS28.l_min_m * 1e9, 1e4, "L of the trim DAC's switches", _L),
         Quantity("fire_trip", "1", 1.0, 3.0, "fire comparator's trip: the replica of R_P times this, at the write current", "between R_P (no margin in P) and 3 R_P (above any AP level at TMR < 2)", lo_open=True),
         *(Quantity(f"{r}_w", "nm", CMOS28.w_min_m * 1e9, 1e5, f"W of {d}", _W) for r, d in SIZES.items()),
         *(Quantity(f"{r}_l", "nm", CMOS28.l_min_m * 1e9, 1e4, f"L of {d}", _L) for r, d in SIZES.items()),
@@ -124,9 +128,11 @@ class IpnetV4Params:
     phases of an input slot; edge_s: their edges; sizes: (W, L) per role of :data:`SIZES`;
     write_tc_per_k, heat_tc_per_k: the bias generator's temperature coefficients of the
     write and heat references (None: both follow the junction's Ic0(T), the v3 neuron's
-    trim); trim_bits, trim_step: the die's write-current trim DAC; write_trim: the factor
-    its code sets on the write reference (a die's value, like ``mtj_overrides``; 1 is the
-    middle code; :meth:`trim_factor`); fire_trip_rp: the fire comparator's trip as a
+    trim); trim_bits, trim_step, trim_vref_v, trim_switch: the die's write-current trim DAC
+    (:meth:`trim_dac`, its devices in the bias generator); write_trim: the factor its code
+    sets on the write reference (a die's value, like ``mtj_overrides``; it must be a code's
+    factor, :meth:`trim_factor`, and the netlist sets that code, :attr:`trim_code`; the
+    law-based metrics and the sweep carry the factor); fire_trip_rp: the fire comparator's trip as a
     multiple of the replica R_P.
     """
 
@@ -147,6 +153,8 @@ class IpnetV4Params:
     trim_bits: int = 6
     trim_step: float = 0.01
     write_trim: float = 1.0
+    trim_vref_v: float = 0.02
+    trim_switch: Size = Size(100e-9, 30e-9)
     fire_trip_rp: float = FIRE_TRIP_RP
 
     def __post_init__(self):
@@ -166,6 +174,7 @@ class IpnetV4Params:
             ("gap_s", "gap_time"),
             ("edge_s", "edge_time"),
             ("trim_step", "trim_step"),
+            ("trim_vref_v", "trim_vref"),
             ("fire_trip_rp", "fire_trip"),
         ):
             v = getattr(self, name)
@@ -183,12 +192,8 @@ class IpnetV4Params:
                 f"neuron v4: trim_bits={self.trim_bits!r}; allowed an integer in "
                 f"{QUANTITIES['trim_bits'].allowed()}"
             )
-        lo, hi = self.trim_factor(0), self.trim_factor(self.trim_codes - 1)
-        if not (math.isfinite(self.write_trim) and lo - 1e-12 <= self.write_trim <= hi + 1e-12):
-            raise ValueError(
-                f"neuron v4: write_trim={self.write_trim!r}; allowed [{lo:g}, {hi:g}] (the "
-                "trim DAC's range)"
-            )
+        self.tech.check_size("trim_switch", self.trim_switch.w_m, self.trim_switch.l_m)
+        _ = self.trim_code  # write_trim must be one of the DAC's codes
         missing = sorted(set(SIZES) - set(self.sizes))
         if missing:
             raise ValueError(f"neuron v4: sizes missing for {missing}")
@@ -205,12 +210,36 @@ class IpnetV4Params:
         """Codes of the write-current trim DAC: 0 .. trim_codes - 1."""
         return 2**self.trim_bits
 
+    def trim_dac(self) -> TrimDac:
+        """The write reference's trim DAC (:mod:`circuits.trim_dac`), at the bias
+        generator's scale (its current 1/BIAS_SCALE of the write current)."""
+        b = self.bias_params().bias()
+        s = self.trim_switch
+        return TrimDac(
+            self.trim_bits, self.trim_step, self.trim_vref_v, s.w_m, s.l_m,
+            b.unit_current_a / BIAS_SCALE,
+        )  # fmt: skip
+
     def trim_factor(self, code: int) -> float:
-        """The write reference's factor at trim ``code``: 1 at the middle code
-        (2^(bits-1)), ``trim_step`` per code (a binary-weighted current DAC)."""
-        if not (isinstance(code, int) and 0 <= code < self.trim_codes):
-            raise ValueError(f"neuron v4: trim code {code!r}; allowed 0..{self.trim_codes - 1}")
-        return 1.0 + (code - self.trim_codes // 2) * self.trim_step
+        """The write reference's factor at trim ``code`` by the DAC's design equation
+        (:meth:`circuits.trim_dac.TrimDac.factor`): 1 at the middle code (2^(bits-1)),
+        ``trim_step`` per code."""
+        return self.trim_dac().factor(code)
+
+    @property
+    def trim_code(self) -> int:
+        """The DAC code whose factor is :attr:`write_trim` (refused if none is)."""
+        dac = self.trim_dac()
+        code = round((self.write_trim - 1.0) / self.trim_step) + dac.mid
+        if not (math.isfinite(self.write_trim) and 0 <= code < dac.codes) or not math.isclose(
+            dac.factor(code), self.write_trim, rel_tol=0, abs_tol=1e-9
+        ):
+            lo, hi = dac.factor(0), dac.factor(dac.codes - 1)
+            raise ValueError(
+                f"neuron v4: write_trim={self.write_trim!r}; allowed a code's factor in "
+                f"[{lo:g}, {hi:g}] in steps of {self.trim_step:g} (the trim DAC's codes)"
+            )
+        return code
 
     @property
     def slot_s(self) -> float:
@@ -316,6 +345,10 @@ def read_v4_design(path: Path | str = DEFAULT_V4_DESIGN) -> IpnetV4Params:
         heat_tc_per_k=get("heat_tc"),
         trim_bits=int(get("trim_bits")),
         trim_step=get("trim_step"),
+        trim_vref_v=get("trim_vref"),
+        trim_switch=Size(get("trim_switch_w") * 1e-9, get("trim_switch_l") * 1e-9)
+        if base is None or "trim_switch_w" in values or "trim_switch_l" in values
+        else base.trim_switch,
         fire_trip_rp=get("fire_trip"),
     )
 
@@ -334,6 +367,9 @@ def _base_value(base: IpnetV4Params, key: str) -> float:
         "heat_tc": base.heat_tc_per_k,
         "trim_bits": base.trim_bits,
         "trim_step": base.trim_step,
+        "trim_vref": base.trim_vref_v,
+        "trim_switch_w": base.trim_switch.w_m * 1e9,
+        "trim_switch_l": base.trim_switch.l_m * 1e9,
         "fire_trip": base.fire_trip_rp,
     }
     if key in fields_of:
@@ -507,7 +543,9 @@ def build_v4_testbench(
     options = {**SIM_OPTIONS, **switching.options()}
     c.raw_spice += ".options " + " ".join(f"{k}={v}" for k, v in options.items()) + "\n"
     c.raw_spice += ms.model_line(mtj, MTJ_MODEL, state0, switching) + "\n"
-    c.subcircuit(IpnetBias(p.bias_params(), p.heat_tc_per_k, p.write_trim, p.fire_trip_rp))
+    c.subcircuit(
+        IpnetBias(p.bias_params(), p.heat_tc_per_k, (p.trim_dac(), p.trim_code), p.fire_trip_rp)
+    )
     c.subcircuit(IpnetV4Neuron(p, switching.stochastic))
     c.X("B", IpnetBias.NAME, "vddb", *BIAS_PINS)
     ins = [f"in{k + 1}" for k in range(p.n_inputs)]

@@ -8,8 +8,9 @@ from the shared periphery (bias generator), which is amortized over a 16 x 16 ar
 
 from __future__ import annotations
 
-from area_energy.costs import area, netlist_inventory
+from area_energy.costs import area, netlist_inventory, rule_deck
 from circuits import ipnet_neuron_v4 as v4
+from circuits.trim_dac import REGISTER_TRANSISTORS_PER_BIT
 from pyspice_flows.experiments.neuron_v4 import CORNERS
 from pyspice_flows.metrics.neuron_v4 import v4_figures
 from pyspice_flows.metrics.neuron_v4_static import v4_static_power
@@ -28,6 +29,8 @@ def v4_area(p: v4.IpnetV4Params) -> dict:
     circuit = v4.build_v4_testbench(p, [[0]], 1)
     own, shared = netlist_inventory.parse_inventory(str(circuit)).split(SHARED)
     a_own, a_shared = area.estimate_area(own), area.estimate_area(shared)
+    register = trim_register(p)
+    shared_um2 = a_shared.total_um2 + register["area_um2"]
     return {
         "area_um2": a_own.total_um2,
         "area_breakdown_um2": {k: v * 1e12 for k, v in a_own.breakdown_m2().items()},
@@ -37,13 +40,29 @@ def v4_area(p: v4.IpnetV4Params) -> dict:
         "mtjs": a_own.mtjs,
         "shared_bias_generator": {
             "instances": list(SHARED),
-            "transistors": a_shared.transistors,
-            "area_um2": a_shared.total_um2,
-            "note": f"shared by the {ARRAY_NEURONS} neurons of a 16 x 16 array with the slot clock",
+            "transistors": a_shared.transistors + register["transistors"],
+            "area_um2": shared_um2,
+            "note": (
+                f"shared by the {ARRAY_NEURONS} neurons of a 16 x 16 array with the slot clock; "
+                f"with the write-trim DAC ({p.trim_bits} switches and "
+                f"{a_shared.resistors} resistors in the netlist, resistors not sized) and its "
+                f"{p.trim_bits}-bit register ({register['transistors']} transistors, "
+                f"{register['area_um2']:.2f} um^2, not in the netlist: its bit levels are)"
+            ),
         },
         "array_neurons": ARRAY_NEURONS,
-        "area_um2_per_neuron_amortized": a_own.total_um2 + a_shared.total_um2 / ARRAY_NEURONS,
+        "area_um2_per_neuron_amortized": a_own.total_um2 + shared_um2 / ARRAY_NEURONS,
     }
+
+
+def trim_register(p: v4.IpnetV4Params) -> dict:
+    """The trim code's register, which the netlist represents by its bit levels: one static
+    latch of :data:`circuits.trim_dac.REGISTER_TRANSISTORS_PER_BIT` minimum transistors per
+    bit, each on its own diffusion strip by the rule deck, plus the deck's routing share."""
+    rules = rule_deck.rules_or_default(None)
+    n = p.trim_bits * REGISTER_TRANSISTORS_PER_BIT
+    one = area.transistor_area_m2(p.tech.w_min_m, p.tech.l_min_m, rules=rules)
+    return {"transistors": n, "area_um2": n * one * (1 + rules.routing_overhead) * 1e12}
 
 
 def v4_results(

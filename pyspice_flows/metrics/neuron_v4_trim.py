@@ -6,7 +6,9 @@ spread (Ic0 7 %, Delta 10 %) moves it by 3x either way from die to die (0.027-0.
 untrimmed sweep), while the limits ask 0.05-0.3 and the memory gain falls as it rises.
 The bias generator's write reference therefore carries a binary-weighted trim DAC
 (``trim_bits`` bits of ``trim_step`` each, :meth:`circuits.ipnet_neuron_v4.IpnetV4Params.
-trim_factor`), whose code is chosen once per die at test.
+trim_factor`, the design equation of its devices, :mod:`circuits.trim_dac`), whose code
+is chosen once per die at test.  :func:`dac_transfer` simulates those devices at every
+code and :func:`inl_dnl_lsb` measures their linearity (``tests/test_trim_dac.py``).
 
 The calibration (:func:`calibrate_write_trim`), as a tester runs it at 27 C and the
 design's supply: successive approximation, most significant bit first.  For each trial
@@ -104,3 +106,33 @@ def v4_trimmed_sample_metrics(sample: dict) -> dict:
     cal = calibrate_write_trim(mv.sample_params(die))
     figures = mv.v4_sample_metrics({**sample, "write_trim": cal["factor"]})
     return {**figures, "trim_code": cal["code"], "write_trim": cal["factor"]}
+
+
+def dac_transfer(p: v4.IpnetV4Params, temp_c: float, vdd_v: float) -> np.ndarray:
+    """The trim DAC's current at every code [A], by one operating-point simulation of its
+    devices (:mod:`circuits.trim_dac`, the netlist's own elements) at ``temp_c`` and a
+    register high level (supply) of ``vdd_v``: one copy of the DAC per code."""
+    from pyspice_flows.sim import make_session
+    from pyspice_flows.sim.session import OperatingPoint
+
+    dac = p.trim_dac()
+    tnom_c = p.nominal_mtj().tnom - 273.15
+    tc = p.write_tc_per_k or 0.0
+    vref = f"{dac.vref_v:.6g}*(1+({tc:.6g})*(temper-({tnom_c:.6g})))"
+    lines = [f"trim DAC transfer at {temp_c:g} C, {vdd_v:g} V", p.tech.include_line()]
+    for code in range(dac.codes):
+        lines += [f".subckt dac{code} vdd", dac.spice(code, vref, p.tech.nmos_model), ".ends"]
+        lines.append(f"X{code} vdd dac{code}")
+    lines.append(f"VDD vdd 0 DC {vdd_v:.6g}")
+    w = make_session().run("\n".join(lines) + "\n", OperatingPoint(), temperature_c=temp_c)
+    return np.array([float(w.i(f"v.x{code}.vts")[0]) for code in range(dac.codes)])
+
+
+def inl_dnl_lsb(currents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """INL and DNL [LSB] of a DAC's transfer, against the straight line through its end
+    points (the LSB is that line's step): INL_k = (I_k - line_k) / LSB,
+    DNL_k = (I_k+1 - I_k) / LSB - 1."""
+    i = np.asarray(currents, dtype=float)
+    lsb = (i[-1] - i[0]) / (len(i) - 1)
+    line = i[0] + lsb * np.arange(len(i))
+    return (i - line) / lsb, np.diff(i) / lsb - 1.0
