@@ -49,11 +49,13 @@ def test_design_values_are_plain_and_give_the_design_back(tmp_path):
         tmp_path,
         "changed",
         'vdd = { value = 0.95, unit = "V" }\nheat_time = { value = 25, unit = "ns" }\n'
-        'unit_w = { value = 700, unit = "nm" }\nn_inputs = { value = 2, unit = "" }',
+        'unit_w = { value = 700, unit = "nm" }\nn_inputs = { value = 2, unit = "" }\n'
+        'trim_vref = { value = 0.03, unit = "V" }\ntrim_switch_w = { value = 150, unit = "nm" }',
     )
     p = read_v4_design_file(path).params
     values = json.loads(json.dumps(design_values(p)))  # what reaches a worker process
     assert values["vdd_v"] == 0.95 and values["heat_s"] == pytest.approx(25e-9)
+    assert values["trim_vref_v"] == 0.03 and values["trim_switch"][0] == pytest.approx(150e-9)
     assert values["device_file"] == "models/devices/ikeda2010_pmtj_40nm_insulated.toml"
     assert design_params(values) == p
     assert design_params(json.loads(json.dumps(design_values(default_v4_params())))) == (

@@ -145,6 +145,8 @@ DESIGN_KEYS = (
     "heat_tc_per_k",
     "trim_bits",
     "trim_step",
+    "trim_vref_v",
+    "trim_switch",
     "fire_trip_rp",
 )
 """The fields of :class:`~circuits.ipnet_neuron_v4.IpnetV4Params` a v4 design sets (what a
@@ -163,6 +165,8 @@ def design_values(p: v4.IpnetV4Params, device: bool = True) -> dict:
         value = getattr(p, key)
         if key == "sizes":
             value = {role: [s.w_m, s.l_m] for role, s in sorted(value.items())}
+        elif key == "trim_switch":
+            value = [value.w_m, value.l_m]
         elif key == "input_weights":
             value = list(value)
         elif key == "device_file":
@@ -188,6 +192,8 @@ def design_params(values: dict) -> v4.IpnetV4Params:
     kw = dict(values)
     if "sizes" in kw:
         kw["sizes"] = {role: Size(*wl) for role, wl in kw["sizes"].items()}
+    if "trim_switch" in kw:
+        kw["trim_switch"] = Size(*kw["trim_switch"])
     if "device_file" in kw:
         device = Path(str(kw["device_file"]))
         kw["device_file"] = device if device.is_absolute() else REPO_ROOT / device
