@@ -438,7 +438,7 @@ class IpnetV4Neuron(SubCircuit):
             self.raw_spice += f"NMTJ am j th u {MTJ_MODEL}\n"
         else:
             self.raw_spice += f"NMTJ am j th {MTJ_MODEL}\n"
-            self.raw_spice += "RU u 0 1e9\n"  # the unused draw pin, tied off
+            self.raw_spice += "VU u 0 0\n"  # the unused draw pin, tied off (a source: no device)
         mos("PA", "a", "phwb", "vdd", "vdd", pm, "header")  # write header
         mos("NA", "a", "h", 0, 0, n, "ground")  # heat: a to ground
         # heat source: MPR mirrors MBP while its gate gr is switched to vbp (MNG, h high),

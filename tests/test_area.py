@@ -277,10 +277,16 @@ def test_bad_input_names_value_and_what_is_allowed():
         transistor_area_m2(-100e-9, 30e-9)
 
 
-def test_resistors_are_counted_not_sized():
-    est = estimate_area(parse_inventory("R1 a b 10k\nM1 d g s 0 nmos28 W=100n L=30n"))
-    assert est.resistors == 1 and est.unsized == ("R1",)
-    assert est.total_m2 == rel((LMIN + 2 * EXT + SDD) * (WMIN + CLEAR) * (1 + ROUTING))
+def test_a_resistor_is_sized_from_its_squares_beside_the_total():
+    """20 kohm of 2000 ohm/sq poly: 10 squares of 0.35 um x (0.35 + 0.21) um = 1.96 um^2
+    (the deck's values, written out here), reported beside the total, not in it; two in
+    parallel (m=2) twice that; a resistor below one square still takes one."""
+    mos = (LMIN + 2 * EXT + SDD) * (WMIN + CLEAR) * (1 + ROUTING)
+    est = estimate_area(parse_inventory("R1 a b 20k\nM1 d g s 0 nmos28 W=100n L=30n"))
+    assert est.resistors == 1 and est.resistors_m2 == rel(1.96e-12)
+    assert est.total_m2 == rel(mos)
+    assert estimate_area(parse_inventory("R1 a b 20k m=2")).resistors_m2 == rel(3.92e-12)
+    assert estimate_area(parse_inventory("R1 a b 10")).resistors_m2 == rel(0.196e-12)
 
 
 def test_6t_sram_cell_within_a_factor_of_two_of_the_28nm_cell():

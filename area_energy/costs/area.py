@@ -41,9 +41,12 @@ Symbols: ``cpp`` [cpp], ``Lmin`` [gate_length_min], ``ext`` [diffusion_extension
   while there are at least as many transistors as MTJs; each MTJ beyond that costs
   [mtj_extra_footprint].
 * Routing: ``[routing_overhead] x (transistors + wells)``.  Capacitors and MTJs get none.
-* Resistors are counted but not sized: in these netlists ``R`` elements are testbench
-  loads and the MTJ model's thermal network, and the deck has no public 28 nm poly sheet
-  resistance.  They are listed in :attr:`AreaEstimate.unsized` so a report can flag them.
+* Resistors (the bias generator's replica and trim resistors) are sized apart, as folded
+  stripes of a high-ohmic poly, ``max(1, R / [resistor_sheet]) x w (w + s)``
+  ([resistor_width], [resistor_spacing]; :meth:`RuleDeck.resistor_area_m2`), from an
+  open 130 nm kit's geometry (an estimate, no public 28 nm value): reported as
+  :attr:`AreaEstimate.resistors_m2` beside the total, not in it.  The MTJ model's
+  thermal network is an OSDI device of its own (no area).
 """
 
 from __future__ import annotations
@@ -106,22 +109,22 @@ def transistor_area_m2(
 class AreaEstimate:
     """Area breakdown [m^2] and device counts of one netlist.
 
-    ``total_m2 = transistors_m2 + wells_m2 + routing_m2 + capacitors_m2 + mtj_m2``.
-    Counts include SPICE ``m`` copies.  ``unsized`` names elements that were counted but
-    given no area (resistors).
+    ``total_m2 = transistors_m2 + wells_m2 + routing_m2 + capacitors_m2 + mtj_m2``;
+    ``resistors_m2``, the resistors' estimate from a 130 nm kit's poly, is reported beside
+    it, not in it.  Counts include SPICE ``m`` copies.
     """
 
     transistors_m2: float
     wells_m2: float
     routing_m2: float
     capacitors_m2: float
+    resistors_m2: float
     mtj_m2: float
     transistors: int
     capacitors: int
     mtjs: int
     resistors: int
     diffusion_strips: int
-    unsized: tuple[str, ...] = ()
 
     @property
     def total_m2(self) -> float:
@@ -256,11 +259,11 @@ def estimate_area(
         wells_m2=wells_m2,
         routing_m2=routing_m2,
         capacitors_m2=capacitors_m2,
+        resistors_m2=sum((rules.resistor_area_m2(r.r_ohm) * r.m for r in inventory.resistors), 0.0),
         mtj_m2=mtj_m2,
         transistors=inventory.transistor_count,
         capacitors=inventory.capacitor_count,
         mtjs=inventory.mtj_count,
         resistors=inventory.resistor_count,
         diffusion_strips=n_strips + p_strips,
-        unsized=tuple(r.name for r in inventory.resistors),
     )

@@ -124,7 +124,7 @@ class Mtj:
 
 @dataclass(frozen=True)
 class Resistor:
-    """One resistor of ``r_ohm`` [ohm]; counted, not sized (see module docstring)."""
+    """One resistor of ``r_ohm`` [ohm] (sized by :meth:`RuleDeck.resistor_area_m2`)."""
 
     name: str
     r_ohm: float

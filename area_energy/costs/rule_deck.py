@@ -8,6 +8,7 @@ once, when the file is read, before an area can be computed from it.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,6 +111,23 @@ _RULES = {
         1e-11,
         "6T SRAM cell, 0.01 .. 10 um^2",
     ),
+    "resistor_sheet": (
+        "resistor_sheet_ohm_per_sq",
+        "value_ohm_per_sq",
+        "ohm/sq",
+        10.0,
+        1e5,
+        "a resistor layer's sheet resistance, 10 ohm/sq .. 100 kohm/sq",
+    ),
+    "resistor_width": ("resistor_width_m", "value_m", "m", 10e-9, 10e-6, "resistor stripe width"),
+    "resistor_spacing": (
+        "resistor_spacing_m",
+        "value_m",
+        "m",
+        10e-9,
+        10e-6,
+        "space between two stripes of a folded resistor",
+    ),
     "freepdk45_shrink": (
         None,
         "value",
@@ -176,6 +194,9 @@ class RuleDeck:
         mtj_extra_footprint_m2: footprint of an MTJ with no transistor under it [m^2].
         routing_overhead: routing area / (transistor + well area) [1].
         sram_6t_hd_cell_m2: 6T high-density SRAM cell, calibration reference [m^2].
+        resistor_sheet_ohm_per_sq: sheet resistance of the resistor layer [resistor_sheet].
+        resistor_width_m, resistor_spacing_m: a folded resistor's stripe width and the space
+            between stripes [resistor_width], [resistor_spacing] [m].
         sources: table name -> source (DOI or URL).
         estimates: names of the tables whose value is an estimate.
     """
@@ -195,6 +216,9 @@ class RuleDeck:
     mtj_extra_footprint_m2: float
     routing_overhead: float
     sram_6t_hd_cell_m2: float
+    resistor_sheet_ohm_per_sq: float
+    resistor_width_m: float
+    resistor_spacing_m: float
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
     estimates: frozenset[str] = field(default_factory=frozenset, compare=False, repr=False)
 
@@ -227,6 +251,15 @@ class RuleDeck:
     def mos_cap_density_f_per_m2(self) -> float:
         """Gate capacitance per gate area, ``eps_r eps0 / EOT`` [F/m^2]."""
         return self.mos_cap_eps_r * EPS0_F_PER_M / self.mos_cap_eot_m
+
+    def resistor_area_m2(self, r_ohm: float) -> float:
+        """Area of a folded resistor of ``r_ohm`` [m^2]: its squares (``r / sheet``, at least
+        one) as stripes of the rule width at the stripe pitch, ``n_sq w (w + s)``."""
+        if not (r_ohm > 0 and math.isfinite(r_ohm)):
+            raise ValueError(f"resistor of {r_ohm!r} ohm; allowed a finite value above 0")
+        squares = max(1.0, r_ohm / self.resistor_sheet_ohm_per_sq)
+        w = self.resistor_width_m
+        return squares * w * (w + self.resistor_spacing_m)
 
     def capacitor_density_f_per_m2(self, kind: str) -> float:
         """Capacitance per area of a capacitor type (``mim``, ``mom``, ``mos``) [F/m^2]."""

@@ -116,7 +116,13 @@ def neuron_claims(ip: dict, lif: dict, area_ratio: float) -> list[dict]:
             f"{off:+.0%} from the published value (reproduced within {AREA_MATCH_REL:.0%}): "
             f"{ip['transistors']} transistors ({ip['area_um2']:.2f} um^2){amortized} and "
             f"{ip['mtjs']} MTJ above them, no capacitor; rule-based estimate, routing overhead "
-            "included.",
+            "included"
+            + (
+                f"; the bias generator's resistors not in it (with them, as an open 130 nm "
+                f"kit's poly: {ip['area_um2_per_neuron_amortized_with_resistors']:.2f} um^2)."
+                if "area_um2_per_neuron_amortized_with_resistors" in ip
+                else "."
+            ),
         ),
         claim(
             "LIF area / IPNet area",

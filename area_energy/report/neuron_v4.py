@@ -42,16 +42,19 @@ def v4_area(p: v4.IpnetV4Params) -> dict:
             "instances": list(SHARED),
             "transistors": a_shared.transistors + register["transistors"],
             "area_um2": shared_um2,
+            "resistors_um2_estimate": a_shared.resistors_m2 * 1e12,
             "note": (
                 f"shared by the {ARRAY_NEURONS} neurons of a 16 x 16 array with the slot clock; "
                 f"with the write-trim DAC ({p.trim_bits} switches and "
-                f"{a_shared.resistors} resistors in the netlist, resistors not sized) and its "
+                f"{a_shared.resistors} resistors in the netlist) and its "
                 f"{p.trim_bits}-bit register ({register['transistors']} transistors, "
                 f"{register['area_um2']:.2f} um^2, not in the netlist: its bit levels are)"
             ),
         },
         "array_neurons": ARRAY_NEURONS,
         "area_um2_per_neuron_amortized": a_own.total_um2 + shared_um2 / ARRAY_NEURONS,
+        "area_um2_per_neuron_amortized_with_resistors": a_own.total_um2
+        + (shared_um2 + a_shared.resistors_m2 * 1e12) / ARRAY_NEURONS,
     }
 
 
@@ -149,7 +152,11 @@ def v4_section(r: dict) -> dict:
         f"{m['ablation_ratio']:.2g} of the gain's excess.  Area: {r['area_um2']:.2f} um^2 and "
         f"{r['transistors']} transistors of its own, {r['area_um2_per_neuron_amortized']:.2f} um^2 with "
         f"the bias generator ({r['shared_bias_generator']['area_um2']:.2f} um^2) shared by "
-        f"{r['array_neurons']} neurons.  Energy: {render.fmt_si(r['energy_per_input_slot_J'], 'J')} per "
+        f"{r['array_neurons']} neurons; its resistors are not in that area: as folded "
+        f"high-ohmic poly of an open 130 nm kit (estimate) they take "
+        f"{r['shared_bias_generator']['resistors_um2_estimate']:.1f} um^2, "
+        f"{r['area_um2_per_neuron_amortized_with_resistors']:.2f} um^2 per neuron with them.  "
+        f"Energy: {render.fmt_si(r['energy_per_input_slot_J'], 'J')} per "
         f"input slot; on the standard stimulus (an input every slot) it fires with P = "
         f"{r['p_fire_per_slot_standard']:.3f} per slot once warm, so "
         f"{render.fmt_si(r['energy_per_spike_J'], 'J')} per output spike.  Floor of this mode: what "

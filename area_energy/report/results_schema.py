@@ -88,8 +88,8 @@ class AreaBreakdown(BaseModel):
     total: Positive = q("um^2", "sum of the parts")
 
 
-class SharedBiasV4(BaseModel):
-    """Neuron v4's shared periphery (bias generator), amortized over an array."""
+class SharedBias(BaseModel):
+    """A neuron's shared periphery (bias generator), amortized over an array."""
 
     model_config = FIXED
     instances: list[Text] = d("netlist instances of the shared circuitry")
@@ -98,7 +98,15 @@ class SharedBiasV4(BaseModel):
     note: str = d("what shares it")
 
 
-class SharedBiasV2(SharedBiasV4):
+class SharedBiasV4(SharedBias):
+    """Neuron v4's bias generator, with its resistors' area estimate beside its area."""
+
+    resistors_um2_estimate: NonNegative = q(
+        "um^2", "its resistors as folded high-ohmic poly of an open 130 nm kit (estimate)"
+    )
+
+
+class SharedBiasV2(SharedBias):
     """The v2 neuron's bias generator, with its simulated power."""
 
     resistors: Count = d("its resistors")
@@ -178,6 +186,9 @@ class IpnetV4(NeuronArea):
     shared_bias_generator: SharedBiasV4 = d("shared periphery")
     array_neurons: Annotated[int, Field(ge=1)] = d("neurons sharing the periphery")
     area_um2_per_neuron_amortized: Positive = q("um^2", "own area + periphery / array_neurons")
+    area_um2_per_neuron_amortized_with_resistors: Positive = q(
+        "um^2", "the same with the periphery's resistors (estimate) in it"
+    )
     energy_per_spike_J: Positive = q("J", "energy per output spike on the standard stimulus")
     energy_floor_J: Positive = q("J", "the junction's dissipation per output spike (the floor)")
     energy_per_spike_breakdown_J: EnergySplitV4 = d("energy per spike by part [J]")
