@@ -96,6 +96,31 @@ def test_section_shows_both_summaries_in_markdown_and_html(tmp_path):
     assert TITLE in html and "3.22 (law); trials 2.79 [1.04, 7.17]" in html
 
 
+def test_an_array_interference_reading_adds_its_row_and_an_older_summary_none(tmp_path):
+    wm, net = tmp_path / "wm.json", tmp_path / "net.json"
+    older = _wm_summary()
+    _write(wm, older)
+    rows = working_memory_network_section(wm, net)["table"]["rows"]
+    assert not any(r[0].startswith("interference on a") for r in rows)
+    _write(
+        wm,
+        {
+            **older,
+            "interference_array": {
+                "rows": 8,
+                "cols": 8,
+                "layout_pitch_m": 1.409e-6,
+                "own_excess_at_layout": 0.1203,
+                "crosstalk_at_layout": {"silent": 0.0, "neighbours": 0.5241, "dense": 0.8643},
+            },
+        },
+    )
+    rows = working_memory_network_section(wm, net)["table"]["rows"]
+    (row,) = [r for r in rows if r[0].startswith("interference on a")]
+    assert row[0].startswith("interference on a 8 x 8 array at the layout pitch 1.41 um")
+    assert row[1] == "0.524 / 0.864 of the own memory 0.120 (law)"
+
+
 def test_missing_and_stale_summaries_name_the_command_that_writes_them(tmp_path):
     from area_energy.report.working_memory import _interval
 

@@ -6,7 +6,8 @@ summary is missing the section names the command that writes it.
 * ``build/working_memory/summary.json`` (``make working-memory``): the gain by lag at 1 and
   3 slots (the switching law's, with the seeded trials' gain and 95 % interval beside it
   where those lags were run as trials), the fitted decay, the positions recalled in free
-  recall (d' >= 1), and the pitch where crosstalk stays under 10 % against the layout pitch;
+  recall (d' >= 1), the pitch where crosstalk stays under 10 % against the layout pitch,
+  and, where the summary has it, the crosstalk on an R x C array at the layout pitch;
 * ``build/network/summary.json`` (``make network``): the readout's accuracy per variant
   (mean and 95 % interval over seeds).
 """
@@ -106,6 +107,18 @@ def working_memory_rows(s: dict, source: str) -> tuple[list[list[str]], str]:
             source,
         ]
     )
+    a = s.get("interference_array")  # summaries written before the array reading lack it
+    if a:
+        xt = a["crosstalk_at_layout"]
+        rows.append(
+            [
+                f"interference on a {a['rows']} x {a['cols']} array at the layout pitch "
+                f"{_um(a['layout_pitch_m'])}: crosstalk of the 8 neighbours / of the whole array",
+                f"{xt['neighbours']:.3f} / {xt['dense']:.3f} of the own memory "
+                f"{a['own_excess_at_layout']:.3f} (law)",
+                source,
+            ]
+        )
     nc = max(map(abs, i["controls"]["no_coupling"]["delta_p"]))
     text = (
         f"Working memory (`{source}`, `make working-memory`; design on "
