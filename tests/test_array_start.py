@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_vacask import needs_vacask
 
 from circuits.ipnet_array import TiledStart, build_ipnet_array
 from circuits.paths import REPO_ROOT
 from pyspice_flows.bench import array as ab
 from pyspice_flows.sim.session import OperatingPoint, Session, Transient, netlist_for
-from pyspice_flows.sim.vacask import VacaskSession, unavailable_reason
+from pyspice_flows.sim.vacask import VacaskSession
 from pyspice_flows.sim.vacask_netlist import translate
 
-_REASON = unavailable_reason()
-needs_vacask = pytest.mark.skipif(_REASON is not None, reason=f"VACASK cannot run here: {_REASON}")
 RELTOL, VNTOL = 1e-3, 1e-6
 """ngspice's and VACASK's default relative and absolute voltage tolerances (the decks set
 neither): two converged solutions of one circuit differ by a few times this at most."""
