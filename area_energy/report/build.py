@@ -208,8 +208,10 @@ def _v2_and_lif_runs(ip_params, temp_k: float | None) -> V2Runs:
         "ipnet": neurons["ipnet_v2"]["static_power_W"],
         "lif": neurons["lif"]["static_power_W"],
     }
-    progress("simulating the heat ablation (same protocol, heat memory removed) and both")
-    progress("neurons on a common input train (like-for-like energy), in two more processes")
+    progress(
+        "simulating the heat ablation and both neurons on a common input train (like-for-like"
+        " energy), in two more processes"
+    )
     with (
         background(_summarized_ablation, ip_params, temp_c) as ablation_call,
         background(energy_comparison, temp_k, ip_params, static) as comparison_call,
