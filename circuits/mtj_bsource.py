@@ -65,6 +65,7 @@ def function_lines() -> list[str]:
         ".func mj_sstep(u) {u <= 0 ? 0 : (u >= 1 ? 1 : u*u*(3-2*u))}",
         ".func mj_sramp(u,w) {u <= -w ? 0 : (u >= w ? u : (u+w)*(u+w)/(4*w))}",
         ".func mj_p4(u) {u*u*u*u}",
+        ".func mj_sfloor(u,lo) {u >= lo+1 ? u : lo+mj_sramp(u-lo,1)}",
         f".func mj_wp(m) {{mj_sstep((m+{_g(wpe)})/{_g(2 * wpe)})}}",
         f".func mj_rlp(m) {{mj_sstep((m-{_g(rl)})/{_g(rh - rl)})}}",
         f".func mj_rla(m) {{mj_sstep((-m-{_g(rl)})/{_g(rh - rl)})}}",
@@ -72,11 +73,18 @@ def function_lines() -> list[str]:
     ]
 
 
+def _floored(u: str) -> str:
+    """``u`` through the C1 floor at ``LOG_FLOOR`` (``sfloor`` of mtj_functions.vams), as the
+    Verilog-A takes the arguments of the cones' and characteristics' exponentials: the
+    value unchanged a unit above the floor, so a diverging iterate stays finite."""
+    return f"mj_sfloor({u},{_g(spec.constant('LOG_FLOOR'))})"
+
+
 def _hazard(p: MtjParams, s: str, tail: str) -> str:
     """Barrier-hopping rate [1/s] at the effective drive of the lagged cone on node ``tail``
     (the ``hazard`` function of mtj_functions.vams)."""
     c = spec.constant
-    aeff = f"exp(-V({s}{tail}))"
+    aeff = f"exp(-{_floored(f'V({s}{tail})')})"
     dl = f"V({s}dl)"
     if p.bexp < 1.5:  # linear device-fit form: Neel-Brown with the attempt time tau0
         return f"(exp(-{dl}*{aeff})/{s}tau0)"
@@ -191,11 +199,14 @@ def junction_lines(
         i2 = f"(V({s}{lagged})+{i}*mj_sstep(-{i}/{dc}))"
         sg = f"V({s}{cone})"
         capg = f"(1-mj_sstep({sg}-{_g(c('SIGMA_CAP') - 1.0)}))"
-        return f"((2*(mj_sramp({i2}-1,{cc})*{capg}-mj_sramp(1-{i2},{cc}))+2*exp(-{sg}))*{rate})"
+        return (
+            f"((2*(mj_sramp({i2}-1,{cc})*{capg}-mj_sramp(1-{i2},{cc}))"
+            f"+2*exp(-{_floored(sg)}))*{rate})"
+        )
 
     def dy(i: str, node: str) -> str:
         xi = f"({x0}+V({s}{node}))"
-        return f"(({i}+tanh({xi})+{ep}*exp(-2*{xi}))*{rate})"
+        return f"(({i}+tanh({xi})+{ep}*exp(-2*{_floored(xi)}))*{rate})"
 
     pc = _g(LAW_LITERALS["progress_corner"])
 

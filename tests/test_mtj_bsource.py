@@ -8,6 +8,7 @@ reversals as the OSDI model's own step bound does.
 """
 
 import re
+import subprocess
 
 import numpy as np
 import pytest
@@ -133,3 +134,28 @@ def test_bad_input_is_refused(dev):
         bs.junction_lines(dev, state0=0)
     with pytest.raises(ValueError, match="N1"):
         bs.replace_osdi_junction("title\nI1 0 p DC 0\n", dev)
+
+
+def test_exponent_floor_is_the_verilog_a_sfloor(tmp_path):
+    """``mj_sfloor`` as ngspice evaluates it against ``sfloor`` of mtj_functions.vams written
+    out by hand (u above lo + 1; lo + (u - lo + 1)^2 / 4 within a unit of the floor; lo
+    below it): the floor keeps a diverging cone's exponential finite and leaves every
+    solution's value alone."""
+    lo = -40.0
+    points = [-60.0, -41.5, -40.5, -40.0, -39.5, -39.0, -20.0, 3.0]
+    lines = ["* mj_sfloor", *bs.function_lines()]
+    lines += [f"B{k} n{k} 0 V=mj_sfloor({u:g},{lo:g})" for k, u in enumerate(points)]
+    lines += [f"R{k} n{k} 0 1" for k in range(len(points))]
+    lines += [".control", "op", *(f"print v(n{k})" for k in range(len(points))), ".endc", ".end"]
+    net = tmp_path / "sfloor.cir"
+    net.write_text("\n".join(lines) + "\n")
+    out = subprocess.run(["ngspice", "-b", str(net)], capture_output=True, text=True, check=True)
+    got = [float(m) for m in re.findall(r"v\(n\d+\)\s*=\s*(\S+)", out.stdout)]
+
+    def by_hand(u):
+        if u >= lo + 1:
+            return u
+        return lo if u <= lo - 1 else lo + (u - lo + 1) ** 2 / 4
+
+    assert got == pytest.approx([by_hand(u) for u in points], rel=1e-9, abs=1e-12)
+    assert min(got) >= lo
