@@ -27,7 +27,7 @@ osdi: setup ## compile models/verilog_a/*.va to build/osdi/*.osdi (only what cha
 	@$(PY) -m pyspice_flows.sim.osdi
 
 netlists: osdi ## write the neuron testbench netlists to build/netlists/ (run: ngspice -b build/netlists/<name>.cir)
-	@$(PY) -m circuits.write_netlists
+	@$(PY) -m pyspice_flows.testbenches
 
 lint: venv ## ruff (lint, format check) and the import-direction contract (what CI runs before the tests)
 	@.venv/bin/ruff check .

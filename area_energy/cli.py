@@ -2,7 +2,7 @@
 
     ipnet report [--out DIR] [--device FILE] [--temp K]   = python -m area_energy.report
     ipnet compare [--design F ...] [--device F ...] [--temp K ...] [--sweep DIR ...] --out DIR = python -m area_energy.report.compare
-    ipnet netlists [--out DIR] [--device FILE]            = python -m circuits.write_netlists
+    ipnet netlists [--out DIR] [--device FILE]            = python -m pyspice_flows.testbenches
     ipnet sweep [--spec FILE] [--scheduler ADDR] ...      = python -m pyspice_flows.sweep
     ipnet bench [...]                                     = python -m pyspice_flows.bench
     ipnet characterize [...]                              = python -m pyspice_flows.experiments.mtj_characterization
@@ -46,8 +46,8 @@ SUBCOMMANDS = {
         "designs, devices and temperatures side by side: DIR/compare.{md,html,json}",
     ),
     "netlists": (
-        "circuits.write_netlists",
-        "circuits.write_netlists",
+        "pyspice_flows.testbenches",
+        "pyspice_flows.testbenches",
         "write the testbench netlists",
     ),
     "sweep": (

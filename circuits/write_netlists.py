@@ -1,4 +1,8 @@
-"""Write the standard testbenches to build/netlists/ (``make netlists``, ``ipnet netlists``).
+"""Render the standard testbenches and write them with their model files.
+
+The command is ``ipnet netlists`` (``make netlists``, :mod:`pyspice_flows.testbenches`),
+which passes in the compiled OSDI models and the spike threshold; this module only
+renders and writes.
 
 Each ``<name>.cir`` is a testbench a designer can run from any folder with plain
 ``ngspice -b <folder>/<name>.cir``:
@@ -23,21 +27,15 @@ The golden copies (tests/golden/*.cir) are regenerated after an intended change 
 
 from __future__ import annotations
 
-import argparse
 import re
 import shutil
-import sys
-import traceback
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from .ipnet_design import add_design_argument, design_from_options
-from .mtj_device import add_device_argument
-from .scenarios import Scenario, standard_scenarios
+from .scenarios import Scenario
 from .technology import REPO_ROOT
 from .testbench_notes import node_note, role_note
 
-OUT_DIR = REPO_ROOT / "build" / "netlists"
 LIB_DIR = "lib"
 """Folder beside the netlists holding the model files they load (relative to them)."""
 SHARED_ROLE = "bias_generator"
@@ -281,37 +279,24 @@ def _copy(src: Path, dst: Path) -> None:
     tmp.replace(dst)
 
 
-def _toolkit_osdi(name: str) -> Path:
-    from pyspice_flows.sim import osdi  # the command's edge: compiles the model if needed
-
-    return osdi.osdi_path(name)
-
-
-def _toolkit_threshold_fraction() -> float:
-    from pyspice_flows import measure
-
-    return measure.LOGIC_THRESHOLD_FRACTION
-
-
 def write_netlists(
-    out_dir: Path = OUT_DIR,
-    scenarios: list[Scenario] | None = None,
-    osdi_for: Callable[[str], Path] | None = None,
-    threshold_fraction: float | None = None,
+    out_dir: Path,
+    scenarios: list[Scenario],
+    osdi_for: Callable[[str], Path],
+    threshold_fraction: float,
 ) -> list[Path]:
     """Write one ``<name>.cir`` per scenario and the model files into ``out_dir/lib``
     (atomically); returns the netlists' paths.
 
-    ``osdi_for``: model name -> compiled ``.osdi`` (default: the toolkit's OSDI cache,
-    compiling on demand); ``threshold_fraction``: the spike threshold as a fraction of VDD
-    (default: the toolkit's).
+    ``osdi_for``: model name -> compiled ``.osdi``; ``threshold_fraction``: the spike
+    threshold as a fraction of VDD (the measurement's, so that the netlist counts spikes
+    as the toolkit does).
     """
-    osdi_for = osdi_for or _toolkit_osdi
-    fraction = _toolkit_threshold_fraction() if threshold_fraction is None else threshold_fraction
+    fraction = threshold_fraction
     lib = out_dir / LIB_DIR
     lib.mkdir(parents=True, exist_ok=True)
     written, copied = [], set()
-    for sc in scenarios or standard_scenarios():
+    for sc in scenarios:
         text, includes = render_testbench(sc, fraction)
         files = [*includes, *(osdi_for(m) for m in sc.osdi_models)]
         names = [*(p.name for p in includes), *(f"{m}.osdi" for m in sc.osdi_models)]
@@ -325,57 +310,3 @@ def write_netlists(
         tmp.replace(path)
         written.append(path)
     return written
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m circuits.write_netlists [--out DIR] [--device FILE] [--design FILE] [--debug]``.
-
-    Exit 0, 1 on an error (one line on stderr), 2 on a usage error, 130 after Ctrl-C.
-    """
-    parser = argparse.ArgumentParser(
-        prog="ipnet netlists",
-        description="Write the standard testbenches (IPNet neuron, LIF baseline, 4 x 4 "
-        "thermally coupled IPNet array) and their model files (DIR/lib/); each runs from any "
-        "folder with `ngspice -b DIR/<name>.cir`, prints its .meas results and writes "
-        "<name>.raw.",
-    )
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=OUT_DIR,
-        metavar="DIR",
-        help="output folder (default: build/netlists)",
-    )
-    add_device_argument(parser)
-    add_design_argument(parser)
-    parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
-    args = parser.parse_args(argv)
-    try:
-        if args.out.exists() and not args.out.is_dir():
-            raise ValueError(f"--out {args.out} is a file, not a folder")
-        scenarios = None
-        if args.device is not None or args.design is not None:
-            from .ipnet_array import array_scenario
-            from .scenarios import ipnet_scenario, lif_scenario
-
-            neuron = design_from_options(args.design, args.device).params()
-            scenarios = [ipnet_scenario(neuron), lif_scenario(), array_scenario(neuron=neuron)]
-        paths = write_netlists(args.out, scenarios)
-    except KeyboardInterrupt:
-        print(f"{parser.prog}: interrupted; nothing half-written was kept", file=sys.stderr)
-        return 130
-    except Exception as exc:  # noqa: BLE001 - the command line's last line of defence
-        if args.debug:
-            traceback.print_exc()
-        text = " | ".join(ln.strip() for ln in str(exc).splitlines() if ln.strip())
-        print(f"{parser.prog}: error: {text or type(exc).__name__}", file=sys.stderr)
-        return 1
-    for path in paths:
-        full = path.resolve()
-        shown = full.relative_to(REPO_ROOT) if full.is_relative_to(REPO_ROOT) else path
-        print(f"netlists: wrote {shown}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -32,13 +32,13 @@ TESTS_DIR = Path(__file__).resolve().parent
 COMMANDS = (
     "area_energy.report",
     "pyspice_flows.experiments.plasticity",
-    "circuits.write_netlists",
+    "pyspice_flows.testbenches",
     "pyspice_flows.sweep",
 )
 IPNET_NAME = {  # the ipnet subcommand each module is (its usage line says so)
     "area_energy.report": "report",
     "pyspice_flows.experiments.plasticity": "plasticity",
-    "circuits.write_netlists": "netlists",
+    "pyspice_flows.testbenches": "netlists",
     "pyspice_flows.sweep": "sweep",
 }
 
@@ -115,7 +115,7 @@ def test_python_m_runs_the_command_as_users_type_it(module, tmp_path):
 
 def test_write_netlists_honours_out_and_device(tmp_path, capsys):
     device = REPO_ROOT / "models" / "devices" / "ikeda2010_pmtj_40nm.toml"
-    netlists = _main("circuits.write_netlists")
+    netlists = _main("pyspice_flows.testbenches")
     res = run_in_process(
         netlists, ["--out", str(tmp_path / "n"), "--device", str(device)], capsys, cwd=tmp_path
     )
@@ -148,7 +148,7 @@ def test_report_refuses_bad_arguments_before_simulating(tmp_path, capsys):
     wall = res.wall_s
     malformed = tmp_path / "malformed.toml"
     malformed.write_text('name = "x"\n[params.rp\n')
-    for module in ("area_energy.report", "circuits.write_netlists"):
+    for module in ("area_energy.report", "pyspice_flows.testbenches"):
         res = run(_main(module), "--out", str(tmp_path / "r"), "--device", str(malformed))
         assert res.code == 1
         assert f"--device {malformed}" in res.error_line()

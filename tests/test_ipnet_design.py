@@ -107,7 +107,7 @@ CHANGED = '[params]\nvdd = { value = 0.85, unit = "V" }\nvwr = { value = 0.85, u
 
 
 def test_design_file_alone_changes_the_written_netlist(tmp_path):
-    from circuits.write_netlists import main
+    from pyspice_flows.testbenches import main
 
     path = write(tmp_path, CHANGED)
     out = tmp_path / "nets"

@@ -14,9 +14,10 @@ from regenerate_goldens import REGENERATE_NETLISTS
 
 from circuits.scenarios import standard_scenarios
 from circuits.technology import REPO_ROOT
-from circuits.write_netlists import SHARED_ROLE, render_testbench, write_netlists
+from circuits.write_netlists import SHARED_ROLE, render_testbench
 from pyspice_flows import measure
 from pyspice_flows.sim.session import Session, Transient
+from pyspice_flows.testbenches import write_testbenches
 
 GOLDEN = Path(__file__).parent / "golden"
 SCENARIOS = {sc.name: sc for sc in standard_scenarios()}
@@ -104,7 +105,7 @@ def _toolkit(sc) -> dict[str, float]:
 def test_written_testbench_runs_anywhere_and_agrees_with_the_toolkit(name, tmp_path):
     sc = SCENARIOS[name]
     folder = tmp_path / "bench"
-    (path,) = write_netlists(folder, [sc])
+    (path,) = write_testbenches(folder, [sc])
     assert path.read_text() == _text(sc)
     assert sorted(p.name for p in (folder / "lib").iterdir()) == sorted(
         ["cmos28.lib", *(f"{m}.osdi" for m in sc.osdi_models)]

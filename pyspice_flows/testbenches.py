@@ -1,0 +1,92 @@
+"""``ipnet netlists`` (``make netlists``): the standard testbenches, written to run anywhere.
+
+:mod:`circuits.write_netlists` renders each testbench and writes it with its model files;
+this command is the edge that supplies what lies above the circuits: the compiled OSDI
+models (:mod:`pyspice_flows.sim.osdi`, compiled on demand) and the spike threshold of the
+measurement (:data:`pyspice_flows.measure.LOGIC_THRESHOLD_FRACTION`), so that a written
+netlist counts spikes as the toolkit does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from pathlib import Path
+
+from circuits.ipnet_design import add_design_argument, design_from_options
+from circuits.mtj_device import add_device_argument
+from circuits.paths import REPO_ROOT
+from circuits.scenarios import Scenario, standard_scenarios
+from circuits.write_netlists import write_netlists
+from pyspice_flows import measure
+from pyspice_flows.sim import osdi
+
+OUT_DIR = REPO_ROOT / "build" / "netlists"
+
+
+def write_testbenches(
+    out_dir: Path = OUT_DIR, scenarios: list[Scenario] | None = None
+) -> list[Path]:
+    """Write ``scenarios`` (default: the standard three) as stand-alone testbenches into
+    ``out_dir`` with the toolkit's compiled models and spike threshold; returns the paths."""
+    return write_netlists(
+        out_dir,
+        standard_scenarios() if scenarios is None else scenarios,
+        osdi.osdi_path,
+        measure.LOGIC_THRESHOLD_FRACTION,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``ipnet netlists [--out DIR] [--device FILE] [--design FILE] [--debug]``.
+
+    Exit 0, 1 on an error (one line on stderr), 2 on a usage error, 130 after Ctrl-C.
+    """
+    parser = argparse.ArgumentParser(
+        prog="ipnet netlists",
+        description="Write the standard testbenches (IPNet neuron, LIF baseline, 4 x 4 "
+        "thermally coupled IPNet array) and their model files (DIR/lib/); each runs from any "
+        "folder with `ngspice -b DIR/<name>.cir`, prints its .meas results and writes "
+        "<name>.raw.",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=OUT_DIR,
+        metavar="DIR",
+        help="output folder (default: build/netlists)",
+    )
+    add_device_argument(parser)
+    add_design_argument(parser)
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
+    args = parser.parse_args(argv)
+    try:
+        if args.out.exists() and not args.out.is_dir():
+            raise ValueError(f"--out {args.out} is a file, not a folder")
+        scenarios = None
+        if args.device is not None or args.design is not None:
+            from circuits.ipnet_array import array_scenario
+            from circuits.scenarios import ipnet_scenario, lif_scenario
+
+            neuron = design_from_options(args.design, args.device).params()
+            scenarios = [ipnet_scenario(neuron), lif_scenario(), array_scenario(neuron=neuron)]
+        paths = write_testbenches(args.out, scenarios)
+    except KeyboardInterrupt:
+        print(f"{parser.prog}: interrupted; nothing half-written was kept", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the command line's last line of defence
+        if args.debug:
+            traceback.print_exc()
+        text = " | ".join(ln.strip() for ln in str(exc).splitlines() if ln.strip())
+        print(f"{parser.prog}: error: {text or type(exc).__name__}", file=sys.stderr)
+        return 1
+    for path in paths:
+        full = path.resolve()
+        shown = full.relative_to(REPO_ROOT) if full.is_relative_to(REPO_ROOT) else path
+        print(f"netlists: wrote {shown}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
