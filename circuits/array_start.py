@@ -12,7 +12,9 @@ the simulators release it, so the converged solution is the array's own.
 :class:`TiledStart` holds the voltages; ``ArrayParams(start=...)`` renders them into the
 netlist text, the one source both simulators read (VACASK's translator turns the cards into
 its analysis' ``nodeset``).  The values come from a simulation
-(``pyspice_flows.bench.array.tiled_start``), never typed in.
+(``pyspice_flows.sim.array_start.rest_start``), never typed in.  The same cards start an
+array of neuron v4 (:mod:`circuits.ipnet_neuron_v4`: neurons ``X<k>`` with ``out<k>`` and
+``th<k>``, one shared bias generator ``XB``), the working memory's 8 x 8 array.
 """
 
 from __future__ import annotations
@@ -57,9 +59,9 @@ class TiledStart:
 
     @classmethod
     def from_solution(cls, values) -> TiledStart:
-        """The start from the operating point of a 1 x 1 array ({ngspice vector name: V}):
-        ``x1.<node>``, ``out1`` and ``th1`` become the neuron's, ``xb.<node>`` the shared
-        ones; currents, source-driven nodes and device internals are dropped."""
+        """The start from the operating point of a one-neuron array ({ngspice vector name:
+        V}): ``x1.<node>``, ``out1`` and ``th1`` become the neuron's, ``xb.<node>`` the
+        shared ones; currents, source-driven nodes and device internals are dropped."""
         neuron, shared = [], []
         for name, v in sorted(values.items()):
             if "#" in name:
@@ -70,8 +72,10 @@ class TiledStart:
                 neuron.append((name[:-1], float(v)))
             elif name.startswith("xb."):
                 shared.append((name, float(v)))
-        if not any(node == "q" for node, _ in neuron):
-            raise ValueError("tiled start: the solution has no x1.q (not a 1 x 1 IPNet array?)")
+        if not any(node not in ("out", "th") for node, _ in neuron):
+            raise ValueError(
+                "tiled start: the solution has no x1.<node> (not a one-neuron IPNet array?)"
+            )
         return cls(tuple(neuron), tuple(shared))
 
     def nodeset_lines(self, n: int) -> list[str]:

@@ -55,8 +55,8 @@ def test_start_from_a_solution_keeps_node_voltages_and_drops_the_rest():
 
 
 def test_start_refuses_bad_values_naming_them():
-    with pytest.raises(ValueError, match="no x1.q"):
-        TiledStart.from_solution({"out1": 0.0})
+    with pytest.raises(ValueError, match="no x1.<node>"):
+        TiledStart.from_solution({"out1": 0.0, "th1": 0.0, "xb.ibn": 0.69})
     with pytest.raises(ValueError, match=r"v\(q\)=nan"):
         TiledStart((("q", float("nan")),))
     with pytest.raises(ValueError, match="plain node name"):
@@ -181,7 +181,7 @@ def test_start_is_computed_once_and_reaches_every_host_netlist(monkeypatch):
     monkeypatch.setattr(ab, "default_array_host", lambda simulator=None: ("sparse", None))
 
     class _Fake:
-        def run(self, circuit, analysis):
+        def run(self, circuit, analysis, temperature_c=None):
             calls.append(analysis)
             return type("W", (), {"vectors": {"x1.q": [0.0], "x1.qb": [0.9]}})()
 

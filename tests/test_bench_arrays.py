@@ -14,6 +14,7 @@ import pytest
 
 from circuits.ipnet_array import build_ipnet_array
 from pyspice_flows.bench import array as ab
+from pyspice_flows.bench import cli
 from pyspice_flows.bench.solvers import agreement, table_lines
 from pyspice_flows.sim.session import Transient, netlist_for
 from pyspice_flows.sim.vacask import _stats, unavailable_reason
@@ -159,3 +160,38 @@ def test_table_prints_the_ratio_of_ngspice_to_vacask():
     ]
     lines = table_lines({"rows": rows, "default": "vacask"})
     assert "1.50" in lines[1] and "failed" in lines[1] and "vacask" in lines[-1]
+
+
+def _scaling_with(monkeypatch, wall_power: float, cpu_power: float) -> dict:
+    """(d) on stand-in runs whose wall and CPU times grow as exact powers of the size."""
+    monkeypatch.setattr(ab, "default_array_host", lambda simulator=None: ("vacask", None))
+    monkeypatch.setattr(
+        ab,
+        "host_run",
+        lambda n, stop_s, host: {
+            "wall_s": 0.5 * n**wall_power,
+            "cpu_s": 0.4 * n**cpu_power,
+            "accepted": 100,
+            "wall_per_accepted_step_us": 5000.0 * n**wall_power,
+            "spikes": [[]] * n,
+            "th_grid": [[0.0]] * n,
+        },
+    )
+    return ab.bench_array_scaling((1, 4, 16, 64), 2e-9, repeats=1, say=lambda m: None)
+
+
+def test_scaling_verdict_reads_the_cpu_time_and_prints_the_wall_beside(monkeypatch):
+    # a loaded machine: the wall grows as N^1.4, the simulation's CPU as N^1.0
+    res = _scaling_with(monkeypatch, 1.4, 1.0)
+    assert res["verdict_on"] == "cpu" and "CPU time" in res["verdict_why"]
+    assert res["cpu_growth_exponent"] == pytest.approx(1.0)
+    assert res["cpu_local_exponents"] == pytest.approx([1.0, 1.0, 1.0])
+    assert res["growth_exponent"] == pytest.approx(1.4)  # the wall, under its old key
+    assert res["met"] and not res["met_on_wall"]
+    lines = cli.table_lines({"d_neuron_scaling": res})
+    text = "\n".join(lines)
+    assert "cpu ~ N^1.00  <= 1.15  met (verdict)" in text
+    assert "wall ~ N^1.40\n" in text + "\n" and "verdict on the cpu time" in text
+    # and the other way round: the CPU time itself grows too fast
+    res = _scaling_with(monkeypatch, 1.0, 1.4)
+    assert not res["met"] and res["met_on_wall"]

@@ -156,3 +156,26 @@ def test_a_run_without_a_single_finite_latency_is_not_published(tmp_path):
     with pytest.raises(ValueError, match="recency protocol measured no finite latency"):
         output.publish(tmp_path / "wm", recency, free_recall, {"rows": [], "summary": {}}, {})
     assert not (tmp_path / "wm").exists()
+
+
+def test_arrays_of_16_neurons_or_more_start_tiled_the_protocols_own_do_not():
+    """The array benchmarks' size rule: a 4 x 4 trial gets one neuron's rest point as
+    ``.nodeset`` on every neuron (instead of each latch's own card); the protocols' 2 x 2
+    trial is unchanged."""
+    from dataclasses import replace
+
+    from circuits.ipnet_array import build_ipnet_array
+    from pyspice_flows.experiments.working_memory import trials
+
+    t = wm.plan(TIMING, quick=True).trials[0]
+    small = trials.trial_array(t)
+    assert (t.rows, t.cols) == (2, 2) and trials.with_start(small) is small
+    big = trials.with_start(trials.trial_array(replace(t, rows=4, cols=4)))
+    cards = [ln for ln in str(build_ipnet_array(big)).splitlines() if ln.startswith(".nodeset")]
+    assert len(cards) == 1 + 16 and cards[0].startswith(".nodeset v(xb.")
+    for k in range(1, 17):
+        got = dict(x.split("=") for x in cards[k].split()[1:])
+        assert {f"v(out{k})", f"v(th{k})", f"v(x{k}.q)", f"v(x{k}.qb)"} <= got.keys()
+        # the latch at rest as the neuron's own card sets it: q low, qb at the supply
+        assert abs(float(got[f"v(x{k}.q)"])) < 0.01
+        assert float(got[f"v(x{k}.qb)"]) == pytest.approx(big.neuron.vdd_v, abs=0.01)

@@ -144,3 +144,64 @@ def test_the_files_of_the_array_reading(small, tmp_path):
     assert len(rows) == 3 * 3 + 2 * 3
     assert {r["condition"] for r in rows} == {"normal", "no_coupling", "no_heat"}
     assert wa.write_files({"interference_array": None}, tmp_path) == ("", [])
+
+
+# ----------------------------------------------------------------------------- start
+def _simulated_texts(monkeypatch, net):
+    """The netlist texts the law transient of ``net`` would simulate: through
+    :func:`wa.array_waveforms` and through the tools' own :func:`law_waveforms`."""
+    from pyspice_flows.experiments import working_memory_v4_tools as tools
+    from pyspice_flows.sim.session import netlist_for
+
+    def text(circuit, analysis, options=None, temperature_c=None, extra_lines=()):
+        return netlist_for(circuit, analysis, options, temperature_c, extra_lines)
+
+    monkeypatch.setattr(tools, "cached_run", text)
+    monkeypatch.setattr(wa, "cached_run", text)
+    return wa.array_waveforms(net, wm.NOMINAL_K), tools.law_waveforms(net, wm.NOMINAL_K)
+
+
+def test_the_8_x_8_law_transient_carries_the_tiled_start(monkeypatch):
+    net = wa.array_net(P, "neighbours", 8, 8, LAYOUT_PITCH_M, 1, STACK)
+    ours, law = _simulated_texts(monkeypatch, net)
+    cards = [ln for ln in ours.splitlines() if ln.startswith(".nodeset")]
+    # the law's own netlist with the cards before its analysis, nothing else changed
+    assert [ln for ln in ours.splitlines() if not ln.startswith(".nodeset")] == law.splitlines()
+    assert ours.index(".nodeset") < ours.index(".tran") and ".nodeset" not in law
+    assert len(cards) == 1 + 64 and cards[0].startswith(".nodeset v(xb.")
+    nodes = [dict(x.split("=") for x in c.split()[1:]) for c in cards[1:]]
+    for k, got in enumerate(nodes, start=1):
+        assert {f"v(out{k})", f"v(th{k})", f"v(x{k}.j)"} <= got.keys()
+        assert [float(v) for v in got.values()] == [float(v) for v in nodes[0].values()]
+    # at rest: no heat, the output low
+    assert abs(float(nodes[0]["v(th1)"])) < 1e-3 and abs(float(nodes[0]["v(out1)"])) < 0.01
+    # the 3 x 3 of --quick is below the size rule: the law's own netlist
+    small = wa.array_net(P, "neighbours", 3, 3, LAYOUT_PITCH_M, 1, STACK)
+    ours, law = _simulated_texts(monkeypatch, small)
+    assert ours == law and wa.array_start(small, wm.NOMINAL_K) is None
+
+
+def test_the_8_x_8_operating_point_is_its_own_from_the_tiled_start():
+    """The start guides Newton only: the array's operating point from the simulator's own
+    start and from the tiled one agree within ngspice's tolerances (reltol 1e-3, vntol 1 uV)."""
+    from pyspice_flows.sim.session import OperatingPoint, Session, celsius
+
+    net = wa.array_net(P, "dense", 8, 8, LAYOUT_PITCH_M, 1, STACK)
+    start = wa.array_start(net, wm.NOMINAL_K)
+    ops = [
+        Session.get().run(
+            wa.build_net(wa._held(net)),
+            OperatingPoint(),
+            temperature_c=celsius(wm.NOMINAL_K),
+            extra_lines=lines,
+        )
+        for lines in ((), start.nodeset_lines(64))
+    ]
+    own, tiled = ({k: float(v[0]) for k, v in w.vectors.items() if "#" not in k} for w in ops)
+    assert own.keys() == tiled.keys() and len(own) > 64 * 10
+    far = {
+        k: (own[k], tiled[k])
+        for k in own
+        if abs(own[k] - tiled[k]) > 5 * (1e-3 * max(abs(own[k]), abs(tiled[k])) + 1e-6)
+    }
+    assert not far, far

@@ -274,21 +274,7 @@ def table_lines(res: dict) -> list[str]:
                 f"(simulations {d['median_build_results_s']:.2f} s)"
             )
     if "d_neuron_scaling" in res:
-        sc = res["d_neuron_scaling"]
-        cells = ", ".join(f"{r['neurons']}: {r['wall_s']:.2f} s" for r in sc["rows"])
-        out.append(
-            f"(d) coupled array on {sc['host_label']}, N neurons   {cells}; wall ~ "
-            f"N^{sc['growth_exponent']:.2f}  <= {EXPONENT_TARGET:g}  {_fmt_target(sc)}"
-        )
-        if sc.get("local_exponents"):
-            out.append(
-                "    slope between successive counts: "
-                + ", ".join(f"{x:.2f}" for x in sc["local_exponents"])
-                + f" (<= {LOCAL_EXPONENT_TARGET:g}); per accepted step: "
-                f"N^{sc['per_step_growth_exponent']:.2f}"
-            )
-        for n, why in sc.get("skipped", {}).items():
-            out.append(f"    {n} neurons skipped: {why}")
+        out += _scaling_lines(res["d_neuron_scaling"])
     if "e_default_sweep" in res:
         e = res["e_default_sweep"]
         out.append(
@@ -317,6 +303,39 @@ def table_lines(res: dict) -> list[str]:
         out += simulator_table_lines(res["h_simulators"])
     if "i_solvers" in res:
         out += solver_table_lines(res["i_solvers"])
+    return out
+
+
+def _scaling_lines(sc: dict) -> list[str]:
+    """(d)'s rows: CPU and wall time per size, both series' exponents, which one the
+    verdict reads and why (summaries written before the CPU verdict: on the wall)."""
+    on = sc.get("verdict_on", "wall")
+    series = {"wall": ("wall_s", "growth_exponent", "local_exponents")}
+    if on == "cpu":
+        series["cpu"] = ("cpu_s", "cpu_growth_exponent", "cpu_local_exponents")
+    cells = ", ".join(
+        f"{r['neurons']}: " + " / ".join(f"{r[series[k][0]]:.2f}" for k in sorted(series)) + " s"
+        for r in sc["rows"]
+    )
+    out = [
+        f"(d) coupled array on {sc['host_label']}, N neurons ({' / '.join(sorted(series))})   "
+        f"{cells}"
+    ]
+    for k in sorted(series, key=lambda x: x != on):
+        _, exp_key, local_key = series[k]
+        verdict = f"  <= {EXPONENT_TARGET:g}  {_fmt_target(sc)} (verdict)" if k == on else ""
+        out.append(f"    {k} ~ N^{sc[exp_key]:.2f}{verdict}")
+        if sc.get(local_key):
+            out.append(
+                f"    {k} slope between successive counts: "
+                + ", ".join(f"{x:.2f}" for x in sc[local_key])
+                + (f" (<= {LOCAL_EXPONENT_TARGET:g})" if k == on else "")
+            )
+    out.append(f"    per accepted step: wall ~ N^{sc['per_step_growth_exponent']:.2f}")
+    if "verdict_why" in sc:
+        out.append(f"    verdict on the {on} time: {sc['verdict_why']}")
+    for n, why in sc.get("skipped", {}).items():
+        out.append(f"    {n} neurons skipped: {why}")
     return out
 
 

@@ -26,25 +26,36 @@ v(th_victim) of the case minus that of the silent case: at the start of the prob
 heat the memory carries into the probe) and its peak over the run.  Controls at the layout
 pitch: ``no_coupling`` (no coupling resistor: crosstalk 0 up to the solver's tolerance) and
 ``no_heat`` (heat capacities / 100: no memory left to interfere with).
+
+Start: arrays of 16 neurons or more (the 8 x 8, not the 3 x 3 of ``--quick``) start from one
+neuron's rest point tiled onto every neuron as ``.nodeset`` cards (:func:`array_start`, the
+size rule and machinery of the array benchmarks, :mod:`pyspice_flows.sim.array_start`); a
+nodeset only guides the operating point's first Newton iterations, the solution is the
+array's own.
 """
 
 from __future__ import annotations
 
 import math
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from circuits.array_start import TiledStart
 from circuits.ipnet_array import ThermalStack, coupling_conductance_w_per_k, cutoff_m
 from pyspice_flows.experiments.working_memory.output import _finish, _pyplot, _write_csv
 from pyspice_flows.experiments.working_memory_v4_tools import (
     LawTask,
     Net,
+    build_net,
     law_reading,
     law_waveforms,
 )
-from pyspice_flows.metrics.neuron_v4 import ablated
+from pyspice_flows.metrics.neuron_v4 import HELD_IN_P, MAX_STEP_S, ablated
+from pyspice_flows.sim.array_start import rest_start, uses_tiled_start
+from pyspice_flows.sim.cache import cached_run
+from pyspice_flows.sim.session import Transient, celsius
 
 CASES = ("silent", "neighbours", "dense")
 SINGLES = ("edge", "diagonal")
@@ -104,6 +115,40 @@ def array_net(p, case: str, rows: int, cols: int, pitch_m, lag: int, stack) -> N
     return Net(p, slots, lag + 1, grid_couplings(rows, cols, pitch_m, m.rth + m.rth2, stack))
 
 
+def _held(net: Net) -> Net:
+    """``net`` with every junction held in P (the law's transient)."""
+    p = net.params
+    return replace(net, params=replace(p, mtj_overrides={**p.mtj_overrides, **HELD_IN_P}))
+
+
+def array_start(net: Net, ambient_k: float) -> TiledStart | None:
+    """The start of ``net``'s law transient when it has
+    :data:`~pyspice_flows.sim.array_start.TILED_START_MIN_NEURONS` neurons or more (else
+    None): the operating point of one silent neuron of the same design (junction held in P),
+    clocks and ambient, tiled onto every neuron (:func:`pyspice_flows.sim.array_start.
+    rest_start`, once per worker).  At t = 0 every neuron's input is at 0 V and all share the
+    supplies, bias lines and clocks; the coupling resistors join nodes at the same rise."""
+    if not uses_tiled_start(len(net.slots)):
+        return None
+    alone = Net(net.params, ((),), net.n_slots)
+    return rest_start(build_net(_held(alone)), temperature_c=celsius(ambient_k))
+
+
+def array_waveforms(net: Net, ambient_k: float):
+    """The law transient of ``net`` (:func:`~pyspice_flows.experiments.working_memory_v4_tools.
+    law_waveforms`: cached, deterministic, every junction held in P), from
+    :func:`array_start` (``.nodeset`` cards after the circuit) when there is one."""
+    start = array_start(net, ambient_k)
+    if start is None:
+        return law_waveforms(net, ambient_k)
+    return cached_run(
+        build_net(_held(net)),
+        Transient(step_s=0.05e-9, stop_s=net.n_slots * net.params.slot_s, max_step_s=MAX_STEP_S),
+        temperature_c=celsius(ambient_k),
+        extra_lines=start.nodeset_lines(len(net.slots)),
+    )
+
+
 @dataclass(frozen=True)
 class ArrayTask:
     """The victim ``victim`` of ``net``, probed in slot ``lag``."""
@@ -116,8 +161,8 @@ class ArrayTask:
 
 def array_reading(task: ArrayTask) -> dict:
     """The law's P(fire) of the victim in slot 0 (rested) and slot ``lag`` (probe), and its
-    rise v(th) [K] on the uniform grid of :data:`GRID_STEP_S`."""
-    w = law_waveforms(task.net, task.ambient_k)
+    rise v(th) [K] on the uniform grid of :data:`GRID_STEP_S` (:func:`array_waveforms`)."""
+    w = array_waveforms(task.net, task.ambient_k)
     v = task.victim
     probes = LawTask(task.net, ((v, 0), (v, task.lag)), task.ambient_k)
     rested, probe = law_reading(w, probes)
@@ -246,6 +291,7 @@ def interference_array(
         "reading": "law (switching law v3 on the circuit's drive, deterministic)",
         "transients": len(tasks),
         "neurons_per_transient": rows * cols,
+        "tiled_start": uses_tiled_start(rows * cols),
     }
 
 

@@ -120,13 +120,29 @@ def trial_array(t: Trial) -> ArrayParams:
     return ArrayParams(nrn, t.rows, t.cols, t.pitch_m, inputs=tuple(inputs), coupling=t.coupling)
 
 
+def with_start(p: ArrayParams, temperature_c: float | None = None) -> ArrayParams:
+    """``p`` from the tiled start when it has
+    :data:`~pyspice_flows.sim.array_start.TILED_START_MIN_NEURONS` neurons or more (the
+    array benchmarks' rule; the protocols' 2 x 2 and 1 x 2 arrays are below it): the
+    operating point of one silent neuron of the same design and clear line at
+    ``temperature_c``, tiled onto every neuron (:func:`pyspice_flows.sim.array_start.
+    rest_start`, once per worker; the inputs are at 0 V at t = 0)."""
+    from pyspice_flows.sim.array_start import rest_start, uses_tiled_start
+
+    if not uses_tiled_start(p.n):
+        return p
+    alone = replace(p, rows=1, cols=1, inputs=None, weights=None, start=None)
+    return replace(p, start=rest_start(build_ipnet_array(alone), temperature_c=temperature_c))
+
+
 def run_trial(t: Trial) -> dict:
     """Simulate one trial; per neuron its probe latency [s] (nan: no spike or not probed),
-    rise at the probe [K], measured reset end [s] (nan: no item) and spikes before the probe."""
+    rise at the probe [K], measured reset end [s] (nan: no item) and spikes before the probe.
+    Arrays of 16 neurons or more start tiled (:func:`with_start`)."""
     from pyspice_flows import measure
     from pyspice_flows.sim.session import Session, Transient
 
-    p = trial_array(t)
+    p = with_start(trial_array(t), t.temperature_c)
     t0 = time.perf_counter()
     w = Session.get().run(
         build_ipnet_array(p),
