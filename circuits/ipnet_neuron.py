@@ -324,15 +324,18 @@ class IpnetBias(SubCircuit):
         reset_tc_per_k: float | None = None,
         unit_dac: tuple[TrimDac, int] | None = None,
         fire_trip_rp: float = FIRE_TRIP_RP,
+        return_trip: bool = True,
     ):
         """``reset_tc_per_k``: the reset reference's own temperature coefficient [1/K]
         (None: the unit reference's, ``p.bias().tc_per_k``); ``unit_dac``: (DAC, code): the
         unit reference as the trim DAC's devices at that code (:mod:`circuits.trim_dac`;
-        its reference voltage keeps the unit reference's temperature law; the synapse
+        its reference current must carry the unit reference's temperature law; the synapse
         current and the fire trip follow it; None: an ideal source); ``fire_trip_rp``: the
-        fire comparator's replica resistor in units of R_P (``RF``).  Neuron v4 sets all
-        three."""
-        super().__init__(self.NAME, *self.PINS)
+        fire comparator's replica resistor in units of R_P (``RF``); ``return_trip``: with
+        the return-to-P comparator's replica (``BREFR``, ``RR``, ``MRR``, ``MRRP``) and its
+        line ``vbr`` (False: pins without ``vbr``; neuron v4 has no such comparator).
+        Neuron v4 sets all four."""
+        super().__init__(self.NAME, *(self.PINS if return_trip else self.PINS[:-1]))
         b = p.bias()
         rp = p.nominal_mtj().rp
         k = BIAS_SCALE
@@ -350,12 +353,20 @@ class IpnetBias(SubCircuit):
             self.raw_spice += f"BREFF gf 0 I={iu}\n"
         else:  # the DAC's current, sensed in VTS, copied to both write lines
             dac, code = unit_dac
-            vref = f"{dac.vref_v:.6g}*{scale(b.tc_per_k)}"
-            self.raw_spice += dac.spice(code, vref, p.tech.nmos_model)
+            if not (
+                math.isclose(dac.tc_per_k, b.tc_per_k, abs_tol=1e-12)
+                and math.isclose(dac.tnom_c, tnom_c, abs_tol=1e-9)
+            ):
+                raise ValueError(
+                    f"trim DAC: reference slope {dac.tc_per_k:g}/K about {dac.tnom_c:g} C; "
+                    f"allowed the unit reference's, {b.tc_per_k:g}/K about {tnom_c:g} C"
+                )
+            self.raw_spice += dac.spice(code, f"{dac.vref_v:.6g}", p.tech.nmos_model)
             self.raw_spice += f"FREFN vdd ibn VTS 1\nBREFP ibp 0 I={ir}\nFREFF gf 0 VTS 1\n"
         self.raw_spice += f"RF vdd gf {fire_trip_rp * rp * k:.6g}\n"
-        self.raw_spice += f"BREFR vdd gr I={ir}\n"
-        self.raw_spice += f"RR gr 0 {RESET_TRIP_RP * rp * k:.6g}\n"
+        if return_trip:
+            self.raw_spice += f"BREFR vdd gr I={ir}\n"
+            self.raw_spice += f"RR gr 0 {RESET_TRIP_RP * rp * k:.6g}\n"
         n, pm = p.tech.nmos_model, p.tech.pmos_model
 
         def mos(name, d, g, s, b, model, size):
@@ -377,13 +388,14 @@ class IpnetBias(SubCircuit):
         # comparator trip references
         mos("RF", "ibf", "gf", "vdd", "vdd", pm, p.fire_p)
         mos("RFN", "ibf", "ibf", 0, 0, n, p.fire_n)
-        mos("RR", "ibr", "gr", 0, 0, n, p.psense_n)
-        mos("RRP", "ibr", "ibr", "vdd", "vdd", pm, p.psense_p)
+        if return_trip:
+            mos("RR", "ibr", "gr", 0, 0, n, p.psense_n)
+            mos("RRP", "ibr", "ibr", "vdd", "vdd", pm, p.psense_p)
         # line drivers: each line is a buffered copy of its diode's voltage (an ideal
         # unity-gain buffer, as the LIF's bias lines are ideal sources).  An unbuffered
         # line carries a memory that is not heat: a synapse switching on kicks it through
         # the mirror's gate capacitance by 0.1-0.2 V, and it settles over 1-3 ns
-        for line in BIAS_PINS:
+        for line in BIAS_PINS if return_trip else BIAS_PINS[:-1]:
             self.raw_spice += f"E{line.upper()} {line} 0 i{line[1:]} 0 1\n"
 
 

@@ -37,7 +37,9 @@ neuron (periphery, like the bias generator).
   writes nor heats.
 
 The bias generator is :class:`circuits.ipnet_neuron.IpnetBias` (its reset line is the heat
-line here; its return-to-P line ``vbr`` is unused).
+line here; built without the return-to-P comparator's replica and its line ``vbr``, which
+v4 has no use for), its write reference the trim DAC's MOS current divider
+(:mod:`circuits.trim_dac`).
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ from .paths import REPO_ROOT
 from .schema import Quantity, unknown_message
 from .technology import CMOS28, Technology
 from .trim_dac import TrimDac
+from .units import ZERO_CELSIUS_K
 
 DEFAULT_V4_DESIGN = REPO_ROOT / "circuits" / "designs" / "ipnet_v4.toml"
 WHAT = "neuron v4 design file"
@@ -105,9 +108,9 @@ QUANTITIES: dict[str, Quantity] = {
         Quantity("heat_tc", "1/K", -0.01, 0.01, "heat reference's relative temperature coefficient (bias generator)", _TC),
         Quantity("trim_bits", "", 1, 10, "bits of the die's write-current trim code (an integer)", "a trim DAC of 1 to 10 bits"),
         Quantity("trim_step", "1", 0.0, 0.1, "relative write-current step of one trim code (LSB)", "steps of up to 10 % of the write current", lo_open=True),
-        Quantity("trim_vref", "V", 0.0, 0.45, "trim DAC's reference voltage over its trimmed conductance at tnom", "above 0 and below half the supply", lo_open=True),
-        Quantity("trim_switch_w", "nm", CMOS28.w_min_m * 1e9, 1e4, "W of the trim DAC's unit (LSB) switch; bit k is 2^k fingers of it", _W),
-        Quantity("trim_switch_l", "nm", CMOS28.l_min_m * 1e9, 1e4, "L of the trim DAC's switches", _L),
+        Quantity("trim_vref", "V", 0.0, 0.45, "level of the trim DAC's output and dump terminals (its current divider's exits, held by an ideal regulation)", "above 0 and below half the supply", lo_open=True),
+        Quantity("trim_switch_w", "nm", CMOS28.w_min_m * 1e9, 1e4, "W of the trim DAC's unit NMOS (every device of its current divider: a bit's legs are switches too)", _W),
+        Quantity("trim_switch_l", "nm", CMOS28.l_min_m * 1e9, 1e4, "L of the trim DAC's unit NMOS", _L),
         Quantity("fire_trip", "1", 1.0, 3.0, "fire comparator's trip: the replica of R_P times this, at the write current", "between R_P (no margin in P) and 3 R_P (above any AP level at TMR < 2)", lo_open=True),
         *(Quantity(f"{r}_w", "nm", CMOS28.w_min_m * 1e9, 1e5, f"W of {d}", _W) for r, d in SIZES.items()),
         *(Quantity(f"{r}_l", "nm", CMOS28.l_min_m * 1e9, 1e4, f"L of {d}", _L) for r, d in SIZES.items()),
@@ -217,7 +220,7 @@ class IpnetV4Params:
         s = self.trim_switch
         return TrimDac(
             self.trim_bits, self.trim_step, self.trim_vref_v, s.w_m, s.l_m,
-            b.unit_current_a / BIAS_SCALE,
+            b.unit_current_a / BIAS_SCALE, b.tc_per_k, b.tnom_k - ZERO_CELSIUS_K,
         )  # fmt: skip
 
     def trim_factor(self, code: int) -> float:
@@ -388,6 +391,8 @@ def default_v4_params(**changes) -> IpnetV4Params:
 # ----------------------------------------------------------------------------- circuit
 SENSE_SOURCE = "vj"
 """The 0 V source in series with the junction: its current flows a -> j (toward AP)."""
+V4_BIAS_PINS = BIAS_PINS[:-1]
+"""The generator's lines neuron v4 uses (no return-to-P comparator: no ``vbr``)."""
 PHASE_PINS = ("phw", "phwb", "phh")
 """Global phase lines from the slot clock: write phase, its complement, heat phase."""
 
@@ -544,10 +549,12 @@ def build_v4_testbench(
     c.raw_spice += ".options " + " ".join(f"{k}={v}" for k, v in options.items()) + "\n"
     c.raw_spice += ms.model_line(mtj, MTJ_MODEL, state0, switching) + "\n"
     c.subcircuit(
-        IpnetBias(p.bias_params(), p.heat_tc_per_k, (p.trim_dac(), p.trim_code), p.fire_trip_rp)
+        IpnetBias(
+            p.bias_params(), p.heat_tc_per_k, (p.trim_dac(), p.trim_code), p.fire_trip_rp, False
+        )
     )
     c.subcircuit(IpnetV4Neuron(p, switching.stochastic))
-    c.X("B", IpnetBias.NAME, "vddb", *BIAS_PINS)
+    c.X("B", IpnetBias.NAME, "vddb", *V4_BIAS_PINS)
     ins = [f"in{k + 1}" for k in range(p.n_inputs)]
     for k in range(1, copies + 1):
         c.X(

@@ -47,9 +47,9 @@ def test_design_file_changes_supply_and_write_current(tmp_path, p):
     assert q.device_file == p.device_file and q.sizes == p.sizes  # the rest: built-in
     net = str(v4.build_v4_testbench(q, [[0]], 1))
     ic0 = q.nominal_mtj().ic0
-    # the generator's unit reference (one of 5 fingers): the trim DAC's LSB resistor
-    # R_lsb = V_ref / (step x I_unit)
-    assert f"RT0 tr td0 {q.trim_vref_v / (q.trim_step * 0.9 * ic0 / 5):.6g}" in net
+    # the generator's unit reference (one of 5 fingers): the trim DAC's input current,
+    # (1 + step x 32) x I_unit / 5, with the write reference's temperature law
+    assert f"BTI vdd n0 I={(1 + q.trim_step * 32) * 0.9 * ic0 / 5:.6g}*(1+(" in net
     assert "VDD vdd 0 0.85" in net
 
 
@@ -85,15 +85,18 @@ def test_trim_dac_codes_and_the_write_reference(p):
         p.with_(write_trim=1.5)
     net = str(v4.build_v4_testbench(p.with_(write_trim=p.trim_factor(40)), [[0]], 1))
     lines = net.splitlines()
-    # code 40 = 0b101000: the register sets the gates of the switches of bits 3 and 5
-    gates = {line.split()[0]: line.split()[2] for line in lines if line.startswith("MT")}
+    # code 40 = 0b101000: the register turns the output legs of bits 3 and 5 on
+    gates = {
+        line.split()[0]: line.split()[2]
+        for line in lines
+        if line[:3] in ("MT0", "MT1", "MT2", "MT3", "MT4", "MT5")
+    }
     assert gates == {f"MT{k}": "vdd" if k in (3, 5) else "0" for k in range(6)}
     # the DAC's current (sensed in VTS) is both write lines; the heat references are not
     assert "FREFN vdd ibn VTS 1" in lines and "FREFF gf 0 VTS 1" in lines
-    assert sorted(line.split()[0] for line in lines if line.startswith("BREF")) == [
-        "BREFP",
-        "BREFR",
-    ]
+    # (and v4's generator has no return-to-P replica: no BREFR, RR, vbr)
+    assert [line.split()[0] for line in lines if line.startswith("BREF")] == ["BREFP"]
+    assert ".subckt ipnet_bias vdd vbn vbp vbf" in lines and "RR" not in net.split()
     with pytest.raises(ValueError, match="write_trim"):
         p.with_(write_trim=1.005)  # between two codes
 

@@ -45,10 +45,12 @@ def v4_area(p: v4.IpnetV4Params) -> dict:
             "resistors_um2_estimate": a_shared.resistors_m2 * 1e12,
             "note": (
                 f"shared by the {ARRAY_NEURONS} neurons of a 16 x 16 array with the slot clock; "
-                f"with the write-trim DAC ({p.trim_bits} switches and "
-                f"{a_shared.resistors} resistors in the netlist) and its "
+                f"with the write-trim DAC (a MOS current divider of "
+                f"{p.trim_dac().unit_devices} unit transistors, no resistor) and its "
                 f"{p.trim_bits}-bit register ({register['transistors']} transistors, "
-                f"{register['area_um2']:.2f} um^2, not in the netlist: its bit levels are)"
+                f"{register['area_um2']:.2f} um^2, not in the netlist: its bit levels are); "
+                f"its {a_shared.resistors} resistors (fire trip replica, the two mirrors' "
+                "drain shifts) are sized apart, beside the area"
             ),
         },
         "array_neurons": ARRAY_NEURONS,
