@@ -263,8 +263,9 @@ def test_report_neuron_v4(report_dir):
     for corner in corners:
         p = [r["p_fire"] for r in v4["transfer_curve"] if (r["ambient_k"], r["vdd_v"]) == corner]
         assert p == sorted(p)  # a stronger input never fires less often
-    # the periphery's share: bias generator, trim DAC and its register over 256 neurons
-    assert v4["area_um2"] < v4["area_um2_per_neuron_amortized"] < v4["area_um2"] + 0.02
+    # the periphery's share: bias generator, trim DAC, its register and the generator's
+    # resistors (estimate) over 256 neurons
+    assert v4["area_um2"] < v4["area_um2_per_neuron_amortized"] < v4["area_um2"] + 0.06
     assert 0 < v4["energy_floor_J"] < v4["energy_per_spike_J"]
     claims = {c["claim"] for c in data["claims"]}
     assert "a heat memory a network can read (IPNet neuron v4)" in claims

@@ -128,6 +128,8 @@ def test_dac_and_register_are_in_the_shared_area(p):
     assert reg["transistors"] == 6 * p.trim_bits
     # 6 generator devices (no return-to-P replica) + the divider's units + the latches
     assert shared["transistors"] == 6 + p.trim_dac().unit_devices + reg["transistors"]
+    # the resistors (the rule deck's estimate) are counted in the amortized area
     assert a["area_um2_per_neuron_amortized"] == pytest.approx(
-        a["area_um2"] + shared["area_um2"] / a["array_neurons"]
+        a["area_um2"] + (shared["area_um2"] + shared["resistors_um2_estimate"]) / 256
     )
+    assert a["area_um2_per_neuron_amortized_with_resistors"] == a["area_um2_per_neuron_amortized"]

@@ -100,7 +100,8 @@ def neuron_claims(ip: dict, lif: dict, area_ratio: float) -> list[dict]:
     a_ip = ip.get("area_um2_per_neuron_amortized", ip["area_um2"])
     shared = ip.get("shared_bias_generator") or {}
     amortized = (
-        f" and 1/{ip['array_neurons']} of the shared bias generator ({shared['area_um2']:.2f} um^2)"
+        f" and 1/{ip['array_neurons']} of the shared bias generator ({shared['area_um2']:.2f} um^2"
+        f"{' of transistors' if 'resistors_um2_estimate' in shared else ''})"
         if "area_um2_per_neuron_amortized" in ip
         else ""
     )
@@ -118,9 +119,10 @@ def neuron_claims(ip: dict, lif: dict, area_ratio: float) -> list[dict]:
             f"{ip['mtjs']} MTJ above them, no capacitor; rule-based estimate, routing overhead "
             "included"
             + (
-                f"; the bias generator's resistors not in it (with them, as an open 130 nm "
-                f"kit's poly: {ip['area_um2_per_neuron_amortized_with_resistors']:.2f} um^2)."
-                if "area_um2_per_neuron_amortized_with_resistors" in ip
+                f"; the bias generator's resistors counted in it (as an open 130 nm kit's "
+                f"poly, an estimate: {shared['resistors_um2_estimate']:.1f} um^2 of the "
+                "shared periphery)."
+                if "resistors_um2_estimate" in shared
                 else "."
             ),
         ),

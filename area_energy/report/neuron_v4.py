@@ -25,12 +25,17 @@ SHARED = ("XB",)
 
 def v4_area(p: v4.IpnetV4Params) -> dict:
     """Area of the neuron's own devices (with its breakdown by component) and of the shared
-    bias generator [um^2]."""
+    bias generator [um^2].  The amortized area counts the generator's transistors, its trim
+    register and its resistors (the rule deck's estimate); ``..._with_resistors`` is the
+    same number (kept for the readers of reports from before the resistors were counted)."""
     circuit = v4.build_v4_testbench(p, [[0]], 1)
     own, shared = netlist_inventory.parse_inventory(str(circuit)).split(SHARED)
     a_own, a_shared = area.estimate_area(own), area.estimate_area(shared)
     register = trim_register(p)
     shared_um2 = a_shared.total_um2 + register["area_um2"]
+    resistors_um2 = a_shared.resistors_m2 * 1e12
+    # the headline counts the periphery's resistors (estimate) with its transistors
+    amortized = a_own.total_um2 + (shared_um2 + resistors_um2) / ARRAY_NEURONS
     return {
         "area_um2": a_own.total_um2,
         "area_breakdown_um2": {k: v * 1e12 for k, v in a_own.breakdown_m2().items()},
@@ -42,7 +47,7 @@ def v4_area(p: v4.IpnetV4Params) -> dict:
             "instances": list(SHARED),
             "transistors": a_shared.transistors + register["transistors"],
             "area_um2": shared_um2,
-            "resistors_um2_estimate": a_shared.resistors_m2 * 1e12,
+            "resistors_um2_estimate": resistors_um2,
             "note": (
                 f"shared by the {ARRAY_NEURONS} neurons of a 16 x 16 array with the slot clock; "
                 f"with the write-trim DAC (a MOS current divider of "
@@ -50,13 +55,13 @@ def v4_area(p: v4.IpnetV4Params) -> dict:
                 f"{p.trim_bits}-bit register ({register['transistors']} transistors, "
                 f"{register['area_um2']:.2f} um^2, not in the netlist: its bit levels are); "
                 f"its {a_shared.resistors} resistors (fire trip replica, the two mirrors' "
-                "drain shifts) are sized apart, beside the area"
+                f"drain shifts, {resistors_um2:.2f} um^2 as an estimate) are not in area_um2 "
+                "but are in the amortized area"
             ),
         },
         "array_neurons": ARRAY_NEURONS,
-        "area_um2_per_neuron_amortized": a_own.total_um2 + shared_um2 / ARRAY_NEURONS,
-        "area_um2_per_neuron_amortized_with_resistors": a_own.total_um2
-        + (shared_um2 + a_shared.resistors_m2 * 1e12) / ARRAY_NEURONS,
+        "area_um2_per_neuron_amortized": amortized,
+        "area_um2_per_neuron_amortized_with_resistors": amortized,
     }
 
 
@@ -153,11 +158,10 @@ def v4_section(r: dict) -> dict:
         f"decay {render.fmt_si(m['tau_s'], 's')}; the capacity ablation leaves "
         f"{m['ablation_ratio']:.2g} of the gain's excess.  Area: {r['area_um2']:.2f} um^2 and "
         f"{r['transistors']} transistors of its own, {r['area_um2_per_neuron_amortized']:.2f} um^2 with "
-        f"the bias generator ({r['shared_bias_generator']['area_um2']:.2f} um^2) shared by "
-        f"{r['array_neurons']} neurons; its resistors are not in that area: as folded "
-        f"high-ohmic poly of an open 130 nm kit (estimate) they take "
-        f"{r['shared_bias_generator']['resistors_um2_estimate']:.1f} um^2, "
-        f"{r['area_um2_per_neuron_amortized_with_resistors']:.2f} um^2 per neuron with them.  "
+        f"the bias generator ({r['shared_bias_generator']['area_um2']:.2f} um^2 of transistors "
+        f"and {r['shared_bias_generator']['resistors_um2_estimate']:.1f} um^2 of resistors, "
+        "as folded high-ohmic poly of an open 130 nm kit: an estimate) shared by "
+        f"{r['array_neurons']} neurons.  "
         f"Energy: {render.fmt_si(r['energy_per_input_slot_J'], 'J')} per "
         f"input slot; on the standard stimulus (an input every slot) it fires with P = "
         f"{r['p_fire_per_slot_standard']:.3f} per slot once warm, so "

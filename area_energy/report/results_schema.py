@@ -185,9 +185,12 @@ class IpnetV4(NeuronArea):
     slot_s: Positive = q("s", "input slot")
     shared_bias_generator: SharedBiasV4 = d("shared periphery")
     array_neurons: Annotated[int, Field(ge=1)] = d("neurons sharing the periphery")
-    area_um2_per_neuron_amortized: Positive = q("um^2", "own area + periphery / array_neurons")
+    area_um2_per_neuron_amortized: Positive = q(
+        "um^2",
+        "own area + (periphery's transistors + its resistors' estimate) / array_neurons",
+    )
     area_um2_per_neuron_amortized_with_resistors: Positive = q(
-        "um^2", "the same with the periphery's resistors (estimate) in it"
+        "um^2", "the same number (the resistors are counted in it; kept for older readers)"
     )
     energy_per_spike_J: Positive = q("J", "energy per output spike on the standard stimulus")
     energy_floor_J: Positive = q("J", "the junction's dissipation per output spike (the floor)")
