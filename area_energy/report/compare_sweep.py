@@ -7,10 +7,13 @@ describes a column when it is a sweep of neuron v4 (its evaluation function is o
 :mod:`pyspice_flows.metrics`' v4 functions), its device file has the content of the
 column's v4 device, and it simulated the column's v4 design: the sweep's fingerprint
 (recorded in ``sweep_meta.json``; :meth:`pyspice_flows.sweep.spec.SweepSpec.fingerprint`)
-is that of its spec with the column's design as values (``ipnet sweep --design FILE``:
-:func:`pyspice_flows.metrics.neuron_v4.design_values`), or, for the built-in design, with
-no design given.  A sweep of a spec with ``[overrides]`` (which ``sweep_meta.json`` does
-not record) or written before the fingerprint's present scheme matches no column.  Its
+is that of its spec, as ``sweep_meta.json`` records it (parameters, ``[overrides]``,
+device: :func:`pyspice_flows.sweep.runners.sweep_meta`), with the column's design as values
+(``ipnet sweep --design FILE``: :func:`pyspice_flows.metrics.neuron_v4.design_values`), or,
+for the built-in design, with no design given.  A sweep on the column's device that does
+not describe it is named in the column's note with the reason: it simulated another design
+(``sweep_meta.json``'s ``neuron_fingerprint`` is another design's), its record predates the
+overrides and the design's digest, or its record does not reproduce its fingerprint.  Its
 corners (the spec's ``cycle`` parameters: temperature x supply) are the sweep's own, not
 the column's temperature.
 
@@ -112,32 +115,66 @@ def read_sweep(folder: Path) -> dict:
         "changes": changes,
         "summary": summary,
         "fingerprint": meta.get("fingerprint"),
+        "neuron_fingerprint": meta.get("neuron_fingerprint", UNRECORDED),
         "spec": _recorded_spec(meta, spec),
     }
 
 
+UNRECORDED = "unrecorded"
+"""``neuron_fingerprint`` of a sweep whose ``sweep_meta.json`` predates the overrides and
+the design's digest (a resumed run writes them)."""
+
+
 def _recorded_spec(meta: dict, spec: SweepSpec) -> SweepSpec | None:
-    """The sweep's spec as far as its fingerprint goes (no design, no overrides), from
-    ``sweep_meta.json``; None when its parameters cannot be read back."""
+    """The sweep's spec as far as its fingerprint goes (all but the design), from
+    ``sweep_meta.json``; None when its parameters or overrides cannot be read back."""
     try:
         params = tuple(Param(**p) for p in meta.get("params", ()))
-    except (TypeError, ValueError):
+        return replace(spec, params=params, overrides=dict(meta.get("overrides") or {}))
+    except (TypeError, ValueError, AttributeError):
         return None
-    return replace(spec, params=params)
+
+
+def _candidates(spec: SweepSpec, p: v4.IpnetV4Params) -> list[dict | None]:
+    """The ``neuron`` values a sweep of the design ``p`` carries: ``p`` as values
+    (``--design FILE``) or, if ``p`` is the built-in design, also none."""
+    candidates: list[dict | None] = [design_values(p, device=spec.device is None)]
+    if replace(v4.default_v4_params(), device_file=p.device_file) == p:
+        candidates.append(None)
+    return candidates
 
 
 def simulated(sweep: dict, p: v4.IpnetV4Params) -> bool:
     """Whether the sweep simulated the v4 design ``p`` (its device aside: the spec's device
-    replaces the design's): its fingerprint is that of its spec with ``p`` as values or,
-    if ``p`` is the built-in design, with no design given."""
+    replaces the design's): its fingerprint is that of its recorded spec with ``p`` as
+    values or, if ``p`` is the built-in design, with no design given."""
     spec = sweep["spec"]
     if spec is None or not sweep["fingerprint"]:
         return False
-    candidates = [design_values(p, device=spec.device is None)]
-    if replace(v4.default_v4_params(), device_file=p.device_file) == p:
-        candidates.append(None)
     return any(
-        replace(spec, neuron=values).fingerprint() == sweep["fingerprint"] for values in candidates
+        replace(spec, neuron=values).fingerprint() == sweep["fingerprint"]
+        for values in _candidates(spec, p)
+    )
+
+
+def why_not(sweep: dict, p: v4.IpnetV4Params) -> str:
+    """Why a sweep on the design's device does not describe the design ``p``, as a phrase."""
+    spec, recorded = sweep["spec"], sweep["neuron_fingerprint"]
+    if recorded == UNRECORDED:
+        return (
+            "recorded neither its overrides nor its design (written by an older sweep; "
+            "rerun it into the same folder to record them)"
+        )
+    if spec is None:
+        return "has a sweep_meta.json whose parameters or overrides cannot be read back"
+    if not any(
+        replace(spec, neuron=values).neuron_fingerprint() == recorded
+        for values in _candidates(spec, p)
+    ):
+        return "simulated another design"
+    return (
+        "does not reproduce its fingerprint from its sweep_meta.json (edited, or written "
+        "by another version of the sweep): sweep it again"
     )
 
 
@@ -159,12 +196,8 @@ def _hint(r: Resolved, others: list[dict]) -> str:
             f"{NOT_SWEPT} (run: ipnet sweep --spec FILE{design} --out DIR with FILE a copy of "
             f'{spec} whose device = "{shown(device)}"; then --sweep DIR)'
         )
-    if others:
-        folders = ", ".join(s["folder"] for s in others)
-        text += (
-            f"; {folders} on this device simulated another design (or a spec with overrides, "
-            "or was written before the present fingerprint)"
-        )
+    for s in others:
+        text += f"; {s['folder']} on this device {why_not(s, p)}"
     return text
 
 

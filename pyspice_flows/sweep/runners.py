@@ -256,13 +256,35 @@ def input_changes(old: dict, new: dict) -> list[str]:
     return changes
 
 
+def sweep_meta(spec: SweepSpec, inputs: dict) -> dict:
+    """What ``sweep_meta.json`` records of a sweep: its fingerprint and everything a reader
+    needs to recompute it (:func:`area_energy.report.compare_sweep.read_sweep` does, to
+    tell which design a sweep simulated): name, seed, evaluation function, parameters,
+    figures, the ``[overrides]``, the device, and the neuron design's own digest
+    (:meth:`SweepSpec.neuron_fingerprint`; None: the built-in design); ``inputs``: the
+    digests of :func:`input_digests`."""
+    return {
+        "name": spec.name,
+        "fingerprint": spec.fingerprint(),
+        "seed": spec.seed,
+        "evaluate": spec.evaluate,
+        "params": [asdict(p) for p in spec.params],
+        "figures": list(spec.figures),
+        "overrides": spec.recorded_overrides(),
+        "device": spec.device,
+        "neuron_fingerprint": spec.neuron_fingerprint(),
+        "inputs": inputs,
+    }
+
+
 def _check_meta(path: Path, spec: SweepSpec) -> None:
-    """Record what the table's rows were computed from, or refuse to mix in other rows."""
-    fp = spec.fingerprint()
-    inputs = input_digests(spec)
+    """Record what the table's rows were computed from, or refuse to mix in other rows.
+    A resumed sweep's record is written again (the same fingerprint and inputs), so that
+    one written before it carried the overrides and the design's digest gains them."""
+    meta = sweep_meta(spec, input_digests(spec))
     if path.exists():
         old = json.loads(path.read_text())
-        if old.get("fingerprint") != fp:
+        if old.get("fingerprint") != meta["fingerprint"]:
             raise ValueError(
                 f"{path.parent} holds results of a different sweep ({old.get('name')!r}, another "
                 "seed, law, device or evaluation function); use another --out folder or remove it"
@@ -273,25 +295,13 @@ def _check_meta(path: Path, spec: SweepSpec) -> None:
                 "by an older version): they cannot be told apart from new rows; use another "
                 "--out folder or remove it"
             )
-        changes = input_changes(old["inputs"], inputs)
+        changes = input_changes(old["inputs"], meta["inputs"])
         if changes:
             raise ValueError(
                 f"{path.parent} holds rows computed from other inputs ({'; '.join(changes)}); "
                 "resuming would mix them: use another --out folder, or remove it to start over"
             )
-        return
-    write_json(
-        path,
-        {
-            "name": spec.name,
-            "fingerprint": fp,
-            "seed": spec.seed,
-            "evaluate": spec.evaluate,
-            "params": [asdict(p) for p in spec.params],
-            "figures": list(spec.figures),
-            "inputs": inputs,
-        },
-    )
+    write_json(path, meta)
 
 
 def _progress_bar(spec: SweepSpec, done: int, enabled: bool):

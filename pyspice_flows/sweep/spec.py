@@ -354,8 +354,22 @@ class SweepSpec:
             data.pop(key)
         if data["neuron"] is None:  # the built-in design: as before designs existed
             data.pop("neuron")
-        data["overrides"] = {str(k): v for k, v in sorted(self.overrides.items())}
+        data["overrides"] = self.recorded_overrides()
         return content_digest(json.dumps(data, sort_keys=True, default=str))
+
+    def neuron_fingerprint(self) -> str | None:
+        """The content digest of the neuron design the samples build (``neuron``, the
+        values ``--design`` gave), the same serialization :meth:`fingerprint` hashes; None
+        for the built-in design.  Recorded in ``sweep_meta.json`` so that a reader can tell
+        which design a sweep simulated."""
+        if self.neuron is None:
+            return None
+        return content_digest(json.dumps(dict(self.neuron), sort_keys=True, default=str))
+
+    def recorded_overrides(self) -> dict[str, dict[str, object]]:
+        """``overrides`` as JSON keeps them (sample indices as strings, in index order):
+        what :meth:`fingerprint` hashes and ``sweep_meta.json`` records."""
+        return {str(k): dict(v) for k, v in sorted(self.overrides.items())}
 
     # -- construction --------------------------------------------------------------------
     @classmethod
