@@ -266,6 +266,23 @@ def _save(fig, path: Path) -> Path:
     return path
 
 
+SAME_VALUE_REL = 1e-9
+"""Values closer than this (relative) are one value to a histogram: numpy cannot cut a
+span of a few rounding errors into bins ("Too many bins for data range")."""
+
+
+def _bin_edges(a: np.ndarray, bounds: list[float]) -> np.ndarray:
+    """Histogram bin edges of ``a``: 5..30 bins over its range, or, when its values are one
+    value (to :data:`SAME_VALUE_REL`), one visible bin 2 % of the span shown with the
+    limits ``bounds`` wide (a zero alone: 1)."""
+    lo, hi = float(a.min()), float(a.max())
+    if hi - lo <= SAME_VALUE_REL * max(abs(lo), abs(hi)):
+        span = max([hi, *bounds]) - min([lo, *bounds])
+        width = 0.01 * (span or abs(lo)) or 0.5
+        return np.array([lo - width, hi + width])
+    return np.histogram_bin_edges(a, bins=max(5, min(30, int(np.sqrt(a.size)) * 2)), range=(lo, hi))
+
+
 def _plot_params(rows: list[dict], spec: SweepSpec, out_dir: Path) -> Path | None:
     data = [(p.name, _numeric(rows, p.name)) for p in spec.params]
     data = [(n, a) for n, a in data if a.size]
@@ -273,7 +290,7 @@ def _plot_params(rows: list[dict], spec: SweepSpec, out_dir: Path) -> Path | Non
         return None
     fig, axes = _panel_grid(len(data))
     for ax, (name, a) in zip(axes, data):
-        ax.hist(a, bins=max(5, min(30, int(np.sqrt(a.size)) * 2)), color="tab:blue", alpha=0.8)
+        ax.hist(a, bins=_bin_edges(a, []), color="tab:blue", alpha=0.8)
         med = float(np.median(a))
         ax.axvline(med, color="k", lw=1)
         unit = figure_unit(name)
@@ -301,17 +318,9 @@ def _plot_figures(rows: list[dict], spec: SweepSpec, out_dir: Path) -> Path | No
         per_corner = [(_numeric(g, name), c) for (_, g), c in zip(groups, colours)]
         shown = [(a, c) for a, c in per_corner if a.size]
         pooled = np.concatenate([a for a, _ in shown])
-        lo, hi = float(pooled.min()), float(pooled.max())
         lim = spec.limits.get(name)
         bounds = [] if lim is None else [v for v in (lim.min, lim.max) if v is not None]
-        if hi == lo:  # one value: one visible bin, 2 % of the shown span (a zero alone: 1)
-            span = max([hi, *bounds]) - min([lo, *bounds])
-            width = 0.01 * (span or abs(lo)) or 0.5
-            edges = np.array([lo - width, hi + width])
-        else:
-            edges = np.histogram_bin_edges(
-                pooled, bins=max(5, min(30, int(np.sqrt(pooled.size)) * 2)), range=(lo, hi)
-            )
+        edges = _bin_edges(pooled, bounds)
         ax.hist([a for a, _ in shown], bins=edges, stacked=True, color=[c for _, c in shown])
         med = float(np.median(pooled))
         ax.axvline(med, color="k", lw=1)
