@@ -22,7 +22,7 @@ from .render import (
     to_jsonable,
     validate_report,
 )
-from .results_schema import check_report
+from .results_schema import EnergyReport, check_report
 
 
 def _figure_png(name: str, fig) -> bytes:
@@ -37,15 +37,50 @@ def _figure_png(name: str, fig) -> bytes:
     return buf.getvalue()
 
 
-def _render_files(staging: Path, results: Mapping, figures: Mapping) -> list[str]:
-    """Write every report file into ``staging``; returns their names."""
+def json_text(data) -> str:
+    """The report JSON's text of ``data`` (plain JSON values): indented, UTF-8, no nan."""
+    return json.dumps(data, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
+
+
+def dumped(model: EnergyReport, layout: Mapping) -> dict:
+    """What the validated ``model`` holds (``model_dump(mode="json")``, keys the results did
+    not set left out), laid out as the results ``layout`` it was validated from: each
+    record's keys in the results' order (pydantic dumps a record's fields in the schema's
+    order, then its extra keys), and a float the schema holds written as the integer the
+    results gave when they are equal (a strict float field keeps ``0`` as ``0.0``).  Values
+    are the model's: a key the model does not hold is not written."""
+    return _laid_out(model.model_dump(mode="json", exclude_unset=True), layout)
+
+
+def _laid_out(value, like):
+    if isinstance(value, dict) and isinstance(like, Mapping):
+        keys = [k for k in like if k in value] + [k for k in value if k not in like]
+        return {k: _laid_out(value[k], like.get(k)) for k in keys}
+    if isinstance(value, list) and isinstance(like, list) and len(value) == len(like):
+        return [_laid_out(v, w) for v, w in zip(value, like, strict=True)]
+    if (
+        isinstance(value, float)
+        and isinstance(like, int)
+        and not isinstance(like, bool)
+        and value == like
+    ):
+        return like
+    return value
+
+
+def _render_files(
+    staging: Path, results: Mapping, figures: Mapping, model: EnergyReport | None = None
+) -> list[str]:
+    """Write every report file into ``staging``; returns their names.  ``model``: the
+    results validated by the report's schema, whose dump (:func:`dumped`) the JSON is."""
     png = {name: _figure_png(name, fig) for name, fig in figures.items()}
     names = []
     for name, data in png.items():
         (staging / f"{name}.png").write_bytes(data)
         names.append(f"{name}.png")
-    text = json.dumps(to_jsonable(results), indent=2, allow_nan=False, ensure_ascii=False)
-    (staging / f"{REPORT_STEM}.json").write_text(text + "\n", encoding="utf-8")
+    data = to_jsonable(results)
+    text = json_text(data if model is None else dumped(model, data))
+    (staging / f"{REPORT_STEM}.json").write_text(text, encoding="utf-8")
     (staging / f"{REPORT_STEM}.md").write_text(render_markdown(results, figures), encoding="utf-8")
     (staging / f"{REPORT_STEM}.html").write_text(
         render_html(results, figures, png), encoding="utf-8"
@@ -67,12 +102,15 @@ def write_report(
     ``schema``: the results are the energy report's; their JSON is checked against
     :class:`.results_schema.EnergyReport` first, and a failure (one
     :class:`.results_schema.ReportSchemaError` naming the key path and the value) writes
-    nothing.
+    nothing; what is written is the validated model's dump (:func:`dumped`: the same bytes
+    as the results themselves, proved on the real report by ``tests/test_results_schema.py``).
     """
     figures = dict(figures or {})
     validate_report(results, figures)
+    model = None
     if schema:
-        check_report(to_jsonable(results), str(Path(out_dir) / f"{REPORT_STEM}.json"))
+        where = str(Path(out_dir) / f"{REPORT_STEM}.json")
+        model = check_report(to_jsonable(results), where)
     with staging_folder(out_dir) as staging:
-        names = _render_files(staging, results, figures)
+        names = _render_files(staging, results, figures, model)
         return commit_staged(staging, Path(out_dir).absolute(), names)
