@@ -157,7 +157,6 @@ def _simulated_texts(monkeypatch, net):
         return netlist_for(circuit, analysis, options, temperature_c, extra_lines)
 
     monkeypatch.setattr(tools, "cached_run", text)
-    monkeypatch.setattr(wa, "cached_run", text)
     return wa.array_waveforms(net, wm.NOMINAL_K), tools.law_waveforms(net, wm.NOMINAL_K)
 
 
@@ -190,7 +189,7 @@ def test_the_8_x_8_operating_point_is_its_own_from_the_tiled_start():
     start = wa.array_start(net, wm.NOMINAL_K)
     ops = [
         Session.get().run(
-            wa.build_net(wa._held(net)),
+            wa.build_net(wa.held_in_p(net)),
             OperatingPoint(),
             temperature_c=celsius(wm.NOMINAL_K),
             extra_lines=lines,

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import math
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -49,13 +49,13 @@ from pyspice_flows.experiments.working_memory_v4_tools import (
     LawTask,
     Net,
     build_net,
+    held_in_p,
     law_reading,
     law_waveforms,
 )
-from pyspice_flows.metrics.neuron_v4 import HELD_IN_P, MAX_STEP_S, ablated
+from pyspice_flows.metrics.neuron_v4 import ablated
 from pyspice_flows.sim.array_start import rest_start, uses_tiled_start
-from pyspice_flows.sim.cache import cached_run
-from pyspice_flows.sim.session import Transient, celsius
+from pyspice_flows.sim.session import celsius
 
 CASES = ("silent", "neighbours", "dense")
 SINGLES = ("edge", "diagonal")
@@ -115,12 +115,6 @@ def array_net(p, case: str, rows: int, cols: int, pitch_m, lag: int, stack) -> N
     return Net(p, slots, lag + 1, grid_couplings(rows, cols, pitch_m, m.rth + m.rth2, stack))
 
 
-def _held(net: Net) -> Net:
-    """``net`` with every junction held in P (the law's transient)."""
-    p = net.params
-    return replace(net, params=replace(p, mtj_overrides={**p.mtj_overrides, **HELD_IN_P}))
-
-
 def array_start(net: Net, ambient_k: float) -> TiledStart | None:
     """The start of ``net``'s law transient when it has
     :data:`~pyspice_flows.sim.array_start.TILED_START_MIN_NEURONS` neurons or more (else
@@ -138,7 +132,7 @@ def array_start(net: Net, ambient_k: float) -> TiledStart | None:
     if not uses_tiled_start(len(net.slots)):
         return None
     alone = Net(net.params, ((),), net.n_slots)
-    return rest_start(build_net(_held(alone)), temperature_c=celsius(ambient_k))
+    return rest_start(build_net(held_in_p(alone)), temperature_c=celsius(ambient_k))
 
 
 def array_waveforms(net: Net, ambient_k: float):
@@ -146,14 +140,8 @@ def array_waveforms(net: Net, ambient_k: float):
     law_waveforms`: cached, deterministic, every junction held in P), from
     :func:`array_start` (``.nodeset`` cards after the circuit) when there is one."""
     start = array_start(net, ambient_k)
-    if start is None:
-        return law_waveforms(net, ambient_k)
-    return cached_run(
-        build_net(_held(net)),
-        Transient(step_s=0.05e-9, stop_s=net.n_slots * net.params.slot_s, max_step_s=MAX_STEP_S),
-        temperature_c=celsius(ambient_k),
-        extra_lines=start.nodeset_lines(len(net.slots)),
-    )
+    extra = () if start is None else tuple(start.nodeset_lines(len(net.slots)))
+    return law_waveforms(net, ambient_k, extra)
 
 
 @dataclass(frozen=True)

@@ -126,15 +126,20 @@ class LawTask:
     ambient_k: float
 
 
-def law_waveforms(net: Net, ambient_k: float):
-    """The cached deterministic transient of ``net`` with every junction held in P (the
-    drive each draw sees until it switches)."""
+def held_in_p(net: Net) -> Net:
+    """``net`` with every junction held in P (the drive each draw sees until it switches)."""
     p = net.params
-    held = replace(net, params=replace(p, mtj_overrides={**p.mtj_overrides, **HELD_IN_P}))
+    return replace(net, params=replace(p, mtj_overrides={**p.mtj_overrides, **HELD_IN_P}))
+
+
+def law_waveforms(net: Net, ambient_k: float, extra_lines: tuple[str, ...] = ()):
+    """The cached deterministic transient of ``net`` with every junction held in P;
+    ``extra_lines`` go into the netlist before the analysis (an array's ``.nodeset`` start)."""
     return cached_run(
-        build_net(held),
-        Transient(step_s=0.05e-9, stop_s=net.n_slots * p.slot_s, max_step_s=MAX_STEP_S),
+        build_net(held_in_p(net)),
+        Transient(step_s=0.05e-9, stop_s=net.n_slots * net.params.slot_s, max_step_s=MAX_STEP_S),
         temperature_c=celsius(ambient_k),
+        extra_lines=extra_lines,
     )
 
 
