@@ -130,7 +130,7 @@ def test_laws_have_the_stated_centre_and_spread():
 
 
 def test_spec_errors_name_the_problem():
-    with pytest.raises(ValueError, match="unknown dist"):
+    with pytest.raises(ValueError, match="dist = .gaussian. must be one of normal, lognormal"):
         sw.Param("rp", "gaussian", mean=1.0, sigma=0.1)
     with pytest.raises(ValueError, match="needs 'median'"):
         sw.Param("x", "lognormal", sigma=0.1)

@@ -11,7 +11,9 @@ measured figures.  :func:`run_sweep` runs one evaluation per sample and writes
   (the simulator's or the validator's message for a failed sample);
 * ``<out>/distributions_params.png`` and ``<out>/distributions_figures.png``: histograms;
 * ``<out>/summary.json``: counts and the median/5th/95th percentile of every figure;
-* ``<out>/sweep_meta.json``: the spec's fingerprint, so a rerun knows it may resume;
+* ``<out>/sweep_meta.json``: the spec's fingerprint, so a rerun knows it may resume, and
+  what it simulated (parameters, ``[overrides]``, device, the neuron design's digest), so
+  ``ipnet compare`` knows which design's column the sweep describes;
 * ``<out>/work/<index>/``: each sample's own working directory (kept for a failed sample,
   with ``error.txt``, ``sample.json`` and the failing ``netlist.cir``).
 
@@ -61,7 +63,8 @@ Command line (``pyspice_flows/sweep/cli.py``)::
 ``--scheduler tcp://host:8786`` runs the samples on an existing Dask cluster; without it
 they run on ``--workers`` local processes (default: the number of usable cores).
 
-Package layout: ``spec`` (laws and the TOML layout), ``worker`` (one sample in a worker
+Package layout: ``spec`` (laws and the TOML layout), ``spec_schema`` (the spec file's
+pydantic schema and its one-line messages), ``worker`` (one sample in a worker
 process; the task function Dask pickles by reference), ``table`` (the results CSV),
 ``runners`` (local processes or Dask, resume), ``summary`` (statistics and plots),
 ``cli`` (the command line; ``python -m pyspice_flows.sweep`` runs ``__main__``).
@@ -74,17 +77,16 @@ from .runners import DASK_ATTEMPTS, SweepResult, default_workers, run_sweep
 from .spec import (
     DEFAULT_OUT,
     DEFAULT_SPEC,
-    KINDS,
     META_NAME,
     MTJ_KEYS,
     REPO_ROOT,
-    RESERVED_COLUMNS,
     RESULTS_NAME,
     SPECS_DIR,
     Param,
     SweepSpec,
     load_spec,
 )
+from .spec_schema import KINDS, RESERVED_COLUMNS
 from .summary import plot_distributions, summarize
 from .table import read_results
 from .worker import resolve_evaluate, run_sample

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .spec_schema import LimitsTable, validated
+
 LIMIT_KEYS = ("min", "typ", "max", "unit", "note")
 
 
@@ -30,37 +32,12 @@ class FigureLimits:
     note: str = ""
 
     def __post_init__(self):
-        where = f"[limits.{self.figure}]"
+        """Checked by :class:`.spec_schema.LimitsTable` (finite numbers, min <= typ <= max);
+        the limits kept as floats."""
+        fields = {k: getattr(self, k) for k in LIMIT_KEYS}
+        checked = validated(LimitsTable, fields, f"[limits.{self.figure}]")
         for label in ("min", "typ", "max"):
-            value = getattr(self, label)
-            if value is None:
-                continue
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, (int, float))
-                or not math.isfinite(value)
-            ):
-                raise ValueError(
-                    f"{where}: {label} = {value!r} must be a finite number (in the figure's units)"
-                )
-            object.__setattr__(self, label, float(value))
-        for label in ("unit", "note"):
-            if not isinstance(getattr(self, label), str):
-                raise ValueError(  # noqa: TRY004
-                    f"{where}: {label} = {getattr(self, label)!r} must be a string"
-                )
-        if self.min is None and self.typ is None and self.max is None:
-            raise ValueError(f"{where}: give at least one of 'min', 'typ', 'max'")
-        if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError(f"{where}: min = {self.min!r} is above max = {self.max!r}")
-        if self.typ is not None and not (
-            (self.min is None or self.min <= self.typ)
-            and (self.max is None or self.typ <= self.max)
-        ):
-            raise ValueError(
-                f"{where}: typ = {self.typ!r} lies outside [min, max] = "
-                f"[{self.min!r}, {self.max!r}]"
-            )
+            object.__setattr__(self, label, getattr(checked, label))
 
     @property
     def bounded(self) -> bool:

@@ -17,7 +17,8 @@ from circuits.paths import REPO_ROOT
 from pyspice_flows.sim.cache import content_digest
 
 from . import spec_checks
-from .limits import LIMIT_KEYS, FigureLimits
+from .limits import FigureLimits
+from .spec_schema import RESERVED_COLUMNS, Law, SpecFile, WindowTable, validated
 
 SPECS_DIR = Path(__file__).resolve().parents[1] / "sweeps"
 DEFAULT_SPEC = SPECS_DIR / "ipnet_default.toml"
@@ -25,23 +26,8 @@ DEFAULT_OUT = REPO_ROOT / "build" / "sweep"
 RESULTS_NAME = "results.csv"
 META_NAME = "sweep_meta.json"
 
-KINDS = ("normal", "lognormal", "uniform", "choice", "cycle", "fixed")
-"""Distribution kinds of a swept parameter:
-
-- ``normal``: ``mean`` + ``sigma`` (absolute) or ``rel_sigma`` (relative to ``mean``);
-- ``lognormal``: ``median`` x exp(``sigma`` z), ``sigma`` is the standard deviation of ln x
-  (about the relative spread for small values);
-- ``uniform``: between ``low`` and ``high``;
-- ``choice``: one of ``values`` at random (numbers or strings, e.g. input patterns);
-- ``cycle``: corners -- every ``cycle`` parameter walks its ``values`` deterministically, and
-  together they form a full factorial grid (the first one varies fastest);
-- ``fixed``: always ``value``.
-"""
-
 MTJ_KEYS = ("rp", "tmr0", "rth", "cth", "rth2", "cth2", "ic0", "delta0")
 """Parameters whose centre (``mean``/``median``) defaults to the spec's device file."""
-
-RESERVED_COLUMNS = ("index", "status", "elapsed_s", "worker", "error")
 
 WINDOW_KEYS = ("fires", "silent")
 """The keys of the ``[window]`` table: the figures holding each sample's lowest firing and
@@ -73,62 +59,10 @@ class Param:
     source: str = ""
 
     def __post_init__(self):
-        where = f"sweep parameter {self.name!r}"
-        if not self.name or not isinstance(self.name, str) or self.name in RESERVED_COLUMNS:
-            raise ValueError(
-                f"{where}: a name must be a non-empty string other than "
-                f"{', '.join(RESERVED_COLUMNS)}"
-            )
-        if self.dist not in KINDS:
-            raise ValueError(f"{where}: unknown dist {self.dist!r}; allowed {', '.join(KINDS)}")
+        """The law checked by :class:`.spec_schema.Law` (its ``dist``'s requirements)."""
         object.__setattr__(self, "values", tuple(self.values))
-
-        def number(label, value, positive=False):
-            if value is None:
-                raise ValueError(f"{where}: dist={self.dist!r} needs {label!r}")
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, (int, float))
-                or not math.isfinite(value)
-            ):
-                raise ValueError(f"{where}: {label}={value!r} must be a finite number")
-            if positive and value <= 0:
-                raise ValueError(f"{where}: {label}={value!r} must be > 0")
-
-        if self.dist == "normal":
-            number("mean", self.mean)
-            if (self.sigma is None) == (self.rel_sigma is None):
-                raise ValueError(
-                    f"{where}: dist='normal' needs exactly one of 'sigma', 'rel_sigma'"
-                )
-            number(
-                "sigma" if self.sigma is not None else "rel_sigma",
-                self.sigma if self.sigma is not None else self.rel_sigma,
-            )
-            if (self.sigma if self.sigma is not None else self.rel_sigma) < 0:
-                raise ValueError(f"{where}: the spread of a normal law must be >= 0")
-        elif self.dist == "lognormal":
-            number("median", self.median, positive=True)
-            number("sigma", self.sigma)
-            if self.sigma < 0:
-                raise ValueError(f"{where}: sigma={self.sigma!r} must be >= 0")
-        elif self.dist == "uniform":
-            number("low", self.low)
-            number("high", self.high)
-            if not self.high > self.low:
-                raise ValueError(
-                    f"{where}: uniform needs low < high, got {self.low!r}, {self.high!r}"
-                )
-        elif self.dist in ("choice", "cycle"):
-            if not self.values:
-                raise ValueError(f"{where}: dist={self.dist!r} needs a non-empty 'values' list")
-            for v in self.values:
-                if isinstance(v, bool) or not isinstance(v, (int, float, str)):
-                    raise ValueError(f"{where}: values must be numbers or strings, got {v!r}")  # noqa: TRY004
-        elif self.dist == "fixed" and (
-            isinstance(self.value, bool) or not isinstance(self.value, (int, float, str))
-        ):
-            raise ValueError(f"{where}: dist='fixed' needs a number or string 'value'")
+        fields = {k: getattr(self, k) for k in Law.model_fields if hasattr(self, k)}
+        validated(Law, fields | {"values": list(self.values)}, f"sweep parameter {self.name!r}")
 
     def draw(self, seed: int, index: int) -> object:
         """This parameter's value in sample ``index`` (random kinds only)."""
@@ -250,7 +184,7 @@ class SweepSpec:
         where = f"sweep {self.name!r}: [window]"
         if not isinstance(window, Mapping):
             raise ValueError(f"{where} must be a table with keys {', '.join(WINDOW_KEYS)}")
-        _refuse_unknown(where, window, WINDOW_KEYS)
+        validated(WindowTable, dict(window), where)
         out = {}
         for key in WINDOW_KEYS:
             name = window.get(key)
@@ -379,43 +313,16 @@ class SweepSpec:
         ``device`` (a path relative to the repository root, or to ``base_dir``) supplies the
         centre of an MTJ parameter (rp, tmr0, rth, cth, ic0, delta0) that gives none.
         """
-        _refuse_unknown("sweep spec", data, TOP_LEVEL_TYPES)
-        for key in ("evaluate", "samples", "seed", "figures"):
-            if key not in data:
-                raise ValueError(f"sweep spec: missing {key!r}")
-        for key, (types, what) in TOP_LEVEL_TYPES.items():
-            value = data.get(key)
-            if key in data and (isinstance(value, bool) or not isinstance(value, types)):
-                raise ValueError(
-                    f"sweep spec: {key} = {value!r} must be {what}, not {type(value).__name__}"
-                )
-        bad = [f for f in data["figures"] if not isinstance(f, str)]
-        if bad:
-            raise ValueError(f"sweep spec: figures must be names (strings), got {bad!r}")
-        limits = _limits_from_tables(data.get("limits", {}))
+        validated(SpecFile, dict(data), "sweep spec")  # the layout; the values kept as written
+        limits = {
+            name: FigureLimits(figure=name, **entry)
+            for name, entry in dict(data.get("limits", {})).items()
+        }
         device = _device_file(data.get("device"), base_dir)
         nominal = _device_nominal(device)
         spec_checks.check_tables(dict(data.get("params", {})), nominal)
         params = []
         for name, entry in dict(data.get("params", {})).items():
-            if not isinstance(entry, Mapping):
-                raise ValueError(f"sweep spec: [params.{name}] must be a table")  # noqa: TRY004
-            allowed = {
-                "dist",
-                "mean",
-                "median",
-                "sigma",
-                "rel_sigma",
-                "low",
-                "high",
-                "values",
-                "value",
-                "source",
-                "note",
-            }
-            _refuse_unknown(f"sweep spec: [params.{name}]", entry, allowed)
-            if "dist" not in entry:
-                raise ValueError(f"sweep spec: [params.{name}] needs 'dist' ({', '.join(KINDS)})")
             kw = {k: v for k, v in entry.items() if k != "note"}
             if name in nominal:
                 if kw["dist"] == "normal":
@@ -456,56 +363,6 @@ def load_spec(path: Path | str = DEFAULT_SPEC) -> SweepSpec:
         return spec
     except ValueError as exc:
         raise ValueError(f"{path}: {exc}") from exc
-
-
-TOP_LEVEL_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
-    "name": ((str,), "a string"),
-    "description": ((str,), "a string"),
-    "evaluate": ((str,), "a string 'module:function'"),
-    "samples": ((int,), "an integer >= 1"),
-    "seed": ((int,), "an integer >= 0"),
-    "device": ((str,), "a file path (string)"),
-    "figures": ((list,), "a list of figure names"),
-    "params": ((dict,), "a table of [params.<name>] tables"),
-    "overrides": ((dict,), "a table of [overrides.<index>] tables"),
-    "timeout_s": ((int, float), "a number of seconds > 0"),
-    "limits": ((dict,), "a table of [limits.<figure>] tables"),
-    "window": ((dict,), "a table with 'fires' and 'silent' figure names"),
-}
-"""The keys of a spec file, with the type each must have."""
-
-
-def _limits_from_tables(tables: Mapping) -> dict[str, FigureLimits]:
-    """The ``[limits.<figure>]`` tables as FigureLimits; ValueError naming the table.
-    (Whether each names a figure of the spec, SweepSpec checks.)"""
-    out = {}
-    for name, entry in tables.items():
-        where = f"sweep spec: [limits.{name}]"
-        if not isinstance(entry, Mapping):
-            raise ValueError(  # noqa: TRY004
-                f"{where} must be a table of {', '.join(LIMIT_KEYS)}, got {entry!r}"
-            )
-        _refuse_unknown(where, entry, LIMIT_KEYS)
-        try:
-            out[name] = FigureLimits(figure=name, **entry)
-        except ValueError as exc:
-            raise ValueError(f"sweep spec: {exc}") from exc
-    return out
-
-
-def _refuse_unknown(where: str, data: Mapping, allowed) -> None:
-    """ValueError naming each unknown key, with the closest allowed one when there is one."""
-    unknown = sorted(set(data) - set(allowed))
-    if not unknown:
-        return
-    hints = []
-    for key in unknown:
-        close = difflib.get_close_matches(str(key), sorted(allowed), n=1, cutoff=0.6)
-        hints.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
-    raise ValueError(
-        f"{where}: unknown key{'s' if len(unknown) > 1 else ''} {', '.join(hints)}; "
-        f"allowed: {', '.join(sorted(allowed))}"
-    )
 
 
 def _repo_relative(path: Path) -> str:

@@ -28,6 +28,8 @@ from circuits.paths import REPO_ROOT
 from circuits.units import SPICE_DEFAULT_K, ZERO_CELSIUS_K
 from pyspice_flows.app.commandline import TEMP_RANGE_K  # the same range as --temp
 
+from .spec_schema import ParamTable
+
 CELSIUS_LOOKING_K = 150.0
 """A temperature below this many kelvin in a neuron sweep is almost surely Celsius."""
 VDD_RANGE_V = (0.5, 1.2)
@@ -41,8 +43,6 @@ MAX_LOG_SIGMA = 0.5
 spreads are 0.02-0.15)."""
 PROJECT_PACKAGES = ("circuits", "pyspice_flows", "area_energy", "behavioural")
 CONDITIONS = ("temp_k", "vdd_v")
-LAW_KEYS = {"dist", "mean", "median", "sigma", "rel_sigma", "low", "high", "values", "value"}
-LAW_KEYS |= {"source", "note"}
 
 
 def _numbers(entry: Mapping) -> list[tuple[str, float]]:
@@ -66,8 +66,8 @@ def check_tables(params: Mapping, device_keys) -> None:
     quantities = model_quantities()
     known = sorted(set(device_keys) | set(CONDITIONS) | set(quantities))
     for name, entry in params.items():
-        if not isinstance(entry, Mapping) or set(entry) - LAW_KEYS:
-            continue  # the spec's own structure check names what is wrong there
+        if not isinstance(entry, Mapping) or set(entry) - set(ParamTable.model_fields):
+            continue  # the spec's schema names what is wrong there
         where = f"sweep spec: [params.{name}]"
         dist = entry.get("dist")
         centre = {"normal": "mean", "lognormal": "median"}.get(dist)
