@@ -91,7 +91,7 @@ def test_compare_matches_the_sweep_with_overrides_to_its_design(swept, tmp_path)
     strong, built_in, other = (
         column_sweep(r, [read_sweep(out)]) for r in _columns(design, None, weak)
     )
-    assert strong["swept"] and strong["samples"] == 2
+    assert strong["swept"] and strong["samples"] == 2 and strong["overridden_samples"] == [1]
     for s in (built_in, other):
         assert not s["swept"]
         assert f"{out} on this device simulated another design" in s["note"], s["note"]
@@ -123,3 +123,5 @@ def test_ipnet_compare_shows_the_sweep_in_its_column(swept, tmp_path):
     strong, built_in = (c["figures"]["v4_sweep"] for c in cols)
     assert strong["swept"] and strong["name"] == "tiny_v4_overrides"
     assert not built_in["swept"] and "simulated another design" in built_in["note"]
+    md = (tmp_path / "cmp" / "compare.md").read_text()
+    assert "sample(s) 1 set by the spec's [overrides], not drawn" in md

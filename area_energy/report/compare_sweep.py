@@ -178,6 +178,12 @@ def why_not(sweep: dict, p: v4.IpnetV4Params) -> str:
     )
 
 
+def _overridden(spec: SweepSpec | None) -> list[int]:
+    """The sample indices the sweep's ``[overrides]`` set (their yield counts a planted
+    value, not a draw)."""
+    return [] if spec is None else sorted(int(i) for i in spec.overrides)
+
+
 def _hint(r: Resolved, others: list[dict]) -> str:
     """How to sweep the column's v4 design (``others``: the sweeps on its device, each of
     another design)."""
@@ -233,6 +239,7 @@ def column_sweep(r: Resolved, sweeps: list[dict]) -> dict:
                 "name": s["name"],
                 "device": s["device"],
                 "inputs_changed": s["changes"],
+                "overridden_samples": _overridden(s["spec"]),
                 "samples": summary["ok"] + summary["failed"],
                 "meets_spec": summary["meets_spec"],
                 "yield": summary["yield"],
@@ -272,6 +279,9 @@ def sweep_rows(columns: list[dict]) -> list[list[str]]:
         if not s["swept"]:
             return s["note"]
         text = f"{s['folder']} ({s['name']}, {s['samples']} samples, device {s['device']})"
+        if s["overridden_samples"]:
+            listed = ", ".join(str(i) for i in s["overridden_samples"])
+            text += f"; sample(s) {listed} set by the spec's [overrides], not drawn"
         if s["inputs_changed"]:
             text += "; inputs changed since: " + "; ".join(s["inputs_changed"])
         return text
