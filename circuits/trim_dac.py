@@ -6,9 +6,10 @@ The write (unit) reference current enters a network of identical NMOS unit devic
 output ``ts`` and the dump, sit at the same level ``V_x`` (an ideal regulation, as the
 sense and the references are ideal).  Devices with equal gate voltage whose terminals end
 on one potential divide a current exactly as the resistor network of their W/L would,
-whatever their operating region (Bult and Geelen, IEEE JSSC 27 (12), 1992,
-doi:10.1109/4.173110): the ratios are set by how many units sit in series and in
-parallel, not by their on-resistance, so the temperature and the supply leave them alone.
+whatever their operating region (K. Bult and G. Geelen, "An inherently linear and
+compact MOST-only current division technique", IEEE J. Solid-State Circuits 27 (12),
+1992): the ratios are set by how many units sit in series and in parallel, not by their
+on-resistance, so the temperature and the supply leave them alone.
 
 Network (``bits`` = B; g: one unit's conductance)::
 
