@@ -8,7 +8,7 @@ import time
 import distributed
 import pytest
 
-from pyspice_flows.app.tasks import WorkerWatch
+from pyspice_flows.app.tasks import NoWorkerError, WorkerWatch
 
 
 @pytest.fixture()
@@ -50,3 +50,9 @@ def test_no_worker_left_ends_the_wait_with_an_error_naming_the_scheduler(cluster
     message = str(err.value)
     assert "no worker for 1 s" in message and local.scheduler_address in message
     assert "1 task(s) outstanding" in message
+    # fetching the result is guarded the same way (a future that wait() saw finish can need
+    # its task again when its worker leaves before the fetch; a CI run hung in result())
+    t0 = time.monotonic()
+    with pytest.raises(NoWorkerError, match="no worker for 1 s"):
+        watch.result(job)
+    assert time.monotonic() - t0 < 30.0

@@ -148,6 +148,10 @@ DASK_POLL_S = 2.0
 """How often a waiting Dask run looks at the scheduler's workers [s]."""
 
 
+class NoWorkerError(RuntimeError):
+    """The Dask scheduler has had no worker for too long (:class:`WorkerWatch`)."""
+
+
 class WorkerWatch:
     """Waits for Dask futures, and ends the wait with a RuntimeError when the scheduler
     has had no worker for ``no_worker_s`` seconds (its futures would never finish)."""
@@ -167,6 +171,16 @@ class WorkerWatch:
             except TimeoutError:
                 self._check_workers(len(futures))
 
+    def result(self, future):
+        """``future.result()``, waited for under the same rule.  A future that ``wait``
+        saw finish can need its task again (its worker left before the result was fetched:
+        the scheduler recomputes it), and then its result needs a worker like any task."""
+        while True:
+            try:
+                return future.result(timeout=self.poll_s)
+            except TimeoutError:
+                self._check_workers(1)
+
     def _check_workers(self, outstanding: int) -> None:
         if self.client.nthreads():  # asks the scheduler now, not a cached view
             self._since = None
@@ -174,7 +188,7 @@ class WorkerWatch:
         now = time.monotonic()
         self._since = self._since if self._since is not None else now
         if now - self._since >= self.no_worker_s:
-            raise RuntimeError(
+            raise NoWorkerError(
                 f"the Dask scheduler at {self.client.scheduler.address} has had no worker "
                 f"for {self.no_worker_s:g} s with {outstanding} task(s) outstanding; the "
                 "finished ones are kept (start a `dask worker` and run the command again)"
@@ -266,8 +280,8 @@ def _run_dask(fn: Callable, tasks: list, scheduler, on_done) -> list:
             for f in watch.first_done(waiting):
                 waiting.remove(f)
                 if on_done is not None:
-                    on_done(f.result())
-        return client.gather(futures)
+                    on_done(watch.result(f))
+        return [watch.result(f) for f in futures]
     except BaseException:
         if futures:
             client.cancel(futures)

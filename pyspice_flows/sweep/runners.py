@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from pyspice_flows.app.tasks import WorkerWatch, connect, import_root
+from pyspice_flows.app.tasks import NoWorkerError, WorkerWatch, connect, import_root
 
 from .spec import DEFAULT_OUT, META_NAME, REPO_ROOT, RESULTS_NAME, SweepSpec
 from .summary import plot_distributions, summarize
@@ -430,7 +430,9 @@ def _run_dask(tasks: Sequence[SampleTask], scheduler, workers: int | None, recor
             for fut in watch.first_done([f for f, _ in running.values()]):
                 task = running.pop(fut.key)[1]
                 try:
-                    row = fut.result()
+                    row = watch.result(fut)
+                except NoWorkerError:
+                    raise
                 except Exception as exc:  # noqa: BLE001 - KilledWorker, lost connection, ...
                     row = timeout_row(task)
                     if row is None and attempts[task.index] < DASK_ATTEMPTS:
