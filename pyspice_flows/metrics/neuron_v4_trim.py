@@ -33,6 +33,7 @@ import numpy as np
 
 from circuits import ipnet_neuron_v4 as v4
 from circuits.mtj_device import parameter_names
+from circuits.units import ZERO_CELSIUS_K
 from pyspice_flows.metrics import neuron_v4 as mv
 
 CALIBRATION_K = 300.15
@@ -116,7 +117,7 @@ def dac_transfer(p: v4.IpnetV4Params, temp_c: float, vdd_v: float) -> np.ndarray
     from pyspice_flows.sim.session import OperatingPoint
 
     dac = p.trim_dac()
-    tnom_c = p.nominal_mtj().tnom - 273.15
+    tnom_c = p.nominal_mtj().tnom - ZERO_CELSIUS_K
     tc = p.write_tc_per_k or 0.0
     vref = f"{dac.vref_v:.6g}*(1+({tc:.6g})*(temper-({tnom_c:.6g})))"
     lines = [f"trim DAC transfer at {temp_c:g} C, {vdd_v:g} V", p.tech.include_line()]
