@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import traceback
 from pathlib import Path
 
 from circuits.ipnet_design import add_design_argument, design_from_options
@@ -20,6 +19,7 @@ from circuits.paths import REPO_ROOT
 from circuits.scenarios import Scenario, standard_scenarios
 from circuits.write_netlists import write_netlists
 from pyspice_flows import measure
+from pyspice_flows.app.commandline import add_debug_flag, output_path, run_main
 from pyspice_flows.sim import osdi
 
 OUT_DIR = REPO_ROOT / "build" / "netlists"
@@ -41,7 +41,8 @@ def write_testbenches(
 def main(argv: list[str] | None = None) -> int:
     """``ipnet netlists [--out DIR] [--device FILE] [--design FILE] [--debug]``.
 
-    Exit 0, 1 on an error (one line on stderr), 2 on a usage error, 130 after Ctrl-C.
+    Exit 0, 1 on an error (one line on stderr), 2 on a usage error, 130 after Ctrl-C, 143
+    after SIGTERM (:func:`pyspice_flows.app.commandline.run_main`).
     """
     parser = argparse.ArgumentParser(
         prog="ipnet netlists",
@@ -52,16 +53,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--out",
-        type=Path,
+        type=output_path,
         default=OUT_DIR,
         metavar="DIR",
         help="output folder (default: build/netlists)",
     )
     add_device_argument(parser)
     add_design_argument(parser)
-    parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
+    add_debug_flag(parser)
     args = parser.parse_args(argv)
-    try:
+
+    def body() -> int:
         if args.out.exists() and not args.out.is_dir():
             raise ValueError(f"--out {args.out} is a file, not a folder")
         scenarios = None
@@ -71,21 +73,13 @@ def main(argv: list[str] | None = None) -> int:
 
             neuron = design_from_options(args.design, args.device).params()
             scenarios = [ipnet_scenario(neuron), lif_scenario(), array_scenario(neuron=neuron)]
-        paths = write_testbenches(args.out, scenarios)
-    except KeyboardInterrupt:
-        print(f"{parser.prog}: interrupted; nothing half-written was kept", file=sys.stderr)
-        return 130
-    except Exception as exc:  # noqa: BLE001 - the command line's last line of defence
-        if args.debug:
-            traceback.print_exc()
-        text = " | ".join(ln.strip() for ln in str(exc).splitlines() if ln.strip())
-        print(f"{parser.prog}: error: {text or type(exc).__name__}", file=sys.stderr)
-        return 1
-    for path in paths:
-        full = path.resolve()
-        shown = full.relative_to(REPO_ROOT) if full.is_relative_to(REPO_ROOT) else path
-        print(f"netlists: wrote {shown}")
-    return 0
+        for path in write_testbenches(args.out, scenarios):
+            full = path.resolve()
+            shown = full.relative_to(REPO_ROOT) if full.is_relative_to(REPO_ROOT) else path
+            print(f"netlists: wrote {shown}")
+        return 0
+
+    return run_main(parser.prog, body, args.debug)
 
 
 if __name__ == "__main__":
