@@ -69,20 +69,16 @@ def _laid_out(value, like):
 
 
 def _render_files(
-    staging: Path,
-    results: Mapping,
-    figures: Mapping,
-    data,
-    model: EnergyReport | None = None,
+    staging: Path, results: Mapping, figures: Mapping, model: EnergyReport | None = None
 ) -> list[str]:
-    """Write every report file into ``staging``; returns their names.  ``data``: the results
-    as plain JSON values; ``model``: the results validated by the report's schema, whose
-    dump (:func:`dumped`) the JSON is."""
+    """Write every report file into ``staging``; returns their names.  ``model``: the
+    results validated by the report's schema, whose dump (:func:`dumped`) the JSON is."""
     png = {name: _figure_png(name, fig) for name, fig in figures.items()}
     names = []
     for name, data in png.items():
         (staging / f"{name}.png").write_bytes(data)
         names.append(f"{name}.png")
+    data = to_jsonable(results)
     text = json_text(data if model is None else dumped(model, data))
     (staging / f"{REPORT_STEM}.json").write_text(text, encoding="utf-8")
     (staging / f"{REPORT_STEM}.md").write_text(render_markdown(results, figures), encoding="utf-8")
@@ -107,13 +103,14 @@ def write_report(
     :class:`.results_schema.EnergyReport` first, and a failure (one
     :class:`.results_schema.ReportSchemaError` naming the key path and the value) writes
     nothing; what is written is the validated model's dump (:func:`dumped`: the same bytes
-    as the results themselves, proved on the real report by ``tests/test_report_json_dump.py``).
+    as the results themselves, proved on the real report by ``tests/test_results_schema.py``).
     """
     figures = dict(figures or {})
     validate_report(results, figures)
-    data, model = to_jsonable(results), None
+    model = None
     if schema:
-        model = check_report(data, str(Path(out_dir) / f"{REPORT_STEM}.json"))
+        where = str(Path(out_dir) / f"{REPORT_STEM}.json")
+        model = check_report(to_jsonable(results), where)
     with staging_folder(out_dir) as staging:
-        names = _render_files(staging, results, figures, data, model)
+        names = _render_files(staging, results, figures, model)
         return commit_staged(staging, Path(out_dir).absolute(), names)
