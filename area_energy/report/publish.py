@@ -103,12 +103,12 @@ def write_report(
     :class:`.results_schema.EnergyReport` first, and a failure (one
     :class:`.results_schema.ReportSchemaError` naming the key path and the value) writes
     nothing; what is written is the validated model's dump (:func:`dumped`: the same bytes
-    as the results themselves, proved on the real report by ``tests/test_results_schema.py``).
+    as the results themselves, proved on the real report by ``tests/test_report_json_dump.py``).
     """
     figures = dict(figures or {})
     validate_report(results, figures)
     model = None
-    if schema:
+    if schema:  # a copy of its own: validation may rearrange the mappings it is given
         where = str(Path(out_dir) / f"{REPORT_STEM}.json")
         model = check_report(to_jsonable(results), where)
     with staging_folder(out_dir) as staging:
