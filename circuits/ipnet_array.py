@@ -66,6 +66,7 @@ from .ipnet_neuron import (
     _header,
 )
 from .schema import Quantity, unknown_message
+from .spice_cards import option_lines
 from .stimulus import SpikeTrain, Stimulus
 
 THERMAL_STACK_FILE = Path(__file__).resolve().parent / "thermal_stack_28nm.toml"
@@ -456,8 +457,7 @@ def build_ipnet_array(p: ArrayParams, title: str | None = None):
         + "\n"
     )
     c.raw_spice += nrn.tech.include_line() + "\n"
-    if SIM_OPTIONS:
-        c.raw_spice += ".options " + " ".join(f"{k}={v}" for k, v in SIM_OPTIONS.items()) + "\n"
+    c.raw_spice += "".join(line + "\n" for line in option_lines(SIM_OPTIONS))
     c.raw_spice += mtj.model_line(MTJ_MODEL, state0=1, version=MTJ_LAW_VERSION) + "\n"
     c.subcircuit(IpnetBias(nrn))
     variants: dict[tuple[float, ...], str] = {nrn.weights(): IpnetNeuron.NAME}

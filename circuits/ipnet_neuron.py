@@ -50,6 +50,7 @@ from PySpice.Spice.Netlist import Circuit, SubCircuit
 from .ipnet_design import DEFAULT_DESIGN, FIELD_QUANTITIES, SIZES, WEIGHT_RANGE, read_design
 from .mtj_analytic import critical_current
 from .mtj_device import MtjParams, load_device
+from .spice_cards import option_lines
 from .stimulus import SpikeTrain, Stimulus
 from .technology import CMOS28, Technology
 from .trim_dac import TrimDac
@@ -512,8 +513,7 @@ def build_ipnet_testbench(
     for line in _header(p, mtj):
         c.raw_spice += line + "\n"
     c.raw_spice += p.tech.include_line() + "\n"
-    if SIM_OPTIONS:
-        c.raw_spice += ".options " + " ".join(f"{k}={v}" for k, v in SIM_OPTIONS.items()) + "\n"
+    c.raw_spice += "".join(line + "\n" for line in option_lines(SIM_OPTIONS))
     c.raw_spice += mtj.model_line(MTJ_MODEL, state0=1, version=MTJ_LAW_VERSION) + "\n"
     c.raw_spice += ".nodeset v(x1.q)=0 v(x1.qb)=" + f"{p.vdd_v:g}" + "\n"
     c.subcircuit(IpnetBias(p))

@@ -56,6 +56,7 @@ from .ipnet_neuron import BIAS_PINS, BIAS_SCALE, FIRE_TRIP_RP, IpnetBias, IpnetP
 from .mtj_device import MtjParams, load_device
 from .paths import REPO_ROOT
 from .schema import Quantity, unknown_message
+from .spice_cards import options_card
 from .technology import CMOS28, Technology
 from .trim_dac import TrimDac
 from .units import ZERO_CELSIUS_K
@@ -545,8 +546,7 @@ def build_v4_testbench(
         f"{p.heat_current_ic0:g} Ic0, gap {p.gap_s * 1e9:g} ns; v(th<k>) = rise above ambient [K]\n"
     )
     c.raw_spice += p.tech.include_line() + "\n"
-    options = {**SIM_OPTIONS, **switching.options()}
-    c.raw_spice += ".options " + " ".join(f"{k}={v}" for k, v in options.items()) + "\n"
+    c.raw_spice += options_card({**SIM_OPTIONS, **switching.options()}) + "\n"
     c.raw_spice += ms.model_line(mtj, MTJ_MODEL, state0, switching) + "\n"
     c.subcircuit(
         IpnetBias(

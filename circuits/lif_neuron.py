@@ -59,6 +59,7 @@ from dataclasses import dataclass, field
 
 from PySpice.Spice.Netlist import Circuit, SubCircuit
 
+from .spice_cards import options_card
 from .stimulus import SpikeTrain
 from .technology import CMOS28, Technology
 from .units import ZERO_CELSIUS_K
@@ -378,7 +379,7 @@ def build_lif_testbench(
     for line in header_lines(params):
         c.raw_spice += line + "\n"
     c.raw_spice += params.tech.include_line() + "\n"
-    c.raw_spice += ".options " + " ".join(f"{k}={v:g}" for k, v in SIM_OPTIONS.items()) + "\n"
+    c.raw_spice += options_card(SIM_OPTIONS) + "\n"
     c.subcircuit(CapacitorCell(params.c_type))
     c.subcircuit(LifNeuron(params))
     pins = input_pins(params)

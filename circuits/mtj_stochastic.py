@@ -26,6 +26,7 @@ import numpy as np
 from . import mtj_switching
 from . import mtj_testbenches as tb
 from .mtj_device import MtjParams
+from .spice_cards import option_lines
 
 DETERMINISTIC = "deterministic"
 STOCHASTIC = "stochastic"
@@ -86,7 +87,7 @@ class Switching:
 
     def option_lines(self) -> list[str]:
         """The same as netlist lines."""
-        return [f".options seed={self.seed} method=gear"] if self.stochastic else []
+        return option_lines(self.options())
 
     def with_seed(self, seed: int) -> Switching:
         return Switching(self.mode, seed, self.sample_s)

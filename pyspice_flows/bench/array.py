@@ -34,6 +34,7 @@ from circuits.ipnet_array import (
 )
 from circuits.ipnet_neuron import IpnetParams
 from circuits.scenarios import IPNET_INPUT_RATE_HZ, IPNET_SPIKE_WIDTH_S
+from circuits.spice_cards import option_lines
 from circuits.stimulus import regular
 from pyspice_flows.sim.array_start import TILED_START_MIN_NEURONS, rest_start, uses_tiled_start
 from pyspice_flows.sim.session import OperatingPoint, Session, Transient, netlist_for
@@ -150,7 +151,7 @@ def host_netlist(n: int, stop_s: float, host: str, tiled: bool | None = None) ->
         f".save {' '.join(f'v(out{k}) v(th{k})' for k in range(i, min(i + 32, n + 1)))}"
         for i in range(1, n + 1, 32)
     ]
-    klu = (".options klu",) if host == "klu" else ()
+    klu = option_lines({"klu": True} if host == "klu" else None)
     return array_testbench(n, stop_s, extra_lines=(*saves, *klu), tiled=tiled)
 
 

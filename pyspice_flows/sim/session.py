@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from circuits.spice_cards import option_lines
 from circuits.units import ZERO_CELSIUS_K
 
 DEFAULT_THREADS = 1
@@ -499,8 +500,7 @@ def netlist_for(
     if not body:
         raise ValueError("empty circuit")
     lines = list(body)
-    if options:
-        lines.append(".options " + " ".join(f"{k}={v}" for k, v in options.items()))
+    lines.extend(option_lines(options))
     if temperature_c is not None:
         lines.append(f".temp {temperature_c:.6g}")
     lines.extend(extra_lines)
