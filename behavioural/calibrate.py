@@ -392,8 +392,8 @@ def calibrate(
 def main(argv: list[str] | None = None) -> int:
     from pyspice_flows.app.commandline import (
         add_debug_flag,
+        add_out_argument,
         checked_out_dir,
-        output_path,
         run_main,
     )
 
@@ -402,13 +402,7 @@ def main(argv: list[str] | None = None) -> int:
         description="Fit the behavioural IPNet neuron to SPICE characterization runs (27 C), "
         "validate it on held-out stimuli; writes calibration.json and summary_neuron_v2.json.",
     )
-    parser.add_argument(
-        "--out",
-        type=output_path,
-        default=OUT_DIR,
-        metavar="DIR",
-        help="output folder (default: build/behavioural)",
-    )
+    add_out_argument(parser, OUT_DIR)
     parser.add_argument(
         "--quick", action="store_true", help="two short characterization and held-out stimuli"
     )

@@ -311,8 +311,8 @@ def _parse_count(label: str, minimum: int = 1):
 def main(argv: list[str] | None = None) -> int:
     from pyspice_flows.app.commandline import (
         add_debug_flag,
+        add_out_argument,
         checked_out_dir,
-        output_path,
         run_main,
         temperature_k,
     )
@@ -334,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help=f"streams per class and seed (default 20; {QUICK_STREAMS} with --quick)",
     )
-    parser.add_argument("--out", type=output_path, default=OUT_DIR, metavar="DIR")
+    add_out_argument(parser, OUT_DIR)
     parser.add_argument(
         "--calibration",
         type=Path,

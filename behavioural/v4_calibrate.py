@@ -346,9 +346,7 @@ def parse_options(argv):
         metavar="K",
         help="ambient [K] (default: " + ", ".join(f"{t:g}" for t in TEMPERATURES_K) + ")",
     )
-    parser.add_argument(
-        "--out", type=commandline.output_path, default=OUT_DIR, metavar="DIR", help="output folder"
-    )
+    commandline.add_out_argument(parser, OUT_DIR)
     parser.add_argument(
         "--quick", action="store_true", help="3 weights, a coarse table, lags 1 and 3 only"
     )

@@ -19,7 +19,7 @@ from circuits.paths import REPO_ROOT
 from circuits.scenarios import Scenario, standard_scenarios
 from circuits.write_netlists import write_netlists
 from pyspice_flows import measure
-from pyspice_flows.app.commandline import add_debug_flag, output_path, run_main
+from pyspice_flows.app.commandline import add_debug_flag, add_out_argument, run_main
 from pyspice_flows.sim import osdi
 
 OUT_DIR = REPO_ROOT / "build" / "netlists"
@@ -51,13 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         "folder with `ngspice -b DIR/<name>.cir`, prints its .meas results and writes "
         "<name>.raw.",
     )
-    parser.add_argument(
-        "--out",
-        type=output_path,
-        default=OUT_DIR,
-        metavar="DIR",
-        help="output folder (default: build/netlists)",
-    )
+    add_out_argument(parser, OUT_DIR)
     add_device_argument(parser)
     add_design_argument(parser)
     add_debug_flag(parser)

@@ -536,3 +536,42 @@ def test_thermal_spec_is_an_ipnet_subcommand(tmp_path):
     assert res.returncode == 0, res.stderr
     summary = json.loads((out / "thermal_spec.json").read_text())
     assert len(summary["rows"]) == 1 and (out / "thermal_spec.png").stat().st_size > 1000
+
+
+OUT_FOLDER_COMMANDS = {
+    "netlists": "output folder (default: build/netlists)",
+    "report": "report folder (default: reports)",
+    "plasticity": "output folder (default: build/plasticity)",
+    "sweep": "output folder (default: build/sweep)",
+    "characterize": "output folder (default: build/characterization)",
+    "network": "output folder (default: build/network)",
+}
+"""Commands whose ``--out`` is an output folder, and the help line each must show."""
+
+
+@pytest.mark.parametrize(("name", "text"), OUT_FOLDER_COMMANDS.items())
+def test_out_folder_help_names_its_default_in_one_shape(name, text, tmp_path, capsys):
+    res = ipnet(capsys, name, "--help", cwd=tmp_path)
+    assert res.code == 0, res.stderr
+    assert "--out DIR" in res.stdout.split("\n\n", 1)[0]
+    help_text = " ".join(res.stdout.split("--out DIR", 2)[2].split("\n  --", 1)[0].split())
+    assert help_text == text
+
+
+def test_add_out_argument_expands_home_and_refuses_empty(monkeypatch, capsys):
+    import argparse
+
+    from pyspice_flows.app.commandline import add_out_argument
+
+    monkeypatch.setenv("HOME", "/home/someone")
+    parser = argparse.ArgumentParser(prog="t")
+    add_out_argument(parser, REPO_ROOT / "build" / "t", "result folder")
+    assert parser.parse_args([]).out == REPO_ROOT / "build" / "t"
+    assert parser.parse_args(["--out", "~/x"]).out == Path("/home/someone/x")
+    assert "result folder (default: build/t)" in parser.format_help()
+    with pytest.raises(SystemExit) as exc:
+        parser.parse_args(["--out", " "])
+    assert exc.value.code == 2 and "give a folder" in capsys.readouterr().err
+    outside = argparse.ArgumentParser(prog="t")
+    add_out_argument(outside, Path("/var/tmp/100% out"))
+    assert "output folder (default: /var/tmp/100% out)" in outside.format_help()

@@ -39,8 +39,8 @@ from circuits.technology import REPO_ROOT
 from circuits.units import SPICE_DEFAULT_K
 from pyspice_flows.app.commandline import (
     add_debug_flag,
+    add_out_argument,
     checked_out_dir,
-    output_path,
     run_main,
     temperature_k,
 )
@@ -468,13 +468,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "memory-power report (md, html, json, PNG figures).  The previous report stays "
         "as it was unless every file was written.",
     )
-    parser.add_argument(
-        "--out",
-        type=output_path,
-        default=OUT_DIR,
-        metavar="DIR",
-        help="report folder (default: reports/)",
-    )
+    add_out_argument(parser, OUT_DIR, help="report folder")
     add_device_argument(parser)
     add_design_argument(parser)
     parser.add_argument(

@@ -38,9 +38,9 @@ from circuits.units import SPICE_DEFAULT_K
 from pyspice_flows import measure
 from pyspice_flows.app.commandline import (
     add_debug_flag,
+    add_out_argument,
     add_temperature_argument,
     checked_out_dir,
-    output_path,
     positive_float,
     run_main,
 )
@@ -399,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="ipnet characterize", description="MTJ characterization flows (PNG + CSV)"
     )
     add_device_argument(parser, "of the junction")
-    parser.add_argument("--out", type=output_path, default=OUT_DIR, help="output folder")
+    add_out_argument(parser, OUT_DIR)
     add_temperature_argument(parser)
     parser.add_argument(
         "--timeout",

@@ -461,9 +461,7 @@ def main(argv: list[str] | None = None) -> int:
         "--corners", action="store_true", help="transfer curves at the sweep's corners too"
     )
     parser.add_argument("--quick", action="store_true", help="40 trials, lags 1 and 3")
-    parser.add_argument(
-        "--out", type=commandline.output_path, default=OUT_DIR, help="output folder"
-    )
+    commandline.add_out_argument(parser, OUT_DIR)
     commandline.add_workers_argument(parser, "local worker processes")
     add_scheduler_argument(parser)
     commandline.add_debug_flag(parser)

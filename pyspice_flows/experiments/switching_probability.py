@@ -525,9 +525,7 @@ def main(argv: list[str] | None = None) -> int:
         "switching law and the exact macrospin): PNG + CSV.",
     )
     add_device_argument(parser, "of the junction")
-    parser.add_argument(
-        "--out", type=commandline.output_path, default=OUT_DIR, help="output folder"
-    )
+    commandline.add_out_argument(parser, OUT_DIR)
     commandline.add_count_argument(
         parser, "--runs", f"seeded runs per point (>= {MIN_RUNS}; default {MIN_RUNS})"
     )

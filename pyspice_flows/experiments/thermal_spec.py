@@ -284,9 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         "(exact switching law, no circuit).",
     )
     add_device_argument(parser)
-    parser.add_argument(
-        "--out", type=commandline.output_path, default=OUT_DIR, help="output folder"
-    )
+    commandline.add_out_argument(parser, OUT_DIR)
     parser.add_argument(
         "--quick", action="store_true", help="one thermal network (the device's own)"
     )

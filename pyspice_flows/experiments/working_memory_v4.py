@@ -488,9 +488,7 @@ def parse_options(argv):
     parser.add_argument("--design", type=Path, default=None, metavar="FILE", help="v4 design file")
     add_device_argument(parser, "of the v4 neuron")
     commandline.add_temperature_argument(parser)
-    parser.add_argument(
-        "--out", type=commandline.output_path, default=OUT_DIR, metavar="DIR", help="output folder"
-    )
+    commandline.add_out_argument(parser, OUT_DIR)
     parser.add_argument(
         "--quick",
         action="store_true",

@@ -15,11 +15,11 @@ from pyspice_flows.app.commandline import (
     Terminated,
     add_count_argument,
     add_debug_flag,
+    add_out_argument,
     add_workers_argument,
     check_workers,
     checked_out_dir,
     one_line,
-    output_path,
     positive_float,
     raise_on_sigterm,
 )
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786"
     )
-    parser.add_argument("--out", type=output_path, default=DEFAULT_OUT, help="output folder")
+    add_out_argument(parser, DEFAULT_OUT)
     add_count_argument(parser, "--samples", "override the spec's sample count")
     parser.add_argument(
         "--retry-failed", action="store_true", help="rerun samples recorded as failed"

@@ -462,11 +462,11 @@ def main(argv: list[str] | None = None) -> int:
     [--debug]``."""
     from pyspice_flows.app.commandline import (
         add_debug_flag,
+        add_out_argument,
         add_temperature_argument,
         add_workers_argument,
         check_workers,
         checked_out_dir,
-        output_path,
         run_main,
     )
     from pyspice_flows.app.tasks import add_scheduler_argument, check_scheduler
@@ -477,13 +477,7 @@ def main(argv: list[str] | None = None) -> int:
         description="Working-memory protocols (recency, free recall, interference) on thermally "
         "coupled IPNet arrays; writes CSV + PNG per protocol and summary.json.",
     )
-    parser.add_argument(
-        "--out",
-        type=output_path,
-        default=OUT_DIR,
-        metavar="DIR",
-        help="output folder (default: build/working_memory_v2)",
-    )
+    add_out_argument(parser, OUT_DIR)
     parser.add_argument(
         "--quick", action="store_true", help="fewer lags, lists and pitches (a smoke run)"
     )
