@@ -16,6 +16,7 @@ from test_vacask import needs_vacask
 from circuits.ipnet_array import TiledStart, build_ipnet_array
 from circuits.paths import REPO_ROOT
 from pyspice_flows.bench import array as ab
+from pyspice_flows.sim import array_start
 from pyspice_flows.sim.session import OperatingPoint, Session, Transient, netlist_for
 from pyspice_flows.sim.vacask import VacaskSession
 from pyspice_flows.sim.vacask_netlist import translate
@@ -177,7 +178,7 @@ def test_vacask_waveforms_of_16_neurons_agree_from_either_start():
 
 def test_start_is_computed_once_and_reaches_every_host_netlist(monkeypatch):
     calls = []
-    monkeypatch.setattr(ab, "_STARTS", {})
+    monkeypatch.setattr(array_start, "_STARTS", {})  # rest_start's memo
     monkeypatch.setattr(ab, "default_array_host", lambda simulator=None: ("sparse", None))
 
     class _Fake:

@@ -77,26 +77,21 @@ def array_params(
     return ArrayParams(nrn, rows, cols, pitch_m, inputs=((train,),) * n, start=start)
 
 
-_STARTS: dict[str, TiledStart] = {}
-
-
 def tiled_start() -> TiledStart:
     """One neuron's rest state: the operating point of a 1 x 1 array of :func:`array_params`
     (inputs at 0 V at t = 0) on the arrays' default host (:func:`default_array_host`:
-    VACASK, else ngspice), once per process (:func:`pyspice_flows.sim.array_start.
-    rest_start`).  Rendered as ``.nodeset`` cards, the same start reaches every host's
-    netlist; arrays of :data:`TILED_START_MIN_NEURONS` or more use it
-    (:func:`uses_tiled_start`)."""
-    if "array" not in _STARTS:
-        host, _ = default_array_host()
-        if host == "vacask":
-            from pyspice_flows.sim.vacask import VacaskSession
+    VACASK, else ngspice), computed once per process for that netlist and simulator by
+    :func:`pyspice_flows.sim.array_start.rest_start`.  Rendered as ``.nodeset`` cards, the
+    same start reaches every host's netlist; arrays of :data:`TILED_START_MIN_NEURONS` or
+    more use it (:func:`uses_tiled_start`)."""
+    host, _ = default_array_host()
+    if host == "vacask":
+        from pyspice_flows.sim.vacask import VacaskSession
 
-            session = VacaskSession.get()
-        else:
-            session = Session.get()
-        _STARTS["array"] = rest_start(build_ipnet_array(array_params(1, SCALING_STOP_S)), session)
-    return _STARTS["array"]
+        session = VacaskSession.get()
+    else:
+        session = Session.get()
+    return rest_start(build_ipnet_array(array_params(1, SCALING_STOP_S)), session)
 
 
 LARGE_ARRAY_VACASK_OPTIONS = {"nr_residualcheck": "0"}
