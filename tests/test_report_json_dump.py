@@ -12,6 +12,7 @@ import regenerate_goldens as goldens
 from test_results_schema import figures_of
 
 from area_energy.report.publish import dumped, write_report
+from area_energy.report.render import to_jsonable
 from area_energy.report.results_schema import check_report
 
 
@@ -54,3 +55,34 @@ def test_what_is_written_is_the_models_values(sample_text):
     assert out["area_ratio_lif_over_ipnet"] == sample["area_ratio_lif_over_ipnet"] != 1.0
     assert "spare" not in out["neurons"]["ipnet"]
     assert list(out["neurons"]["ipnet"]) == list(sample["neurons"]["ipnet"])
+
+
+def test_check_report_leaves_its_input_as_it_was(sample_text):
+    """Validation changes nothing in the mapping it is given, key order included: the real
+    report, and a section's extra keys (kept by reference in the model) in an order no
+    schema knows."""
+    sample = json.loads(sample_text)
+    sample["sections"][0]["numbers"] = {"z": [3, {"y": 0, "b": 1.5}], "a": {"k": None}}
+    before = copy.deepcopy(sample)
+    check_report(sample, "sample")
+    assert json.dumps(sample) == json.dumps(before)
+    assert json.dumps(sample["sections"][0]) == json.dumps(before["sections"][0])
+
+
+def test_the_writer_validates_and_writes_one_conversion(sample_text, tmp_path, monkeypatch):
+    """The results become JSON values once; that one conversion is validated and laid out
+    (the report's figures rendered in between must not stand in for it)."""
+    from area_energy.report import publish
+
+    calls = []
+
+    def counted(obj):
+        calls.append(obj)
+        return to_jsonable(obj)
+
+    monkeypatch.setattr(publish, "to_jsonable", counted)
+    sample = json.loads(sample_text)
+    out = tmp_path / "reports"
+    write_report(sample, figures_of(sample), out, schema=True)
+    assert len(calls) == 1
+    assert (out / "energy_report.json").read_text(encoding="utf-8") == sample_text

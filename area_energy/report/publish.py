@@ -69,16 +69,20 @@ def _laid_out(value, like):
 
 
 def _render_files(
-    staging: Path, results: Mapping, figures: Mapping, model: EnergyReport | None = None
+    staging: Path,
+    results: Mapping,
+    figures: Mapping,
+    data: Mapping,
+    model: EnergyReport | None = None,
 ) -> list[str]:
-    """Write every report file into ``staging``; returns their names.  ``model``: the
-    results validated by the report's schema, whose dump (:func:`dumped`) the JSON is."""
+    """Write every report file into ``staging``; returns their names.  ``data``: the results
+    as plain JSON values (:func:`.render.to_jsonable`); ``model``: ``data`` validated by
+    the report's schema, whose dump laid out as ``data`` (:func:`dumped`) the JSON is."""
     png = {name: _figure_png(name, fig) for name, fig in figures.items()}
     names = []
-    for name, data in png.items():
-        (staging / f"{name}.png").write_bytes(data)
+    for name, image in png.items():
+        (staging / f"{name}.png").write_bytes(image)
         names.append(f"{name}.png")
-    data = to_jsonable(results)
     text = json_text(data if model is None else dumped(model, data))
     (staging / f"{REPORT_STEM}.json").write_text(text, encoding="utf-8")
     (staging / f"{REPORT_STEM}.md").write_text(render_markdown(results, figures), encoding="utf-8")
@@ -107,10 +111,9 @@ def write_report(
     """
     figures = dict(figures or {})
     validate_report(results, figures)
-    model = None
-    if schema:  # a copy of its own: validation may rearrange the mappings it is given
-        where = str(Path(out_dir) / f"{REPORT_STEM}.json")
-        model = check_report(to_jsonable(results), where)
+    data, model = to_jsonable(results), None
+    if schema:  # validated and written from the same conversion (check_report leaves it as is)
+        model = check_report(data, str(Path(out_dir) / f"{REPORT_STEM}.json"))
     with staging_folder(out_dir) as staging:
-        names = _render_files(staging, results, figures, model)
+        names = _render_files(staging, results, figures, data, model)
         return commit_staged(staging, Path(out_dir).absolute(), names)

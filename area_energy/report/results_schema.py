@@ -523,7 +523,11 @@ def problem(exc: ValidationError, where: str) -> str:
 
 
 def check_report(data: Mapping, where: str) -> EnergyReport:
-    """``data`` (the JSON as parsed) validated; :class:`ReportSchemaError` otherwise."""
+    """``data`` (the JSON as parsed) validated; :class:`ReportSchemaError` otherwise.
+
+    ``data`` is left as it was, key order included (pydantic builds the model from it and
+    changes nothing in it; tests/test_report_json_dump.py checks it), so the writer
+    validates and writes one conversion of the results."""
     if not isinstance(data, Mapping):
         raise ReportSchemaError(
             f"{where}: the report JSON is a {type(data).__name__}, not an object"
