@@ -37,6 +37,7 @@ from . import mtj_model_spec as spec
 from .ipnet_neuron import FIRE_TRIP_RP, RESET_TRIP_RP, IpnetParams
 from .mtj_analytic import critical_current, tmr
 from .mtj_device import MtjParams, checked_device_file
+from .technology import CMOS28, Technology
 from .units import SPICE_DEFAULT_K, ZERO_CELSIUS_K
 
 TRANSISTOR_HEADROOM_V = 0.2
@@ -48,9 +49,6 @@ SWITCH_TIME_FACTOR = 2.0
 this factor times its value at Ic0(T): near Ic0 the law sits on a plateau (tau0 + tau_c,
 about 11 ns for the Ikeda junction); below, the time grows as exp(Delta (1 - i)), where a
 few % of device spread changes it several times over."""
-A_VT_V_M = 1.5e-9
-"""Pelgrom threshold-mismatch coefficient A_VT of a 28 nm-class high-k/metal-gate
-transistor [V m] (1.5 mV um; reported 1.0-2.0 mV um for 28 nm HKMG)."""
 OFFSET_SIGMAS = 4.0
 """A comparator must tell P from AP with this many sigma of its input offset."""
 
@@ -94,9 +92,11 @@ def corners(
     return [Corner(t, v, v * ratio) for t in temps for v in vdds]
 
 
-def offset_v(w_m: float, l_m: float) -> float:
-    """The comparator margin needed [V]: OFFSET_SIGMAS x A_VT / sqrt(W L) of its sense device."""
-    return OFFSET_SIGMAS * A_VT_V_M / math.sqrt(w_m * l_m)
+def offset_v(w_m: float, l_m: float, tech: Technology = CMOS28) -> float:
+    """The comparator margin needed [V]: OFFSET_SIGMAS x A_VT / sqrt(W L) of its sense
+    device, A_VT the technology's Pelgrom coefficient (:attr:`Technology.a_vt_v_m`, from
+    ``models/tech/cmos28_matching.toml`` for the default technology)."""
+    return OFFSET_SIGMAS * tech.a_vt_v_m / math.sqrt(w_m * l_m)
 
 
 def median_time_s(mtj: MtjParams, current_a: float, temp_k: float) -> float:
@@ -214,7 +214,7 @@ def margins(p: IpnetParams, corner: Corner) -> list[Margin]:
                 check,
                 corner,
                 worst,
-                offset_v(size.w_m, size.l_m),
+                offset_v(size.w_m, size.l_m, p.tech),
                 "V",
                 "rp" if p_side <= ap_side or clipped else "tmr0",
                 f"P level {v_p * 1e3:.0f} mV, AP level {v_ap * 1e3:.0f} mV, trip "

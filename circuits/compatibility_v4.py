@@ -161,7 +161,7 @@ def margins_v4(p: IpnetV4Params, corner: Corner, trim: float, p_cal: float) -> l
     p_side, ap_side = trip - v_p, v_ap_w - trip
     size = p.sizes["fire_p"]
     out.append(
-        Margin("detector", corner, min(p_side, ap_side), offset_v(size.w_m, size.l_m), "V",
+        Margin("detector", corner, min(p_side, ap_side), offset_v(size.w_m, size.l_m, p.tech), "V",
                "rp" if p_side <= ap_side or v_ap_w >= v_max else "tmr0",
                f"P level {v_p * 1e3:.0f} mV, AP level {v_ap_w * 1e3:.0f} mV, trip {trip * 1e3:.0f} mV "
                f"({p.fire_trip_rp:g} R_P x {i_w * 1e6:.3g} uA)")

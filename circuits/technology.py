@@ -18,11 +18,64 @@ import math
 import numbers
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .paths import REPO_ROOT
+from .schema import read_toml
 
 CMOS28_LIB = REPO_ROOT / "models" / "tech" / "cmos28.lib"
 """Absolute path of the 28 nm-class BSIM4 model library."""
+CMOS28_MATCHING = REPO_ROOT / "models" / "tech" / "cmos28_matching.toml"
+"""Transistor matching of the same process (the Pelgrom coefficient), with its source."""
+
+
+class _AvtEntry(BaseModel):
+    """``[a_vt]`` of a matching file: the Pelgrom coefficient and where it comes from."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    value: float = Field(gt=0, allow_inf_nan=False, description="A_VT [V m]")
+    unit: Literal["V*m"] = Field(description="SI: 1 mV um = 1e-9 V m")
+    estimate: bool = Field(description="true: not a measured figure of this process")
+    range: list[float] | None = Field(
+        default=None, min_length=2, max_length=2, description="[low, high] of an estimate [V m]"
+    )
+    source: str = Field(min_length=1, description="DOI or URL of the law and the value")
+    note: str = Field(min_length=1, description="how the value was chosen")
+
+    @model_validator(mode="after")
+    def _estimate_has_its_range(self):
+        if self.estimate and self.range is None:
+            raise ValueError("an estimate needs range = [low, high]")
+        if self.range is not None and not self.range[0] <= self.value <= self.range[1]:
+            raise ValueError(f"value {self.value:g} lies outside range {self.range}")
+        return self
+
+
+class _MatchingFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    name: str = Field(min_length=1, description="the technology these figures belong to")
+    a_vt: _AvtEntry = Field(description="Pelgrom threshold-mismatch coefficient")
+
+
+def read_a_vt_v_m(path: Path | str = CMOS28_MATCHING) -> float:
+    """The Pelgrom coefficient A_VT [V m] of a matching file (``[a_vt]``: value, unit,
+    estimate, range, source, note), validated; a bad file is one line naming the file, the
+    key and the value."""
+    data = read_toml(path, "matching file")
+    try:
+        return _MatchingFile.model_validate(data).a_vt.value
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        key = ".".join(str(part) for part in err["loc"]) or "(the top level)"
+        given = f" = {err['input']!r}" if err["type"] != "missing" else ""
+        msg = err["msg"].removeprefix("Value error, ")
+        raise ValueError(f"matching file {path}: {key}{given}: {msg}") from None
+
+
+CMOS28_A_VT_V_M = read_a_vt_v_m(CMOS28_MATCHING)
+"""A_VT of the default technology [V m], read once from :data:`CMOS28_MATCHING`."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +90,9 @@ class Technology:
         l_min_m: minimum drawn channel length [m] (drawn = physical gate length here).
         w_min_m: minimum drawn channel width [m].
         name: short label used in messages.
+        a_vt_v_m: Pelgrom threshold-mismatch coefficient A_VT [V m]: sigma of the
+            threshold difference of two identically drawn transistors is A_VT / sqrt(W L)
+            (default: :data:`CMOS28_A_VT_V_M`, from :data:`CMOS28_MATCHING`).
     """
 
     lib_path: Path = field(default=CMOS28_LIB)
@@ -46,6 +102,7 @@ class Technology:
     l_min_m: float = 30e-9
     w_min_m: float = 100e-9
     name: str = "cmos28"
+    a_vt_v_m: float = CMOS28_A_VT_V_M
 
     def __post_init__(self):
         path = Path(self.lib_path)
@@ -56,6 +113,7 @@ class Technology:
             ("vdd_nominal_v", self.vdd_nominal_v),
             ("l_min_m", self.l_min_m),
             ("w_min_m", self.w_min_m),
+            ("a_vt_v_m", self.a_vt_v_m),
         ):
             ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
             if not (ok and math.isfinite(value) and value > 0):
