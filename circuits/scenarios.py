@@ -1,7 +1,7 @@
 """The standard testbenches: the circuits `make netlists` writes and the report simulates.
 
 A :class:`Scenario` is a PySpice circuit plus the transient it is meant to run with
-(times in seconds).  ``netlist_text`` renders the stand-alone netlist that runs as it is
+(times in seconds, :meth:`Scenario.analysis`).  ``netlist_text`` renders the stand-alone netlist that runs as it is
 with ``ngspice -b build/netlists/<name>.cir`` from the repository root.
 """
 
@@ -15,6 +15,7 @@ from .ipnet_neuron import IpnetParams, build_ipnet_testbench
 from .mtj_device import MtjParams
 from .stimulus import SpikeTrain, regular
 from .technology import REPO_ROOT
+from .testbench import Testbench, Transient, circuit_lines, render
 
 IPNET_SPIKE_WIDTH_S = 1e-9
 """Input spike width [s].  The fire comparator must see the junction voltage settle within
@@ -51,28 +52,25 @@ class Scenario:
     """Top-level instances shared by many neurons on a chip (the bias generator ``XB``):
     their devices and their sources (role ``bias_generator``) are accounted apart."""
 
+    def analysis(self) -> Transient:
+        """The transient the circuit is meant to run with."""
+        return Transient(self.step_s, self.stop_s, max_step_s=self.max_step_s)
+
     def netlist_text(self) -> str:
         """Stand-alone netlist: paths relative to the repository root, analysis and control."""
-        body = str(self.circuit).rstrip().splitlines()
-        while body and body[-1].strip().lower() == ".end":
-            body.pop()
         root = str(REPO_ROOT) + "/"
-        body = [ln.replace(root, "") for ln in body]
-        lines = [body[0]]
-        if self.description:
-            lines.append(f"* {self.description}")
-        lines += body[1:]
-        lines.append(f".tran {self.step_s:.6g} {self.stop_s:.6g} 0 {self.max_step_s:.6g}")
-        lines.append(".control")
-        lines += [f"pre_osdi build/osdi/{m}.osdi" for m in self.osdi_models]
-        lines += [
+        body = [ln.replace(root, "") for ln in circuit_lines(self.circuit)]
+        lines = [body[0], *([f"* {self.description}"] if self.description else []), *body[1:]]
+        after = [
+            ".control",
+            *(f"pre_osdi build/osdi/{m}.osdi" for m in self.osdi_models),
             "set num_threads=1",
             "run",
             f"print vecmax(v({self.output_node})) vecmin(v({self.output_node}))",
             ".endc",
-            ".end",
         ]
-        return "\n".join(ln for ln in lines if ln != "") + "\n"
+        circuit = "\n".join(ln for ln in lines if ln != "")
+        return render(Testbench(circuit, self.analysis(), after_analysis=tuple(after)))
 
 
 def ipnet_clear_train(stop_s: float, period_s: float | None = None) -> SpikeTrain:

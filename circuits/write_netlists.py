@@ -34,6 +34,7 @@ from pathlib import Path
 
 from .scenarios import Scenario
 from .technology import REPO_ROOT
+from .testbench import Testbench, circuit_lines, render
 from .testbench_notes import node_note, role_note
 
 LIB_DIR = "lib"
@@ -171,9 +172,7 @@ def render_testbench(sc: Scenario, threshold_fraction: float) -> tuple[str, list
     ``threshold_fraction``: a spike is a rising edge of an output through this fraction of
     the logic supply VDD (the toolkit's :data:`pyspice_flows.measure.LOGIC_THRESHOLD_FRACTION`).
     """
-    body = str(sc.circuit).rstrip().splitlines()
-    while body and body[-1].strip().lower() == ".end":
-        body.pop()
+    body = circuit_lines(sc.circuit)
     includes: list[Path] = []
     for k, ln in enumerate(body):
         if ln.lower().startswith(".include"):
@@ -223,7 +222,7 @@ def render_testbench(sc: Scenario, threshold_fraction: float) -> tuple[str, list
             "let spikes = spikes + floor(mean(high[1,npt-1] gt high[0,npt-2]) * (npt - 1) + 0.5)",
         ]
     osdi = [f"pre_osdi {LIB_DIR}/{m}.osdi" for m in sc.osdi_models]
-    lines = [
+    circuit = [
         title,
         *([f"* {sc.description}"] if sc.description else []),
         "* Stand-alone testbench written by `ipnet netlists` (python -m circuits.write_netlists);",
@@ -243,7 +242,8 @@ def render_testbench(sc: Scenario, threshold_fraction: float) -> tuple[str, list
         *_node_table(body, probes),
         *_annotated(body),
         *_annotated(probes),
-        f".tran {sc.step_s:.6g} {stop} 0 {sc.max_step_s:.6g}",
+    ]
+    after = [
         ".save " + " ".join(f"v({n})" for n in saves),
         *meas,
         ".control",
@@ -263,9 +263,14 @@ def render_testbench(sc: Scenario, threshold_fraction: float) -> tuple[str, list
         "* quit: no second batch run of the .meas (remove it to stay in ngspice interactively)",
         "quit",
         ".endc",
-        ".end",
     ]
-    text = "\n".join(ln for ln in lines if ln != "") + "\n"
+    text = render(
+        Testbench(
+            "\n".join(ln for ln in circuit if ln != ""),
+            sc.analysis(),
+            after_analysis=tuple(ln for ln in after if ln != ""),
+        )
+    )
     if str(REPO_ROOT) in text:
         raise ValueError(f"testbench {sc.name}: an absolute repository path is left in the text")
     return text, includes

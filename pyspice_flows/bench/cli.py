@@ -67,7 +67,7 @@ import numpy as np
 from circuits.paths import REPO_ROOT
 from circuits.scenarios import ipnet_scenario
 from pyspice_flows.app.commandline import add_count_argument, add_debug_flag
-from pyspice_flows.sim.session import Session, Transient
+from pyspice_flows.sim.session import Session
 
 from .array import (
     ARRAY_COUNTS,
@@ -147,7 +147,7 @@ def bench_energy_report(repeats: int) -> dict:
 def profile_python_side() -> dict:
     """cProfile of one Session.run of the standard IPNet scenario (80 ns)."""
     sc = ipnet_scenario()
-    tr = Transient(sc.step_s, sc.stop_s, max_step_s=sc.max_step_s)
+    tr = sc.analysis()
     s = Session.get()
     s.run(sc.circuit, tr)  # warm
     prof = cProfile.Profile()

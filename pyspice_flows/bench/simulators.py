@@ -21,7 +21,7 @@ import statistics
 
 from circuits.mtj_device import DEFAULT_DEVICE, load_device
 from circuits.scenarios import ipnet_scenario
-from pyspice_flows.sim.session import Transient, netlist_for
+from pyspice_flows.sim.session import netlist_for
 from pyspice_flows.sim.vacask import VacaskError, VacaskSession, unavailable_reason
 
 from .array import array_testbench, python_child
@@ -42,9 +42,7 @@ def simulator_netlists() -> dict[str, str]:
         "mtj_pulses": netlist_for(
             mtj_testbench(load_device(DEFAULT_DEVICE).params), DEVICE_TRAN, options={}
         ),
-        "ipnet_standard_run": netlist_for(
-            sc.circuit, Transient(sc.step_s, sc.stop_s, max_step_s=sc.max_step_s)
-        ),
+        "ipnet_standard_run": netlist_for(sc.circuit, sc.analysis()),
         "array_16x16": array_testbench(ARRAY_NEURONS, ARRAY_STOP_S),
     }
 

@@ -38,7 +38,7 @@ from circuits.units import SPICE_DEFAULT_K
 from pyspice_flows import measure
 from pyspice_flows.metrics.energy import energy_account, output_spikes
 from pyspice_flows.sim.cache import cached_run
-from pyspice_flows.sim.session import Session, Transient, celsius
+from pyspice_flows.sim.session import Session, celsius
 
 MTJ_KEYS = ("rp", "tmr0", "rth", "cth", "ic0", "delta0")
 METRICS_STOP_S = 100e-9
@@ -75,7 +75,7 @@ def params_for(sample: dict) -> tuple[IpnetParams, float]:
 def _run(sc: Scenario, temp_k: float):
     return cached_run(
         sc.circuit,
-        Transient(sc.step_s, sc.stop_s, max_step_s=sc.max_step_s),
+        sc.analysis(),
         temperature_c=celsius(temp_k),
     )
 
@@ -175,7 +175,7 @@ def ipnet_probe_metrics(sample: dict) -> dict:
     sc = ipnet_scenario(IpnetParams(device_file=dev, vdd_v=vdd, vwr_v=vdd))
     w = Session.get().run(
         sc.circuit,
-        Transient(sc.step_s, sc.stop_s, max_step_s=sc.max_step_s),
+        sc.analysis(),
         temperature_c=celsius(float(sample.get("temp_k", SPICE_DEFAULT_K))),
     )
     energy = sum(measure.source_energy_j(w, src, src) for src in ("vdd", "vwr"))

@@ -28,7 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
-from circuits.spice_cards import option_lines
+from circuits.testbench import Analysis, Testbench, Transient, render
+from circuits.testbench import DcSweep as DcSweep  # the analyses are testbench data (circuits/),
+from circuits.testbench import OperatingPoint as OperatingPoint  # imported from here as before
 from circuits.units import ZERO_CELSIUS_K
 
 DEFAULT_THREADS = 1
@@ -130,69 +132,6 @@ def retry_finer(attempt, max_step_s: float, divisors: Iterable[int] = (1, 4)):
             if not err.step_collapsed:
                 raise
     return attempt(max_step_s / tried[-1])
-
-
-# ----------------------------------------------------------------------------- analyses
-@dataclass(frozen=True)
-class Transient:
-    """A ``.tran`` analysis; all times in seconds."""
-
-    step_s: float
-    stop_s: float
-    start_s: float = 0.0
-    max_step_s: float | None = None
-    uic: bool = False
-
-    def __post_init__(self):
-        if not self.step_s > 0:
-            raise ValueError(f"Transient step_s must be > 0 s, got {self.step_s!r}")
-        if not self.stop_s > self.start_s >= 0:
-            raise ValueError(
-                f"Transient needs 0 <= start_s < stop_s, got start_s={self.start_s!r}, "
-                f"stop_s={self.stop_s!r}"
-            )
-        if self.max_step_s is not None and not self.max_step_s > 0:
-            raise ValueError(f"Transient max_step_s must be > 0 s, got {self.max_step_s!r}")
-
-    def command(self) -> str:
-        parts = [".tran", f"{self.step_s:.6g}", f"{self.stop_s:.6g}"]
-        if self.start_s or self.max_step_s is not None:
-            parts.append(f"{self.start_s:.6g}")
-        if self.max_step_s is not None:
-            parts.append(f"{self.max_step_s:.6g}")
-        if self.uic:
-            parts.append("uic")
-        return " ".join(parts)
-
-
-@dataclass(frozen=True)
-class OperatingPoint:
-    """A ``.op`` analysis."""
-
-    def command(self) -> str:
-        return ".op"
-
-
-@dataclass(frozen=True)
-class DcSweep:
-    """A ``.dc`` sweep of one source (or ``temp``) from ``start`` to ``stop`` by ``step``."""
-
-    source: str
-    start: float
-    stop: float
-    step: float
-
-    def __post_init__(self):
-        if self.step == 0 or (self.stop - self.start) / self.step < 0:
-            raise ValueError(
-                f"DcSweep step {self.step!r} does not lead from {self.start!r} to {self.stop!r}"
-            )
-
-    def command(self) -> str:
-        return f".dc {self.source} {self.start:.6g} {self.stop:.6g} {self.step:.6g}"
-
-
-Analysis = Transient | OperatingPoint | DcSweep
 
 
 # ----------------------------------------------------------------------------- results
@@ -493,20 +432,11 @@ def netlist_for(
     temperature_c: float | None = None,
     extra_lines: Iterable[str] = (),
 ) -> str:
-    """The netlist text that :meth:`Session.run` simulates (a title line first)."""
-    body = str(circuit).rstrip().splitlines()
-    while body and body[-1].strip().lower() == ".end":
-        body.pop()
-    if not body:
-        raise ValueError("empty circuit")
-    lines = list(body)
-    lines.extend(option_lines(options))
-    if temperature_c is not None:
-        lines.append(f".temp {temperature_c:.6g}")
-    lines.extend(extra_lines)
-    lines.append(analysis.command())
-    lines.append(".end")
-    return "\n".join(lines) + "\n"
+    """The netlist text that :meth:`Session.run` simulates (a title line first): the
+    :class:`~circuits.testbench.Testbench` of these arguments through the one netlister
+    (:func:`circuits.testbench.render`; ``extra_lines`` go before the analysis card)."""
+    temperature_k = None if temperature_c is None else temperature_c + ZERO_CELSIUS_K
+    return render(Testbench(circuit, analysis, options, temperature_k, tuple(extra_lines)))
 
 
 def _strip_prefix(message: str) -> str:

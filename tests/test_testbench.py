@@ -1,0 +1,83 @@
+"""circuits.testbench: a testbench as data, rendered by one netlister.
+
+The rendered text is compared with netlists written out by hand (ngspice's card syntax),
+not with the renderer's own formulas; the session's, the stand-alone writer's and the
+scenario's texts are checked to come from it.
+"""
+
+import pytest
+
+from circuits import testbench as tb
+from circuits.scenarios import ipnet_scenario
+from circuits.units import SPICE_DEFAULT_K
+from circuits.write_netlists import render_testbench
+from pyspice_flows.sim import session
+
+RC = "rc low-pass\nV1 in 0 DC 1\nR1 in out 1k\nC1 out 0 1n\n"
+
+
+def test_transient_testbench_by_hand():
+    bench = tb.Testbench(
+        RC + ".end\n",
+        tb.Transient(1e-9, 1e-6, max_step_s=2e-9),
+        options={"reltol": 1e-4, "method": "gear"},
+        temperature_k=358.15,
+        before_analysis=(".save v(out)",),
+        after_analysis=(".meas tran vmax MAX v(out)",),
+    )
+    assert tb.render(bench) == (
+        RC + ".options reltol=0.0001 method=gear\n"
+        ".temp 85\n"
+        ".save v(out)\n"
+        ".tran 1e-09 1e-06 0 2e-09\n"
+        ".meas tran vmax MAX v(out)\n"
+        ".end\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("analysis", "card"),
+    [
+        (tb.OperatingPoint(), ".op"),
+        (tb.DcSweep("temp", -40, 125, 5), ".dc temp -40 125 5"),
+        (tb.Transient(1e-12, 4e-9), ".tran 1e-12 4e-09"),
+        (tb.Transient(1e-12, 4e-9, start_s=1e-9, uic=True), ".tran 1e-12 4e-09 1e-09 uic"),
+    ],
+)
+def test_defaults_add_no_card(analysis, card):
+    """No options, no temperature, no extra lines: the circuit, the analysis and .end."""
+    assert tb.render(tb.Testbench(RC, analysis)) == RC + card + "\n.end\n"
+
+
+def test_temperature_is_kelvin_written_in_celsius():
+    assert tb.temp_card(SPICE_DEFAULT_K) == ".temp 27"
+    assert tb.temp_card(233.15) == ".temp -40"
+    with pytest.raises(ValueError, match="temperature_k"):
+        tb.Testbench(RC, tb.OperatingPoint(), temperature_k=-1.0)
+
+
+def test_empty_circuit_is_refused():
+    with pytest.raises(ValueError, match="empty circuit"):
+        tb.render(tb.Testbench(".end\n", tb.OperatingPoint()))
+
+
+def test_session_netlist_is_the_testbench_rendered():
+    """netlist_for (what the ngspice and VACASK sessions simulate and the cache keys
+    hash) is the one netlister's text; its Celsius argument becomes the data's kelvin."""
+    tran = tb.Transient(1e-9, 1e-6)
+    text = session.netlist_for(RC, tran, {"seed": 3}, 85.0, [".save all"])
+    same = tb.Testbench(RC, tran, {"seed": 3}, 358.15, (".save all",))
+    assert text == tb.render(same)
+    assert session.Transient is tb.Transient and session.OperatingPoint is tb.OperatingPoint
+
+
+def test_scenario_texts_end_with_the_rendered_analysis():
+    """The stand-alone testbench and the scenario's netlist carry the scenario's transient
+    (:meth:`Scenario.analysis`) once, as the renderer writes it, and one .end."""
+    sc = ipnet_scenario()
+    assert sc.analysis().command() == ".tran 1e-11 8e-08 0 2e-11"
+    card = sc.analysis().command()
+    for text in (render_testbench(sc, 0.5)[0], sc.netlist_text()):
+        lines = text.splitlines()
+        assert lines.count(card) == 1 and lines[-1] == ".end" and lines.count(".end") == 1
+        assert lines.index(card) < lines.index(".control")
