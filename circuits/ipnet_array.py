@@ -55,6 +55,7 @@ from scipy.special import k0
 
 from . import schema
 from .array_start import TiledStart
+from .bench_circuit import BenchCircuit
 from .ipnet_neuron import (
     BIAS_PINS,
     MTJ_LAW_VERSION,
@@ -66,7 +67,6 @@ from .ipnet_neuron import (
     _header,
 )
 from .schema import Quantity, unknown_message
-from .spice_cards import option_lines
 from .stimulus import SpikeTrain, Stimulus
 
 THERMAL_STACK_FILE = Path(__file__).resolve().parent / "thermal_stack_28nm.toml"
@@ -438,26 +438,21 @@ def build_ipnet_array(p: ArrayParams, title: str | None = None):
     """The array as a PySpice circuit: ``X1..XN``, one bias generator ``XB``, sources VDD,
     VDDB (the generator's), VWR, VCLR and one ``VIN<k>_<m>`` per neuron input, coupling
     resistors ``RC<i>_<j>`` [K/W] between ``th<i>`` and ``th<j>`` (1-based)."""
-    from PySpice.Spice.Netlist import Circuit
-
     nrn = p.neuron
     mtj = nrn.mtj()
     net = coupling_network(p)
-    c = Circuit(title or f"IPNet array {p.rows} x {p.cols}, pitch {p.pitch_m * 1e6:.3g} um")
-    for line in _header(nrn, mtj):
-        c.raw_spice += line + "\n"
     lam = healing_length_m(p.stack)
-    c.raw_spice += (
-        f"* array: {p.rows} x {p.cols}, pitch {p.pitch_m:.4g} m, thermal coupling "
-        + (
-            f"{len(net)} resistors (healing length {lam:.4g} m, cutoff {cutoff_m(p.pitch_m, p.stack):.4g} m)"
-            if p.coupling
-            else "OFF (control)"
-        )
-        + "\n"
+    coupling = f"* array: {p.rows} x {p.cols}, pitch {p.pitch_m:.4g} m, thermal coupling " + (
+        f"{len(net)} resistors (healing length {lam:.4g} m, cutoff {cutoff_m(p.pitch_m, p.stack):.4g} m)"
+        if p.coupling
+        else "OFF (control)"
     )
-    c.raw_spice += nrn.tech.include_line() + "\n"
-    c.raw_spice += "".join(line + "\n" for line in option_lines(SIM_OPTIONS))
+    c = BenchCircuit(
+        title or f"IPNet array {p.rows} x {p.cols}, pitch {p.pitch_m * 1e6:.3g} um",
+        header=[*_header(nrn, mtj), coupling],
+        includes=[nrn.tech.include_line()],
+        sim_options=SIM_OPTIONS,
+    )
     c.raw_spice += mtj.model_line(MTJ_MODEL, state0=1, version=MTJ_LAW_VERSION) + "\n"
     c.subcircuit(IpnetBias(nrn))
     variants: dict[tuple[float, ...], str] = {nrn.weights(): IpnetNeuron.NAME}

@@ -45,12 +45,12 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySpice.Spice.Netlist import Circuit, SubCircuit
+from PySpice.Spice.Netlist import SubCircuit
 
+from .bench_circuit import BenchCircuit
 from .ipnet_design import DEFAULT_DESIGN, FIELD_QUANTITIES, SIZES, WEIGHT_RANGE, read_design
 from .mtj_analytic import critical_current
 from .mtj_device import MtjParams, load_device
-from .spice_cards import option_lines
 from .stimulus import SpikeTrain, Stimulus
 from .technology import CMOS28, Technology
 from .trim_dac import TrimDac
@@ -496,7 +496,7 @@ def build_ipnet_testbench(
     inputs: list[SpikeTrain | Stimulus],
     clear: SpikeTrain | None = None,
     title: str = "IPNet capacitor-free MTJ neuron testbench",
-) -> Circuit:
+) -> BenchCircuit:
     """The neuron ``X1`` and its bias generator ``XB`` with one source per supply (VDD,
     VWR, and VDDB for the generator), per input (VIN<k>) and VCLR.
 
@@ -509,11 +509,9 @@ def build_ipnet_testbench(
     if len(inputs) != p.n_inputs:
         raise ValueError(f"IPNet testbench: {len(inputs)} input trains for n_inputs={p.n_inputs}")
     mtj = p.mtj()
-    c = Circuit(title)
-    for line in _header(p, mtj):
-        c.raw_spice += line + "\n"
-    c.raw_spice += p.tech.include_line() + "\n"
-    c.raw_spice += "".join(line + "\n" for line in option_lines(SIM_OPTIONS))
+    c = BenchCircuit(
+        title, header=_header(p, mtj), includes=[p.tech.include_line()], sim_options=SIM_OPTIONS
+    )
     c.raw_spice += mtj.model_line(MTJ_MODEL, state0=1, version=MTJ_LAW_VERSION) + "\n"
     c.raw_spice += ".nodeset v(x1.q)=0 v(x1.qb)=" + f"{p.vdd_v:g}" + "\n"
     c.subcircuit(IpnetBias(p))

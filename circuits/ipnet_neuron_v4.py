@@ -48,15 +48,15 @@ import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from PySpice.Spice.Netlist import Circuit, SubCircuit
+from PySpice.Spice.Netlist import SubCircuit
 
 from . import mtj_stochastic as ms
 from . import schema
+from .bench_circuit import BenchCircuit
 from .ipnet_neuron import BIAS_PINS, BIAS_SCALE, FIRE_TRIP_RP, IpnetBias, IpnetParams, Size
 from .mtj_device import MtjParams, load_device
 from .paths import REPO_ROOT
 from .schema import Quantity, unknown_message
-from .spice_cards import options_card
 from .technology import CMOS28, Technology
 from .trim_dac import TrimDac
 from .units import ZERO_CELSIUS_K
@@ -521,7 +521,7 @@ def build_v4_testbench(
     copies: int = 1,
     title: str = "IPNet neuron v4 (heat-gated stochastic neuron) testbench",
     state0: int = 1,
-) -> Circuit:
+) -> BenchCircuit:
     """``copies`` identical neurons X1..X<copies> (independent junctions, own thermal nodes
     th<k>, outputs out<k>), one shared bias generator XB and slot clock (phw, phwb, phh in
     every slot), inputs VIN<i> active in ``input_slots[i]``.  In stochastic mode each copy
@@ -536,17 +536,20 @@ def build_v4_testbench(
         if bad:
             raise ValueError(f"input {i}: slots {bad} outside 0..{n_slots - 1}")
     mtj = p.mtj()
-    c = Circuit(title)
-    c.raw_spice += (
+    header = [
         f"* device {p.device_file.name}: rp={mtj.rp:.4g} ohm ic0={mtj.ic0:.4g} A "
         f"delta0={mtj.delta0:g} rth={mtj.rth:.3g}+{mtj.rth2:.3g} K/W "
-        f"(tau {mtj.tau_th_s * 1e9:.3g} ns, {mtj.tau_th2_s * 1e9:.3g} ns)\n"
+        f"(tau {mtj.tau_th_s * 1e9:.3g} ns, {mtj.tau_th2_s * 1e9:.3g} ns)",
         f"* slot {p.slot_s * 1e9:.4g} ns: write {p.write_s * 1e9:g} ns at "
         f"{p.write_current_ic0:g} Ic0 x weight, heat {p.heat_s * 1e9:g} ns at "
-        f"{p.heat_current_ic0:g} Ic0, gap {p.gap_s * 1e9:g} ns; v(th<k>) = rise above ambient [K]\n"
+        f"{p.heat_current_ic0:g} Ic0, gap {p.gap_s * 1e9:g} ns; v(th<k>) = rise above ambient [K]",
+    ]
+    c = BenchCircuit(
+        title,
+        header=header,
+        includes=[p.tech.include_line()],
+        sim_options={**SIM_OPTIONS, **switching.options()},
     )
-    c.raw_spice += p.tech.include_line() + "\n"
-    c.raw_spice += options_card({**SIM_OPTIONS, **switching.options()}) + "\n"
     c.raw_spice += ms.model_line(mtj, MTJ_MODEL, state0, switching) + "\n"
     c.subcircuit(
         IpnetBias(

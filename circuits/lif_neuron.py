@@ -57,9 +57,9 @@ import math
 import numbers
 from dataclasses import dataclass, field
 
-from PySpice.Spice.Netlist import Circuit, SubCircuit
+from PySpice.Spice.Netlist import SubCircuit
 
-from .spice_cards import options_card
+from .bench_circuit import BenchCircuit
 from .stimulus import SpikeTrain
 from .technology import CMOS28, Technology
 from .units import ZERO_CELSIUS_K
@@ -356,7 +356,7 @@ def build_lif_testbench(
     params: LifParams,
     inputs: list[SpikeTrain],
     title: str = "LIF neuron (capacitor-based baseline) testbench",
-) -> Circuit:
+) -> BenchCircuit:
     """The neuron ``X1``, its supply ``VDD``, bias lines ``VLEAK``, ``VTHB``, ``VW`` and ``VIN<k>``.
 
     ``inputs[k-1]`` drives pin ``in<k>`` through ``VIN<k>`` (a PWL of the train); give one
@@ -375,11 +375,12 @@ def build_lif_testbench(
     for k, train in enumerate(inputs, start=1):
         if not isinstance(train, SpikeTrain):
             raise TypeError(f"LIF testbench: input {k} is {train!r}, not a SpikeTrain")
-    c = Circuit(title)
-    for line in header_lines(params):
-        c.raw_spice += line + "\n"
-    c.raw_spice += params.tech.include_line() + "\n"
-    c.raw_spice += options_card(SIM_OPTIONS) + "\n"
+    c = BenchCircuit(
+        title,
+        header=header_lines(params),
+        includes=[params.tech.include_line()],
+        sim_options=SIM_OPTIONS,
+    )
     c.subcircuit(CapacitorCell(params.c_type))
     c.subcircuit(LifNeuron(params))
     pins = input_pins(params)

@@ -1,8 +1,10 @@
 """Simulator control cards, rendered in one place.
 
 Every ``.options`` line of the project's netlists comes from :func:`options_card`: the
-circuit generators (their ``SIM_OPTIONS``), :class:`circuits.mtj_stochastic.Switching`
-and :func:`pyspice_flows.sim.session.netlist_for` (``Session.run(options=...)``).  A value
+circuits the generators build (their ``SIM_OPTIONS`` kept as data in
+:attr:`circuits.bench_circuit.BenchCircuit.sim_options` and rendered by ``str(circuit)``),
+:class:`circuits.mtj_stochastic.Switching` (text netlists) and the one netlister
+:func:`circuits.testbench.render` (``Session.run(options=...)``).  A value
 is written with ``str`` (``1e-4`` -> ``0.0001``, ``1`` -> ``1``, ``"gear"`` -> ``gear``),
 ``True`` as the bare name of a flag option (``{"klu": True}`` -> ``.options klu``).
 """

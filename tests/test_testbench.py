@@ -1,4 +1,4 @@
-"""circuits.testbench: a testbench as data, rendered by one netlister.
+"""circuits.testbench and circuits.bench_circuit: a testbench as data, rendered by one netlister.
 
 The rendered text is compared with netlists written out by hand (ngspice's card syntax),
 not with the renderer's own formulas; the session's, the stand-alone writer's and the
@@ -7,8 +7,12 @@ scenario's texts are checked to come from it.
 
 import pytest
 
+from circuits import ipnet_neuron_v4 as v4
+from circuits import mtj_stochastic as ms
 from circuits import testbench as tb
-from circuits.scenarios import ipnet_scenario
+from circuits.bench_circuit import BenchCircuit
+from circuits.scenarios import ipnet_scenario, standard_scenarios
+from circuits.spice_cards import options_card
 from circuits.units import SPICE_DEFAULT_K
 from circuits.write_netlists import render_testbench
 from pyspice_flows.sim import session
@@ -81,3 +85,63 @@ def test_scenario_texts_end_with_the_rendered_analysis():
         lines = text.splitlines()
         assert lines.count(card) == 1 and lines[-1] == ".end" and lines.count(".end") == 1
         assert lines.index(card) < lines.index(".control")
+
+
+# ----------------------------------------------------------------------------- circuits carrying their options
+def _rc_bench(**options):
+    c = BenchCircuit(
+        "rc", header=["* an RC low-pass"], includes=[".include m.lib"], sim_options=options
+    )
+    c.raw_spice += ".model d1 d\n"
+    c.V("1", "vin", c.gnd, 1)
+    c.R("1", "vin", "out", 1e3)
+    return c
+
+
+def test_circuit_renders_its_options_once_after_its_includes():
+    c = _rc_bench(method="gear", reltol=1e-4)
+    assert str(c) == (
+        ".title rc\n* an RC low-pass\n.include m.lib\n.options method=gear reltol=0.0001\n"
+        ".model d1 d\nV1 vin 0 1\nR1 vin out 1000.0\n"
+    )
+    text = session.netlist_for(c, tb.OperatingPoint())
+    assert text == str(c) + ".op\n.end\n"
+    assert sum(ln.startswith(".options") for ln in text.splitlines()) == 1
+
+
+def test_options_are_data_until_rendered():
+    c = _rc_bench(method="gear")
+    assert c.sim_options == {"method": "gear"}
+    c.sim_options["seed"] = 7  # replaced before rendering: the card follows the data
+    assert ".options method=gear seed=7\n" in str(c)
+    assert str(c.clone()) == str(c)
+    assert ".options" not in str(_rc_bench())  # no options, no card
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"sim_options": {"method": "gear trap"}}, r"\.options"),
+        ({"header": ["* two\n* lines"]}, "preamble"),
+        ({"includes": [""]}, "preamble"),
+    ],
+)
+def test_bench_circuit_refuses_what_would_not_stay_one_card(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        BenchCircuit("x", **kwargs)
+
+
+def test_generators_carry_their_options_as_data():
+    """Every standard testbench (and the v4 neuron's stochastic mode) has its options as
+    ``sim_options``, rendered as one card right after its .include, in the written
+    testbench too; the v4 card is the one the v4 netlists carried by hand."""
+    for sc in standard_scenarios():
+        lines = str(sc.circuit).splitlines()
+        cards = [k for k, ln in enumerate(lines) if ln.startswith(".options")]
+        assert len(cards) == 1 and lines[cards[0] - 1].startswith(".include")
+        assert lines[cards[0]] == options_card(sc.circuit.sim_options)
+        assert render_testbench(sc, 0.5)[0].count("\n.options") == 1
+    p = v4.default_v4_params()
+    c = v4.build_v4_testbench(p, [[0]] * p.n_inputs, 2, switching=ms.stochastic(7))
+    assert c.sim_options == {"method": "gear", "seed": 7}
+    assert str(c).count(".options method=gear seed=7\n") == 1
