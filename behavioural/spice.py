@@ -25,6 +25,7 @@ import numpy as np
 
 from circuits.ipnet_neuron import IpnetParams, build_ipnet_testbench
 from circuits.paths import REPO_ROOT
+from circuits.spice_cards import save_card
 from circuits.stimulus import SpikeTrain
 from circuits.stimulus import Stimulus as TrainSet
 from pyspice_flows import measure
@@ -64,7 +65,7 @@ TRACE_STEP_S = 50e-12
 """Sampling of the stored junction temperature [s]."""
 MPR_ID = "@m.x1.mpr[id]"
 """ngspice's vector of the reset mirror's drain current (source at VDD)."""
-PROBE_LINES = (f".save all {MPR_ID}",)
+PROBE_LINES = (save_card([MPR_ID], everything=True),)
 
 
 def cache_key(netlist: str, *extra) -> str:

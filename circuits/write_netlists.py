@@ -33,6 +33,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from .scenarios import Scenario
+from .spice_cards import save_card
 from .technology import REPO_ROOT
 from .testbench import Testbench, circuit_lines, render
 from .testbench_notes import node_note, role_note
@@ -244,7 +245,7 @@ def render_testbench(sc: Scenario, threshold_fraction: float) -> tuple[str, list
         *_annotated(probes),
     ]
     after = [
-        ".save " + " ".join(f"v({n})" for n in saves),
+        save_card(f"v({n})" for n in saves),
         *meas,
         ".control",
         *osdi,

@@ -1,4 +1,4 @@
-"""circuits.spice_cards: the one ``.options`` renderer.
+"""circuits.spice_cards: the one ``.options`` renderer and the one ``.save`` renderer.
 
 The card is checked against lines written by hand (what the golden netlists carry), and
 the source tree is searched for any other string that starts a ``.options`` card.
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from circuits.spice_cards import option_lines, options_card
+from circuits.spice_cards import option_lines, options_card, save_card
 
 ROOT = Path(__file__).resolve().parents[1]
 RENDERER = ROOT / "circuits" / "spice_cards.py"
@@ -82,3 +82,22 @@ def test_no_other_options_card_in_the_source():
     assert not found, "write .options through circuits.spice_cards.options_card:\n" + "\n".join(
         found
     )
+
+
+@pytest.mark.parametrize(
+    ("vectors", "everything", "line"),
+    [
+        (["v(out)", "v(th)", "v(x1.j)"], False, ".save v(out) v(th) v(x1.j)"),  # golden ipnet
+        (["@m.x1.mpr[id]"], True, ".save all @m.x1.mpr[id]"),  # behavioural probe
+        ((f"v(out{k})" for k in (1, 2)), False, ".save v(out1) v(out2)"),  # any iterable
+        ([], True, ".save all"),
+    ],
+)
+def test_save_card_matches_hand_written_line(vectors, everything, line):
+    assert save_card(vectors, everything) == line
+
+
+@pytest.mark.parametrize("vectors", [[], ["v(a) v(b)"], [""], [None]])
+def test_save_card_rejects_what_would_not_stay_one_vector(vectors):
+    with pytest.raises(ValueError, match=r"\.save"):
+        save_card(vectors)

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from area_energy.costs.netlist_inventory import DeviceInventory, Mosfet
+from circuits.spice_cards import save_card
 from pyspice_flows.measure import integrate
 
 
@@ -24,8 +25,8 @@ def drain_current_vector(m: Mosfet) -> str:
 
 def save_lines(inventory: DeviceInventory) -> list[str]:
     """The ``.save`` card that keeps every node, source current and MOSFET drain current."""
-    vectors = " ".join(drain_current_vector(m) for m in inventory.mosfets)
-    return [f".save all {vectors}"] if vectors else []
+    vectors = [drain_current_vector(m) for m in inventory.mosfets]
+    return [save_card(vectors, everything=True)] if vectors else []
 
 
 def _node(w, name: str, n: int) -> np.ndarray:

@@ -34,7 +34,7 @@ from circuits.ipnet_array import (
 )
 from circuits.ipnet_neuron import IpnetParams
 from circuits.scenarios import IPNET_INPUT_RATE_HZ, IPNET_SPIKE_WIDTH_S
-from circuits.spice_cards import option_lines
+from circuits.spice_cards import option_lines, save_card
 from circuits.stimulus import regular
 from pyspice_flows.sim.array_start import TILED_START_MIN_NEURONS, rest_start, uses_tiled_start
 from pyspice_flows.sim.session import OperatingPoint, Session, Transient, netlist_for
@@ -143,7 +143,7 @@ def host_netlist(n: int, stop_s: float, host: str, tiled: bool | None = None) ->
     if host not in HOSTS:
         raise ValueError(f"array host {host!r}; allowed: {', '.join(HOSTS)}")
     saves = [
-        f".save {' '.join(f'v(out{k}) v(th{k})' for k in range(i, min(i + 32, n + 1)))}"
+        save_card(v for k in range(i, min(i + 32, n + 1)) for v in (f"v(out{k})", f"v(th{k})"))
         for i in range(1, n + 1, 32)
     ]
     klu = option_lines({"klu": True} if host == "klu" else None)
