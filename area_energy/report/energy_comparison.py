@@ -78,12 +78,15 @@ def lif_common_scenario(v_weight_v: float) -> Scenario:
     )
 
 
-def _run(sc: Scenario, temp_k: float | None, extra: list[str] | None = None):
+def _run(sc: Scenario, temp_k: float | None):
+    """The scenario's run, the IPNet's with its reset mirror's drain current saved: the
+    bisection's runs and :func:`breakdown`'s are then one netlist, and the matched
+    strength's breakdown reads the bisection's run back from the cache."""
     return cached_run(
         sc.circuit,
         Transient(sc.step_s, sc.stop_s, max_step_s=sc.max_step_s),
         temperature_c=celsius(temp_k),
-        extra_lines=extra or [],
+        extra_lines=[f".save all {RESET_PROBE}"] if sc.mtj is not None else [],
     )
 
 
@@ -111,7 +114,7 @@ def breakdown(sc: Scenario, static_w: float, vdd_v: float, temp_k=None) -> dict:
     from the one energy account (:func:`pyspice_flows.metrics.energy.energy_account`);
     ``static_w``: the neuron's leakage power [W] (:func:`report_runs.static_power_w`)."""
     has_reset = sc.mtj is not None
-    w = _run(sc, temp_k, [f".save all {RESET_PROBE}"] if has_reset else None)
+    w = _run(sc, temp_k)
     heat = measure.mtj_joule_heat_j(w.time, w.v("th"), sc.mtj.rth, sc.mtj.cth) if has_reset else 0.0
     account = energy_account(sc, w, vdd_v, mtj_heat_j=heat, static_w=static_w)
     if account.spikes == 0:
