@@ -20,12 +20,26 @@ from .mtj_device import MtjParams
 LN2 = float(np.log(2.0))
 
 
+_LAST_MS: tuple = (None, None, None)
+"""(p, T, value) of the last :func:`reduced_magnetization` at one float T: the switching
+law asks for Delta, Ic0 and taup at one temperature in a row (three calls, one value;
+a third of a report's cold switching-law time).  ``p`` is frozen; matched by identity."""
+
+
 def reduced_magnetization(p: MtjParams, temp_k):
     """Ms(T)/Ms(tnom) from Bloch's law Ms(T) = Ms(0) (1 - (T/Tc)^1.5)."""
+    global _LAST_MS
+    last = _LAST_MS
+    scalar = type(temp_k) is float
+    if scalar and last[0] is p and last[1] == temp_k:
+        return last[2]
     floor = spec.constant("MS_FLOOR")
-    temp_k = np.asarray(temp_k, dtype=float)
-    num = np.maximum(1.0 - (temp_k / p.tc) ** 1.5, floor)
-    return num / max(1.0 - (p.tnom / p.tc) ** 1.5, floor)
+    temps = np.asarray(temp_k, dtype=float)
+    num = np.maximum(1.0 - (temps / p.tc) ** 1.5, floor)
+    value = num / max(1.0 - (p.tnom / p.tc) ** 1.5, floor)
+    if scalar:
+        _LAST_MS = (p, temp_k, value)
+    return value
 
 
 def thermal_stability(p: MtjParams, temp_k):

@@ -46,8 +46,16 @@ Drive = float | Callable[[float], float]
 """A constant or a function of time [s]: current [A] toward switching, or temperature [K]."""
 
 
+_CONSTANTS: dict[str, float] = {}
+
+
 def _c(name: str) -> float:
-    return float(spec.constant(name))
+    """The model's constant ``name`` as a float, looked up once per process (the
+    integrator's right-hand side reads several per step)."""
+    value = _CONSTANTS.get(name)
+    if value is None:
+        value = _CONSTANTS[name] = float(spec.constant(name))
+    return value
 
 
 def _smooth_ramp(u, w: float):

@@ -3,6 +3,8 @@ prefix (:func:`pyspice_flows.experiments.plasticity._run_until`), the heat ablat
 across processes gives the ablation computed in one, and the like-for-like bisection and
 the breakdown simulate one netlist (the breakdown reads the bisection's run back)."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -102,3 +104,26 @@ def test_window_constants_cover_the_default_protocol():
     (latency ~13-14 ns, reset ~11 ns, docs/ipnet_neuron.md)."""
     assert plasticity.LATENCY_WINDOW_S > 14e-9
     assert plasticity.RESET_WINDOW_S > 11e-9
+
+
+def test_reduced_magnetization_remembers_only_the_same_junction_and_temperature():
+    """The one-entry memo of the switching law's hot path: Bloch's law by hand for two
+    junctions at one temperature in turn, and an array in between."""
+    from circuits import mtj_analytic
+    from circuits.mtj_device import load_device
+
+    a = load_device().params
+    b = replace(a, tc=a.tc * 1.1)
+
+    def bloch(p, t):
+        return (1.0 - (t / p.tc) ** 1.5) / (1.0 - (p.tnom / p.tc) ** 1.5)
+
+    for p in (a, b, a, a):
+        assert float(mtj_analytic.reduced_magnetization(p, 330.0)) == pytest.approx(
+            bloch(p, 330.0), rel=1e-12
+        )
+    temps = np.array([300.0, 330.0, 360.0])
+    np.testing.assert_allclose(
+        mtj_analytic.reduced_magnetization(b, temps), bloch(b, temps), rtol=1e-12
+    )
+    assert float(mtj_analytic.reduced_magnetization(b, 360.0)) == pytest.approx(bloch(b, 360.0))
