@@ -18,9 +18,9 @@ from pyspice_flows.sim.session import Transient
 def test_a_run_cut_short_is_the_full_run_up_to_its_last_two_steps(tmp_path, monkeypatch):
     monkeypatch.setenv("IPNET_SIM_CACHE_DIR", str(tmp_path))
     sc = ipnet_scenario(IpnetParams(), count=10, stop_s=30e-9)
-    full = plasticity._run_until(sc, None, sc.stop_s, lambda w: True)
+    full = plasticity._run_until(sc, None, (), lambda w: True)
     assert full.time[-1] == pytest.approx(sc.stop_s)
-    cut = plasticity._run_until(sc, None, 12e-9, lambda w: True)
+    cut = plasticity._run_until(sc, None, (12e-9, 20e-9), lambda w: True)
     assert cut.time[-1] == pytest.approx(12e-9)
     n = cut.time.size - 2
     # the same steps and the same values, bit for bit, but where the cut run lands on its end
@@ -28,8 +28,10 @@ def test_a_run_cut_short_is_the_full_run_up_to_its_last_two_steps(tmp_path, monk
     for name, v in cut.vectors.items():
         if v.size == cut.time.size:
             assert np.array_equal(v[:n], full.vectors[name][:n]), name
-    # not done in the cut part: the full run (read back from the cache)
-    again = plasticity._run_until(sc, None, 12e-9, lambda w: False)
+    # not done in the cut parts: the next stop, at last the full run (from the cache)
+    later = plasticity._run_until(sc, None, (12e-9, 20e-9), lambda w: w.time[-1] > 15e-9)
+    assert later.time[-1] == pytest.approx(20e-9)
+    again = plasticity._run_until(sc, None, (12e-9, 20e-9), lambda w: False)
     assert np.array_equal(again.time, full.time)
 
 
