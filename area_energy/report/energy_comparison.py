@@ -28,10 +28,11 @@ from circuits.compatibility import TRANSISTOR_HEADROOM_V
 from circuits.ipnet_neuron import IpnetParams
 from circuits.lif_neuron import LifParams
 from circuits.scenarios import IPNET_SPIKE_WIDTH_S, Scenario, ipnet_scenario, lif_scenario
+from circuits.spice_cards import save_card
 from pyspice_flows import measure
 from pyspice_flows.metrics.energy import energy_account, output_spikes
 from pyspice_flows.sim.cache import cached_run, cached_value
-from pyspice_flows.sim.session import Transient, celsius
+from pyspice_flows.sim.session import celsius
 
 from .runs import source_table, static_power_w
 
@@ -84,9 +85,9 @@ def _run(sc: Scenario, temp_k: float | None):
     strength's breakdown reads the bisection's run back from the cache."""
     return cached_run(
         sc.circuit,
-        Transient(sc.step_s, sc.stop_s, max_step_s=sc.max_step_s),
+        sc.analysis(),
         temperature_c=celsius(temp_k),
-        extra_lines=[f".save all {RESET_PROBE}"] if sc.mtj is not None else [],
+        extra_lines=[save_card([RESET_PROBE], everything=True)] if sc.mtj is not None else [],
     )
 
 

@@ -34,7 +34,7 @@ from circuits.scenarios import (
 )
 from pyspice_flows import measure
 from pyspice_flows.sim.cache import cached_run
-from pyspice_flows.sim.session import Transient, celsius, ngspice_threads
+from pyspice_flows.sim.session import celsius, ngspice_threads
 
 OUT_DIR = REPO_ROOT / "build" / "plasticity"
 
@@ -63,7 +63,7 @@ def _run_until(sc, temperature_c: float | None, stops_s, done) -> object:
     for stop in sorted({min(s, sc.stop_s) for s in stops_s} | {sc.stop_s}):
         w = cached_run(
             sc.circuit,
-            Transient(sc.step_s, stop, max_step_s=sc.max_step_s),
+            replace(sc.analysis(), stop_s=stop),
             temperature_c=temperature_c,
         )
         if done(w):
@@ -387,9 +387,9 @@ def main(argv: list[str] | None = None) -> int:
     [--temp K]``."""
     from pyspice_flows.app.commandline import (
         add_debug_flag,
+        add_out_argument,
         add_temperature_argument,
         checked_out_dir,
-        output_path,
         run_main,
     )
 
@@ -398,13 +398,7 @@ def main(argv: list[str] | None = None) -> int:
         description="Probe latency of the IPNet neuron versus time since a conditioning burst; "
         "writes plasticity.csv, plasticity.png and the heat ablation ablation.json.",
     )
-    parser.add_argument(
-        "--out",
-        type=output_path,
-        default=OUT_DIR,
-        metavar="DIR",
-        help="output folder (default: build/plasticity)",
-    )
+    add_out_argument(parser, OUT_DIR)
     add_device_argument(parser)
     add_design_argument(parser)
     add_temperature_argument(parser)
