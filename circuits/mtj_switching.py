@@ -34,6 +34,7 @@ Fokker-Planck macrospin (:mod:`circuits.mtj_fokker_planck`), which the tests com
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable
 
 import numpy as np
@@ -122,6 +123,37 @@ def characteristic_rest(equant, delta) -> np.ndarray:
     return 0.5 * np.log(root)
 
 
+class Tabulated:
+    """A drive sampled on a time grid (a transient's current or temperature), read by linear
+    interpolation: ``f(x) = base + np.interp(x + offset, times, values)``, the same number
+    to the bit (numpy's formula, slope (v[j+1] - v[j]) / (t[j+1] - t[j]) times x - t[j] plus
+    v[j], the end values held outside) at a third of np.interp's cost per scalar call: the
+    integrator asks for the drive and the temperature ~10^6 times in a report.
+    :meth:`many` reads an array of times at once (np.interp itself)."""
+
+    def __init__(self, times, values, offset: float = 0.0, base: float | None = None):
+        self.times, self.values = np.asarray(times, float), np.asarray(values, float)
+        self._t, self._v = self.times.tolist(), self.values.tolist()
+        self.offset, self.base = float(offset), base
+
+    def __call__(self, x: float) -> float:
+        x = x + self.offset
+        t, v = self._t, self._v
+        if x <= t[0]:
+            value = v[0]
+        elif x >= t[-1]:
+            value = v[-1]
+        else:
+            j = bisect_right(t, x) - 1
+            value = (v[j + 1] - v[j]) / (t[j + 1] - t[j]) * (x - t[j]) + v[j]
+        return value if self.base is None else self.base + value
+
+    def many(self, x) -> np.ndarray:
+        """The drive at each of the times ``x`` (an array)."""
+        value = np.interp(np.asarray(x, float) + self.offset, self.times, self.values)
+        return value if self.base is None else self.base + value
+
+
 def _as_function(value: Drive) -> Callable[[float], float]:
     if callable(value):
         return value
@@ -155,12 +187,16 @@ def switching_times(
     return times
 
 
-def _episode(p, cur, tmp, draws, t_start, t_end, common0, breakpoints, max_step=None, full=False):
+def _episode(
+    p, cur, tmp, draws, t_start, t_end, common0, breakpoints, max_step=None, full=False, when=True
+):
     """One waiting episode from ``t_start`` to ``t_end`` with the draws held: each draw's
     first switching time (NaN where none), and the drive-only state (i2, ln s2) at the end
     (the path on which no draw has switched; with ``full``, else the integration stops once
     every draw has switched).  The episode starts with the characteristic at rest and no
-    hazard accumulated; the lagged drive and the cone from ``common0``."""
+    hazard accumulated; the lagged drive and the cone from ``common0``.  Without ``when``
+    only whether each draw switched is exact: a switching draw's time is the first point of
+    the search grid past its crossing (the bisection to 40 halvings skipped)."""
     u = np.atleast_1d(np.asarray(draws, float))
     if np.any((u <= 0.0) | (u >= 1.0)):
         raise ValueError(f"draws must lie in (0, 1); got {u.min():g} .. {u.max():g}")
@@ -203,14 +239,28 @@ def _episode(p, cur, tmp, draws, t_start, t_end, common0, breakpoints, max_step=
         dsg2 = (2.0 * grow + 2.0 * np.exp(-sg2)) / taup
         lam = float(_hazard(p, float(np.exp(-sg2)), delta, taup))
         xi = xi0 + y
-        dy = (i + np.tanh(xi) + eps * np.exp(-2.0 * xi)) / taup
-        return np.concatenate(([di2, dsg2], dy, np.full(n, lam)))
+        out = np.empty(2 + 2 * n)
+        out[0], out[1] = di2, dsg2
+        out[2 : 2 + n] = (i + np.tanh(xi) + eps * np.exp(-2.0 * xi)) / taup
+        out[2 + n :] = lam
+        return out
+
+    def fractions(ythr, y, hazard):
+        frac_c = np.maximum(y, 0.0) / ythr
+        frac_h = hazard / eth
+        return (frac_c**norm_k + frac_h**norm_k) ** (1.0 / norm_k)
 
     def progress(t, x):
-        ythr = -state_of(t)[3]
-        frac_c = np.maximum(x[2 : 2 + n], 0.0) / ythr
-        frac_h = x[2 + n :] / eth
-        return (frac_c**norm_k + frac_h**norm_k) ** (1.0 / norm_k)
+        return fractions(-state_of(t)[3], x[2 : 2 + n], x[2 + n :])
+
+    many = getattr(tmp, "many", None)
+
+    def progress_on(grid, sol):
+        """progress at each time of ``grid``: (len(grid), n), the dense output read once."""
+        temps = many(grid) if many else np.array([float(tmp(t)) for t in grid])
+        ythr = -characteristic_rest(equant[None, :], stability(p, temps)[:, None])
+        x = sol.sol(grid).T
+        return fractions(ythr, x[:, 2 : 2 + n], x[:, 2 + n :])
 
     edges = sorted({t_start, *(b for b in breakpoints if t_start < b < t_end), t_end})
     x = np.zeros(2 + 2 * n)
@@ -232,13 +282,13 @@ def _episode(p, cur, tmp, draws, t_start, t_end, common0, breakpoints, max_step=
         if not sol.success:
             raise RuntimeError(f"switching law: integration failed at t = {sol.t[-1]:.4g} s")
         grid = np.union1d(sol.t, np.linspace(t0, t1, 64))
-        z = np.array([progress(t, sol.sol(t)) for t in grid])  # (len(grid), n)
+        z = progress_on(grid, sol)  # (len(grid), n)
         for k in np.flatnonzero(np.isnan(times)):
             hit = np.flatnonzero(z[:, k] >= 1.0)
             if hit.size:
                 j = hit[0]
-                if j == 0:
-                    times[k] = grid[0]
+                if j == 0 or not when:
+                    times[k] = grid[j]
                     continue
                 lo, hi = grid[j - 1], grid[j]
                 for _ in range(40):  # bisection on the dense output
@@ -356,8 +406,8 @@ def _episode_probability(
     """P(switched within the episode [a, b]) for a fresh draw (bisection on U), and the
     drive-only state at b (from the first round, integrated to b whatever switched)."""
 
-    def times(u, full=False):
-        return _episode(p, cur, tmp, u, a, b, common, breakpoints, full=full)
+    def times(u, full=False):  # only whether each draw switched is read: no bisection
+        return _episode(p, cur, tmp, u, a, b, common, breakpoints, full=full, when=False)
 
     lo, hi = -decades, np.log10(1.0 - 1e-12)  # lo switches (if anything does), hi does not
     end_state = common

@@ -81,15 +81,9 @@ def predicted_fire_probability(
     t = w.time
     t0 = slot * p.slot_s
     t_end = v4.phase_windows(p, slot)["heat"][1] - t0
-    current = w.x(f"v.x1.{v4.SENSE_SOURCE}#branch")
-    rise = w.v("th1")
-
-    def drive(x: float) -> float:
-        return float(np.interp(x + t0, t, current))
-
-    def temp(x: float) -> float:
-        return ambient_k + float(np.interp(x + t0, t, rise))
-
+    # the slot's own time x: np.interp(x + t0, ...) of the waveforms, bit for bit
+    drive = law.Tabulated(t, w.x(f"v.x1.{v4.SENSE_SOURCE}#branch"), offset=t0)
+    temp = law.Tabulated(t, w.v("th1"), offset=t0, base=ambient_k)
     m = p.mtj()
     if exact:
         return float(fp.switched_probability(m, [t_end], drive, temp)[-1])
