@@ -98,12 +98,23 @@ def _hazard(p: MtjParams, a, delta, taup):
     """:func:`hazard_rate` at a given Delta and taup (arrays, or floats for a float out)."""
     if p.bexp < 1.5:
         return np.exp(-delta * a) / p.tau0
+    p1, p2, p3, floor, amp, q = _HAZARD or _hazard_constants()
     z = a * np.sqrt(delta)
-    poly = 1.0 + z * (_c("HZ_P1") + z * (_c("HZ_P2") + z * _c("HZ_P3")))
-    floor = _c("HZ_FLOOR")
+    poly = 1.0 + z * (p1 + z * (p2 + z * p3))
     half = floor + _smooth_ramp(1.0 - 0.5 * a - floor, 0.01)
-    pre = _c("HZ_A") / np.sqrt(delta) * poly * half ** _c("HZ_Q")
+    pre = amp / np.sqrt(delta) * poly * half**q
     return pre * np.exp(-delta * a**p.bexp) / taup
+
+
+_HAZARD: tuple[float, ...] = ()
+
+
+def _hazard_constants() -> tuple[float, ...]:
+    """The hazard's constants (HZ_P1, HZ_P2, HZ_P3, HZ_FLOOR, HZ_A, HZ_Q), read once: the
+    integrator's right-hand side evaluates the hazard at every step."""
+    global _HAZARD
+    _HAZARD = tuple(_c(k) for k in ("HZ_P1", "HZ_P2", "HZ_P3", "HZ_FLOOR", "HZ_A", "HZ_Q"))
+    return _HAZARD
 
 
 def quasi_static_rate(p: MtjParams, current_a, temp_k) -> np.ndarray:
@@ -118,7 +129,16 @@ def characteristic_rest(equant, delta) -> np.ndarray:
     The small root of y^2 - (1 - eps) y + eps = 0, y = e^(2 xi), eps = (E + E_MIX) / (4 Delta)
     (i + tanh(xi) + eps e^(-2 xi) = 0 at i = 0), eps capped at EPS_MAX.
     """
-    eps = np.minimum((np.asarray(equant, float) + _c("E_MIX")) / (4.0 * delta), _c("EPS_MAX"))
+    return _rest_of(_eps_of(np.asarray(equant, float), delta))
+
+
+def _eps_of(equant: np.ndarray, delta):
+    """eps = (E + E_MIX) / (4 Delta), capped at EPS_MAX: the outward drift's strength."""
+    return np.minimum((equant + _c("E_MIX")) / (4.0 * delta), _c("EPS_MAX"))
+
+
+def _rest_of(eps):
+    """xi0 at a given eps (:func:`characteristic_rest`)."""
     root = 0.5 * ((1.0 - eps) - np.sqrt((1.0 - eps) ** 2 - 4.0 * eps))
     return 0.5 * np.log(root)
 
@@ -204,7 +224,7 @@ def _episode(
     equant = -np.log1p(-u)
     n = u.size
     k_drive, cap = _c("K_DRIVE"), _c("SIGMA_CAP")
-    norm_k, e_mix, eps_max = _c("CHANNEL_NORM"), _c("E_MIX"), _c("EPS_MAX")
+    norm_k = _c("CHANNEL_NORM")
     at_temp: dict[float, tuple] = {}  # what depends on T alone, by T (often repeated)
 
     def state_of(t):
@@ -213,12 +233,13 @@ def _episode(
         found = at_temp.get(temp)
         if found is None:
             delta = float(stability(p, temp))
+            eps = _eps_of(equant, delta)
             found = (
                 delta,
                 float(ana.critical_current(p, temp)),
                 float(ana.precession_time_unit(p, temp)),
-                characteristic_rest(equant, delta),
-                np.minimum((equant + e_mix) / (4.0 * delta), eps_max),
+                _rest_of(eps),
+                eps,
             )
             if len(at_temp) > 100_000:
                 at_temp.clear()
@@ -236,8 +257,9 @@ def _episode(
         ic = i2 + i * _sstep(-i / 0.02)
         capg = 1.0 - _sstep(sg2 - (cap - 1.0))
         grow = _smooth_ramp(ic - 1.0, 0.02) * capg - _smooth_ramp(1.0 - ic, 0.02)
-        dsg2 = (2.0 * grow + 2.0 * np.exp(-sg2)) / taup
-        lam = float(_hazard(p, float(np.exp(-sg2)), delta, taup))
+        relax = np.exp(-sg2)  # 1 / s2
+        dsg2 = (2.0 * grow + 2.0 * relax) / taup
+        lam = float(_hazard(p, float(relax), delta, taup))
         xi = xi0 + y
         out = np.empty(2 + 2 * n)
         out[0], out[1] = di2, dsg2
