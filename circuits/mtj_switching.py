@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable
+from functools import cache
 
 import numpy as np
 
@@ -47,16 +48,11 @@ Drive = float | Callable[[float], float]
 """A constant or a function of time [s]: current [A] toward switching, or temperature [K]."""
 
 
-_CONSTANTS: dict[str, float] = {}
-
-
+@cache
 def _c(name: str) -> float:
     """The model's constant ``name`` as a float, looked up once per process (the
     integrator's right-hand side reads several per step)."""
-    value = _CONSTANTS.get(name)
-    if value is None:
-        value = _CONSTANTS[name] = float(spec.constant(name))
-    return value
+    return float(spec.constant(name))
 
 
 def _smooth_ramp(u, w: float):
@@ -98,7 +94,7 @@ def _hazard(p: MtjParams, a, delta, taup):
     """:func:`hazard_rate` at a given Delta and taup (arrays, or floats for a float out)."""
     if p.bexp < 1.5:
         return np.exp(-delta * a) / p.tau0
-    p1, p2, p3, floor, amp, q = _HAZARD or _hazard_constants()
+    p1, p2, p3, floor, amp, q = _hazard_constants()
     z = a * np.sqrt(delta)
     poly = 1.0 + z * (p1 + z * (p2 + z * p3))
     half = floor + _smooth_ramp(1.0 - 0.5 * a - floor, 0.01)
@@ -106,15 +102,11 @@ def _hazard(p: MtjParams, a, delta, taup):
     return pre * np.exp(-delta * a**p.bexp) / taup
 
 
-_HAZARD: tuple[float, ...] = ()
-
-
+@cache
 def _hazard_constants() -> tuple[float, ...]:
     """The hazard's constants (HZ_P1, HZ_P2, HZ_P3, HZ_FLOOR, HZ_A, HZ_Q), read once: the
     integrator's right-hand side evaluates the hazard at every step."""
-    global _HAZARD
-    _HAZARD = tuple(_c(k) for k in ("HZ_P1", "HZ_P2", "HZ_P3", "HZ_FLOOR", "HZ_A", "HZ_Q"))
-    return _HAZARD
+    return tuple(_c(k) for k in ("HZ_P1", "HZ_P2", "HZ_P3", "HZ_FLOOR", "HZ_A", "HZ_Q"))
 
 
 def quasi_static_rate(p: MtjParams, current_a, temp_k) -> np.ndarray:

@@ -77,7 +77,7 @@ def test_bisection_and_breakdown_simulate_one_netlist(monkeypatch):
     seen = []
 
     class Stop(Exception):
-        pass
+        """Raised by the fake simulator once it has recorded what it was asked to run."""
 
     def fake_run(circuit, analysis, temperature_c=None, extra_lines=()):
         seen.append((str(circuit), analysis, tuple(extra_lines)))
