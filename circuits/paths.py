@@ -67,7 +67,15 @@ def data_file(package: str, *parts: str) -> Path:
     missing file and what its folder holds; TypeError when the package is not a plain
     folder on disk (see the module's on-disk assumption).
     """
-    root = files(package)
+    try:
+        root = files(package)
+    except ModuleNotFoundError as exc:
+        raise ModuleNotFoundError(
+            f"no package {package!r} holds data files here ({exc}); the data packages are "
+            f"{MODELS_PACKAGE!r} and the code packages beside it.  In a checkout whose "
+            "editable install predates the package, reinstall it (`make venv`).",
+            name=exc.name,
+        ) from exc
     if not isinstance(root, Path):
         raise TypeError(
             f"package {package!r} is not installed as a plain folder ({type(root).__name__}"
