@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from circuits.paths import REPO_ROOT
+from circuits.paths import BUILD_DIR
 from pyspice_flows.app.staging import write_text_atomic
 
 from . import v4_layer
@@ -35,7 +35,7 @@ from .network import stream_params
 from .params import CALIBRATION_JSON, load_calibration
 from .readout import slot_times
 
-OUT_JSON = REPO_ROOT / "build" / "bench.json"
+OUT_JSON = BUILD_DIR / "bench.json"
 TARGET_S = 10.0
 ENTRY = "f_behavioural_layer"
 NETWORK_ENTRY = "g_behavioural_network"

@@ -41,7 +41,7 @@ from scipy.optimize import minimize
 
 from circuits.ipnet_design import NeuronDesign, add_design_argument, design_from_options
 from circuits.ipnet_neuron import IpnetParams
-from circuits.paths import REPO_ROOT
+from circuits.paths import BUILD_DIR, shown
 from circuits.units import ZERO_CELSIUS_K
 from pyspice_flows.app.staging import write_text_atomic
 
@@ -51,7 +51,7 @@ from .params import NeuronParams, circuit_params
 from .spice import SpiceRun, run_spice
 from .stimuli import Stimulus, characterization_set, validation_set
 
-OUT_DIR = REPO_ROOT / "build" / "behavioural"
+OUT_DIR = BUILD_DIR / "behavioural"
 SUMMARY_NAME = "summary_neuron_v2.json"
 """The validation summary of this model of neuron v2 (``summary.json`` is the v4 model's)."""
 TEMPERATURE_C = 27.0
@@ -276,11 +276,6 @@ def _write_json(path: Path, data: dict) -> None:
     write_text_atomic(path, json.dumps(data, indent=2, default=float) + "\n")
 
 
-def _shown(path: Path) -> str:
-    path = Path(path).resolve()
-    return str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
-
-
 def calibrate(
     out_dir: Path = OUT_DIR,
     quick: bool = False,
@@ -348,10 +343,10 @@ def calibrate(
             "spike_scale_s": SPIKE_SCALE_S,
         },
         "provenance": {
-            "device_file": _shown(circuit.device_file),
+            "device_file": shown(circuit.device_file),
             "temperature_c": TEMPERATURE_C,
             "circuit": "circuits.ipnet_neuron.build_ipnet_testbench, "
-            + ("IpnetParams() defaults" if design is None else f"design {_shown(design.path)}"),
+            + ("IpnetParams() defaults" if design is None else f"design {shown(design.path)}"),
             "characterization": [s.to_dict() for s in char],
             "quick": quick,
             "command": "python -m behavioural.calibrate" + (" --quick" if quick else ""),

@@ -46,14 +46,14 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from circuits.paths import REPO_ROOT
+from circuits.paths import BUILD_DIR
 
 from . import readout
 from . import v4_layer as layer
 from .events import MOTIONS, N_CLASSES, N_MOTIONS, StreamParams, dataset
 from .v4_model import V4Calibration, gain_by_lag
 
-OUT_DIR = REPO_ROOT / "build" / "network"
+OUT_DIR = BUILD_DIR / "network"
 VARIANTS = {
     "ipnet_input": "(a) IPNet v4 layer at the input",
     "ipnet_no_heat": "(b) IPNet v4 layer, heat memory ablated (cth, cth2 / 100)",

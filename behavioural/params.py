@@ -17,9 +17,9 @@ from pathlib import Path
 
 from circuits.ipnet_neuron import IpnetParams
 from circuits.mtj_device import MtjParams
-from circuits.paths import REPO_ROOT
+from circuits.paths import BUILD_DIR
 
-CALIBRATION_JSON = REPO_ROOT / "build" / "behavioural" / "calibration.json"
+CALIBRATION_JSON = BUILD_DIR / "behavioural" / "calibration.json"
 AMBIENT_27C_K = 300.15
 """ngspice's default ambient (27 C) [K]: the calibration's temperature."""
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from circuits.ipnet_neuron import IpnetParams, build_ipnet_testbench
-from circuits.paths import REPO_ROOT
+from circuits.paths import BUILD_DIR
 from circuits.spice_cards import save_card
 from circuits.stimulus import SpikeTrain
 from circuits.stimulus import Stimulus as TrainSet
@@ -57,7 +57,7 @@ def load_cached(path: Path | None, names) -> dict | None:
         return None
 
 
-CACHE_DIR = REPO_ROOT / "build" / "behavioural" / "spice_cache"
+CACHE_DIR = BUILD_DIR / "behavioural" / "spice_cache"
 STEP_S = 10e-12
 MAX_STEP_S = 20e-12
 """The transient of the standard IPNet testbench (circuits.scenarios.ipnet_scenario)."""

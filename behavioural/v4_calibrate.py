@@ -42,7 +42,7 @@ from scipy.interpolate import CubicSpline
 from circuits import ipnet_neuron_v4 as v4
 from circuits import mtj_switching as law
 from circuits.mtj_device import add_device_argument, checked_device_file
-from circuits.paths import REPO_ROOT
+from circuits.paths import BUILD_DIR, PACKAGES_ROOT
 from circuits.units import ZERO_CELSIUS_K
 from pyspice_flows.app import commandline, staging
 from pyspice_flows.experiments.neuron_v4 import RETRY_STEP_DIVISORS
@@ -52,7 +52,7 @@ from pyspice_flows.sim.session import Transient, celsius, retry_finer
 
 from .v4_model import V4Calibration, ladder_matrices, ladder_response, run, zoh_step
 
-OUT_DIR = REPO_ROOT / "build" / "behavioural"
+OUT_DIR = BUILD_DIR / "behavioural"
 OUT_FILES = ("behavioural_v4.md", "summary.json", "behavioural_v4.json")
 """What the command writes: the report, the summary, and the summary again under the name
 :mod:`behavioural.network` reads (``summary.json`` of the model of neuron v2, the latency neuron, is now
@@ -197,9 +197,9 @@ def _code_sources() -> list[Path]:
     circuits = ("ipnet_neuron_v4.py", "ipnet_neuron.py", "mtj_switching.py", "mtj_analytic.py")
     return [
         *(here.with_name(c) for c in code),
-        *(REPO_ROOT / "circuits" / c for c in circuits),
-        REPO_ROOT / "circuits" / "mtj_model_spec.py",
-        REPO_ROOT / "pyspice_flows" / "metrics" / "neuron_v4.py",
+        *(PACKAGES_ROOT / "circuits" / c for c in circuits),
+        PACKAGES_ROOT / "circuits" / "mtj_model_spec.py",
+        PACKAGES_ROOT / "pyspice_flows" / "metrics" / "neuron_v4.py",
         *source_files(),
     ]
 

@@ -27,11 +27,11 @@ from pathlib import Path
 
 import numpy as np
 
-from circuits.paths import REPO_ROOT
+from circuits.paths import BUILD_DIR
 
 from .v4_model import V4Calibration, ladder_matrices, run
 
-CALIBRATION_JSON = REPO_ROOT / "build" / "behavioural" / "behavioural_v4.json"
+CALIBRATION_JSON = BUILD_DIR / "behavioural" / "behavioural_v4.json"
 """Written by ``make behavioural`` (:mod:`behavioural.v4_calibrate`)."""
 DEFAULT_AMBIENT_K = 300.15
 INPUT_WEIGHT = 1.0

@@ -66,10 +66,11 @@ from .ipnet_neuron import (
     IpnetParams,
     _header,
 )
+from .paths import data_file
 from .schema import Quantity, unknown_message
 from .stimulus import SpikeTrain, Stimulus
 
-THERMAL_STACK_FILE = Path(__file__).resolve().parent / "thermal_stack_28nm.toml"
+THERMAL_STACK_FILE = data_file("circuits", "thermal_stack_28nm.toml")
 _K = "W/(m*K)"
 STACK_QUANTITIES: dict[str, Quantity] = {
     q.name: q

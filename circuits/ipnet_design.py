@@ -32,12 +32,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import schema
-from .paths import REPO_ROOT
+from .paths import data_file
 from .schema import Quantity, unknown_message
 from .technology import CMOS28
 
-DESIGNS_DIR = REPO_ROOT / "circuits" / "designs"
-DEFAULT_DESIGN = DESIGNS_DIR / "ipnet_default.toml"
+DESIGNS_DIR = data_file("circuits", "designs")
+DEFAULT_DESIGN = data_file("circuits", "designs", "ipnet_default.toml")
 WHAT = "neuron design file"
 
 SIZES: dict[str, str] = {

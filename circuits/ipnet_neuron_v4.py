@@ -55,13 +55,13 @@ from . import schema
 from .bench_circuit import BenchCircuit
 from .ipnet_neuron import BIAS_PINS, BIAS_SCALE, FIRE_TRIP_RP, IpnetBias, IpnetParams, Size
 from .mtj_device import MtjParams, load_device
-from .paths import REPO_ROOT
+from .paths import data_file
 from .schema import Quantity, unknown_message
 from .technology import CMOS28, Technology
 from .trim_dac import TrimDac
 from .units import ZERO_CELSIUS_K
 
-DEFAULT_V4_DESIGN = REPO_ROOT / "circuits" / "designs" / "ipnet_v4.toml"
+DEFAULT_V4_DESIGN = data_file("circuits", "designs", "ipnet_v4.toml")
 WHAT = "neuron v4 design file"
 MTJ_MODEL = "mtj_v4"
 SIM_OPTIONS: dict[str, object] = {"method": "gear"}

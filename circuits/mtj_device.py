@@ -23,10 +23,10 @@ from pathlib import Path
 from . import device_schema, schema
 from . import mtj_model_spec as spec
 from .device_schema import MODEL_ONLY
-from .paths import DEVICES_DIR
+from .paths import DEVICES_DIR, model_file
 from .schema import unknown_message
 
-DEFAULT_DEVICE = DEVICES_DIR / "ikeda2010_pmtj_40nm.toml"
+DEFAULT_DEVICE = model_file("devices", "ikeda2010_pmtj_40nm.toml")
 
 
 def _default(name: str):

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from .paths import VERILOG_A_DIR
+from .paths import model_file
 
-PARAMETERS_FILE = VERILOG_A_DIR / "mtj_parameters.vams"
-MACROS_FILE = VERILOG_A_DIR / "mtj_macros.vams"
+PARAMETERS_FILE = model_file("verilog_a", "mtj_parameters.vams")
+MACROS_FILE = model_file("verilog_a", "mtj_macros.vams")
 
 _PARAM_RE = re.compile(
     r'^\(\*units="(?P<units>[^"]*)", desc="(?P<desc>[^"]*)"\*\)\s*'

@@ -13,8 +13,8 @@ import numpy as np
 
 from .ipnet_neuron import IpnetParams, build_ipnet_testbench
 from .mtj_device import MtjParams
+from .paths import PACKAGES_ROOT
 from .stimulus import SpikeTrain, regular
-from .technology import REPO_ROOT
 from .testbench import Testbench, Transient, circuit_lines, render
 
 IPNET_SPIKE_WIDTH_S = 1e-9
@@ -57,8 +57,9 @@ class Scenario:
         return Transient(self.step_s, self.stop_s, max_step_s=self.max_step_s)
 
     def netlist_text(self) -> str:
-        """Stand-alone netlist: paths relative to the repository root, analysis and control."""
-        root = str(REPO_ROOT) + "/"
+        """Stand-alone netlist: paths relative to the packages' root (a checkout's root),
+        analysis and control."""
+        root = str(PACKAGES_ROOT) + "/"
         body = [ln.replace(root, "") for ln in circuit_lines(self.circuit)]
         lines = [body[0], *([f"* {self.description}"] if self.description else []), *body[1:]]
         after = [

@@ -22,12 +22,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .paths import REPO_ROOT
+from .paths import model_file
 from .schema import read_toml
 
-CMOS28_LIB = REPO_ROOT / "models" / "tech" / "cmos28.lib"
+CMOS28_LIB = model_file("tech", "cmos28.lib")
 """Absolute path of the 28 nm-class BSIM4 model library."""
-CMOS28_MATCHING = REPO_ROOT / "models" / "tech" / "cmos28_matching.toml"
+CMOS28_MATCHING = model_file("tech", "cmos28_matching.toml")
 """Transistor matching of the same process (the Pelgrom coefficient), with its source."""
 
 

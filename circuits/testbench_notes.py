@@ -30,7 +30,9 @@ from pydantic import AfterValidator, BaseModel, Field
 
 from circuits.table_schema import STRICT, read_table_file
 
-NOTES_FILE = Path(__file__).resolve().with_name("testbench_notes.toml")
+from .paths import data_file
+
+NOTES_FILE = data_file("circuits", "testbench_notes.toml")
 TOP = "top"
 """The name of the top level in :data:`NOTES_FILE` (``""`` in the tables here)."""
 

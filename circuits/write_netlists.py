@@ -35,9 +35,9 @@ import shutil
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from .paths import PACKAGES_ROOT
 from .scenarios import Scenario
 from .spice_cards import save_card
-from .technology import REPO_ROOT
 from .testbench import Testbench, circuit_lines, render
 from .testbench_notes import node_note, role_note
 
@@ -281,8 +281,10 @@ def render_testbench(sc: Scenario, threshold_fraction: float) -> tuple[str, list
             after_analysis=tuple(ln for ln in after if ln != ""),
         )
     )
-    if str(REPO_ROOT) in text:
-        raise ValueError(f"testbench {sc.name}: an absolute repository path is left in the text")
+    if str(PACKAGES_ROOT) in text:
+        raise ValueError(
+            f"testbench {sc.name}: an absolute path of the packages is left in the text"
+        )
     return text, includes
 
 

@@ -15,14 +15,14 @@ from pathlib import Path
 
 from circuits.ipnet_design import add_design_argument, design_from_options
 from circuits.mtj_device import add_device_argument
-from circuits.paths import REPO_ROOT
+from circuits.paths import BUILD_DIR, shown
 from circuits.scenarios import Scenario, standard_scenarios
 from circuits.write_netlists import write_netlists
 from pyspice_flows import measure
 from pyspice_flows.app.commandline import add_debug_flag, add_out_argument, run_main
 from pyspice_flows.sim import osdi
 
-OUT_DIR = REPO_ROOT / "build" / "netlists"
+OUT_DIR = BUILD_DIR / "netlists"
 
 
 def write_testbenches(
@@ -68,9 +68,7 @@ def main(argv: list[str] | None = None) -> int:
             neuron = design_from_options(args.design, args.device).params()
             scenarios = [ipnet_scenario(neuron), lif_scenario(), array_scenario(neuron=neuron)]
         for path in write_testbenches(args.out, scenarios):
-            full = path.resolve()
-            shown = full.relative_to(REPO_ROOT) if full.is_relative_to(REPO_ROOT) else path
-            print(f"netlists: wrote {shown}")
+            print(f"netlists: wrote {shown(path)}")
         return 0
 
     return run_main(parser.prog, body, args.debug)

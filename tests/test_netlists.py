@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from regenerate_goldens import REGENERATE_NETLISTS
 
+from circuits.paths import REPO_ROOT
 from circuits.scenarios import standard_scenarios
-from circuits.technology import REPO_ROOT
 from circuits.write_netlists import SHARED_ROLE, render_testbench
 from pyspice_flows import measure
 from pyspice_flows.sim.session import Session, Transient

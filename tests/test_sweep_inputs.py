@@ -78,7 +78,7 @@ def test_the_spec_device_reaches_every_sample_and_the_neuron(tmp_path):
     sample = default.sample(0)
     assert sample["device"] == "models/devices/ikeda2010_pmtj_40nm.toml"
     params, _ = neuron_metrics.params_for(sample)
-    assert params.device_file == sweep.REPO_ROOT / sample["device"]
+    assert params.device_file == sweep.PACKAGES_ROOT / sample["device"]
     params, _ = neuron_metrics.params_for({**sample, "device": str(device)})
     assert params.device_file == device
 
@@ -107,7 +107,7 @@ def test_resume_refuses_changed_model_sources_and_names_them(tmp_path, monkeypat
     (models / "models" / "verilog_a").mkdir(parents=True)
     va = models / "models" / "verilog_a" / "toy.va"
     va.write_text("// version 1\n")
-    monkeypatch.setattr(runners, "REPO_ROOT", models)
+    monkeypatch.setattr(runners, "PACKAGES_ROOT", models)
     spec = sweep.SweepSpec.from_dict(spec_dict())
     sweep.run_sweep(spec, tmp_path / "o", workers=0, progress=False, plots=False)
     va.write_text("// version 2\n")
@@ -125,7 +125,7 @@ def test_resume_refuses_a_changed_circuit_generator(tmp_path, monkeypatch):
     (repo / "circuits").mkdir(parents=True)
     gen = repo / "circuits" / "neuron.py"
     gen.write_text("W = 100e-9\n")
-    monkeypatch.setattr(runners, "REPO_ROOT", repo)
+    monkeypatch.setattr(runners, "PACKAGES_ROOT", repo)
     spec = sweep.SweepSpec.from_dict(spec_dict())
     sweep.run_sweep(spec, tmp_path / "o", workers=0, progress=False, plots=False)
     gen.write_text("W = 200e-9\n")

@@ -45,6 +45,7 @@ from typing import Annotated, Any, Literal, NamedTuple
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
+from circuits.paths import data_file
 from circuits.table_schema import STRICT, entry_model, quantity, read_table_file, validate
 
 from .energy_table import ARITHMETIC_BITS, EnergyTable
@@ -69,7 +70,7 @@ __all__ = [
     "place_memory",
 ]
 
-DEFAULT_BACKBONE_PATH = Path(__file__).resolve().with_name("backbone_dvs_gesture.toml")
+DEFAULT_BACKBONE_PATH = data_file("area_energy.costs", "backbone_dvs_gesture.toml")
 """The DVS Gesture PLIF network (Fang et al., ICCV 2021) and the memory choices."""
 
 LAYER_KINDS = ("map", "vector")

@@ -19,11 +19,12 @@ from typing import Annotated, Literal
 
 from pydantic import Field, create_model
 
+from circuits.paths import data_file
 from circuits.table_schema import STRICT, Entry, entry_model, quantity, read_table_file
 
 from .sram_cacti import DEFAULT_SRAM_PATH, SramAccessTable, load_sram_table
 
-DEFAULT_ENERGY_PATH = Path(__file__).resolve().with_name("energy_ops_28nm.toml")
+DEFAULT_ENERGY_PATH = data_file("area_energy.costs", "energy_ops_28nm.toml")
 """Horowitz 45 nm energy table with the 45 -> 28 nm scaling coefficients."""
 
 MEMORY_KINDS = ("sram_8kb", "sram_32kb", "sram_1mb", "dram")

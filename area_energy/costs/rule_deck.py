@@ -16,11 +16,12 @@ from types import MappingProxyType
 
 from pydantic import BaseModel, create_model, model_validator
 
+from circuits.paths import data_file
 from circuits.table_schema import STRICT, entry_model, quantity, read_table_file
 
 from .netlist_inventory import CAPACITOR_KINDS
 
-DEFAULT_RULES_PATH = Path(__file__).resolve().with_name("rules_28nm.toml")
+DEFAULT_RULES_PATH = data_file("area_energy.costs", "rules_28nm.toml")
 """The 28 nm-class rule deck shipped with this package."""
 
 EPS0_F_PER_M = 8.8541878128e-12

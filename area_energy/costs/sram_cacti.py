@@ -40,6 +40,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 from pydantic.fields import FieldInfo
 
+from circuits.paths import data_file
 from circuits.table_schema import STRICT, quantity, read_table_file
 from pyspice_flows.sim.cache import file_digest
 
@@ -52,7 +53,7 @@ __all__ = [
     "parse_cacti_output",
 ]
 
-DEFAULT_SRAM_PATH = Path(__file__).resolve().with_name("sram_access_cacti.toml")
+DEFAULT_SRAM_PATH = data_file("area_energy.costs", "sram_access_cacti.toml")
 """CACTI 7.0 runs: 8 KiB - 8 MiB, 8-128 bit words, 32 and 22 nm, ITRS LSTP and HP."""
 
 CELL_TYPES = ("itrs-lstp", "itrs-hp")

@@ -34,8 +34,8 @@ from circuits.ipnet_design import (
 from circuits.lif_neuron import LifParams
 from circuits.mtj_device import add_device_argument, load_device
 from circuits.neuron_designs import V4Design, designs_from_options, read_v4_design_file
+from circuits.paths import MODELS_DIR, PACKAGES_ROOT, REPO_ROOT, REPORTS_DIR, shown
 from circuits.scenarios import ipnet_scenario, lif_scenario
-from circuits.technology import REPO_ROOT
 from circuits.units import SPICE_DEFAULT_K
 from pyspice_flows.app.commandline import (
     add_debug_flag,
@@ -65,7 +65,7 @@ from .runs import measure_neuron, progress
 from .sections_v2 import ablation_section, ablation_summary, comparison_section, decay_caption
 from .working_memory import working_memory_network_section
 
-OUT_DIR = REPO_ROOT / "reports"
+OUT_DIR = REPORTS_DIR
 
 
 # ----------------------------------------------------------------------------- assembly
@@ -106,13 +106,13 @@ def assumption_units() -> dict[str, str]:
 def _provenance() -> dict:
     from pyspice_flows.sim.cache import file_digest as sha
 
-    models = REPO_ROOT / "models"
+    models = MODELS_DIR
     files = (
         sorted(models.rglob("*.va"))
         + sorted(models.rglob("*.vams"))
         + sorted(models.rglob("*.toml"))
         + sorted(models.rglob("*.lib"))
-        + sorted((REPO_ROOT / "area_energy").glob("*.toml"))
+        + sorted((PACKAGES_ROOT / "area_energy").glob("*.toml"))
     )
     commit = subprocess.run(
         ["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True
@@ -127,7 +127,7 @@ def _provenance() -> dict:
         "python": sys.version.split()[0],
         "numpy": np.__version__,
         "git_commit": commit,
-        "model_files_sha256": {str(f.relative_to(REPO_ROOT)): sha(f) for f in files},
+        "model_files_sha256": {str(f.relative_to(PACKAGES_ROOT)): sha(f) for f in files},
     }
 
 
@@ -401,7 +401,7 @@ def _assemble(
         "claims": claims,
         "sections": sections,
         "assumptions": {
-            "mtj_device": {"file": _shown(dev.path), **dataclasses.asdict(dev.params)},
+            "mtj_device": {"file": shown(dev.path), **dataclasses.asdict(dev.params)},
             "ambient_temperature_k": ambient_k,
             "supply_v": ip_params.vdd_v,
             "ipnet_stimulus": ipnet_scenario(ip_params).description,
@@ -459,11 +459,6 @@ def _union_keys(dicts) -> list[str]:
     return keys
 
 
-def _shown(path: Path) -> str:
-    path = Path(path).resolve()
-    return str(path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path)
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="ipnet report",
@@ -515,7 +510,7 @@ def main(argv: list[str] | None = None) -> int:
         for line in render.summary_lines(results):
             print(line)
         for p in paths:
-            print(f"energy-report: wrote {_shown(p)}")
+            print(f"energy-report: wrote {shown(p)}")
         return 0
 
     return run_main("energy-report", body, args.debug)

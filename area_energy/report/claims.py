@@ -8,11 +8,12 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, create_model
 
+from circuits.paths import data_file
 from circuits.table_schema import STRICT, Entry, quantity, read_table_file
 
 from . import render
 
-PUBLISHED_PATH = Path(__file__).resolve().with_name("published_claims.toml")
+PUBLISHED_PATH = data_file("area_energy.report", "published_claims.toml")
 
 
 # key -> (unit as the file writes it, low, high, reason of the range)

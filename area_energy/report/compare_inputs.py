@@ -18,7 +18,7 @@ from circuits import ipnet_neuron_v4 as v4
 from circuits.ipnet_design import NeuronDesign, checked_neuron_design
 from circuits.mtj_model_spec import parameters as mtj_model_parameters
 from circuits.neuron_designs import V4Design, design_kinds, designs_from_options
-from circuits.paths import REPO_ROOT
+from circuits.paths import shown as _shown_path
 
 from .header import run_header
 
@@ -62,8 +62,7 @@ def columns_for(
 
 def shown(path: Path) -> str:
     """``path`` relative to the repository when inside it."""
-    path = Path(path).resolve()
-    return str(path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path)
+    return _shown_path(path)
 
 
 def checked_keys(design: Path) -> None:

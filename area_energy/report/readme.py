@@ -26,13 +26,13 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from circuits.paths import REPO_ROOT
+from circuits.paths import REPO_ROOT, REPORTS_DIR
 
 from .render import fmt_cell, fmt_si, md_table
 from .results_schema import ReportSchemaError, load_report
 
 README = REPO_ROOT / "README.md"
-REPORT_JSON = REPO_ROOT / "reports" / "energy_report.json"
+REPORT_JSON = REPORTS_DIR / "energy_report.json"
 BEGIN = (
     "<!-- report-numbers: begin; generated from reports/energy_report.json by "
     "`make readme-numbers`, do not edit by hand -->"

@@ -18,7 +18,7 @@ import json
 import math
 from pathlib import Path
 
-from circuits.paths import BUILD_DIR, REPO_ROOT
+from circuits.paths import BUILD_DIR, shown
 
 WORKING_MEMORY_SUMMARY = BUILD_DIR / "working_memory" / "summary.json"
 NETWORK_SUMMARY = BUILD_DIR / "network" / "summary.json"
@@ -28,21 +28,14 @@ SHOWN_LAGS = (1, 3)
 """The recency lags shown [slots]: one input interval, and three (issue 20's criterion)."""
 
 
-def _shown(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(REPO_ROOT))
-    except ValueError:
-        return str(path)
-
-
 def _read(path: Path, command: str) -> tuple[dict | None, str]:
     """The summary at ``path``, or None with a sentence saying why and what writes it."""
     if not path.is_file():
-        return None, f"`{_shown(path)}` does not exist yet: `{command}` writes it."
+        return None, f"`{shown(path)}` does not exist yet: `{command}` writes it."
     try:
         return json.loads(path.read_text()), ""
     except (OSError, ValueError) as exc:
-        return None, f"`{_shown(path)}` could not be read ({exc}); `{command}` writes it again."
+        return None, f"`{shown(path)}` could not be read ({exc}); `{command}` writes it again."
 
 
 def _interval(ci) -> str:
@@ -167,10 +160,10 @@ def working_memory_network_section(
             texts.append(missing)
             continue
         try:
-            more, text = reader(summary, _shown(path))
+            more, text = reader(summary, shown(path))
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             texts.append(
-                f"`{_shown(path)}` lacks an expected entry ({exc!r}): it predates this report; "
+                f"`{shown(path)}` lacks an expected entry ({exc!r}): it predates this report; "
                 f"`{command}` writes it again."
             )
             continue

@@ -23,7 +23,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from circuits.paths import REPO_ROOT
+from circuits.paths import shown
 from circuits.units import ZERO_CELSIUS_K
 from pyspice_flows.app.outlock import claim_out_dir
 
@@ -254,15 +254,14 @@ def add_out_argument(
     parser: argparse.ArgumentParser, default: Path, help: str = "output folder"
 ) -> None:
     """``--out DIR`` (type :func:`output_path`), ``default`` when not given; the help names
-    the default relative to the repository, e.g. ``output folder (default: build/netlists)``."""
+    the default relative to the output root, e.g. ``output folder (default: build/netlists)``."""
     default = Path(default)
-    shown = default.relative_to(REPO_ROOT) if default.is_relative_to(REPO_ROOT) else default
     parser.add_argument(
         "--out",
         type=output_path,
         default=default,
         metavar="DIR",
-        help=f"{help} (default: {shown})".replace("%", "%%"),
+        help=f"{help} (default: {shown(default)})".replace("%", "%%"),
     )
 
 

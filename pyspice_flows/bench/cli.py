@@ -64,7 +64,7 @@ from pathlib import Path
 
 import numpy as np
 
-from circuits.paths import REPO_ROOT
+from circuits.paths import BUILD_DIR, REPO_ROOT, shown
 from circuits.scenarios import ipnet_scenario
 from pyspice_flows.app.commandline import add_count_argument, add_debug_flag
 from pyspice_flows.sim.session import Session
@@ -89,7 +89,7 @@ from .solvers import SOLVER_COUNTS, bench_solvers
 from .solvers import table_lines as solver_table_lines
 from .sweeps import bench_default_sweep, bench_sweep
 
-OUT_JSON = REPO_ROOT / "build" / "bench.json"
+OUT_JSON = BUILD_DIR / "bench.json"
 
 
 # ----------------------------------------------------------------------------- (d)
@@ -181,7 +181,7 @@ def profile_python_side() -> dict:
         "everything_else_s": wall - in_run,
         "everything_else": "netlist text from PySpice, ngSpice_Circ loading, vector copies to numpy",
         "top_by_cumtime": top,
-        "pstats_file": str((WORK_DIR / "ipnet_run.prof").relative_to(REPO_ROOT)),
+        "pstats_file": shown(WORK_DIR / "ipnet_run.prof"),
     }
 
 
@@ -418,9 +418,7 @@ def main(argv: list[str] | None = None) -> int:
     tmp.replace(args.out)
     for line in table_lines(res):
         print(line)
-    print(
-        f"bench: wrote {args.out.relative_to(REPO_ROOT) if args.out.is_relative_to(REPO_ROOT) else args.out}"
-    )
+    print(f"bench: wrote {shown(args.out)}")
     return 0
 
 

@@ -18,10 +18,10 @@ from circuits import mtj_bsource
 from circuits import mtj_model_spec as spec
 from circuits import mtj_testbenches as tb
 from circuits.mtj_device import DEFAULT_DEVICE, MtjParams, load_device
-from circuits.paths import REPO_ROOT
+from circuits.paths import BUILD_DIR
 from pyspice_flows.sim.session import Session, Transient, netlist_for
 
-WORK_DIR = REPO_ROOT / "build" / "bench"
+WORK_DIR = BUILD_DIR / "bench"
 
 # Single-device testbench of (a) and (b): +2 Ic0 (P -> AP), -2 Ic0 (AP -> P), twice.
 PULSE_STARTS_S = (1e-9, 15e-9, 30e-9, 45e-9)

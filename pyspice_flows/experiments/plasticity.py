@@ -26,7 +26,7 @@ import numpy as np
 from circuits.ipnet_design import add_design_argument, checked_neuron_design, design_from_options
 from circuits.ipnet_neuron import IpnetParams
 from circuits.mtj_device import add_device_argument
-from circuits.paths import REPO_ROOT
+from circuits.paths import BUILD_DIR
 from circuits.scenarios import (
     IPNET_BURST_COUNT,
     IPNET_SPIKE_WIDTH_S,
@@ -36,7 +36,7 @@ from pyspice_flows import measure
 from pyspice_flows.sim.cache import cached_run
 from pyspice_flows.sim.session import celsius, ngspice_threads
 
-OUT_DIR = REPO_ROOT / "build" / "plasticity"
+OUT_DIR = BUILD_DIR / "plasticity"
 
 
 _TIMING_CACHE: dict[tuple[str, float | None], tuple[float, int]] = {}

@@ -32,8 +32,8 @@ import numpy as np
 from circuits.ipnet_design import params_from_kwargs
 from circuits.ipnet_neuron import IpnetParams
 from circuits.mtj_device import DEFAULT_DEVICE, load_device
+from circuits.paths import PACKAGES_ROOT
 from circuits.scenarios import Scenario, ipnet_scenario
-from circuits.technology import REPO_ROOT
 from circuits.units import SPICE_DEFAULT_K
 from pyspice_flows import measure
 from pyspice_flows.metrics.energy import energy_account, output_spikes
@@ -67,7 +67,7 @@ def params_for(sample: dict) -> tuple[IpnetParams, float]:
         kw["vdd_v"] = kw["vwr_v"] = float(sample["vdd_v"])
     if sample.get("device"):
         device = Path(str(sample["device"]))
-        kw["device_file"] = device if device.is_absolute() else REPO_ROOT / device
+        kw["device_file"] = device if device.is_absolute() else PACKAGES_ROOT / device
     params = params_from_kwargs(kw, mtj_overrides=overrides)
     return params, float(sample.get("temp_k", SPICE_DEFAULT_K))
 

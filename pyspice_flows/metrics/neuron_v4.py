@@ -20,7 +20,7 @@ import numpy as np
 
 from circuits import ipnet_neuron_v4 as v4
 from circuits.mtj_device import parameter_names
-from circuits.paths import REPO_ROOT
+from circuits.paths import PACKAGES_ROOT
 from pyspice_flows.measure.fits import fit_exponential
 from pyspice_flows.sim.cache import cached_run, cached_value, source_files
 from pyspice_flows.sim.session import Transient, celsius
@@ -167,7 +167,9 @@ def design_values(p: v4.IpnetV4Params, device: bool = True) -> dict:
             if not device:
                 continue
             full = Path(value).resolve()
-            value = str(full.relative_to(REPO_ROOT) if full.is_relative_to(REPO_ROOT) else full)
+            value = str(
+                full.relative_to(PACKAGES_ROOT) if full.is_relative_to(PACKAGES_ROOT) else full
+            )
         out[key] = value
     return out
 
@@ -190,7 +192,7 @@ def design_params(values: dict) -> v4.IpnetV4Params:
         kw["trim_switch"] = Size(*kw["trim_switch"])
     if "device_file" in kw:
         device = Path(str(kw["device_file"]))
-        kw["device_file"] = device if device.is_absolute() else REPO_ROOT / device
+        kw["device_file"] = device if device.is_absolute() else PACKAGES_ROOT / device
     return replace(v4.default_v4_params(), **kw)
 
 
@@ -209,7 +211,7 @@ def sample_params(sample: dict) -> v4.IpnetV4Params:
     neuron = sample.get("neuron")
     p = v4.default_v4_params() if neuron is None else design_params(neuron)
     if sample.get("device"):
-        device = REPO_ROOT / str(sample["device"])
+        device = PACKAGES_ROOT / str(sample["device"])
         p = replace(p, device_file=device if device.exists() else str(sample["device"]))
     overrides = {k: float(sample[k]) for k in parameter_names() if k in sample}
     p = replace(p, mtj_overrides=overrides)
@@ -277,8 +279,8 @@ def _sources() -> list[Path]:
     here = Path(__file__)
     code = [
         here,
-        REPO_ROOT / "circuits" / "ipnet_neuron_v4.py",
-        REPO_ROOT / "circuits" / "mtj_switching.py",
+        PACKAGES_ROOT / "circuits" / "ipnet_neuron_v4.py",
+        PACKAGES_ROOT / "circuits" / "mtj_switching.py",
     ]
     return [*code, *source_files()]
 

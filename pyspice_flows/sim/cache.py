@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from circuits.paths import BUILD_DIR, REPO_ROOT
+from circuits.paths import BUILD_DIR, PACKAGES_ROOT
 
 from . import make_session, simulator_name
 from .session import Analysis, Waveforms, netlist_for
@@ -124,7 +124,7 @@ def file_digest(path: Path) -> str:
 
 def source_files(globs: Iterable[str] = MODEL_SOURCE_GLOBS) -> list[Path]:
     """The model source files, sorted by their path inside the repository."""
-    return sorted({p for g in globs for p in REPO_ROOT.glob(g) if p.is_file()})
+    return sorted({p for g in globs for p in PACKAGES_ROOT.glob(g) if p.is_file()})
 
 
 _MODELS_DIGESTS: dict[tuple, str] = {}
@@ -134,13 +134,13 @@ _MODELS_DIGESTS: dict[tuple, str] = {}
 def models_digest(globs: Iterable[str] = MODEL_SOURCE_GLOBS) -> str:
     """:func:`content_digest` over the model sources' repository paths and contents."""
     files = source_files(globs)
-    stamps = tuple((p.relative_to(REPO_ROOT).as_posix(), _stat_stamp(p)) for p in files)
+    stamps = tuple((p.relative_to(PACKAGES_ROOT).as_posix(), _stat_stamp(p)) for p in files)
     known = _MODELS_DIGESTS.get(stamps)
     if known is not None:
         return known
     parts: list[str | bytes] = []
     for path in files:
-        parts += [path.relative_to(REPO_ROOT).as_posix(), path.read_bytes()]
+        parts += [path.relative_to(PACKAGES_ROOT).as_posix(), path.read_bytes()]
     digest = content_digest(*parts)
     if all(_settled(st, _stat_stamp(p)) for p, (_, st) in zip(files, stamps, strict=True)):
         _MODELS_DIGESTS.clear()  # one entry: the sources as they are now

@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from circuits.paths import REPO_ROOT
+from circuits.paths import BUILD_DIR, VERILOG_A_DIR, shown
 
-VA_DIR = REPO_ROOT / "models" / "verilog_a"
-OSDI_DIR = REPO_ROOT / "build" / "osdi"
+VA_DIR = VERILOG_A_DIR
+OSDI_DIR = BUILD_DIR / "osdi"
 OSDI_DIR_ENV = "IPNET_OSDI_DIR"
 """Environment variable naming another OSDI cache folder (tests, read-only checkouts)."""
 OPENVAF_ENV = "IPNET_OPENVAF"
@@ -261,10 +261,6 @@ def osdi_path(name: str) -> Path:
     return compile_model(source).osdi
 
 
-def _shown(path: Path) -> Path:
-    return path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ipnet osdi", description=__doc__.splitlines()[0])
     parser.add_argument("--force", action="store_true", help="recompile even if current")
@@ -279,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for model in compile_all(out_dir=args.out, force=args.force):
             state = "compiled" if model.rebuilt else "up to date"
-            print(f"osdi: {_shown(model.source)} -> {_shown(model.osdi)} ({state})")
+            print(f"osdi: {shown(model.source)} -> {shown(model.osdi)} ({state})")
     except (OsdiCompileError, OSError) as exc:
         if args.debug:
             traceback.print_exc()

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from circuits.paths import REPO_ROOT
+from circuits.paths import PACKAGES_ROOT
 
 from .session import Analysis, SimulationError, Waveforms, netlist_for, ngspice_threads
 from .vacask_netlist import TranslationError, translate
@@ -218,7 +218,7 @@ class VacaskSession:
     def run_netlist(self, text: str) -> Waveforms:
         """Simulate a complete ngspice netlist (with its analysis card) in VACASK."""
         try:
-            deck = translate(text, self.osdi_files(), REPO_ROOT, self.vacask_options)
+            deck = translate(text, self.osdi_files(), PACKAGES_ROOT, self.vacask_options)
         except TranslationError as exc:
             raise VacaskError(f"cannot render the circuit for VACASK: {exc}", [], text) from None
         with tempfile.TemporaryDirectory(prefix="ipnet-vacask-") as folder:

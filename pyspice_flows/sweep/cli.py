@@ -9,6 +9,7 @@ import traceback
 from pathlib import Path
 
 from circuits.ipnet_design import add_design_argument
+from circuits.paths import shown
 from pyspice_flows.app.commandline import (
     EXIT_INTERRUPTED,
     EXIT_TERMINATED,
@@ -28,7 +29,7 @@ from pyspice_flows.sim.session import ngspice_threads
 from .datasheet import FEW_SAMPLES, datasheet_lines, figure_unit, fmt
 from .designs import spec_with_design
 from .runners import default_workers, run_sweep
-from .spec import DEFAULT_OUT, DEFAULT_SPEC, REPO_ROOT, load_spec
+from .spec import DEFAULT_OUT, DEFAULT_SPEC, load_spec
 from .spec_checks import check_neuron_device
 
 _DESCRIPTION = "Variation sweeps: many isolated ngspice simulations, in parallel, into one table."
@@ -179,5 +180,5 @@ def main(argv: list[str] | None = None) -> int:
     for line in datasheet_lines(summary):
         print(f"sweep: {line}")
     for p in (res.csv_path, *res.plots):
-        print(f"sweep: wrote {p.relative_to(REPO_ROOT) if p.is_relative_to(REPO_ROOT) else p}")
+        print(f"sweep: wrote {shown(p)}")
     return 0 if res.ok or not (res.ok + res.failed) else 1

@@ -12,9 +12,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from circuits.paths import PACKAGES_ROOT
 from pyspice_flows.app.tasks import NoWorkerError, WorkerWatch, connect, import_root
 
-from .spec import DEFAULT_OUT, META_NAME, REPO_ROOT, RESULTS_NAME, SweepSpec
+from .spec import DEFAULT_OUT, META_NAME, RESULTS_NAME, SweepSpec
 from .summary import plot_distributions, summarize
 from .table import ResultsTable, read_results, write_json
 from .worker import (
@@ -193,7 +194,7 @@ MODEL_SOURCE_GLOBS = (
     "circuits/*.py",
     "circuits/designs/*.toml",
 )
-"""The sources whose content is part of a sweep's identity (relative to REPO_ROOT): the
+"""The sources whose content is part of a sweep's identity (relative to PACKAGES_ROOT): the
 models and the circuit generators (a changed neuron must be simulated again); the module
 of the spec's evaluation function is added by :func:`input_digests`."""
 
@@ -220,13 +221,13 @@ def input_digests(spec: SweepSpec) -> dict:
 
     models = {}
     for pattern in MODEL_SOURCE_GLOBS:
-        for path in sorted(REPO_ROOT.glob(pattern)):
+        for path in sorted(PACKAGES_ROOT.glob(pattern)):
             if path.is_file():
-                models[str(path.relative_to(REPO_ROOT))] = sha(path)
+                models[str(path.relative_to(PACKAGES_ROOT))] = sha(path)
     evaluate = _evaluate_source(spec)
     if evaluate is not None and evaluate.is_file():
         try:
-            models[str(evaluate.relative_to(REPO_ROOT))] = sha(evaluate)
+            models[str(evaluate.relative_to(PACKAGES_ROOT))] = sha(evaluate)
         except ValueError:  # an evaluation function outside the repository
             models[str(evaluate)] = sha(evaluate)
     device = spec.device_path()

@@ -13,16 +13,16 @@ from pathlib import Path
 
 import numpy as np
 
-from circuits.paths import REPO_ROOT
+from circuits.paths import BUILD_DIR, PACKAGES_ROOT, data_file
 from pyspice_flows.sim.cache import content_digest
 
 from . import spec_checks
 from .limits import FigureLimits
 from .spec_schema import RESERVED_COLUMNS, Law, SpecFile, WindowTable, validated
 
-SPECS_DIR = Path(__file__).resolve().parents[1] / "sweeps"
-DEFAULT_SPEC = SPECS_DIR / "ipnet_default.toml"
-DEFAULT_OUT = REPO_ROOT / "build" / "sweep"
+SPECS_DIR = data_file("pyspice_flows", "sweeps")
+DEFAULT_SPEC = data_file("pyspice_flows", "sweeps", "ipnet_default.toml")
+DEFAULT_OUT = BUILD_DIR / "sweep"
 RESULTS_NAME = "results.csv"
 META_NAME = "sweep_meta.json"
 
@@ -239,7 +239,7 @@ class SweepSpec:
         if self.device is None:
             return None
         path = Path(self.device)
-        return path if path.is_absolute() else REPO_ROOT / path
+        return path if path.is_absolute() else PACKAGES_ROOT / path
 
     def columns(self) -> list[str]:
         """The CSV header."""
@@ -307,7 +307,7 @@ class SweepSpec:
 
     # -- construction --------------------------------------------------------------------
     @classmethod
-    def from_dict(cls, data: Mapping, base_dir: Path = REPO_ROOT) -> SweepSpec:
+    def from_dict(cls, data: Mapping, base_dir: Path = PACKAGES_ROOT) -> SweepSpec:
         """A spec from the TOML layout (see ``pyspice_flows/sweeps/ipnet_default.toml``).
 
         ``device`` (a path relative to the repository root, or to ``base_dir``) supplies the
@@ -368,9 +368,9 @@ def load_spec(path: Path | str = DEFAULT_SPEC) -> SweepSpec:
 def _repo_relative(path: Path) -> str:
     """``path`` relative to the repository root when inside it (the same on every worker's
     checkout), else absolute."""
-    full = path if path.is_absolute() else REPO_ROOT / path
+    full = path if path.is_absolute() else PACKAGES_ROOT / path
     full = full.resolve()
-    return str(full.relative_to(REPO_ROOT)) if full.is_relative_to(REPO_ROOT) else str(full)
+    return str(full.relative_to(PACKAGES_ROOT)) if full.is_relative_to(PACKAGES_ROOT) else str(full)
 
 
 def _device_file(device: object, base_dir: Path) -> Path | None:
@@ -379,7 +379,7 @@ def _device_file(device: object, base_dir: Path) -> Path | None:
         return None
     path = Path(str(device))
     if not path.is_absolute():
-        path = REPO_ROOT / path if (REPO_ROOT / path).exists() else base_dir / path
+        path = PACKAGES_ROOT / path if (PACKAGES_ROOT / path).exists() else base_dir / path
     if not path.is_file():
         raise ValueError(f"sweep spec: device = {str(device)!r}: no such file ({path})")
     return path.resolve()

@@ -16,7 +16,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from circuits.paths import REPO_ROOT
+from circuits.paths import PACKAGES_ROOT
 
 JOURNAL_NAME = "trials.jsonl"
 JOURNAL_VERSION = 1
@@ -40,9 +40,9 @@ def inputs_record(settings: dict, trials: Iterable, device_file: Path | None) ->
 
     sources = {}
     for pattern in SOURCE_GLOBS:
-        for path in sorted(REPO_ROOT.glob(pattern)):
+        for path in sorted(PACKAGES_ROOT.glob(pattern)):
             if path.is_file():
-                sources[path.relative_to(REPO_ROOT).as_posix()] = file_digest(path)
+                sources[path.relative_to(PACKAGES_ROOT).as_posix()] = file_digest(path)
     device = None
     if device_file is not None:
         device = {"file": str(device_file), "sha256": file_digest(Path(device_file))}

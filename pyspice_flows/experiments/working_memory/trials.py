@@ -12,7 +12,7 @@ import numpy as np
 
 from circuits.ipnet_array import ArrayParams, build_ipnet_array
 from circuits.ipnet_neuron import IpnetParams
-from circuits.paths import REPO_ROOT
+from circuits.paths import BUILD_DIR
 from circuits.scenarios import (
     IPNET_BURST_COUNT,
     IPNET_INPUT_RATE_HZ,
@@ -23,7 +23,7 @@ from circuits.scenarios import (
 from circuits.stimulus import SpikeTrain, regular
 from pyspice_flows.app.tasks import run_tasks
 
-OUT_DIR = REPO_ROOT / "build" / "working_memory_v2"
+OUT_DIR = BUILD_DIR / "working_memory_v2"
 SEED = 12
 PROBE_WIDTH_S = 25e-9
 """The probe's width and how long after it starts the run goes on [s] (a rested neuron
