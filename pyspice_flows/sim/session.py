@@ -1,8 +1,9 @@
 """The one owner of the simulator: PySpice's shared-library ngspice, with OSDI models.
 
 A :class:`Session` starts libngspice once per process, sets its OpenMP thread count,
-loads every compiled OSDI model *before* any circuit is parsed, runs an analysis on a
-PySpice circuit (or on netlist text) and returns the waveforms as numpy arrays.
+loads every compiled OSDI model *before* any circuit is parsed, runs a
+:class:`~circuits.testbench.Testbench` (a PySpice circuit or netlist text, its analysis,
+options and temperature in kelvin) and returns the waveforms as numpy arrays.
 
 Units of the returned vectors are SI, as ngspice writes them: node voltages and OSDI
 thermal nodes in volts (a thermal node's "volt" is a kelvin of temperature rise),
