@@ -42,7 +42,7 @@ from scipy.optimize import minimize
 from circuits.ipnet_design import NeuronDesign, add_design_argument, design_from_options
 from circuits.ipnet_neuron import IpnetParams
 from circuits.paths import BUILD_DIR, shown
-from circuits.units import ZERO_CELSIUS_K
+from circuits.units import SPICE_DEFAULT_K, ZERO_CELSIUS_K
 from pyspice_flows.app.staging import write_text_atomic
 
 from .characterize import derived_params, measure_targets
@@ -54,7 +54,8 @@ from .stimuli import Stimulus, characterization_set, validation_set
 OUT_DIR = BUILD_DIR / "behavioural"
 SUMMARY_NAME = "summary_neuron_v2.json"
 """The validation summary of this model of neuron v2 (``summary.json`` is the v4 model's)."""
-TEMPERATURE_C = 27.0
+TEMPERATURE_K = SPICE_DEFAULT_K
+"""The calibration's ambient [K] (ngspice's 27 C; its files record it in Celsius)."""
 SPIKE_SCALE_S = 50e-12
 """Spike-time residuals are in units of this [s]."""
 COUNT_TOLERANCE = 0.10
@@ -286,19 +287,19 @@ def calibrate(
     """The whole flow; returns the summary (also written to ``out_dir``).  ``design``: the
     circuit's design (None: the built-in one, IpnetParams() defaults)."""
     circuit = design.params() if design is not None else IpnetParams()
-    base = circuit_params(circuit, ZERO_CELSIUS_K + TEMPERATURE_C)
+    base = circuit_params(circuit, TEMPERATURE_K)
     char = characterization_set(quick)
     held = validation_set(quick)
     t0 = time.perf_counter()
     say(f"calibrate: {len(char)} characterization + {len(held)} held-out SPICE runs at 27 C")
-    targets = measure_targets(base, circuit, TEMPERATURE_C)
+    targets = measure_targets(base, circuit, TEMPERATURE_K)
     derived = derived_params(targets)
     say(
         "calibrate: characterization targets give "
         + ", ".join(f"{k}={v:.4g}" for k, v in derived.items())
     )
-    char_runs = [run_spice(s, circuit, TEMPERATURE_C) for s in char]
-    held_runs = [run_spice(s, circuit, TEMPERATURE_C) for s in held]
+    char_runs = [run_spice(s, circuit, TEMPERATURE_K) for s in char]
+    held_runs = [run_spice(s, circuit, TEMPERATURE_K) for s in held]
     spice_s = time.perf_counter() - t0
     result = fit(
         char,
@@ -344,7 +345,7 @@ def calibrate(
         },
         "provenance": {
             "device_file": shown(circuit.device_file),
-            "temperature_c": TEMPERATURE_C,
+            "temperature_c": TEMPERATURE_K - ZERO_CELSIUS_K,
             "circuit": "circuits.ipnet_neuron.build_ipnet_testbench, "
             + ("IpnetParams() defaults" if design is None else f"design {shown(design.path)}"),
             "characterization": [s.to_dict() for s in char],
@@ -362,7 +363,7 @@ def calibrate(
                 k: fit_cmp[k] for k in ("spike_count_error", "spike_time_rmse_s", "mean_isi_s")
             },
             "fitted": p.fitted(),
-            "temperature_c": TEMPERATURE_C,
+            "temperature_c": TEMPERATURE_K - ZERO_CELSIUS_K,
             "spice_wall_s": spice_s,
             "fit_wall_s": result.wall_s,
             "quick": quick,

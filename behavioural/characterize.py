@@ -34,7 +34,6 @@ import numpy as np
 from circuits.ipnet_neuron import IpnetParams
 from circuits.mtj_law_v2 import thermal_hazard_rate
 from circuits.scenarios import IPNET_SPIKE_WIDTH_S
-from circuits.units import ZERO_CELSIUS_K
 from pyspice_flows import measure
 
 from .model import INPUT_EDGE_S
@@ -99,7 +98,7 @@ def pulse_charges(run: ProbeRun, stim: Stimulus, rp_ohm: float, mtj=None) -> lis
     junction's parameters ``mtj``, its thermal hazard (the law's rate integrated over the
     pulse, at the junction's own temperature) and the plateau's rate [1/s]."""
     i = junction_current_a(run, rp_ohm)
-    temp_k = run.temperature_c + ZERO_CELSIUS_K + run.rise_k
+    temp_k = run.temperature_k + run.rise_k
     out = []
     for t0, width in zip(stim.times_s, stim.widths_s):
         t1 = t0 + width + 2 * INPUT_EDGE_S + CHARGE_TAIL_S
@@ -122,13 +121,13 @@ def pulse_charges(run: ProbeRun, stim: Stimulus, rp_ohm: float, mtj=None) -> lis
     return out
 
 
-def charge_targets(base: NeuronParams, circuit: IpnetParams, temperature_c: float) -> dict:
+def charge_targets(base: NeuronParams, circuit: IpnetParams, temperature_k: float) -> dict:
     """The charge per pulse vs weight and the current law derived from it (see the module)."""
     rp = base.mtj.rp
     unit = base.unit_current_a
     rows = []
     for stim in charge_stimuli():
-        pulses = pulse_charges(run_probe(stim, circuit, temperature_c), stim, rp, base.mtj)
+        pulses = pulse_charges(run_probe(stim, circuit, temperature_k), stim, rp, base.mtj)
         if not pulses:
             raise ValueError(f"characterization {stim.name}: every pulse switched the junction")
         rows.append(
@@ -180,10 +179,10 @@ def charge_targets(base: NeuronParams, circuit: IpnetParams, temperature_c: floa
     }
 
 
-def reset_target(base: NeuronParams, circuit: IpnetParams, temperature_c: float) -> dict:
+def reset_target(base: NeuronParams, circuit: IpnetParams, temperature_k: float) -> dict:
     """The reset mirror's current during resets (AP phase) / the bias's reset current."""
     stim = reset_stimulus()
-    run = run_probe(stim, circuit, temperature_c)
+    run = run_probe(stim, circuit, temperature_k)
     t, m = run.t_s, run.m
     i = np.abs(run.mpr_a)
     k_ap = np.flatnonzero((m[:-1] >= 0) & (m[1:] < 0)) + 1
@@ -224,10 +223,10 @@ def reset_target(base: NeuronParams, circuit: IpnetParams, temperature_c: float)
     }
 
 
-def thermal_target(base: NeuronParams, circuit: IpnetParams, temperature_c: float) -> dict:
+def thermal_target(base: NeuronParams, circuit: IpnetParams, temperature_k: float) -> dict:
     """rth from the steady rise under a long weak pulse, tau from the decay after it."""
     stim = thermal_stimulus()
-    run = run_probe(stim, circuit, temperature_c)
+    run = run_probe(stim, circuit, temperature_k)
     if np.min(run.m) < 0.9:
         raise ValueError(f"characterization {stim.name}: the junction switched")
     t = run.t_s
@@ -258,12 +257,12 @@ def thermal_target(base: NeuronParams, circuit: IpnetParams, temperature_c: floa
     }
 
 
-def measure_targets(base: NeuronParams, circuit: IpnetParams, temperature_c: float) -> dict:
+def measure_targets(base: NeuronParams, circuit: IpnetParams, temperature_k: float) -> dict:
     """All three characterization targets (SPICE runs cached)."""
     return {
-        "charge_per_pulse": charge_targets(base, circuit, temperature_c),
-        "reset_current": reset_target(base, circuit, temperature_c),
-        "thermal": thermal_target(base, circuit, temperature_c),
+        "charge_per_pulse": charge_targets(base, circuit, temperature_k),
+        "reset_current": reset_target(base, circuit, temperature_k),
+        "thermal": thermal_target(base, circuit, temperature_k),
     }
 
 

@@ -2,7 +2,7 @@
 
 :func:`run_spice` builds the IPNet testbench (``circuits.ipnet_neuron.build_ipnet_testbench``)
 with one synapse per distinct weight of the stimulus, simulates it in ngspice at the given
-ambient (27 C by default) and returns the output spikes and the junction temperature.
+ambient (300.15 K, ngspice's 27 C, by default) and returns the output spikes and the junction temperature.
 :func:`run_probe` runs a stimulus for the characterization targets of
 :mod:`behavioural.characterize` and keeps the raw waveforms it needs (the junction's
 terminals ``x1.a``, ``x1.j``, node ``th``, the magnetic state and the reset mirror's drain
@@ -28,9 +28,11 @@ from circuits.paths import BUILD_DIR
 from circuits.spice_cards import save_card
 from circuits.stimulus import SpikeTrain
 from circuits.stimulus import Stimulus as TrainSet
+from circuits.testbench import Testbench, render
+from circuits.units import SPICE_DEFAULT_K
 from pyspice_flows import measure
 from pyspice_flows.sim import cache as sim_cache
-from pyspice_flows.sim.session import Session, Transient, netlist_for
+from pyspice_flows.sim.session import Session, Transient
 
 from .model import INPUT_EDGE_S
 from .stimuli import Stimulus
@@ -83,7 +85,7 @@ class SpiceRun:
     spike_times_s: output spikes (rising ``out`` through VDD/2) [s];
     trace_t_s, trace_rise_k: the junction temperature rise (node ``th``) sampled every
     :data:`TRACE_STEP_S` [s], [K]; switch_ap_s, switch_p_s: when the magnetic state
-    (``n.x1.nmtj#m``) crossed 0 toward AP / toward P [s]; temperature_c: ambient [C].
+    (``n.x1.nmtj#m``) crossed 0 toward AP / toward P [s]; temperature_k: ambient [K].
     """
 
     name: str
@@ -92,7 +94,7 @@ class SpiceRun:
     trace_rise_k: np.ndarray
     switch_ap_s: np.ndarray
     switch_p_s: np.ndarray
-    temperature_c: float
+    temperature_k: float
 
 
 def testbench(stim: Stimulus, circuit: IpnetParams | None = None):
@@ -122,13 +124,15 @@ def _crossings(t, y, rising: bool) -> np.ndarray:
 def run_spice(
     stim: Stimulus,
     circuit: IpnetParams | None = None,
-    temperature_c: float = 27.0,
+    temperature_k: float = SPICE_DEFAULT_K,
     cache_dir: Path | None = CACHE_DIR,
 ) -> SpiceRun:
     """Simulate ``stim`` on the circuit (cached by netlist, transient and temperature)."""
     params, tb = testbench(stim, circuit)
-    analysis = Transient(STEP_S, stim.stop_s, max_step_s=MAX_STEP_S)
-    key = cache_key(netlist_for(tb, analysis, None, temperature_c), TRACE_STEP_S)
+    bench = Testbench(
+        tb, Transient(STEP_S, stim.stop_s, max_step_s=MAX_STEP_S), None, temperature_k
+    )
+    key = cache_key(render(bench), TRACE_STEP_S)
     path = None if cache_dir is None else Path(cache_dir) / f"{stim.name}-{key}.npz"
     d = load_cached(path, _RUN_ARRAYS)
     if d is not None:
@@ -139,9 +143,9 @@ def run_spice(
             d["trace_rise"],
             d["switch_ap"],
             d["switch_p"],
-            temperature_c,
+            temperature_k,
         )
-    w = Session.get().run(tb, analysis, temperature_c=temperature_c)
+    w = Session.get().run(bench)
     t = w.time
     spikes = measure.spike_times(t, w.v("out"), measure.logic_threshold_v(params.vdd_v))
     grid = np.arange(0.0, stim.stop_s, TRACE_STEP_S)
@@ -154,7 +158,7 @@ def run_spice(
         rise,
         _crossings(t, m, rising=False),
         _crossings(t, m, rising=True),
-        temperature_c,
+        temperature_k,
     )
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -178,7 +182,7 @@ class ProbeRun:
     t_s [s]; a_v, j_v: the junction's terminals ``x1.a`` (p) and ``x1.j`` (n) [V]; rise_k:
     node ``th`` [K]; m: the magnetic state ``n.x1.nmtj#m`` (+1 P, -1 AP); mpr_a: the reset
     mirror's drain current [A]; out_v: the output [V]; rsy_v: the input footer's gate
-    ``x1.rsy`` (high = inputs connected) [V]; temperature_c: ambient [C].
+    ``x1.rsy`` (high = inputs connected) [V]; temperature_k: ambient [K].
     """
 
     name: str
@@ -190,30 +194,29 @@ class ProbeRun:
     mpr_a: np.ndarray
     out_v: np.ndarray
     rsy_v: np.ndarray
-    temperature_c: float
+    temperature_k: float
 
 
-_PROBE_ARRAYS = [f.name for f in fields(ProbeRun) if f.name not in ("name", "temperature_c")]
+_PROBE_ARRAYS = [f.name for f in fields(ProbeRun) if f.name not in ("name", "temperature_k")]
 
 
 def run_probe(
     stim: Stimulus,
     circuit: IpnetParams | None = None,
-    temperature_c: float = 27.0,
+    temperature_k: float = SPICE_DEFAULT_K,
     cache_dir: Path | None = CACHE_DIR,
 ) -> ProbeRun:
     """Simulate ``stim`` keeping the waveforms of :class:`ProbeRun` (cached like
     :func:`run_spice`, by the netlist with its ``.save`` line)."""
     _, tb = testbench(stim, circuit)
     analysis = Transient(STEP_S, stim.stop_s, max_step_s=MAX_STEP_S)
-    key = cache_key(
-        netlist_for(tb, analysis, None, temperature_c, PROBE_LINES), "probe", _PROBE_ARRAYS
-    )
+    bench = Testbench(tb, analysis, None, temperature_k, PROBE_LINES)
+    key = cache_key(render(bench), "probe", _PROBE_ARRAYS)
     path = None if cache_dir is None else Path(cache_dir) / f"probe-{stim.name}-{key}.npz"
     d = load_cached(path, _PROBE_ARRAYS)
     if d is not None:
-        return ProbeRun(stim.name, *(d[k] for k in _PROBE_ARRAYS), temperature_c)
-    w = Session.get().run(tb, analysis, temperature_c=temperature_c, extra_lines=PROBE_LINES)
+        return ProbeRun(stim.name, *(d[k] for k in _PROBE_ARRAYS), temperature_k)
+    w = Session.get().run(bench)
     run = ProbeRun(
         stim.name,
         w.time,
@@ -224,7 +227,7 @@ def run_probe(
         w.x(MPR_ID),
         w.v("out"),
         w.v("x1.rsy"),
-        temperature_c,
+        temperature_k,
     )
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -48,7 +48,7 @@ from pyspice_flows.app import commandline, staging
 from pyspice_flows.experiments.neuron_v4 import RETRY_STEP_DIVISORS
 from pyspice_flows.metrics import neuron_v4 as nv4
 from pyspice_flows.sim.cache import cached_run, cached_value, source_files
-from pyspice_flows.sim.session import Transient, celsius, retry_finer
+from pyspice_flows.sim.session import Transient, retry_finer
 
 from .v4_model import V4Calibration, ladder_matrices, ladder_response, run, zoh_step
 
@@ -87,7 +87,7 @@ def held_drive(p: v4.IpnetV4Params, input_slots, n_slots: int, ambient_k: float)
     (``input_slots``: one list of slots per input of ``p``): the junction held in P."""
     held = replace(p, mtj_overrides={**p.mtj_overrides, **nv4.HELD_IN_P})
     circuit = v4.build_v4_testbench(held, [list(s) for s in input_slots], n_slots)
-    return cached_run(circuit, _transient(p, n_slots), temperature_c=celsius(ambient_k))
+    return cached_run(circuit, _transient(p, n_slots), temperature_k=ambient_k)
 
 
 def fired_drive(p: v4.IpnetV4Params, ambient_k: float):
@@ -96,7 +96,7 @@ def fired_drive(p: v4.IpnetV4Params, ambient_k: float):
     circuit = v4.build_v4_testbench(p, [[0]], 1, state0=-1)
 
     def attempt(max_step: float):
-        return cached_run(circuit, _transient(p, 1, max_step), temperature_c=celsius(ambient_k))
+        return cached_run(circuit, _transient(p, 1, max_step), temperature_k=ambient_k)
 
     # the reversal back to P now and then collapses the step (seen at 85 C); a finer step
     # cap gets through it

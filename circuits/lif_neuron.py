@@ -62,7 +62,7 @@ from PySpice.Spice.Netlist import SubCircuit
 from .bench_circuit import BenchCircuit
 from .stimulus import SpikeTrain
 from .technology import CMOS28, Technology
-from .units import ZERO_CELSIUS_K
+from .units import SPICE_DEFAULT_K
 
 CAP_TYPES = ("mim", "mom", "mos")
 """Membrane capacitor types; each is the subcircuit ``cap_<type>``."""
@@ -92,7 +92,7 @@ class SubthresholdNmos:
         sigma: drain-to-channel coupling, dV_T/dV_DS with the sign folded in [V/V].
         dw_m: W - W_eff (2 * BSIM4 ``wint``) [m].
         dl_m: L - L_eff (2 * BSIM4 ``lint``) [m].
-        temperature_c: temperature the fit holds at [deg C].
+        temperature_k: temperature the fit holds at [K].
         l_min_valid_m: shortest channel the fit holds for [m].
         v_gs_valid_v: (lowest, highest) gate voltage the fit holds for [V].
         v_ds_min_valid_v: lowest drain voltage the fit holds for [V].
@@ -106,7 +106,7 @@ class SubthresholdNmos:
     sigma: float
     dw_m: float
     dl_m: float
-    temperature_c: float
+    temperature_k: float
     l_min_valid_m: float
     v_gs_valid_v: tuple[float, float]
     v_ds_min_valid_v: float
@@ -114,8 +114,8 @@ class SubthresholdNmos:
 
     @property
     def thermal_voltage_v(self) -> float:
-        """U_T = k T / q at ``temperature_c`` [V]."""
-        return BOLTZMANN_J_PER_K * (self.temperature_c + ZERO_CELSIUS_K) / ELEMENTARY_CHARGE_C
+        """U_T = k T / q at ``temperature_k`` [V]."""
+        return BOLTZMANN_J_PER_K * self.temperature_k / ELEMENTARY_CHARGE_C
 
     def drain_current_a(self, w_m: float, l_m: float, v_gs_v: float, v_ds_v: float) -> float:
         """Drain current [A] of a W x L device; refuses a point outside the fitted window."""
@@ -149,7 +149,7 @@ CMOS28_NMOS_SUBTHRESHOLD = SubthresholdNmos(
     sigma=0.0033,
     dw_m=10e-9,
     dl_m=5.4e-9,
-    temperature_c=27.0,
+    temperature_k=SPICE_DEFAULT_K,  # ngspice's 27 C
     l_min_valid_m=120e-9,
     v_gs_valid_v=(0.15, 0.30),
     v_ds_min_valid_v=0.1,

@@ -14,7 +14,8 @@ card (:func:`circuits.spice_cards.option_lines`, none when there are no options)
 in degrees Celsius (ngspice's unit; the data is in kelvin), the lines before the analysis,
 the analysis card, the lines after it, ``.end``.  Options a circuit carries itself (its
 ``sim_options``, :class:`circuits.bench_circuit.BenchCircuit`) are already in
-``str(circuit)``, where its generator placed them.
+``str(circuit)``, where its generator placed them: the testbench's options are merged into
+that card (one card per netlist), else their card follows the circuit.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .spice_cards import option_lines
+from .spice_cards import option_lines, options_card
 from .units import ZERO_CELSIUS_K
 
 
@@ -118,6 +119,27 @@ class Testbench:
             object.__setattr__(self, name, tuple(getattr(self, name)))
 
 
+def as_testbench(bench, analysis: Analysis | None = None, **fields) -> Testbench:
+    """``bench`` itself when it is a :class:`Testbench` (then nothing else may be given),
+    else ``Testbench(bench, analysis, **fields)``: the one way from a run's arguments to the
+    testbench it simulates (``Session.run(tb)`` or ``Session.run(circuit, analysis,
+    temperature_k=...)``)."""
+    if isinstance(bench, Testbench):
+        if analysis is not None or fields:
+            given = ["analysis"] * (analysis is not None) + sorted(fields)
+            raise TypeError(
+                f"a Testbench was given with {', '.join(given)}; allowed: the Testbench alone "
+                "(its fields hold the analysis, options and temperature)"
+            )
+        return bench
+    if analysis is None:
+        raise TypeError(
+            f"no analysis for the circuit {type(bench).__name__}; allowed: a Testbench, or a "
+            "circuit and its analysis (Transient, OperatingPoint, DcSweep)"
+        )
+    return Testbench(bench, analysis, **fields)
+
+
 def circuit_lines(circuit) -> list[str]:
     """The lines of ``circuit`` (``str`` of a PySpice circuit, or netlist text) without
     trailing whitespace at its end and without its ``.end``; ValueError when none is left."""
@@ -134,10 +156,25 @@ def temp_card(temperature_k: float) -> str:
     return f".temp {temperature_k - ZERO_CELSIUS_K:.6g}"
 
 
+def _with_options(lines: list[str], own: Mapping[str, object], options) -> list[str]:
+    """``lines`` of a circuit carrying ``own`` options (its ``sim_options``, one card in its
+    text) with the testbench's ``options`` merged into that card (theirs win, as a later
+    card would), or the card of ``options`` after the circuit when it carries none."""
+    if not options:
+        return lines
+    if own:
+        mine = options_card(own)
+        if mine in lines:
+            at = lines.index(mine)
+            return [*lines[:at], options_card({**own, **options}), *lines[at + 1 :]]
+    return [*lines, *option_lines(options)]
+
+
 def render(tb: Testbench) -> str:
-    """The netlist text of ``tb`` (every line ends with a newline)."""
-    lines = circuit_lines(tb.circuit)
-    lines.extend(option_lines(tb.options))
+    """The netlist text of ``tb`` (every line ends with a newline): one ``.options`` card,
+    the circuit's own (``sim_options``) with the testbench's options merged into it."""
+    own = getattr(tb.circuit, "sim_options", None) or {}
+    lines = _with_options(circuit_lines(tb.circuit), own, tb.options)
     if tb.temperature_k is not None:
         lines.append(temp_card(tb.temperature_k))
     lines.extend(tb.before_analysis)

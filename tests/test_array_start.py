@@ -160,7 +160,7 @@ def test_vacask_waveforms_of_16_neurons_agree_from_either_start():
         text = netlist_for(
             build_ipnet_array(p),
             Transient(10e-12, stop, max_step_s=20e-12),
-            extra_lines=tuple(f".save {s}" for s in saves),
+            before_analysis=tuple(f".save {s}" for s in saves),
         )
         runs[name] = session.run_netlist(text)
     own, tiled = runs["own"], runs["tiled"]
@@ -182,8 +182,8 @@ def test_start_is_computed_once_and_reaches_every_host_netlist(monkeypatch):
     monkeypatch.setattr(ab, "default_array_host", lambda simulator=None: ("sparse", None))
 
     class _Fake:
-        def run(self, circuit, analysis, temperature_c=None):
-            calls.append(analysis)
+        def run(self, tb):
+            calls.append(tb.analysis)
             return type("W", (), {"vectors": {"x1.q": [0.0], "x1.qb": [0.9]}})()
 
     monkeypatch.setattr(ab.Session, "get", classmethod(lambda cls: _Fake()))

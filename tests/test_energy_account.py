@@ -14,7 +14,7 @@ from circuits.units import SPICE_DEFAULT_K
 from pyspice_flows.metrics import neuron as sweep_metrics
 from pyspice_flows.metrics.energy import energy_account
 from pyspice_flows.sim.cache import cached_run
-from pyspice_flows.sim.session import Transient, celsius
+from pyspice_flows.sim.session import Transient
 
 
 def _independent_energy_j(w, sc) -> float:
@@ -57,7 +57,7 @@ def test_report_comparison_and_sweep_share_one_energy_per_spike():
     w_long = cached_run(
         long.circuit,
         Transient(long.step_s, long.stop_s, max_step_s=long.max_step_s),
-        temperature_c=celsius(SPICE_DEFAULT_K),
+        temperature_k=SPICE_DEFAULT_K,
     )
     assert metrics["energy_per_spike_j"] == pytest.approx(
         _independent_energy_j(w_long, long) / metrics["output_spikes"], rel=1e-9

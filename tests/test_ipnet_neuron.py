@@ -8,6 +8,7 @@ import pytest
 from circuits.ipnet_neuron import IpnetParams, Size, build_ipnet_testbench
 from circuits.scenarios import IPNET_CLEAR_PERIOD_S, ipnet_clear_train, ipnet_scenario
 from circuits.stimulus import regular
+from circuits.units import ZERO_CELSIUS_K
 from pyspice_flows import measure
 from pyspice_flows.sim.session import Transient
 
@@ -43,7 +44,7 @@ def test_self_timed_spike_and_reset_without_a_clear(session):
     w = session.run(
         sc.circuit,
         Transient(sc.step_s, sc.stop_s, max_step_s=sc.max_step_s),
-        extra_lines=[f".save all {MPR_ID}"],
+        before_analysis=[f".save all {MPR_ID}"],
     )
     t, out, m = w.time, w.v("out"), w.x("n.x1.nmtj#m")
     thr = measure.logic_threshold_v(VDD)
@@ -181,12 +182,14 @@ def test_plasticity_vanishes_without_the_heat_memory():
 # The operating window at the corners a designer signs off: the same input levels
 # (synapse currents set by the shared, temperature-tracking bias generator) fire the neuron
 # and leave it silent at the cold/low-supply and the hot/high-supply corners.
-CORNERS = [(0.0, 0.81), (85.0, 0.99), (85.0, 0.81), (0.0, 0.99)]
+_0C, _85C = ZERO_CELSIUS_K, ZERO_CELSIUS_K + 85.0
+CORNERS = [(_0C, 0.81), (_85C, 0.99), (_85C, 0.81), (_0C, 0.99)]
+"""(ambient [K], supply [V]): 0 and 85 C at the supply's -10 % and +10 %."""
 
 
-@pytest.mark.parametrize("temp_c, vdd", CORNERS)
+@pytest.mark.parametrize("temp_k, vdd", CORNERS)
 @pytest.mark.slow
-def test_window_holds_at_the_corners(session, temp_c, vdd):
+def test_window_holds_at_the_corners(session, temp_k, vdd):
     from circuits.ipnet_neuron import UNIT_CURRENT_IC0
 
     p = IpnetParams(vdd_v=vdd, vwr_v=vdd)
@@ -198,7 +201,7 @@ def test_window_holds_at_the_corners(session, temp_c, vdd):
         w = session.run(
             sc.circuit,
             Transient(sc.step_s, sc.stop_s, max_step_s=sc.max_step_s),
-            temperature_c=temp_c,
+            temperature_k=temp_k,
         )
         out = w.v("out")
         counts[ratio] = measure.count_spikes(w.time, out, thr)

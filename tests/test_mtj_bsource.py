@@ -48,12 +48,12 @@ def _compare(session, p, ratios, options, ambient_k=mc.AMBIENT_K, nodes=("t",)):
     tran = Transient(1e-11, pulses[-1][0] + pulses[-1][1] + GAP_S, max_step_s=MAX_STEP_S)
     osdi_net = tb.current_pulses(p, pulses)
     runs = {
-        "osdi": session.run(osdi_net, tran, options=options, temperature_c=ambient_k - 273.15),
+        "osdi": session.run(osdi_net, tran, options=options, temperature_k=ambient_k),
         "bsource": session.run(
             bs.replace_osdi_junction(osdi_net, p),
             tran,
             options=options,
-            temperature_c=ambient_k - 273.15,
+            temperature_k=ambient_k,
         ),
     }
     state = {"osdi": runs["osdi"].x(mc.STATE), "bsource": runs["bsource"].v("m")}

@@ -379,9 +379,7 @@ def test_converges_over_current_temperature_and_small_steps(session, dev, ambien
             "",
         ]
     )
-    w = session.run(
-        netlist, Transient(1e-12, 4e-9, max_step_s=1e-12), temperature_c=ambient_k - 273.15
-    )
+    w = session.run(netlist, Transient(1e-12, 4e-9, max_step_s=1e-12), temperature_k=ambient_k)
     m = w.x("n1#m")
     assert np.all(np.isfinite(m)) and m.min() < -0.9 and m[-1] > 0.9  # went to AP and back to P
     assert w.time[-1] == pytest.approx(4e-9)
@@ -405,7 +403,7 @@ def test_operating_point_outputs(session, dev):
     op = session.run(
         tb.dc_bias(dev, 0.3, 1) + ".save @n1[tj] @n1[rj] @n1[icrit] @n1[delta]\n",
         OperatingPoint(),
-        temperature_c=AMB - 273.15,
+        temperature_k=AMB,
     )
     power = 0.3**2 / dev.rp
     tj = AMB + power * dev.rth

@@ -59,18 +59,18 @@ def test_heat_ablation_from_precomputed_ablations_is_the_same(monkeypatch):
     calls = []
 
     def fake_advantage(gap_s, params, **kw):
-        calls.append((gap_s, dict(params.mtj_overrides), kw.get("temperature_c")))
+        calls.append((gap_s, dict(params.mtj_overrides), kw.get("temperature_k")))
         rth = params.mtj().rth
         return {"advantage_s": 1e-12 * rth / 3e5 + 1e-13 * len(params.mtj_overrides)}
 
     monkeypatch.setattr(plasticity, "latency_advantage", fake_advantage)
     p = IpnetParams()
-    alone = plasticity.heat_ablation(p, temperature_c=40.0)
-    ablated = plasticity.ablated_advantages(p, plasticity.ABLATION_GAP_S, 40.0)
-    split = plasticity.heat_ablation(p, temperature_c=40.0, ablated=ablated)
+    alone = plasticity.heat_ablation(p, temperature_k=313.15)
+    ablated = plasticity.ablated_advantages(p, plasticity.ABLATION_GAP_S, 313.15)
+    split = plasticity.heat_ablation(p, temperature_k=313.15, ablated=ablated)
     assert split == alone
     assert set(ablated) == set(plasticity.ABLATIONS)
-    assert all(c[0] == plasticity.ABLATION_GAP_S and c[2] == 40.0 for c in calls)
+    assert all(c[0] == plasticity.ABLATION_GAP_S and c[2] == 313.15 for c in calls)
 
 
 def test_bisection_and_breakdown_simulate_one_netlist(monkeypatch):
@@ -79,8 +79,8 @@ def test_bisection_and_breakdown_simulate_one_netlist(monkeypatch):
     class Stop(Exception):
         """Raised by the fake simulator once it has recorded what it was asked to run."""
 
-    def fake_run(circuit, analysis, temperature_c=None, extra_lines=()):
-        seen.append((str(circuit), analysis, tuple(extra_lines)))
+    def fake_run(circuit, analysis, temperature_k=None, before_analysis=()):
+        seen.append((str(circuit), analysis, tuple(before_analysis)))
         raise Stop
 
     monkeypatch.setattr(energy_comparison, "cached_run", fake_run)

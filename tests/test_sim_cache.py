@@ -44,7 +44,7 @@ def test_every_input_of_the_key_simulates_again(tmp_path, stats, monkeypatch):
     cache.cached_run(RC.format(r="1k"), TRAN, folder=tmp_path)
     cache.cached_run(RC.format(r="2k"), TRAN, folder=tmp_path)  # the netlist
     cache.cached_run(RC.format(r="1k"), Transient(0.05e-9, 30e-9), folder=tmp_path)  # analysis
-    cache.cached_run(RC.format(r="1k"), TRAN, temperature_c=85.0, folder=tmp_path)
+    cache.cached_run(RC.format(r="1k"), TRAN, temperature_k=358.15, folder=tmp_path)
     assert stats.misses == 4 and stats.hits == 0
     monkeypatch.setattr(cache, "models_digest", lambda: "a changed Verilog-A model")
     cache.cached_run(RC.format(r="1k"), TRAN, folder=tmp_path)

@@ -52,9 +52,10 @@ import numpy as np
 import pytest
 
 from circuits.technology import CMOS28, Technology
+from circuits.units import SPICE_DEFAULT_K
 from pyspice_flows.sim.session import DcSweep
 
-TEMP_C = 27.0
+TEMP_K = SPICE_DEFAULT_K
 VDD = CMOS28.vdd_nominal_v
 W_M = 1e-6
 L_M = CMOS28.l_min_m
@@ -88,7 +89,7 @@ def _id_vg(session, kind: str, vds_abs: float) -> tuple[np.ndarray, np.ndarray]:
     w = session.run(
         _netlist(model, sign * vds_abs, 0.0),
         DcSweep("vg", 0.0, sign * VDD, sign * VG_STEP),
-        temperature_c=TEMP_C,
+        temperature_k=TEMP_K,
     )
     # w.i("vd") is the current into the + terminal of vd; the drain current is its negative.
     return sign * w.x("v-sweep"), sign * -w.i("vd")
@@ -100,7 +101,7 @@ def _id_vd(session, kind: str, vgs_abs: float) -> tuple[np.ndarray, np.ndarray]:
     w = session.run(
         _netlist(model, 0.0, sign * vgs_abs),
         DcSweep("vd", 0.0, sign * VDD, sign * 0.01),
-        temperature_c=TEMP_C,
+        temperature_k=TEMP_K,
     )
     return sign * w.x("v-sweep"), sign * -w.i("vd")
 

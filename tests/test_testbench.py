@@ -5,6 +5,7 @@ not with the renderer's own formulas; the session's, the stand-alone writer's an
 scenario's texts are checked to come from it.
 """
 
+import numpy as np
 import pytest
 
 from circuits import ipnet_neuron_v4 as v4
@@ -65,13 +66,51 @@ def test_empty_circuit_is_refused():
         tb.render(tb.Testbench(".end\n", tb.OperatingPoint()))
 
 
+def test_a_testbench_at_358_15_k_renders_temp_85():
+    text = tb.render(tb.Testbench(RC, tb.OperatingPoint(), temperature_k=358.15))
+    assert text.splitlines()[-3:] == [".temp 85", ".op", ".end"]
+
+
+TC_RESISTOR = "tc resistor\nI1 0 a DC 1m\nR1 a 0 1k tc1=0.004\n"
+"""1 kOhm with tc1 = 4e-3 /K, driven by a current source: V(a) = I R0 (1 + tc1 (T - Tnom))."""
+
+
+@pytest.mark.parametrize(("temperature_k", "card"), [(233.15, "-40"), (358.15, "85")])
+def test_a_session_runs_a_testbench_at_its_kelvin_temperature(session, temperature_k, card):
+    """The kelvin of the data gives the waveform a hand-written ``.temp`` card in Celsius
+    gives, and both the resistor's law at T against ngspice's nominal 27 C (300.15 K)."""
+    sweep = tb.DcSweep("i1", 0.0, 1e-3, 2.5e-4)
+    by_data = session.run(tb.Testbench(TC_RESISTOR, sweep, temperature_k=temperature_k))
+    by_card = session.run(TC_RESISTOR + f".temp {card}\n", sweep)
+    nominal = session.run(TC_RESISTOR, sweep)
+    assert by_data.v("a").tolist() == by_card.v("a").tolist()
+    current = np.linspace(0.0, 1e-3, 5)
+    r_t = 1e3 * (1 + 4e-3 * (temperature_k - 300.15))
+    assert by_data.v("a") == pytest.approx(current * r_t, rel=1e-9, abs=1e-12)
+    assert nominal.v("a") == pytest.approx(current * 1e3, rel=1e-9, abs=1e-12)
+
+
+def test_a_testbench_is_given_whole_or_by_its_fields():
+    bench = tb.Testbench(RC, tb.OperatingPoint(), temperature_k=358.15)
+    assert tb.as_testbench(bench) is bench
+    assert tb.as_testbench(RC, tb.OperatingPoint(), temperature_k=358.15) == bench
+    with pytest.raises(TypeError, match="temperature_k"):
+        tb.as_testbench(bench, temperature_k=300.0)
+    with pytest.raises(TypeError, match="no analysis"):
+        tb.as_testbench(RC)
+    with pytest.raises(TypeError, match="temperature_c"):
+        tb.as_testbench(RC, tb.OperatingPoint(), temperature_c=85.0)
+
+
 def test_session_netlist_is_the_testbench_rendered():
     """netlist_for (what the ngspice and VACASK sessions simulate and the cache keys
-    hash) is the one netlister's text; its Celsius argument becomes the data's kelvin."""
+    hash) is the one netlister's text, of a Testbench or of its fields by name."""
     tran = tb.Transient(1e-9, 1e-6)
-    text = session.netlist_for(RC, tran, {"seed": 3}, 85.0, [".save all"])
     same = tb.Testbench(RC, tran, {"seed": 3}, 358.15, (".save all",))
-    assert text == tb.render(same)
+    text = session.netlist_for(
+        RC, tran, options={"seed": 3}, temperature_k=358.15, before_analysis=[".save all"]
+    )
+    assert text == tb.render(same) == session.netlist_for(same)
     assert session.Transient is tb.Transient and session.OperatingPoint is tb.OperatingPoint
 
 
@@ -107,6 +146,25 @@ def test_circuit_renders_its_options_once_after_its_includes():
     text = session.netlist_for(c, tb.OperatingPoint())
     assert text == str(c) + ".op\n.end\n"
     assert sum(ln.startswith(".options") for ln in text.splitlines()) == 1
+
+
+def test_run_options_join_the_circuit_s_own_card():
+    """A circuit carrying options keeps one card: the testbench's are merged into it (they
+    win, as a later card would); a circuit without any gets the testbench's card."""
+    c = _rc_bench(method="gear", reltol=1e-4)
+    text = tb.render(tb.Testbench(c, tb.OperatingPoint(), {"reltol": 1e-5, "klu": True}))
+    assert [ln for ln in text.splitlines() if ln.startswith(".options")] == [
+        ".options method=gear reltol=1e-05 klu"
+    ]
+    assert (
+        text
+        == str(c).replace(
+            ".options method=gear reltol=0.0001\n", ".options method=gear reltol=1e-05 klu\n"
+        )
+        + ".op\n.end\n"
+    )
+    plain = tb.render(tb.Testbench(_rc_bench(), tb.OperatingPoint(), {"klu": True}))
+    assert plain == str(_rc_bench()) + ".options klu\n.op\n.end\n"
 
 
 def test_options_are_data_until_rendered():

@@ -13,9 +13,11 @@ import pytest
 from area_energy.report.neuron_v4 import trim_register, v4_area
 from circuits import ipnet_neuron_v4 as v4
 from circuits.trim_dac import TrimDac, divider_output, mismatch_dnl_lsb
+from circuits.units import ZERO_CELSIUS_K
 from pyspice_flows.metrics import neuron_v4_trim as tr
 
-CORNERS = [(t, v) for t in (0.0, 27.0, 85.0) for v in (0.81, 0.9, 0.99)]
+CORNERS = [(ZERO_CELSIUS_K + t, v) for t in (0.0, 27.0, 85.0) for v in (0.81, 0.9, 0.99)]
+"""(ambient [K], supply [V]): 0, 27 and 85 C at the supply's nominal and +-10 %."""
 
 
 @pytest.fixture(scope="module")
@@ -89,10 +91,10 @@ def test_dac_is_linear_within_a_quarter_step_at_every_corner(p, transfers):
     1 % of the design's, the middle code within a fifth of a step of the write reference's
     law (measured +0.01 to +0.12 %: the leakage adds to the output)."""
     dac = p.trim_dac()
-    for (temp_c, _), i in transfers.items():
+    for (temp_k, _), i in transfers.items():
         inl, dnl = tr.inl_dnl_lsb(i)
         assert np.abs(inl).max() < 0.15 and np.abs(dnl).max() < 0.25
-        law = dac.i_mid_a * (1 + p.write_tc_per_k * (temp_c - 26.85))
+        law = dac.i_mid_a * (1 + p.write_tc_per_k * (temp_k - 300.0))
         step = (i[-1] - i[0]) / (dac.codes - 1) / law
         assert step == pytest.approx(p.trim_step, rel=0.01)
         assert abs(i[dac.mid] / law - 1) < 0.2 * p.trim_step

@@ -153,10 +153,7 @@ def _simulated_texts(monkeypatch, net):
     from pyspice_flows.experiments import working_memory_v4_tools as tools
     from pyspice_flows.sim.session import netlist_for
 
-    def text(circuit, analysis, options=None, temperature_c=None, extra_lines=()):
-        return netlist_for(circuit, analysis, options, temperature_c, extra_lines)
-
-    monkeypatch.setattr(tools, "cached_run", text)
+    monkeypatch.setattr(tools, "cached_run", netlist_for)  # the same arguments, the text
     return wa.array_waveforms(net, wm.NOMINAL_K), tools.law_waveforms(net, wm.NOMINAL_K)
 
 
@@ -183,7 +180,7 @@ def test_the_8_x_8_law_transient_carries_the_tiled_start(monkeypatch):
 def test_the_8_x_8_operating_point_is_its_own_from_the_tiled_start():
     """The start guides Newton only: the array's operating point from the simulator's own
     start and from the tiled one agree within ngspice's tolerances (reltol 1e-3, vntol 1 uV)."""
-    from pyspice_flows.sim.session import OperatingPoint, Session, celsius
+    from pyspice_flows.sim.session import OperatingPoint, Session
 
     net = wa.array_net(P, "dense", 8, 8, LAYOUT_PITCH_M, 1, STACK)
     start = wa.array_start(net, wm.NOMINAL_K)
@@ -191,8 +188,8 @@ def test_the_8_x_8_operating_point_is_its_own_from_the_tiled_start():
         Session.get().run(
             wa.build_net(wa.held_in_p(net)),
             OperatingPoint(),
-            temperature_c=celsius(wm.NOMINAL_K),
-            extra_lines=lines,
+            temperature_k=wm.NOMINAL_K,
+            before_analysis=lines,
         )
         for lines in ((), start.nodeset_lines(64))
     ]

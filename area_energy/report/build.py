@@ -52,7 +52,7 @@ from pyspice_flows.experiments.plasticity import (
     plasticity_curve,
 )
 from pyspice_flows.sim import SIMULATOR_ENV, SIMULATORS, make_session, osdi, simulator_name
-from pyspice_flows.sim.session import Session, celsius, ngspice_threads
+from pyspice_flows.sim.session import Session, ngspice_threads
 
 from . import publish, render
 from .claims import memory_claims, neuron_claims, published
@@ -209,7 +209,6 @@ def _v2_and_lif_runs(ip_params, temp_k: float | None) -> V2Runs:
     # the ablated neurons and the like-for-like trains are independent of the decay curve:
     # two more processes run them meanwhile (the report's cold wall time is their sum
     # otherwise); the normal neuron's ablation runs are the curve's first (cache hits here)
-    temp_c = celsius(temp_k)
     static = {
         "ipnet": neurons["ipnet_v2"]["static_power_W"],
         "lif": neurons["lif"]["static_power_W"],
@@ -219,15 +218,15 @@ def _v2_and_lif_runs(ip_params, temp_k: float | None) -> V2Runs:
         " energy), in two more processes"
     )
     with (
-        background(ablated_advantages, ip_params, ABLATION_GAP_S, temp_c) as ablation_call,
+        background(ablated_advantages, ip_params, ABLATION_GAP_S, temp_k) as ablation_call,
         background(energy_comparison, temp_k, ip_params, static) as comparison_call,
     ):
         progress("simulating the heat-memory decay (conditioning burst, then probes)")
-        curve = plasticity_curve(params=ip_params, temperature_c=temp_c)
+        curve = plasticity_curve(params=ip_params, temperature_k=temp_k)
         neurons["ipnet_v2"]["heat_memory_tau_fit_s"] = curve.tau_fit_s
         neurons["ipnet_v2"]["heat_memory_tau_rth_cth_s"] = curve.tau_th_s
         ablation = ablation_summary(
-            heat_ablation(ip_params, temperature_c=temp_c, ablated=ablation_call.result())
+            heat_ablation(ip_params, temperature_k=temp_k, ablated=ablation_call.result())
         )
         comparison = comparison_call.result()
     return V2Runs(neurons, waves, write, curve, ablation, comparison)

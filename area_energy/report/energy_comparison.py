@@ -32,7 +32,6 @@ from circuits.spice_cards import save_card
 from pyspice_flows import measure
 from pyspice_flows.metrics.energy import energy_account, output_spikes
 from pyspice_flows.sim.cache import cached_run, cached_value
-from pyspice_flows.sim.session import celsius
 
 from .runs import source_table, static_power_w
 
@@ -86,8 +85,8 @@ def _run(sc: Scenario, temp_k: float | None):
     return cached_run(
         sc.circuit,
         sc.analysis(),
-        temperature_c=celsius(temp_k),
-        extra_lines=[save_card([RESET_PROBE], everything=True)] if sc.mtj is not None else [],
+        temperature_k=temp_k,
+        before_analysis=[save_card([RESET_PROBE], everything=True)] if sc.mtj is not None else [],
     )
 
 

@@ -9,7 +9,7 @@ from circuits.scenarios import Scenario
 from pyspice_flows import measure
 from pyspice_flows.metrics.energy import energy_account
 from pyspice_flows.sim.cache import cached_run
-from pyspice_flows.sim.session import Transient, celsius
+from pyspice_flows.sim.session import Transient
 
 from . import dissipation
 
@@ -27,8 +27,8 @@ def run_scenario(
     return cached_run(
         sc.circuit,
         Transient(sc.step_s, sc.stop_s, max_step_s=sc.max_step_s),
-        extra_lines=dissipation.save_lines(inventory),
-        temperature_c=celsius(temp_k),
+        before_analysis=dissipation.save_lines(inventory),
+        temperature_k=temp_k,
     )
 
 
@@ -57,7 +57,7 @@ def static_power_w(sc_idle: Scenario, temp_k: float | None = None) -> float:
     w = cached_run(
         sc_idle.circuit,
         Transient(sc_idle.step_s, sc_idle.stop_s, max_step_s=sc_idle.max_step_s),
-        temperature_c=celsius(temp_k),
+        temperature_k=temp_k,
     )
     p = measure.total_source_power_w(w, source_table(sc_idle))
     return measure.window_average_power_w(w.time, p, sc_idle.stop_s / 2, sc_idle.stop_s)

@@ -34,7 +34,7 @@ from circuits.ipnet_array import (
 )
 from circuits.ipnet_neuron import IpnetParams
 from circuits.scenarios import IPNET_INPUT_RATE_HZ, IPNET_SPIKE_WIDTH_S
-from circuits.spice_cards import option_lines, save_card
+from circuits.spice_cards import save_card
 from circuits.stimulus import regular
 from pyspice_flows.sim.array_start import TILED_START_MIN_NEURONS, rest_start, uses_tiled_start
 from pyspice_flows.sim.session import OperatingPoint, Session, Transient, netlist_for
@@ -115,14 +115,18 @@ def array_testbench(
     n: int,
     stop_s: float,
     pitch_m: float = DEFAULT_PITCH_M,
-    extra_lines: tuple[str, ...] = (),
+    before_analysis: tuple[str, ...] = (),
     tiled: bool | None = None,
+    options: dict[str, object] | None = None,
 ) -> str:
     """The netlist text of :func:`array_params` with its transient (20 ps max step), from
-    the tiled start when :func:`uses_tiled_start`."""
+    the tiled start when :func:`uses_tiled_start`; ``options`` join the array's own card."""
     p = array_params(n, stop_s, pitch_m, tiled_start() if uses_tiled_start(n, tiled) else None)
     return netlist_for(
-        build_ipnet_array(p), Transient(10e-12, stop_s, max_step_s=20e-12), extra_lines=extra_lines
+        build_ipnet_array(p),
+        Transient(10e-12, stop_s, max_step_s=20e-12),
+        options=options,
+        before_analysis=before_analysis,
     )
 
 
@@ -146,8 +150,8 @@ def host_netlist(n: int, stop_s: float, host: str, tiled: bool | None = None) ->
         save_card(v for k in range(i, min(i + 32, n + 1)) for v in (f"v(out{k})", f"v(th{k})"))
         for i in range(1, n + 1, 32)
     ]
-    klu = option_lines({"klu": True} if host == "klu" else None)
-    return array_testbench(n, stop_s, extra_lines=(*saves, *klu), tiled=tiled)
+    klu = {"klu": True} if host == "klu" else None
+    return array_testbench(n, stop_s, before_analysis=tuple(saves), tiled=tiled, options=klu)
 
 
 def spike_times_s(t: np.ndarray, v: np.ndarray, threshold_v: float) -> list[float]:

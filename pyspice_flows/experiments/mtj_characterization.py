@@ -46,7 +46,7 @@ from pyspice_flows.app.commandline import (
 )
 from pyspice_flows.app.staging import commit_staged, staging_folder
 from pyspice_flows.app.timelimit import time_limit
-from pyspice_flows.sim.session import DcSweep, Session, Transient, celsius, ngspice_threads
+from pyspice_flows.sim.session import DcSweep, Session, Transient, ngspice_threads
 
 OUT_DIR = BUILD_DIR / "characterization"
 STATE = "n1#m"
@@ -77,7 +77,7 @@ def _simulate(netlist, analysis, run: RunConditions, what: str, **kwargs):
     simulation, not a first compile."""
     session = Session.get()
     with time_limit(run.time_limit_s, f"the {what} simulation"):
-        return session.run(netlist, analysis, temperature_c=celsius(run.temp_k), **kwargs)
+        return session.run(netlist, analysis, temperature_k=run.temp_k, **kwargs)
 
 
 def crossing_time(t: np.ndarray, y: np.ndarray, level: float = 0.0, after: float = 0.0) -> float:

@@ -55,7 +55,7 @@ from pyspice_flows.metrics.neuron_v4 import (
     predicted_memory,
     slot_energy,
 )
-from pyspice_flows.sim.session import Session, SimulationError, Transient, celsius, retry_finer
+from pyspice_flows.sim.session import Session, SimulationError, Transient, retry_finer
 
 OUT_DIR = BUILD_DIR / "neuron_v4"
 _0C, _85C = ZERO_CELSIUS_K, ZERO_CELSIUS_K + 85.0
@@ -156,7 +156,7 @@ def fired_at_step(task: Task, seed: int, copies: int, max_step: float) -> np.nda
     w = Session.get().run(
         circuit,
         Transient(step_s=0.1e-9, stop_s=task.n_slots * p.slot_s, max_step_s=max_step),
-        temperature_c=celsius(task.ambient_k),
+        temperature_k=task.ambient_k,
     )
     return fired_matrix(p, w.time, [w.v(f"out{k + 1}") for k in range(copies)], task.n_slots)
 

@@ -34,7 +34,7 @@ from circuits.scenarios import (
 )
 from pyspice_flows import measure
 from pyspice_flows.sim.cache import cached_run
-from pyspice_flows.sim.session import celsius, ngspice_threads
+from pyspice_flows.sim.session import ngspice_threads
 
 OUT_DIR = BUILD_DIR / "plasticity"
 
@@ -50,7 +50,7 @@ LATENCY_WINDOW_S = 15e-9
 latency is about 13-14 ns on the default device, the ablated ones included), with margin."""
 
 
-def _run_until(sc, temperature_c: float | None, stops_s, done) -> object:
+def _run_until(sc, temperature_k: float | None, stops_s, done) -> object:
     """The scenario's transient up to each of the times ``stops_s`` [s] in turn, then up to
     its full stop time, until ``done(w)`` says the events wanted are in the run.
 
@@ -64,7 +64,7 @@ def _run_until(sc, temperature_c: float | None, stops_s, done) -> object:
         w = cached_run(
             sc.circuit,
             replace(sc.analysis(), stop_s=stop),
-            temperature_c=temperature_c,
+            temperature_k=temperature_k,
         )
         if done(w):
             break
@@ -96,7 +96,7 @@ def _answered(sc, after_s: float, vdd_v: float):
 
 def burst_timing(
     params: IpnetParams | None = None,
-    temperature_c: float | None = None,
+    temperature_k: float | None = None,
     burst_count: int = IPNET_BURST_COUNT,
 ) -> tuple[float, int]:
     """When the conditioning burst's self-timed reset ends [s] (the reset phase, node
@@ -110,14 +110,14 @@ def burst_timing(
     sc = ipnet_plasticity_scenario(
         0.0, True, params, burst_count, probe_width_s=1e-9, clear_at_s=late
     )
-    key = (str(sc.circuit), temperature_c)
+    key = (str(sc.circuit), temperature_k)
     if key not in _TIMING_CACHE:
         starts = np.asarray(sc.markers_s["burst_starts"])
         # first up to the burst's end (the burst fires the neuron, the reset mostly ends
         # within it), then a reset's length later
         end = float(starts[-1]) + IPNET_SPIKE_WIDTH_S if starts.size else sc.stop_s
         stops = (end, end + RESET_WINDOW_S)
-        w = _run_until(sc, temperature_c, stops, _answered(sc, 0.0, params.vdd_v))
+        w = _run_until(sc, temperature_k, stops, _answered(sc, 0.0, params.vdd_v))
         spike, reset_end = _first_spike_and_reset(w, sc, 0.0, params.vdd_v)
         if not np.isfinite(reset_end):
             raise ValueError(
@@ -130,28 +130,28 @@ def burst_timing(
 
 def burst_reset_end_s(
     params: IpnetParams | None = None,
-    temperature_c: float | None = None,
+    temperature_k: float | None = None,
     burst_count: int = IPNET_BURST_COUNT,
 ) -> float:
     """When the conditioning burst's self-timed reset ends [s] (:func:`burst_timing`)."""
-    return burst_timing(params, temperature_c, burst_count)[0]
+    return burst_timing(params, temperature_k, burst_count)[0]
 
 
 def probe_response(
     gap_s: float,
     conditioned: bool,
     params: IpnetParams | None = None,
-    temperature_c: float | None = None,
+    temperature_k: float | None = None,
     **kw,
 ) -> dict:
     """Latency [s] of the first output spike after the probe (nan if none) and the junction
-    temperature rise [K] when the probe starts (ambient ``temperature_c`` [deg C], None:
-    ngspice's 27 C).  The burst is cut at the output spike and the clear (the time origin
+    temperature rise [K] when the probe starts (ambient ``temperature_k`` [K], None:
+    ngspice's 300.15 K).  The burst is cut at the output spike and the clear (the time origin
     of ``gap_s``) comes :data:`RESET_MARGIN_S` after the conditioned neuron's self-timed
     reset (:func:`burst_timing`) unless ``clear_at_s`` is given."""
     if kw.get("clear_at_s") is None:
         reset_end, to_fire = burst_timing(
-            params, temperature_c, kw.get("burst_count", IPNET_BURST_COUNT)
+            params, temperature_k, kw.get("burst_count", IPNET_BURST_COUNT)
         )
         kw["clear_at_s"] = reset_end + RESET_MARGIN_S
         kw["burst_count"] = to_fire
@@ -160,7 +160,7 @@ def probe_response(
     probe_t = sc.markers_s["probe"]
     # first up to the probe's answer and its reset (the whole probe when they are not in it)
     end = probe_t + LATENCY_WINDOW_S + RESET_WINDOW_S
-    w = _run_until(sc, temperature_c, (end,), _answered(sc, probe_t, vdd))
+    w = _run_until(sc, temperature_k, (end,), _answered(sc, probe_t, vdd))
     t = w.time
     spike, reset_end = _first_spike_and_reset(w, sc, probe_t, vdd)
     spikes = measure.spike_times(t, w.v(sc.output_node), measure.logic_threshold_v(vdd))
@@ -215,10 +215,10 @@ class PlasticityCurve:
 
 
 def plasticity_curve(
-    gaps_s=None, params: IpnetParams | None = None, temperature_c: float | None = None, **kw
+    gaps_s=None, params: IpnetParams | None = None, temperature_k: float | None = None, **kw
 ) -> PlasticityCurve:
     """Probe latency at several gaps after conditioning, and the fitted decay constant."""
-    kw["temperature_c"] = temperature_c
+    kw["temperature_k"] = temperature_k
     params = params or IpnetParams()
     gaps = np.asarray(gaps_s if gaps_s is not None else np.linspace(ABLATION_GAP_S, 2e-9, 6), float)
     rested = probe_response(gaps[0], False, params, **kw)["latency_s"]
@@ -302,12 +302,12 @@ first (:func:`plasticity_curve`), so that a report reads the normal neuron's two
 def ablated_advantages(
     params: IpnetParams | None = None,
     gap_s: float = ABLATION_GAP_S,
-    temperature_c: float | None = None,
+    temperature_k: float | None = None,
     **kw,
 ) -> dict[str, dict]:
     """:func:`latency_advantage` of each entry of :data:`ABLATIONS`, by name."""
     params = params or IpnetParams()
-    kw["temperature_c"] = temperature_c
+    kw["temperature_k"] = temperature_k
     base = params.mtj()
     ablated = {}
     for name, factors in ABLATIONS.items():
@@ -322,7 +322,7 @@ def ablated_advantages(
 def heat_ablation(
     params: IpnetParams | None = None,
     gap_s: float = ABLATION_GAP_S,
-    temperature_c: float | None = None,
+    temperature_k: float | None = None,
     ablated: dict[str, dict] | None = None,
     **kw,
 ) -> Ablation:
@@ -332,8 +332,8 @@ def heat_ablation(
     (the report computes them in another process meanwhile)."""
     params = params or IpnetParams()
     if ablated is None:
-        ablated = ablated_advantages(params, gap_s, temperature_c, **kw)
-    normal = latency_advantage(gap_s, params, temperature_c=temperature_c, **kw)
+        ablated = ablated_advantages(params, gap_s, temperature_k, **kw)
+    normal = latency_advantage(gap_s, params, temperature_k=temperature_k, **kw)
     no_heat = max(abs(a["advantage_s"]) for a in ablated.values())
     return Ablation(
         gap_s, normal["advantage_s"], no_heat, no_heat / normal["advantage_s"], normal, ablated
@@ -412,9 +412,8 @@ def main(argv: list[str] | None = None) -> int:
         params = design.params()
         args.out = checked_out_dir(args.out)  # before any work: writable, not a file
         ngspice_threads()  # a bad $IPNET_NGSPICE_THREADS fails now, cached runs or not
-        temp_c = celsius(args.temp)
-        curve = plasticity_curve(params=params, temperature_c=temp_c)
-        ablation = heat_ablation(params, temperature_c=temp_c)
+        curve = plasticity_curve(params=params, temperature_k=args.temp)
+        ablation = heat_ablation(params, temperature_k=args.temp)
         args.out.mkdir(parents=True, exist_ok=True)
         for name, write in (
             ("plasticity.csv", curve.to_csv),

@@ -15,7 +15,7 @@ from dataclasses import replace
 import numpy as np
 
 from circuits import mtj_stochastic as ms
-from pyspice_flows.sim.session import Session, celsius, retry_finer
+from pyspice_flows.sim.session import Session, retry_finer
 
 from .mtj_characterization import crossing_time
 from .switching_probability import Trial, TrialResults
@@ -58,7 +58,7 @@ def run_ensemble(
         def attempt(max_step: float, net=net, analysis=analysis, caps=caps):
             caps.append(max_step)
             finer = replace(analysis, max_step_s=max_step)
-            return session.run(net, finer, temperature_c=celsius(trial.ambient_k))
+            return session.run(net, finer, temperature_k=trial.ambient_k)
 
         w = retry_finer(attempt, analysis.max_step_s)
         retried += len(caps) - 1

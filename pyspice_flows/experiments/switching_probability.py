@@ -51,7 +51,7 @@ from circuits.mtj_device import (
 from circuits.paths import BUILD_DIR
 from pyspice_flows.app import commandline, staging
 from pyspice_flows.app.processes import end_with_parent
-from pyspice_flows.sim.session import Session, Transient, celsius
+from pyspice_flows.sim.session import Session, Transient
 
 from .mtj_characterization import AMBIENT_K, Curve, crossing_time
 
@@ -154,7 +154,7 @@ class TrialResults:
 def run_one(trial: Trial, seed: int, session: Session | None = None) -> tuple[bool, float, float]:
     """Simulate one seed; returns (switched, first reversal time [s] or nan, held draw U)."""
     session = session or Session.get()
-    w = session.run(trial.netlist(seed), trial.analysis(), temperature_c=celsius(trial.ambient_k))
+    w = session.run(trial.netlist(seed), trial.analysis(), temperature_k=trial.ambient_k)
     m = w.x(STATE)
     return bool(np.sign(m[-1]) != trial.state0), crossing_time(w.time, m), float(w.x(DRAW)[-1])
 

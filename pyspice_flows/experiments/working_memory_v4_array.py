@@ -55,7 +55,6 @@ from pyspice_flows.experiments.working_memory_v4_tools import (
 )
 from pyspice_flows.metrics.neuron_v4 import ablated
 from pyspice_flows.sim.array_start import rest_start, uses_tiled_start
-from pyspice_flows.sim.session import celsius
 
 CASES = ("silent", "neighbours", "dense")
 SINGLES = ("edge", "diagonal")
@@ -132,7 +131,7 @@ def array_start(net: Net, ambient_k: float) -> TiledStart | None:
     if not uses_tiled_start(len(net.slots)):
         return None
     alone = Net(net.params, ((),), net.n_slots)
-    return rest_start(build_net(held_in_p(alone)), temperature_c=celsius(ambient_k))
+    return rest_start(build_net(held_in_p(alone)), temperature_k=ambient_k)
 
 
 def array_waveforms(net: Net, ambient_k: float):

@@ -32,7 +32,7 @@ from pyspice_flows.experiments.working_memory.output import (
 from pyspice_flows.measure.fits import fit_exponential
 from pyspice_flows.metrics.neuron_v4 import HELD_IN_P, MAX_STEP_S, predicted_fire_probability
 from pyspice_flows.sim.cache import cached_run
-from pyspice_flows.sim.session import Session, SimulationError, Transient, celsius, retry_finer
+from pyspice_flows.sim.session import Session, SimulationError, Transient, retry_finer
 
 
 # ----------------------------------------------------------------------------- netlists
@@ -132,14 +132,14 @@ def held_in_p(net: Net) -> Net:
     return replace(net, params=replace(p, mtj_overrides={**p.mtj_overrides, **HELD_IN_P}))
 
 
-def law_waveforms(net: Net, ambient_k: float, extra_lines: tuple[str, ...] = ()):
+def law_waveforms(net: Net, ambient_k: float, before_analysis: tuple[str, ...] = ()):
     """The cached deterministic transient of ``net`` with every junction held in P;
-    ``extra_lines`` go into the netlist before the analysis (an array's ``.nodeset`` start)."""
+    ``before_analysis``: lines of the netlist before the analysis (an array's ``.nodeset`` start)."""
     return cached_run(
         build_net(held_in_p(net)),
         Transient(step_s=0.05e-9, stop_s=net.n_slots * net.params.slot_s, max_step_s=MAX_STEP_S),
-        temperature_c=celsius(ambient_k),
-        extra_lines=extra_lines,
+        temperature_k=ambient_k,
+        before_analysis=before_analysis,
     )
 
 
@@ -189,7 +189,7 @@ def _fired(net: Net, seed: int, max_step: float, ambient_k: float) -> np.ndarray
     w = Session.get().run(
         build_net(net, ms.stochastic(seed)),
         Transient(step_s=0.1e-9, stop_s=net.n_slots * p.slot_s, max_step_s=max_step),
-        temperature_c=celsius(ambient_k),
+        temperature_k=ambient_k,
     )
     outs = [w.v(f"out{k + 1}") for k in range(len(net.slots))]
     return fired_matrix(p, w.time, outs, net.n_slots)

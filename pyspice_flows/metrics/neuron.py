@@ -38,7 +38,7 @@ from circuits.units import SPICE_DEFAULT_K
 from pyspice_flows import measure
 from pyspice_flows.metrics.energy import energy_account, output_spikes
 from pyspice_flows.sim.cache import cached_run
-from pyspice_flows.sim.session import Session, celsius
+from pyspice_flows.sim.session import Session
 
 MTJ_KEYS = ("rp", "tmr0", "rth", "cth", "ic0", "delta0")
 METRICS_STOP_S = 100e-9
@@ -76,7 +76,7 @@ def _run(sc: Scenario, temp_k: float):
     return cached_run(
         sc.circuit,
         sc.analysis(),
-        temperature_c=celsius(temp_k),
+        temperature_k=temp_k,
     )
 
 
@@ -176,7 +176,7 @@ def ipnet_probe_metrics(sample: dict) -> dict:
     w = Session.get().run(
         sc.circuit,
         sc.analysis(),
-        temperature_c=celsius(float(sample.get("temp_k", SPICE_DEFAULT_K))),
+        temperature_k=float(sample.get("temp_k", SPICE_DEFAULT_K)),
     )
     energy = sum(measure.source_energy_j(w, src, src) for src in ("vdd", "vwr"))
     spikes = measure.count_spikes(w.time, w.v(sc.output_node), measure.logic_threshold_v(vdd))

@@ -23,7 +23,7 @@ from circuits.mtj_device import parameter_names
 from circuits.paths import PACKAGES_ROOT
 from pyspice_flows.measure.fits import fit_exponential
 from pyspice_flows.sim.cache import cached_run, cached_value, source_files
-from pyspice_flows.sim.session import Transient, celsius
+from pyspice_flows.sim.session import Transient
 
 NOMINAL_K = 300.0
 MAX_STEP_S = 0.5e-9
@@ -64,7 +64,7 @@ def drive_waveforms(p: v4.IpnetV4Params, slots, n_slots: int, ambient_k: float =
     return cached_run(
         circuit,
         Transient(step_s=0.05e-9, stop_s=n_slots * p.slot_s, max_step_s=MAX_STEP_S),
-        temperature_c=celsius(ambient_k),
+        temperature_k=ambient_k,
     )
 
 

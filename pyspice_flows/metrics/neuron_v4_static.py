@@ -21,7 +21,7 @@ from __future__ import annotations
 from circuits import ipnet_neuron_v4 as v4
 from pyspice_flows.measure.energy import source_power_w, window_average_power_w
 from pyspice_flows.sim.cache import cached_run
-from pyspice_flows.sim.session import Transient, celsius
+from pyspice_flows.sim.session import Transient
 
 QUIET_SLOTS = 3
 """Slots of the quiet run: the first ones let the operating point's transients settle; the
@@ -38,7 +38,7 @@ def v4_static_power(p: v4.IpnetV4Params, ambient_k: float = 300.0) -> dict:
     w = cached_run(
         circuit,
         Transient(step_s=0.05e-9, stop_s=QUIET_SLOTS * p.slot_s, max_step_s=MAX_STEP_S),
-        temperature_c=celsius(ambient_k),
+        temperature_k=ambient_k,
     )
     neuron = source_power_w(w, "vdd", "vdd")
     bias = source_power_w(w, "vddb", "vddb")

@@ -109,23 +109,23 @@ def v4_trimmed_sample_metrics(sample: dict) -> dict:
     return {**figures, "trim_code": cal["code"], "write_trim": cal["factor"]}
 
 
-def dac_transfer(p: v4.IpnetV4Params, temp_c: float, vdd_v: float) -> np.ndarray:
+def dac_transfer(p: v4.IpnetV4Params, temp_k: float, vdd_v: float) -> np.ndarray:
     """The trim DAC's current at every code [A], by one operating-point simulation of its
-    devices (:mod:`circuits.trim_dac`, the netlist's own elements) at ``temp_c`` and a
+    devices (:mod:`circuits.trim_dac`, the netlist's own elements) at ``temp_k`` [K] and a
     register high level (supply) of ``vdd_v``: one copy of the DAC per code."""
     from pyspice_flows.sim import make_session
     from pyspice_flows.sim.session import OperatingPoint
 
     dac = p.trim_dac()
-    tnom_c = p.nominal_mtj().tnom - ZERO_CELSIUS_K
+    tnom_c = p.nominal_mtj().tnom - ZERO_CELSIUS_K  # ngspice's `temper` is in Celsius
     tc = p.write_tc_per_k or 0.0
     vref = f"{dac.vref_v:.6g}*(1+({tc:.6g})*(temper-({tnom_c:.6g})))"
-    lines = [f"trim DAC transfer at {temp_c:g} C, {vdd_v:g} V", p.tech.include_line()]
+    lines = [f"trim DAC transfer at {temp_k:g} K, {vdd_v:g} V", p.tech.include_line()]
     for code in range(dac.codes):
         lines += [f".subckt dac{code} vdd", dac.spice(code, vref, p.tech.nmos_model), ".ends"]
         lines.append(f"X{code} vdd dac{code}")
     lines.append(f"VDD vdd 0 DC {vdd_v:.6g}")
-    w = make_session().run("\n".join(lines) + "\n", OperatingPoint(), temperature_c=temp_c)
+    w = make_session().run("\n".join(lines) + "\n", OperatingPoint(), temperature_k=temp_k)
     return np.array([float(w.i(f"v.x{code}.vts")[0]) for code in range(dac.codes)])
 
 

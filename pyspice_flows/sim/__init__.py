@@ -26,7 +26,7 @@ def simulator_name(value: str | None = None) -> str:
 def make_session(simulator: str | None = None):
     """The process's session of ``simulator`` (see :func:`simulator_name`): the shared ngspice
     (:class:`.session.Session`) or VACASK (:class:`.vacask.VacaskSession`).  Both have
-    ``run(circuit, analysis, options, temperature_c, extra_lines) -> Waveforms`` and a
+    ``run(testbench) -> Waveforms`` (or ``run(circuit, analysis, **testbench_fields)``) and a
     ``version``."""
     if simulator_name(simulator) == "vacask":
         from .vacask import VacaskSession

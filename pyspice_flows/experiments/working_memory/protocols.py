@@ -151,7 +151,7 @@ def plan(
     quick: bool = False,
     seed: int = SEED,
     neuron: IpnetParams | None = None,
-    temperature_c: float | None = None,
+    temperature_k: float | None = None,
     pitch_m: float = DEFAULT_PITCH_M,
 ) -> Plan:
     """The trials (seeded): ``timing`` maps heat -> (reset offset [s], spikes to fire)."""
@@ -162,7 +162,7 @@ def plan(
     max_lag = max(lags.max(), list_lags.max())
     offset = max(o for o, _ in timing.values())
     t_probe = probe_time_s(offset, max_lag)
-    common = {"neuron": neuron, "temperature_c": temperature_c}
+    common = {"neuron": neuron, "temperature_k": temperature_k}
     trials: list[Trial] = []
     rec: dict = {"probe_t_s": t_probe, "trials": {}}
     fr: dict = {"lists": {}, "list_lags_s": list_lags.tolist()}
@@ -398,7 +398,7 @@ def run_protocols(
     workers: int | None = None,
     seed: int = SEED,
     neuron: IpnetParams | None = None,
-    temperature_c: float | None = None,
+    temperature_k: float | None = None,
     say=print,
     scheduler: str | None = None,
 ) -> dict:
@@ -412,11 +412,11 @@ def run_protocols(
     heats = sorted({c["heat"] for c in CONDITIONS.values()})
     say(f"working-memory-v2: burst timing of a lone neuron ({', '.join(heats)})")
     timing_rows = run_trials(
-        [(h, neuron, temperature_c) for h in heats], workers, timing_task, scheduler=scheduler
+        [(h, neuron, temperature_k) for h in heats], workers, timing_task, scheduler=scheduler
     )
     timing = {h: (off, n) for h, off, n in timing_rows}
-    pl = plan(timing, quick, seed, neuron, temperature_c)
-    settings = {"seed": seed, "quick": quick, "temperature_c": temperature_c}
+    pl = plan(timing, quick, seed, neuron, temperature_k)
+    settings = {"seed": seed, "quick": quick, "temperature_k": temperature_k}
     device = (neuron or IpnetParams()).device_file
     journal = TrialJournal(Path(out), inputs_record(settings, pl.trials, device))
     todo = [t for t in pl.trials if t.key not in journal.rows]
@@ -438,7 +438,7 @@ def run_protocols(
             "max_step_s": IPNET_PLASTICITY_MAX_STEP_S,
             "probe_width_s": PROBE_WIDTH_S,
             "device_file": None if neuron is None else str(neuron.device_file),
-            "temperature_c": temperature_c,
+            "temperature_k": temperature_k,
             "no_heat_ablation": NO_HEAT,
             "burst_timing": {h: {"reset_offset_s": o, "spikes": n} for h, (o, n) in timing.items()},
         },
@@ -470,7 +470,6 @@ def main(argv: list[str] | None = None) -> int:
         run_main,
     )
     from pyspice_flows.app.tasks import add_scheduler_argument, check_scheduler
-    from pyspice_flows.sim.session import celsius
 
     parser = argparse.ArgumentParser(
         prog="ipnet working-memory-v2",
@@ -498,14 +497,13 @@ def main(argv: list[str] | None = None) -> int:
         checked_neuron_design(design, args.device, [args.temp])
         args.out = checked_out_dir(args.out)  # before any work: writable, not a file
         check_scheduler(args.scheduler)  # unreachable: one line now, before any simulation
-        temp_c = celsius(args.temp)
         res = run_protocols(
             args.out,
             args.quick,
             args.workers,
             args.seed,
             design.params(),
-            temp_c,
+            args.temp,
             scheduler=args.scheduler,
         )
         rec, fr, it = res["recency"], res["free_recall"], res["interference"]

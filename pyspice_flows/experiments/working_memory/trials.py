@@ -79,7 +79,8 @@ class Trial:
     reset_offset_s: float
     neuron: IpnetParams | None = None
     """The command's neuron (its design and device; None: IpnetParams defaults)."""
-    temperature_c: float | None = None
+    temperature_k: float | None = None
+    """The ambient [K] (None: ngspice's 300.15 K)."""
 
 
 def neuron_for(heat: str, neuron: IpnetParams | None = None) -> IpnetParams:
@@ -120,19 +121,19 @@ def trial_array(t: Trial) -> ArrayParams:
     return ArrayParams(nrn, t.rows, t.cols, t.pitch_m, inputs=tuple(inputs), coupling=t.coupling)
 
 
-def with_start(p: ArrayParams, temperature_c: float | None = None) -> ArrayParams:
+def with_start(p: ArrayParams, temperature_k: float | None = None) -> ArrayParams:
     """``p`` from the tiled start when it has
     :data:`~pyspice_flows.sim.array_start.TILED_START_MIN_NEURONS` neurons or more (the
     array benchmarks' rule; the protocols' 2 x 2 and 1 x 2 arrays are below it): the
     operating point of one silent neuron of the same design and clear line at
-    ``temperature_c``, tiled onto every neuron (:func:`pyspice_flows.sim.array_start.
+    ``temperature_k`` [K], tiled onto every neuron (:func:`pyspice_flows.sim.array_start.
     rest_start`, once per worker; the inputs are at 0 V at t = 0)."""
     from pyspice_flows.sim.array_start import rest_start, uses_tiled_start
 
     if not uses_tiled_start(p.n):
         return p
     alone = replace(p, rows=1, cols=1, inputs=None, weights=None, start=None)
-    return replace(p, start=rest_start(build_ipnet_array(alone), temperature_c=temperature_c))
+    return replace(p, start=rest_start(build_ipnet_array(alone), temperature_k=temperature_k))
 
 
 def run_trial(t: Trial) -> dict:
@@ -142,12 +143,12 @@ def run_trial(t: Trial) -> dict:
     from pyspice_flows import measure
     from pyspice_flows.sim.session import Session, Transient
 
-    p = with_start(trial_array(t), t.temperature_c)
+    p = with_start(trial_array(t), t.temperature_k)
     t0 = time.perf_counter()
     w = Session.get().run(
         build_ipnet_array(p),
         Transient(10e-12, t.probe_t_s + PROBE_WIDTH_S, max_step_s=IPNET_PLASTICITY_MAX_STEP_S),
-        temperature_c=t.temperature_c,
+        temperature_k=t.temperature_k,
     )
     wall = time.perf_counter() - t0
     thr = measure.logic_threshold_v(p.neuron.vdd_v)
@@ -181,8 +182,8 @@ def timing_task(args: tuple[str, IpnetParams | None, float | None]) -> tuple[str
     """(heat, reset offset [s], spikes to fire) of a lone neuron (a worker task)."""
     from pyspice_flows.experiments.plasticity import burst_timing
 
-    heat, neuron, temp_c = args
-    reset_end, to_fire = burst_timing(neuron_for(heat, neuron), temp_c, IPNET_BURST_COUNT)
+    heat, neuron, temp_k = args
+    reset_end, to_fire = burst_timing(neuron_for(heat, neuron), temp_k, IPNET_BURST_COUNT)
     return heat, reset_end - BURST_START_S, to_fire
 
 
