@@ -429,8 +429,3 @@ def _strip_prefix(message: str) -> str:
 
 def _error_lines(lines: list[str]) -> list[str]:
     return [ln for ln in lines if _ERROR_RE.search(ln) and not _HARMLESS_RE.match(ln.strip())]
-
-
-def simulate(bench, analysis: Analysis | None = None, **fields) -> Waveforms:
-    """Shorthand for ``Session.get().run(bench, analysis, **fields)``."""
-    return Session.get().run(bench, analysis, **fields)
