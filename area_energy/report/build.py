@@ -112,7 +112,7 @@ def _provenance() -> dict:
         + sorted(models.rglob("*.vams"))
         + sorted(models.rglob("*.toml"))
         + sorted(models.rglob("*.lib"))
-        + sorted((PACKAGES_ROOT / "area_energy").glob("*.toml"))
+        + sorted((PACKAGES_ROOT / "area_energy").rglob("*.toml"))
     )
     commit = subprocess.run(
         ["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True
