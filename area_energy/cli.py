@@ -20,7 +20,9 @@
     ipnet working-memory-v4 [...]                         = ipnet working-memory (alias)
 
 Everything after the subcommand goes to that module unchanged (``ipnet report --help``
-prints the report's own help).  It lives in ``area_energy``, the top of the one-way data
+prints the report's own help); each module's parser is
+:func:`pyspice_flows.app.commandline.command_parser`, which names it ``ipnet <subcommand>``
+however it runs, so ``sys.argv`` is never rewritten.  It lives in ``area_energy``, the top of the one-way data
 flow, because the report is one of the commands it reaches.
 """
 
@@ -28,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import inspect
 import sys
 
 from pyspice_flows.app import commandline
@@ -136,33 +137,16 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or argv[0] not in SUBCOMMANDS:
         parser.parse_args(argv[:1])  # prints usage / help and exits (0 for --help, else 2)
         return 2  # pragma: no cover - parse_args exits
-    prog = f"ipnet {argv[0]}"
+    name, rest = argv[0], argv[1:]
+    prog = f"ipnet {name}"
     # one handler for every subcommand: one line on stderr (the traceback with --debug),
-    # exit 1 on an error, 130 on Ctrl-C, 143 on SIGTERM; usage errors stay argparse's 2
-    commandline.DEBUG = "--debug" in argv[1:]
-    commandline.PROG = prog  # the same message prefix, whatever the module calls itself
-    return commandline.run_main(prog, lambda: _run(argv[0], prog, argv[1:]))
-
-
-def _takes_debug(module) -> bool:
-    """Whether the subcommand's own parser defines ``--debug``."""
-    try:
-        source = inspect.getsource(module)
-    except (OSError, TypeError):
-        return False
-    return '"--debug"' in source or "add_debug_flag(" in source
-
-
-def _run(name: str, prog: str, rest: list[str]) -> int:
-    module = importlib.import_module(SUBCOMMANDS[name][1])
-    if "--debug" in rest and not _takes_debug(module):
-        rest = [a for a in rest if a != "--debug"]  # every subcommand takes --debug
-    old = sys.argv
-    sys.argv = [prog, *rest]  # argparse of the module names itself after sys.argv[0]
-    try:
-        return module.main(rest)
-    finally:
-        sys.argv = old
+    # exit 1 on an error, 130 on Ctrl-C, 143 on SIGTERM; usage errors stay argparse's 2.
+    # Every subcommand's parser (commandline.command_parser) and messages take the name
+    # typed, an alias included; sys.argv is left as it is.
+    with commandline.invoked_as(prog, debug="--debug" in rest):
+        return commandline.run_main(
+            prog, lambda: importlib.import_module(SUBCOMMANDS[name][1]).main(rest)
+        )
 
 
 if __name__ == "__main__":

@@ -140,11 +140,9 @@ def _positive_int(label: str):
 
 
 def main(argv: list[str] | None = None) -> int:
-    from pyspice_flows.app.commandline import add_debug_flag, run_main
+    from pyspice_flows.app.commandline import add_debug_flag, run_main, tool_parser
 
-    parser = argparse.ArgumentParser(
-        prog="python -m behavioural.bench", description=__doc__.splitlines()[0]
-    )
+    parser = tool_parser("behavioural.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--neurons", type=_positive_int("--neurons"), default=1000, metavar="N")
     parser.add_argument("--repeats", type=_positive_int("--repeats"), default=3, metavar="R")
     parser.add_argument("--out", type=Path, default=OUT_JSON, metavar="FILE")
@@ -168,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
 
-    return run_main("behavioural.bench", body, args.debug)
+    return run_main(parser.prog, body, args.debug)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,6 @@ fire comparator noticing, a regime the calibration does not cover.
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
 import sys
@@ -41,6 +40,7 @@ from scipy.optimize import minimize
 
 from circuits.ipnet_design import NeuronDesign, add_design_argument, design_from_options
 from circuits.ipnet_neuron import IpnetParams
+from circuits.mtj_device import add_device_argument
 from circuits.paths import BUILD_DIR, shown
 from circuits.units import SPICE_DEFAULT_K, ZERO_CELSIUS_K
 from pyspice_flows.app.staging import write_text_atomic
@@ -390,11 +390,12 @@ def main(argv: list[str] | None = None) -> int:
         add_debug_flag,
         add_out_argument,
         checked_out_dir,
+        command_parser,
         run_main,
     )
 
-    parser = argparse.ArgumentParser(
-        prog="ipnet behavioural-v2",
+    parser = command_parser(
+        "behavioural-v2",
         description="Fit the behavioural IPNet neuron to SPICE characterization runs (27 C), "
         "validate it on held-out stimuli; writes calibration.json and summary_neuron_v2.json.",
     )
@@ -404,16 +405,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-layer", action="store_true", help="skip the layer recency protocol")
     add_design_argument(parser)
+    add_device_argument(parser)
     add_debug_flag(parser)
     args = parser.parse_args(argv)
 
     def body() -> int:
-        design = design_from_options(args.design) if args.design is not None else None
+        design = None  # IpnetParams() defaults, unless a design or a device is given
+        if args.design is not None or args.device is not None:
+            design = design_from_options(args.design, args.device)
         args.out = checked_out_dir(args.out)  # before any work: writable, not a file
         calibrate(args.out, args.quick, not args.no_layer, design=design)
         return 0
 
-    return run_main("behavioural.calibrate", body, args.debug)
+    return run_main(parser.prog, body, args.debug)
 
 
 if __name__ == "__main__":

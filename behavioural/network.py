@@ -313,6 +313,7 @@ def main(argv: list[str] | None = None) -> int:
         add_debug_flag,
         add_out_argument,
         checked_out_dir,
+        command_parser,
         run_main,
         temperature_k,
     )
@@ -320,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from .network_report import write_figure, write_report
 
-    parser = argparse.ArgumentParser(prog="ipnet network", description=__doc__.splitlines()[0])
+    parser = command_parser("network", description=__doc__.splitlines()[0])
     parser.add_argument(
         "--quick",
         action="store_true",

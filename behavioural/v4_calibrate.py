@@ -29,7 +29,6 @@ Calibration, from deterministic SPICE runs of one input slot (cached, so reruns 
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -328,8 +327,8 @@ def speed(cal: V4Calibration, neurons: int = 1000, slots: int = 1000, seed: int 
 
 
 def parse_options(argv):
-    parser = argparse.ArgumentParser(
-        prog=commandline.PROG or "ipnet behavioural",
+    parser = commandline.command_parser(
+        "behavioural",
         description="Calibrate the behavioural neuron v2 (event-driven, numpy) on SPICE runs "
         "of IPNet neuron v4 and validate it on held-out stimuli against the switching law on "
         "the circuit's own drive.",

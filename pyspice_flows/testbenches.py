@@ -9,7 +9,6 @@ netlist counts spikes as the toolkit does.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -19,7 +18,12 @@ from circuits.paths import BUILD_DIR, shown
 from circuits.scenarios import Scenario, standard_scenarios
 from circuits.write_netlists import write_netlists
 from pyspice_flows import measure
-from pyspice_flows.app.commandline import add_debug_flag, add_out_argument, run_main
+from pyspice_flows.app.commandline import (
+    add_debug_flag,
+    add_out_argument,
+    command_parser,
+    run_main,
+)
 from pyspice_flows.sim import osdi
 
 OUT_DIR = BUILD_DIR / "netlists"
@@ -44,8 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     Exit 0, 1 on an error (one line on stderr), 2 on a usage error, 130 after Ctrl-C, 143
     after SIGTERM (:func:`pyspice_flows.app.commandline.run_main`).
     """
-    parser = argparse.ArgumentParser(
-        prog="ipnet netlists",
+    parser = command_parser(
+        "netlists",
         description="Write the standard testbenches (IPNet neuron, LIF baseline, 4 x 4 "
         "thermally coupled IPNet array) and their model files (DIR/lib/); each runs from any "
         "folder with `ngspice -b DIR/<name>.cir`, prints its .meas results and writes "

@@ -25,7 +25,6 @@ Units: J and W inside the code; the TOML keeps CACTI's nJ and mW as printed.
 
 from __future__ import annotations
 
-import argparse
 import functools
 import itertools
 import re
@@ -42,6 +41,7 @@ from pydantic.fields import FieldInfo
 
 from circuits.paths import data_file
 from circuits.table_schema import STRICT, quantity, read_table_file
+from pyspice_flows.app.commandline import tool_parser
 from pyspice_flows.sim.cache import file_digest
 
 __all__ = [
@@ -139,8 +139,14 @@ def _version(cacti_dir: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the grid with a built CACTI and print the TOML table."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cacti-dir", type=Path, required=True)
+    parser = tool_parser("area_energy.costs.sram_cacti", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--cacti-dir",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="a built CACTI (./cacti, cache.cfg)",
+    )
     args = parser.parse_args(argv)
     cacti_dir = args.cacti_dir.resolve()
     base = (cacti_dir / "cache.cfg").read_text()

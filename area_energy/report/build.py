@@ -41,6 +41,7 @@ from pyspice_flows.app.commandline import (
     add_debug_flag,
     add_out_argument,
     checked_out_dir,
+    command_parser,
     run_main,
     temperature_k,
 )
@@ -459,8 +460,8 @@ def _union_keys(dicts) -> list[str]:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="ipnet report",
+    parser = command_parser(
+        "report",
         description="Simulate the IPNet and LIF neurons in ngspice and write the energy, area and "
         "memory-power report (md, html, json, PNG figures).  The previous report stays "
         "as it was unless every file was written.",

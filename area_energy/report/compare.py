@@ -36,7 +36,6 @@ Usage: ``ipnet compare [--design A.toml --design B.toml] [--device FILE ...] [--
 
 from __future__ import annotations
 
-import argparse
 import base64
 import html
 import io
@@ -44,7 +43,12 @@ import json
 from pathlib import Path
 
 from circuits.scenarios import ipnet_scenario
-from pyspice_flows.app.commandline import add_debug_flag, run_main, temperature_k
+from pyspice_flows.app.commandline import (
+    add_debug_flag,
+    command_parser,
+    run_main,
+    temperature_k,
+)
 from pyspice_flows.app.staging import commit_staged, staging_folder
 
 from .compare_inputs import Resolved, column_header, columns_for, resolved, shown
@@ -242,8 +246,8 @@ def compare(cols: list[Resolved], out: Path, sweeps: list[dict] | None = None) -
 def main(argv: list[str] | None = None) -> int:
     """``ipnet compare [--design FILE ...] [--device FILE ...] [--temp K ...] [--sweep DIR ...]
     --out DIR``."""
-    parser = argparse.ArgumentParser(
-        prog="ipnet compare",
+    parser = command_parser(
+        "compare",
         description="IPNet neuron designs, devices and temperatures side by side: "
         "DIR/compare.{md,html,json} (and the overlaid figures) with one column per "
         "design x device x temperature, design-major (two designs, one device, two "
@@ -300,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"compare: wrote {shown(path)}")
         return 0
 
-    return run_main("compare", body, args.debug)
+    return run_main(parser.prog, body, args.debug)
 
 
 if __name__ == "__main__":

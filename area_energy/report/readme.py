@@ -19,7 +19,6 @@ scales, and the energy per spike and spike width of both neurons.
 
 from __future__ import annotations
 
-import argparse
 import math
 import re
 import sys
@@ -27,6 +26,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from circuits.paths import REPO_ROOT, REPORTS_DIR
+from pyspice_flows.app.commandline import tool_parser
 
 from .render import fmt_cell, fmt_si, md_table
 from .results_schema import ReportSchemaError, load_report
@@ -140,8 +140,8 @@ def disagreements(readme_text: str, data: Mapping, rel_tol: float = REL_TOL) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m area_energy.report.readme",
+    parser = tool_parser(
+        "area_energy.report.readme",
         description="Rewrite README.md's results block from the report's JSON (or --check it).",
     )
     parser.add_argument(

@@ -100,8 +100,45 @@ handler then prints the traceback of an error."""
 
 
 PROG: str | None = None
-"""Set by the ``ipnet`` dispatcher to the subcommand's name (``ipnet report``): every
-handler's messages then start with it, whatever the module calls itself."""
+"""Set by the ``ipnet`` dispatcher (:func:`invoked_as`) to the subcommand's name as typed
+(``ipnet report``, or an alias: ``ipnet behavioural-v4``): every parser built by
+:func:`command_parser` and every handler's messages then name it."""
+
+
+@contextlib.contextmanager
+def invoked_as(prog: str, debug: bool = False):
+    """Within the block, commands name themselves ``prog`` and print the traceback of an
+    error when ``debug``; :data:`PROG` and :data:`DEBUG` are put back as they were after."""
+    global PROG, DEBUG
+    before = PROG, DEBUG
+    PROG, DEBUG = prog, debug
+    try:
+        yield
+    finally:
+        PROG, DEBUG = before
+
+
+def command_parser(name: str, description: str, **kwargs) -> argparse.ArgumentParser:
+    """The parser of the subcommand ``ipnet NAME``, the one way a command builds its parser.
+
+    Its usage line says ``ipnet NAME`` whether it runs through ``ipnet`` or as
+    ``python -m module`` (under the dispatcher: the name typed, an alias included);
+    ``kwargs`` go to :class:`argparse.ArgumentParser` (``prog`` excepted)."""
+    if not name or name.split() != [name]:
+        raise ValueError(f"command name {name!r}: allowed one word, e.g. 'report'")
+    return _parser(PROG or f"ipnet {name}", description, kwargs)
+
+
+def tool_parser(module: str, description: str, **kwargs) -> argparse.ArgumentParser:
+    """The parser of a maintainer's tool that ``ipnet`` does not reach, run only as
+    ``python -m MODULE`` (its usage line says so)."""
+    return _parser(f"python -m {module}", description, kwargs)
+
+
+def _parser(prog: str, description: str, kwargs: dict) -> argparse.ArgumentParser:
+    if "prog" in kwargs:
+        raise ValueError(f"prog={kwargs['prog']!r}: the name comes from the command, not prog")
+    return argparse.ArgumentParser(prog=prog, description=description, **kwargs)
 
 
 def add_debug_flag(parser: argparse.ArgumentParser) -> None:

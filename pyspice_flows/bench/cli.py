@@ -45,7 +45,6 @@ reported as missed; nothing here is asserted by the test suite.
 
 from __future__ import annotations
 
-import argparse
 import cProfile
 import io
 import json
@@ -66,7 +65,7 @@ import numpy as np
 
 from circuits.paths import BUILD_DIR, REPO_ROOT, shown
 from circuits.scenarios import ipnet_scenario
-from pyspice_flows.app.commandline import add_count_argument, add_debug_flag
+from pyspice_flows.app.commandline import add_count_argument, add_debug_flag, command_parser
 from pyspice_flows.sim.session import Session
 
 from .array import (
@@ -340,7 +339,7 @@ def _scaling_lines(sc: dict) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="ipnet bench", description=__doc__.splitlines()[0])
+    parser = command_parser("bench", description=__doc__.splitlines()[0])
     parser.add_argument(
         "--only", default="a,b,c,d,e,g,h,i", help="comma-separated subset of a,b,c,d,e,g,h,i"
     )

@@ -16,7 +16,6 @@ one line instead of running on.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +40,7 @@ from pyspice_flows.app.commandline import (
     add_out_argument,
     add_temperature_argument,
     checked_out_dir,
+    command_parser,
     positive_float,
     run_main,
 )
@@ -395,9 +395,7 @@ def heat_memory_default(p: MtjParams, run: RunConditions = DEFAULT_RUN) -> HeatM
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="ipnet characterize", description="MTJ characterization flows (PNG + CSV)"
-    )
+    parser = command_parser("characterize", description="MTJ characterization flows (PNG + CSV)")
     add_device_argument(parser, "of the junction")
     add_out_argument(parser, OUT_DIR)
     add_temperature_argument(parser)
@@ -420,7 +418,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"characterize: wrote {path}")
         return 0
 
-    return run_main("characterize", body, args.debug)
+    return run_main(parser.prog, body, args.debug)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,6 @@ writes ``build/neuron_v4/{summary.json, report.md, neuron_v4.png}``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import sys
@@ -450,8 +449,8 @@ def _figure(s: dict, path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="ipnet neuron-v4",
+    parser = commandline.command_parser(
+        "neuron-v4",
         description="Stochastic characterization of the heat-gated IPNet neuron v4: transfer "
         "curve, heat memory with its ablation controls, energy.",
     )

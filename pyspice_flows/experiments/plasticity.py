@@ -14,7 +14,6 @@ heat, the probe's latency advantage vanishes in both.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -390,11 +389,12 @@ def main(argv: list[str] | None = None) -> int:
         add_out_argument,
         add_temperature_argument,
         checked_out_dir,
+        command_parser,
         run_main,
     )
 
-    parser = argparse.ArgumentParser(
-        prog="ipnet plasticity",
+    parser = command_parser(
+        "plasticity",
         description="Probe latency of the IPNet neuron versus time since a conditioning burst; "
         "writes plasticity.csv, plasticity.png and the heat ablation ablation.json.",
     )
@@ -441,7 +441,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
 
-    return run_main("plasticity", body, args.debug)
+    return run_main(parser.prog, body, args.debug)
 
 
 if __name__ == "__main__":

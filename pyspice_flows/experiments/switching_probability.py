@@ -24,7 +24,6 @@ a PNG and a CSV per flow into ``build/switching_probability/``.
 
 from __future__ import annotations
 
-import argparse
 import math
 import multiprocessing
 import os
@@ -519,8 +518,8 @@ def main(argv: list[str] | None = None) -> int:
     """``ipnet switching-probability [--device FILE] [--out DIR] [--runs N] [--workers N]
     [--debug]``: the flows' CSVs and figures, published into DIR together once all are
     written (a failed run leaves the previous ones)."""
-    parser = argparse.ArgumentParser(
-        prog="ipnet switching-probability",
+    parser = commandline.command_parser(
+        "switching-probability",
         description="MTJ switching-probability flows (seeded mtj_stoch ensembles against the "
         "switching law and the exact macrospin): PNG + CSV.",
     )

@@ -24,7 +24,6 @@ device specification answers before any neuron is drawn.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import sys
@@ -278,8 +277,8 @@ def _figure(rows: list[dict], path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="ipnet thermal-spec",
+    parser = commandline.command_parser(
+        "thermal-spec",
         description="Device thermal spec: heat-memory gain and duration over thermal networks "
         "(exact switching law, no circuit).",
     )

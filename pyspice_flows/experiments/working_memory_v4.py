@@ -37,7 +37,6 @@ run as ``python -m`` this module needs ``--layout-area-um2``.
 
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 from collections.abc import Callable
@@ -479,8 +478,8 @@ def interference_array(p, plan: Plan, ambient_k: float, stack: ThermalStack) -> 
 
 # ----------------------------------------------------------------------------- CLI
 def parse_options(argv):
-    parser = argparse.ArgumentParser(
-        prog=commandline.PROG or "ipnet working-memory",
+    parser = commandline.command_parser(
+        "working-memory",
         description="Recency, free recall and interference on IPNet neuron v4: the memory as "
         "a change of firing probability, from the switching law on the circuit's drive and "
         "from seeded stochastic trials, with no-coupling and no-heat controls.",

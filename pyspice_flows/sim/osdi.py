@@ -12,7 +12,6 @@ Command line: ``python -m pyspice_flows.sim.osdi [--force]`` compiles every mode
 
 from __future__ import annotations
 
-import argparse
 import fcntl
 import os
 import re
@@ -20,13 +19,13 @@ import signal
 import subprocess
 import sys
 import tempfile
-import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from circuits.paths import BUILD_DIR, VERILOG_A_DIR, shown
+from pyspice_flows.app.commandline import add_debug_flag, command_parser, output_path, run_main
 
 VA_DIR = VERILOG_A_DIR
 OSDI_DIR = BUILD_DIR / "osdi"
@@ -262,26 +261,27 @@ def osdi_path(name: str) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="ipnet osdi", description=__doc__.splitlines()[0])
+    """``ipnet osdi [--force] [--out DIR] [--debug]``: exit 0, 1 on an error (one line on
+    stderr), 2 on a usage error, 130 after Ctrl-C, 143 after SIGTERM."""
+    parser = command_parser("osdi", description=__doc__.splitlines()[0])
     parser.add_argument("--force", action="store_true", help="recompile even if current")
     parser.add_argument(
         "--out",
-        type=Path,
+        type=output_path,
         default=None,
+        metavar="DIR",
         help=f"cache folder (default: ${OSDI_DIR_ENV} or build/osdi)",
     )
-    parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
+    add_debug_flag(parser)
     args = parser.parse_args(argv)
-    try:
+
+    def body() -> int:
         for model in compile_all(out_dir=args.out, force=args.force):
             state = "compiled" if model.rebuilt else "up to date"
             print(f"osdi: {shown(model.source)} -> {shown(model.osdi)} ({state})")
-    except (OsdiCompileError, OSError) as exc:
-        if args.debug:
-            traceback.print_exc()
-        print(f"osdi: error: {exc}", file=sys.stderr)
-        return 1
-    return 0
+        return 0
+
+    return run_main(parser.prog, body, args.debug)
 
 
 if __name__ == "__main__":

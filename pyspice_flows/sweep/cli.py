@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import traceback
@@ -20,6 +19,7 @@ from pyspice_flows.app.commandline import (
     add_workers_argument,
     check_workers,
     checked_out_dir,
+    command_parser,
     one_line,
     positive_float,
     raise_on_sigterm,
@@ -98,7 +98,7 @@ def yield_lines(summary: dict) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="ipnet sweep", description=_DESCRIPTION)
+    parser = command_parser("sweep", description=_DESCRIPTION)
     parser.add_argument("--spec", type=Path, default=DEFAULT_SPEC, help="sweep spec (TOML)")
     add_workers_argument(parser, "local worker processes")
     parser.add_argument(

@@ -42,7 +42,6 @@ file is ready; ``summary.json`` last).
 
 from __future__ import annotations
 
-import argparse
 import math
 import os
 import time
@@ -467,12 +466,13 @@ def main(argv: list[str] | None = None) -> int:
         add_workers_argument,
         check_workers,
         checked_out_dir,
+        command_parser,
         run_main,
     )
     from pyspice_flows.app.tasks import add_scheduler_argument, check_scheduler
 
-    parser = argparse.ArgumentParser(
-        prog="ipnet working-memory-v2",
+    parser = command_parser(
+        "working-memory-v2",
         description="Working-memory protocols (recency, free recall, interference) on thermally "
         "coupled IPNet arrays; writes CSV + PNG per protocol and summary.json.",
     )
@@ -527,4 +527,4 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
 
-    return run_main("working-memory-v2", body, args.debug)
+    return run_main(parser.prog, body, args.debug)
