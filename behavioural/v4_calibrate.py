@@ -40,7 +40,8 @@ from scipy.interpolate import CubicSpline
 
 from circuits import ipnet_neuron_v4 as v4
 from circuits import mtj_switching as law
-from circuits.mtj_device import add_device_argument, checked_device_file
+from circuits.compatibility_v4 import v4_design_from_options
+from circuits.mtj_device import add_device_argument
 from circuits.paths import BUILD_DIR, PACKAGES_ROOT
 from circuits.units import ZERO_CELSIUS_K
 from pyspice_flows.app import commandline, staging
@@ -356,16 +357,7 @@ def parse_options(argv):
 def design_of(design: Path | None, device: Path | None) -> v4.IpnetV4Params:
     """``--design`` then ``--device``, read and checked before any simulation (errors name
     the option, the file and what is allowed)."""
-    try:
-        p = v4.read_v4_design(design) if design is not None else v4.default_v4_params()
-    except (ValueError, FileNotFoundError) as exc:
-        raise ValueError(f"--design {design}: {exc}" if design is not None else str(exc)) from exc
-    if device is not None:
-        checked_device_file(device)
-        try:
-            p = replace(p, device_file=device)
-        except ValueError as exc:
-            raise ValueError(f"--device {device}: {exc}") from exc
+    p = v4_design_from_options(design, device)
     m = p.mtj()
     try:
         ladder_matrices(m.rth, m.cth, m.rth2, m.cth2)

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from . import mtj_switching as law
@@ -43,7 +44,7 @@ from .compatibility import (
     offset_v,
     refusal,
 )
-from .ipnet_neuron_v4 import IpnetV4Params
+from .ipnet_neuron_v4 import IpnetV4Params, default_v4_params, read_v4_design
 from .mtj_analytic import tmr
 from .mtj_device import checked_device_file
 from .units import SPICE_DEFAULT_K
@@ -209,3 +210,20 @@ def checked_v4_design(
     except IncompatibleDevice as exc:
         option = f"--device {device}: " if device is not None else ""
         raise IncompatibleDevice(f"{option}neuron v4: {exc}") from None
+
+
+def v4_design_from_options(design: Path | None, device: Path | None) -> IpnetV4Params:
+    """For commands, before any simulation: ``--design`` (None: the built-in v4 design) read
+    and validated, then ``--device`` (None: the design's own) over the device it names; a
+    bad file fails now, its error naming the option and the file."""
+    if device is not None:
+        checked_device_file(device)
+    where = "" if design is None else f"--design {design}: "
+    try:
+        p = default_v4_params() if design is None else read_v4_design(design)
+        if device is not None:
+            where = f"--device {device}: "
+            p = replace(p, device_file=device)
+    except (ValueError, FileNotFoundError) as exc:
+        raise ValueError(f"{where}{exc}") from exc
+    return p

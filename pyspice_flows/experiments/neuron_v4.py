@@ -40,7 +40,8 @@ import numpy as np
 
 from circuits import ipnet_neuron_v4 as v4
 from circuits import mtj_stochastic as ms
-from circuits.compatibility_v4 import checked_v4_design
+from circuits.compatibility_v4 import checked_v4_design, v4_design_from_options
+from circuits.mtj_device import add_device_argument
 from circuits.paths import BUILD_DIR
 from circuits.units import ZERO_CELSIUS_K
 from pyspice_flows.app import commandline, staging
@@ -454,7 +455,12 @@ def main(argv: list[str] | None = None) -> int:
         description="Stochastic characterization of the heat-gated IPNet neuron v4: transfer "
         "curve, heat memory with its ablation controls, energy.",
     )
-    parser.add_argument("--design", type=Path, default=v4.DEFAULT_V4_DESIGN, help="v4 design file")
+    parser.add_argument(
+        "--design", type=Path, default=None, metavar="FILE",
+        help=f"v4 design file (default circuits/designs/{v4.DEFAULT_V4_DESIGN.name}); "
+        "--device replaces its device",
+    )  # fmt: skip
+    add_device_argument(parser, "of the v4 neuron")
     commandline.add_count_argument(parser, "--trials", "trials per point (default 200)")
     parser.add_argument(
         "--corners", action="store_true", help="transfer curves at the sweep's corners too"
@@ -468,9 +474,9 @@ def main(argv: list[str] | None = None) -> int:
     commandline.check_workers(parser, args)
 
     def body() -> int:
-        p = v4.read_v4_design(args.design)
+        p = v4_design_from_options(args.design, args.device)
         # a device the neuron cannot work with fails now, not after minutes of trials
-        checked_v4_design(p, None, [c[0] for c in CORNERS] if args.corners else None)
+        checked_v4_design(p, args.device, [c[0] for c in CORNERS] if args.corners else None)
         out = commandline.checked_out_dir(args.out)
         check_scheduler(args.scheduler)  # unreachable: one line now, before any simulation
         plan = Plan(

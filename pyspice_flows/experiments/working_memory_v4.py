@@ -40,14 +40,15 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from circuits import ipnet_neuron_v4 as v4
+from circuits.compatibility_v4 import v4_design_from_options
 from circuits.ipnet_array import ThermalStack, load_thermal_stack
-from circuits.mtj_device import add_device_argument, checked_device_file
+from circuits.mtj_device import add_device_argument
 from circuits.paths import BUILD_DIR
 from pyspice_flows.app import commandline
 from pyspice_flows.app.tasks import add_scheduler_argument, check_scheduler, run_tasks
@@ -512,22 +513,6 @@ def parse_options(argv):
     return parser, args
 
 
-def design_of(design: Path | None, device: Path | None) -> v4.IpnetV4Params:
-    """``--design`` then ``--device``, read and checked before any simulation (errors name
-    the option, the file and what is allowed)."""
-    if device is not None:
-        checked_device_file(device)
-    where = "" if design is None else f"--design {design}: "
-    try:
-        p = v4.default_v4_params() if design is None else v4.read_v4_design(design)
-        if device is not None:
-            where = f"--device {device}: "
-            p = replace(p, device_file=device)
-    except (ValueError, FileNotFoundError) as exc:
-        raise ValueError(f"{where}{exc}") from exc
-    return p
-
-
 LayoutArea = Callable[[v4.IpnetV4Params], float]
 """The layout area [um^2] of one neuron of a design (with its share of the periphery)."""
 
@@ -544,7 +529,7 @@ def main(argv: list[str] | None = None, layout_area: LayoutArea | None = None) -
         )
 
     def body() -> int:
-        p = design_of(args.design, args.device)
+        p = v4_design_from_options(args.design, args.device)
         if args.layout_area_um2 is None:
             area_um2, source = layout_area(p), "the design's area model (area_energy)"
         else:
