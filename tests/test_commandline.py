@@ -455,16 +455,6 @@ def _ipnet() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "area_energy.cli"]
 
 
-def test_every_subcommand_s_usage_says_ipnet_and_its_name(tmp_path, capsys):
-    for name in SUBCOMMANDS:
-        res = ipnet(capsys, name, "--help", cwd=tmp_path)
-        assert res.code == 0, (name, res.stderr)
-        assert res.stdout.startswith(f"usage: ipnet {name} "), (name, res.stdout[:200])
-        assert "python -m" not in res.stdout.split("\n\n", 1)[0], name
-        assert "--debug" in res.stdout, name
-    assert not list(tmp_path.iterdir())
-
-
 def _check_ipnet_mirrors_the_modules(ipnet_run, tmp_path: Path) -> None:
     """``ipnet_run(*args) -> (exit code, stdout, stderr)``: the console script or in-process."""
     code, out, _ = ipnet_run("--help")
