@@ -11,9 +11,9 @@
     ipnet working-memory [--design FILE] [--quick] [...]  = python -m area_energy.working_memory
     ipnet working-memory-v2 [--quick] [--out DIR] ...     = python -m pyspice_flows.experiments.working_memory
     ipnet behavioural [--design FILE] [--device FILE] [--temp K] [--quick] = python -m behavioural.v4_calibrate
-    ipnet behavioural-v2 [--quick] [...]                  = python -m behavioural.calibrate
+    ipnet behavioural-v2 [--design FILE] [--device FILE] [--quick] = python -m behavioural.calibrate
     ipnet network [--quick] [--seeds N] [--streams N]     = python -m behavioural.network
-    ipnet neuron-v4 [--design FILE] [--trials N] [--quick] = python -m pyspice_flows.experiments.neuron_v4
+    ipnet neuron-v4 [--design FILE] [--device FILE] [--trials N] [--quick] = python -m pyspice_flows.experiments.neuron_v4
     ipnet switching-probability [--device FILE] [--runs N] = python -m pyspice_flows.experiments.switching_probability
     ipnet thermal-spec [--device FILE] [--quick]          = python -m pyspice_flows.experiments.thermal_spec
     ipnet behavioural-v4 [...]                            = ipnet behavioural (alias)

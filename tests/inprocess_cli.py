@@ -2,9 +2,9 @@
 ends the process: its exit code, stdout and stderr, in milliseconds instead of the second
 a new Python process takes to start.
 
-``run_main`` takes over SIGINT and SIGTERM, and the ``ipnet`` dispatcher sets the
-``commandline.PROG`` / ``commandline.DEBUG`` globals and ``sys.argv``: every call here puts
-them back as it found them (with the working folder and the environment it was given), so
+``run_main`` takes over SIGINT and SIGTERM (and a command may fail before the ``ipnet``
+dispatcher puts the ``commandline.PROG`` / ``commandline.DEBUG`` globals back): every call
+here puts them, and ``sys.argv``, back as it found them (with the working folder and the environment it was given), so
 nothing leaks into the next test.  The real processes (the ``ipnet`` console script,
 ``python -m``) are run once each in tests/test_commandline.py.
 """
