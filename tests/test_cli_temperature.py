@@ -27,6 +27,7 @@ COMMANDS = {
     "neuron-v4": "default: 300;",
     "switching-probability": "default: 300.15)",
     "thermal-spec": "default: 300)",
+    "working-memory": "default: 300)",  # it runs at NOMINAL_K, as its help now says
 }
 WARM_K = 358.15  # 85 C
 
