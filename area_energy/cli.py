@@ -2,7 +2,7 @@
 
     ipnet report [--out DIR] [--device FILE] [--temp K]   = python -m area_energy.report
     ipnet compare [--design F ...] [--device F ...] [--temp K ...] [--sweep DIR ...] --out DIR = python -m area_energy.report.compare
-    ipnet netlists [--out DIR] [--device FILE]            = python -m pyspice_flows.testbenches
+    ipnet netlists [--out DIR] [--device FILE] [--temp K] = python -m pyspice_flows.testbenches
     ipnet sweep [--spec FILE] [--scheduler ADDR] ...      = python -m pyspice_flows.sweep
     ipnet bench [...]                                     = python -m pyspice_flows.bench
     ipnet characterize [...]                              = python -m pyspice_flows.experiments.mtj_characterization
@@ -13,9 +13,9 @@
     ipnet behavioural [--design FILE] [--device FILE] [--temp K] [--quick] = python -m behavioural.v4_calibrate
     ipnet behavioural-v2 [--design FILE] [--device FILE] [--quick] = python -m behavioural.calibrate
     ipnet network [--quick] [--seeds N] [--streams N]     = python -m behavioural.network
-    ipnet neuron-v4 [--design FILE] [--device FILE] [--trials N] [--quick] = python -m pyspice_flows.experiments.neuron_v4
-    ipnet switching-probability [--device FILE] [--runs N] = python -m pyspice_flows.experiments.switching_probability
-    ipnet thermal-spec [--device FILE] [--quick]          = python -m pyspice_flows.experiments.thermal_spec
+    ipnet neuron-v4 [--design FILE] [--device FILE] [--temp K] [--trials N] [--quick] = python -m pyspice_flows.experiments.neuron_v4
+    ipnet switching-probability [--device FILE] [--temp K] [--runs N] = python -m pyspice_flows.experiments.switching_probability
+    ipnet thermal-spec [--device FILE] [--temp K] [--quick] = python -m pyspice_flows.experiments.thermal_spec
     ipnet behavioural-v4 [...]                            = ipnet behavioural (alias)
     ipnet working-memory-v4 [...]                         = ipnet working-memory (alias)
 

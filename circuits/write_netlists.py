@@ -17,7 +17,9 @@ Each ``<name>.cir`` is a testbench a designer can run from any folder with plain
   energy per spike, then ``write``\\ s the ``.save``\\ d nodes to ``<name>.raw`` in the
   current folder;
 * comments name each node's meaning and unit (a thermal node is kelvin above ambient) and
-  each instance's role and size (:mod:`circuits.testbench_notes`).
+  each instance's role and size (:mod:`circuits.testbench_notes`);
+* at a given ambient (``ipnet netlists --temp K``) a ``.temp`` card and a header line name
+  it; without one there is no card (ngspice's 27 C), as in the golden copies.
 
 PySpice simulates the very same circuits (``circuits.scenarios``); the testbench adds only
 the measurements.  The power the sources deliver is computed after the run, in the
@@ -40,6 +42,7 @@ from .scenarios import Scenario
 from .spice_cards import save_card
 from .testbench import Testbench, circuit_lines, render
 from .testbench_notes import node_note, role_note
+from .units import ZERO_CELSIUS_K
 
 LIB_DIR = "lib"
 """Folder beside the netlists holding the model files they load (relative to them)."""
@@ -172,11 +175,15 @@ def _power_vector(name: str, sources: Mapping[str, str]) -> str:
     return f"let {name} = -({terms})"
 
 
-def render_testbench(sc: Scenario, threshold_fraction: float) -> tuple[str, list[Path]]:
+def render_testbench(
+    sc: Scenario, threshold_fraction: float, temperature_k: float | None = None
+) -> tuple[str, list[Path]]:
     """The stand-alone testbench of ``sc`` and the files it includes (to copy into lib/).
 
     ``threshold_fraction``: a spike is a rising edge of an output through this fraction of
     the logic supply VDD (the toolkit's :data:`pyspice_flows.measure.LOGIC_THRESHOLD_FRACTION`).
+    ``temperature_k``: the ambient [K], written as a ``.temp`` card and named in the header
+    (None: no card, ngspice's 27 C).
     """
     body = circuit_lines(sc.circuit)
     includes: list[Path] = []
@@ -238,6 +245,7 @@ def render_testbench(sc: Scenario, threshold_fraction: float) -> tuple[str, list
         f"* do not edit: regenerate.  Run from any folder: ngspice -b <folder>/{sc.name}.cir",
         f"* The model files are in {LIB_DIR}/ beside this file (ngspice resolves .include and",
         "* pre_osdi against the netlist's folder): move or copy the folder with it.",
+        *([ambient_note(temperature_k)] if temperature_k is not None else []),
         "* Prints the .meas results and the energy per spike; writes the saved nodes to",
         f"* {sc.name}.raw in the current folder.  A spike is a rising edge of "
         f"{', '.join(outputs) if len(outputs) < 4 else 'an out<k>'} through {vth:.6g} V "
@@ -278,6 +286,7 @@ def render_testbench(sc: Scenario, threshold_fraction: float) -> tuple[str, list
         Testbench(
             "\n".join(ln for ln in circuit if ln != ""),
             sc.analysis(),
+            temperature_k=temperature_k,
             after_analysis=tuple(ln for ln in after if ln != ""),
         )
     )
@@ -286,6 +295,12 @@ def render_testbench(sc: Scenario, threshold_fraction: float) -> tuple[str, list
             f"testbench {sc.name}: an absolute path of the packages is left in the text"
         )
     return text, includes
+
+
+def ambient_note(temperature_k: float) -> str:
+    """The header line naming the testbench's ambient (its ``.temp`` card)."""
+    celsius = temperature_k - ZERO_CELSIUS_K
+    return f"* Ambient temperature {temperature_k:g} K ({celsius:.6g} C): the .temp card below."
 
 
 def _copy(src: Path, dst: Path) -> None:
@@ -301,20 +316,22 @@ def write_netlists(
     scenarios: list[Scenario],
     osdi_for: Callable[[str], Path],
     threshold_fraction: float,
+    temperature_k: float | None = None,
 ) -> list[Path]:
     """Write one ``<name>.cir`` per scenario and the model files into ``out_dir/lib``
     (atomically); returns the netlists' paths.
 
     ``osdi_for``: model name -> compiled ``.osdi``; ``threshold_fraction``: the spike
     threshold as a fraction of VDD (the measurement's, so that the netlist counts spikes
-    as the toolkit does).
+    as the toolkit does); ``temperature_k``: the ambient [K] of every testbench (a
+    ``.temp`` card; None: none, ngspice's 27 C).
     """
     fraction = threshold_fraction
     lib = out_dir / LIB_DIR
     lib.mkdir(parents=True, exist_ok=True)
     written, copied = [], set()
     for sc in scenarios:
-        text, includes = render_testbench(sc, fraction)
+        text, includes = render_testbench(sc, fraction, temperature_k)
         files = [*includes, *(osdi_for(m) for m in sc.osdi_models)]
         names = [*(p.name for p in includes), *(f"{m}.osdi" for m in sc.osdi_models)]
         for src, name in zip(files, names, strict=True):

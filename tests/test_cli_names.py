@@ -27,7 +27,7 @@ SIMULATING = {
     # subcommand -> the shared options it must take (design, device, temperature)
     "report": ("--design", "--device", "--temp"),
     "compare": ("--design", "--device", "--temp"),
-    "netlists": ("--design", "--device"),
+    "netlists": ("--design", "--device", "--temp"),
     "sweep": ("--design",),
     "characterize": ("--device", "--temp"),
     "plasticity": ("--design", "--device", "--temp"),
@@ -36,9 +36,9 @@ SIMULATING = {
     "behavioural": ("--design", "--device", "--temp"),
     "behavioural-v2": ("--design", "--device"),
     "network": ("--temp",),
-    "neuron-v4": ("--design", "--device"),
-    "switching-probability": ("--device",),
-    "thermal-spec": ("--device",),
+    "neuron-v4": ("--design", "--device", "--temp"),
+    "switching-probability": ("--device", "--temp"),
+    "thermal-spec": ("--device", "--temp"),
 }
 
 

@@ -78,9 +78,11 @@ def _plain_ngspice(netlist: Path, cwd: Path) -> dict[str, float]:
     }
 
 
-def _toolkit(sc) -> dict[str, float]:
-    """The same figures from the toolkit's own run and measurement functions."""
-    w = Session.get().run(sc.circuit, Transient(sc.step_s, sc.stop_s, max_step_s=sc.max_step_s))
+def _toolkit(sc, temperature_k: float | None = None) -> dict[str, float]:
+    """The same figures from the toolkit's own run and measurement functions (at
+    ``temperature_k`` [K]; None: ngspice's 27 C)."""
+    analysis = Transient(sc.step_s, sc.stop_s, max_step_s=sc.max_step_s)
+    w = Session.get().run(sc.circuit, analysis, temperature_k=temperature_k)
     vdd = float(w.v("vdd")[0])
     vth = measure.logic_threshold_v(vdd)
     out = w.v(sc.output_node)
@@ -121,3 +123,22 @@ def test_written_testbench_runs_anywhere_and_agrees_with_the_toolkit(name, tmp_p
     assert got["spikes"] == ref["spikes"] >= 1
     for key, value in ref.items():
         assert got[key] == pytest.approx(value, rel=REL_TOL), (key, got[key], value)
+
+
+@pytest.mark.parametrize("name", ["ipnet_neuron", "lif_neuron"])
+@pytest.mark.slow
+def test_a_testbench_at_85_c_runs_anywhere_and_agrees_with_the_toolkit_there(name, tmp_path):
+    """``ipnet netlists --temp 358.15``: the .temp card makes plain ngspice simulate at 85 C,
+    as the toolkit does at temperature_k=358.15 (and not as at 27 C)."""
+    sc = SCENARIOS[name]
+    (path,) = write_testbenches(tmp_path / "bench", [sc], temperature_k=358.15)
+    assert ".temp 85\n" in path.read_text()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    got = _plain_ngspice(path, elsewhere)
+    warm, room = _toolkit(sc, 358.15), _toolkit(sc)
+    assert got["spikes"] == warm["spikes"] >= 1
+    for key, value in warm.items():
+        assert got[key] == pytest.approx(value, rel=REL_TOL), (key, got[key], value)
+    moved = [k for k in warm if warm[k] != pytest.approx(room[k], rel=3 * REL_TOL)]
+    assert moved, (warm, room)

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from circuits.paths import shown
-from circuits.units import ZERO_CELSIUS_K
+from circuits.units import SPICE_DEFAULT_K, ZERO_CELSIUS_K
 from pyspice_flows.app.outlock import claim_out_dir
 
 EXIT_OK = 0
@@ -234,11 +234,15 @@ qualification range of CMOS (-55 C to 150 C) and below the MTJ free layer's Curi
 
 def temperature_k(text: str) -> float:
     """An argparse type: an ambient temperature [K] within :data:`TEMP_RANGE_K`; a value
-    that looks like Celsius is refused with its value in kelvin."""
-    value = positive_float("temperature")(text)
+    that looks like Celsius (in range as such) is refused with its value in kelvin."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"temperature {text!r} is not a number") from None
     lo, hi = TEMP_RANGE_K
-    if not lo <= value <= hi:
-        hint = f"; as Celsius it would be {value + ZERO_CELSIUS_K:g} K" if value < lo else ""
+    if not lo <= value <= hi:  # also nan, inf and values <= 0
+        as_celsius = value + ZERO_CELSIUS_K
+        hint = f"; as Celsius it would be {as_celsius:g} K" if lo <= as_celsius <= hi else ""
         raise argparse.ArgumentTypeError(
             f"temperature {text!r} K is out of range; allowed {lo:g} .. {hi:g} K "
             f"(kelvin, not Celsius{hint})"
@@ -246,14 +250,17 @@ def temperature_k(text: str) -> float:
     return value
 
 
-def add_temperature_argument(parser: argparse.ArgumentParser) -> None:
-    """The ``--temp K`` option of the simulating commands (ambient; default ngspice's 27 C)."""
+def add_temperature_argument(
+    parser: argparse.ArgumentParser, default: str = f"{SPICE_DEFAULT_K:g}"
+) -> None:
+    """The ``--temp K`` option of the simulating commands (ambient; None when not given);
+    ``default`` is what the help says the command uses then (ngspice's 27 C unless told)."""
     parser.add_argument(
         "--temp",
         type=temperature_k,
         default=None,
         metavar="K",
-        help="ambient temperature [K] (default: 300.15)",
+        help=f"ambient temperature [K] (default: {default})".replace("%", "%%"),
     )
 
 

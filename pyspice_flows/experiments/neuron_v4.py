@@ -23,7 +23,7 @@ intervals (trial-to-trial noise).
   neuron's rail) and per output spike on the standard stimulus (one input every slot),
   E_input / P(fire per slot) once the heat has built up.
 
-``python -m pyspice_flows.experiments.neuron_v4 [--design FILE] [--trials N] [--quick]
+``python -m pyspice_flows.experiments.neuron_v4 [--design FILE] [--temp K] [--trials N] [--quick]
 [--workers N | --scheduler tcp://host:port]``
 writes ``build/neuron_v4/{summary.json, report.md, neuron_v4.png}``.
 """
@@ -71,7 +71,9 @@ class Plan:
     transient; lags_slots: the probe's lags behind the item [slots]; weights: the transfer
     curve's input strengths (x the design's write current, set at the bias reference); corners: (ambient K, supply V) per transfer curve; first_seed:
     the seed of the first netlist (each netlist has its own); workers: local processes
-    (0: this one); scheduler: a Dask scheduler address (the transients run there instead).
+    (0: this one); scheduler: a Dask scheduler address (the transients run there instead);
+    ambient_k: the ambient [K] of the memory, ablation and energy runs (the transfer curve
+    runs at its ``corners``).
     """
 
     trials: int = 200
@@ -82,8 +84,11 @@ class Plan:
     first_seed: int = 1
     workers: int = 0
     scheduler: str | None = None
+    ambient_k: float = NOMINAL_K
 
     def __post_init__(self):
+        if not self.ambient_k > 0:
+            raise ValueError(f"ambient_k={self.ambient_k!r}; allowed a temperature > 0 K")
         for name in ("trials", "per_netlist"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
@@ -291,7 +296,8 @@ def transfer_curve(p: v4.IpnetV4Params, plan: Plan) -> list[dict]:
 def standard_rate(p: v4.IpnetV4Params, plan: Plan, n_slots: int = 8) -> dict:
     """P(fire per slot) on the standard stimulus (one input every slot), over the last
     half of ``n_slots`` slots, when the heat has built up."""
-    tasks = _tasks(p, tuple(range(n_slots)), n_slots, plan, NOMINAL_K, plan.first_seed + 200_000)
+    seed = plan.first_seed + 200_000
+    tasks = _tasks(p, tuple(range(n_slots)), n_slots, plan, plan.ambient_k, seed)
     f = np.vstack(_run_all(tasks, plan))
     return {
         "slots": n_slots,
@@ -301,17 +307,19 @@ def standard_rate(p: v4.IpnetV4Params, plan: Plan, n_slots: int = 8) -> dict:
 
 
 def characterize(p: v4.IpnetV4Params, plan: Plan) -> dict:
-    mem = memory(p, plan)
+    ambient = plan.ambient_k
+    mem = memory(p, plan, ambient)
     mem["predicted"] = {
-        "law": predicted_memory(p, plan.lags_slots),
-        "exact": predicted_memory(p, plan.lags_slots, exact=True),
+        "law": predicted_memory(p, plan.lags_slots, ambient),
+        "exact": predicted_memory(p, plan.lags_slots, ambient, exact=True),
     }
     curve = transfer_curve(p, plan)
-    energy = slot_energy(p)
+    energy = slot_energy(p, ambient)
     rate = standard_rate(p, plan)
     per_spike = energy["input_slot_J"] / rate["p"] if rate["p"] > 0 else math.inf
     m = p.mtj()
     return {
+        "ambient_k": ambient,
         "design": {
             "device": p.device_file.name,
             "vdd_v": p.vdd_v,
@@ -345,8 +353,9 @@ def report_md(s: dict) -> str:
         f"tau {d['tau_th_s'][0] * 1e9:.3g} / {d['tau_th_s'][1] * 1e9:.3g} ns); VDD {d['vdd_v']} V; "
         f"slot {d['slot_s'] * 1e9:.4g} ns = write {d['write_s'] * 1e9:g} ns at "
         f"{d['write_current_ic0']:g} Ic0, heat {d['heat_s'] * 1e9:g} ns at {d['heat_current_ic0']:g} Ic0, "
-        f"gap {d['gap_s'] * 1e9:g} ns.  {m['trials_per_point']} seeded trials per point; "
-        "95 % Wilson intervals.",
+        f"gap {d['gap_s'] * 1e9:g} ns.  Ambient {s['ambient_k']:g} K (memory, ablation, energy; "
+        f"the transfer curve at its own corners).  {m['trials_per_point']} seeded trials per "
+        "point; 95 % Wilson intervals.",
         "",
         "## Memory: P(fire | item L slots earlier) / P(fire | rested)",
         "",
@@ -424,7 +433,7 @@ def _figure(s: dict, path: Path) -> None:
     ax1.axhline(2.0, color="k", ls="--", lw=0.8)
     ax1.set_xlabel("lag of the item before the probe [ns]")
     ax1.set_ylabel("P(fire | item) / P(fire | rested) [1]")
-    ax1.set_title(f"memory: tau {m['tau_s'] * 1e9:.0f} ns")
+    ax1.set_title(f"memory at {s['ambient_k']:g} K: tau {m['tau_s'] * 1e9:.0f} ns")
     ax1.legend(fontsize=7)
     for temp_k, vdd in sorted({(r["ambient_k"], r["vdd_v"]) for r in s["transfer_curve"]}):
         rows = [r for r in s["transfer_curve"] if (r["ambient_k"], r["vdd_v"]) == (temp_k, vdd)]
@@ -461,6 +470,7 @@ def main(argv: list[str] | None = None) -> int:
         "--device replaces its device",
     )  # fmt: skip
     add_device_argument(parser, "of the v4 neuron")
+    commandline.add_temperature_argument(parser, f"{NOMINAL_K:g}; --corners keeps its own")
     commandline.add_count_argument(parser, "--trials", "trials per point (default 200)")
     parser.add_argument(
         "--corners", action="store_true", help="transfer curves at the sweep's corners too"
@@ -476,16 +486,19 @@ def main(argv: list[str] | None = None) -> int:
     def body() -> int:
         p = v4_design_from_options(args.design, args.device)
         # a device the neuron cannot work with fails now, not after minutes of trials
-        checked_v4_design(p, args.device, [c[0] for c in CORNERS] if args.corners else None)
+        ambient = NOMINAL_K if args.temp is None else args.temp
+        temps = [ambient, *(c[0] for c in CORNERS)] if args.corners else [args.temp]
+        checked_v4_design(p, args.device, temps)
         out = commandline.checked_out_dir(args.out)
         check_scheduler(args.scheduler)  # unreachable: one line now, before any simulation
         plan = Plan(
             trials=args.trials or (40 if args.quick else 200),
             lags_slots=(1, 3) if args.quick else (1, 2, 3, 5),
             weights=(0.8, 1.0, 1.2) if args.quick else Plan().weights,
-            corners=CORNERS if args.corners else Plan().corners,
+            corners=CORNERS if args.corners else ((ambient, Plan().corners[0][1]),),
             workers=commandline.usable_cores() if args.workers is None else args.workers,
             scheduler=args.scheduler,
+            ambient_k=ambient,
         )
         summary = characterize(p, plan)
         names = ["summary.json", "report.md", "neuron_v4.png"]
@@ -508,7 +521,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             + f"; tau {m['tau_s'] * 1e9:.1f} ns; ablation leaves {m['ablation_ratio']:.2f}"
         )
-        print(f"neuron v4 -> {out}")
+        print(f"neuron v4 at {ambient:g} K ambient -> {out}")
         return 0
 
     return commandline.run_main(parser.prog, body, args.debug)

@@ -18,8 +18,10 @@ textbook Neel-Brown 1 - exp(-w/tau), both at ambient temperature.
 Every point uses the same seeds (common random numbers): the curves are smooth and
 monotone, and the errors of neighbouring points are correlated.
 
-``python -m pyspice_flows.experiments.switching_probability [--runs N] [--workers K] [--out DIR]`` writes
-a PNG and a CSV per flow into ``build/switching_probability/``.
+``python -m pyspice_flows.experiments.switching_probability [--temp K] [--runs N] [--workers K]
+[--out DIR]`` writes a PNG and a CSV per flow into ``build/switching_probability/``; the
+ensembles, the law and the macrospin all at the one ambient ``--temp`` (default 27 C), which
+every figure's title states.
 """
 
 from __future__ import annotations
@@ -274,7 +276,11 @@ def probability_vs_amplitude(
     ``options`` as :func:`probability_sweep` takes them."""
     cols = probability_sweep(p, [(r * p.ic0, width_s) for r in ratios], runs, **options)
     cols = {"i_over_ic0": np.asarray(ratios, float), **cols}
-    return Curve(cols, f"P(switch) vs amplitude, {width_s * 1e9:.3g} ns pulse, {runs} runs/point")
+    return Curve(
+        cols,
+        f"P(switch) vs amplitude, {width_s * 1e9:.3g} ns pulse, {runs} runs/point, "
+        f"{_ambient(options)}",
+    )
 
 
 def probability_vs_width(
@@ -284,7 +290,13 @@ def probability_vs_width(
     ``options`` as :func:`probability_sweep` takes them."""
     cols = probability_sweep(p, [(ratio * p.ic0, w) for w in widths_s], runs, **options)
     cols = {"width_s": np.asarray(widths_s, float), **cols}
-    return Curve(cols, f"P(switch) vs width at {ratio:g} Ic0, {runs} runs/point")
+    title = f"P(switch) vs width at {ratio:g} Ic0, {runs} runs/point, {_ambient(options)}"
+    return Curve(cols, title)
+
+
+def _ambient(options: dict) -> str:
+    """The ambient of a flow's ``options`` (:data:`AMBIENT_K` unless given), for a title."""
+    return f"{options.get('ambient_k', AMBIENT_K):g} K ambient"
 
 
 def probability_sweep(
@@ -353,7 +365,8 @@ class TimeDistribution:
         ecdf = np.arange(1, t.size + 1) / self.times_s.size
         return Curve(
             {"time_s": t, "ecdf": ecdf, "model_cdf": self.law.probability(t)},
-            f"switching times at {self.ratio:g} Ic0, {self.times_s.size} runs",
+            f"switching times at {self.ratio:g} Ic0, {self.times_s.size} runs, "
+            f"{self.law.ambient_k:g} K ambient",
         )
 
 
@@ -449,8 +462,10 @@ def run_all(
     out_dir: Path = OUT_DIR,
     runs: int = MIN_RUNS,
     workers: int | None = None,
+    ambient_k: float = AMBIENT_K,
 ) -> list[Path]:
-    """Run every flow on a device file; returns the files written."""
+    """Run every flow on a device file at the ambient ``ambient_k`` [K] (the ensembles, the
+    model's law and the exact macrospin alike); returns the files written."""
     from .switching_probability_plots import plot_distribution, plot_probability
 
     if runs < MIN_RUNS:
@@ -469,9 +484,9 @@ def run_all(
         width = 5e-9
         thermal = [0.80, 0.85, 0.88, 0.90, 0.92, 0.94, 0.96, 0.98, 1.0]
         ratios = np.array(thermal + [1.05, 1.1, 1.2, 1.3, 1.4, 1.6, 2.0])
-        amp = probability_vs_amplitude(p, ratios, width, runs, pool=pool)
+        amp = probability_vs_amplitude(p, ratios, width, runs, pool=pool, ambient_k=ambient_k)
         fine = np.linspace(ratios[0], ratios[-1], 121)
-        dense = {"i_over_ic0": fine, **analytic_curves(p, fine * p.ic0, width)}
+        dense = {"i_over_ic0": fine, **analytic_curves(p, fine * p.ic0, width, ambient_k)}
         plot_probability(
             amp,
             "i_over_ic0",
@@ -486,9 +501,9 @@ def run_all(
             (1.5, np.linspace(0.5e-9, 8e-9, 12), "probability_vs_width_1p5ic0"),
         ):
             t0 = time.perf_counter()
-            cw = probability_vs_width(p, ratio, widths, runs, pool=pool)
+            cw = probability_vs_width(p, ratio, widths, runs, pool=pool, ambient_k=ambient_k)
             fine = (np.geomspace if ratio < 1 else np.linspace)(widths[0], widths[-1], 60)
-            dense = {"width_s": fine, **analytic_curves(p, ratio * p.ic0, fine)}
+            dense = {"width_s": fine, **analytic_curves(p, ratio * p.ic0, fine, ambient_k)}
             plot_probability(
                 cw,
                 "width_s",
@@ -501,7 +516,9 @@ def run_all(
 
         for ratio, stem in ((0.9, "switching_times_0p9ic0"), (2.0, "switching_times_2ic0")):
             t0 = time.perf_counter()
-            dist = switching_time_distribution(p, ratio, runs=max(runs, 1000), pool=pool)
+            dist = switching_time_distribution(
+                p, ratio, runs=max(runs, 1000), ambient_k=ambient_k, pool=pool
+            )
             save(dist.curve(), stem)
             plot_distribution(dist, out_dir / f"{stem}.png")
             print(
@@ -515,15 +532,16 @@ def run_all(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``ipnet switching-probability [--device FILE] [--out DIR] [--runs N] [--workers N]
-    [--debug]``: the flows' CSVs and figures, published into DIR together once all are
-    written (a failed run leaves the previous ones)."""
+    """``ipnet switching-probability [--device FILE] [--temp K] [--out DIR] [--runs N]
+    [--workers N] [--debug]``: the flows' CSVs and figures, published into DIR together once
+    all are written (a failed run leaves the previous ones)."""
     parser = commandline.command_parser(
         "switching-probability",
         description="MTJ switching-probability flows (seeded mtj_stoch ensembles against the "
         "switching law and the exact macrospin): PNG + CSV.",
     )
     add_device_argument(parser, "of the junction")
+    commandline.add_temperature_argument(parser, f"{AMBIENT_K:g}")
     commandline.add_out_argument(parser, OUT_DIR)
     commandline.add_count_argument(
         parser, "--runs", f"seeded runs per point (>= {MIN_RUNS}; default {MIN_RUNS})"
@@ -540,8 +558,10 @@ def main(argv: list[str] | None = None) -> int:
         device = checked_device_file(args.device) or DEFAULT_DEVICE
         out = commandline.checked_out_dir(args.out)
         workers = commandline.usable_cores() if args.workers is None else args.workers
+        ambient = AMBIENT_K if args.temp is None else args.temp
+        print(f"switching probability at {ambient:g} K ambient")
         with staging.staging_folder(out) as stage:
-            written = run_all(device, stage, runs, max(workers, 1))
+            written = run_all(device, stage, runs, max(workers, 1), ambient)
             names = [p.name for p in written]
             for path in staging.commit_staged(stage, out, names):
                 print(f"wrote {path}")

@@ -18,8 +18,9 @@ pole's share and time constant), the study says which thermal network makes the 
 strong enough to read (G >= 2 at one input interval, >= 1.2 at three), the question a
 device specification answers before any neuron is drawn.
 
-``python -m pyspice_flows.experiments.thermal_spec`` writes ``build/thermal_spec/
-{thermal_spec.json, thermal_spec.csv, thermal_spec.png}``.
+``python -m pyspice_flows.experiments.thermal_spec [--temp K]`` writes ``build/thermal_spec/
+{thermal_spec.json, thermal_spec.csv, thermal_spec.png}`` (the ambient in the JSON, the figure's
+title and the last line printed).
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ from pyspice_flows.app import commandline, staging
 
 OUT_DIR = BUILD_DIR / "thermal_spec"
 AMBIENT_K = 300.0
+"""Default ambient [K] of the study (``--temp K`` sets another): the junction's temperature
+is the ambient plus the ladder's rise."""
 
 
 @dataclass(frozen=True)
@@ -114,8 +117,16 @@ def ladder_rise(p: MtjParams, power_w, edges_s, t_s) -> np.ndarray:
     return out
 
 
-def fire_probability(p: MtjParams, amp_a: float, inputs: Inputs, lag_s: float | None, ablate: bool):
-    """P(the probe write switches), with a previous write ``lag_s`` earlier (None: rested)."""
+def fire_probability(
+    p: MtjParams,
+    amp_a: float,
+    inputs: Inputs,
+    lag_s: float | None,
+    ablate: bool,
+    ambient_k: float = AMBIENT_K,
+):
+    """P(the probe write switches), with a previous write ``lag_s`` earlier (None: rested),
+    the junction at ``ambient_k`` [K] plus the ladder's rise."""
     w = inputs.width_s
     probe = 0.0 if lag_s is None else lag_s
     power = p.rp * amp_a**2
@@ -132,7 +143,7 @@ def fire_probability(p: MtjParams, amp_a: float, inputs: Inputs, lag_s: float | 
         rise[after] = ladder_rise(p, [power, 0.0], [probe, probe + w], grid[after])
 
     def temp(t: float) -> float:
-        return AMBIENT_K + float(np.interp(t, grid, rise))
+        return ambient_k + float(np.interp(t, grid, rise))
 
     def current(t: float) -> float:
         return amp_a if probe <= t < probe + w else 0.0
@@ -140,18 +151,21 @@ def fire_probability(p: MtjParams, amp_a: float, inputs: Inputs, lag_s: float | 
     return law.switch_probability(p, current, temp, t_end, breakpoints=(w, probe, probe + w))
 
 
-def write_amplitude(p: MtjParams, inputs: Inputs) -> float:
-    """The write current [A] at which a rested junction fires with probability p_rested."""
+def write_amplitude(p: MtjParams, inputs: Inputs, ambient_k: float = AMBIENT_K) -> float:
+    """The write current [A] at which a rested junction at ``ambient_k`` [K] fires with
+    probability p_rested."""
     target = np.log(inputs.p_rested)
 
     def miss(amp: float) -> float:  # log P(fire) - log target, smooth and rising in amp
-        return np.log(max(fire_probability(p, amp, inputs, None, False), 1e-12)) - target
+        rested = fire_probability(p, amp, inputs, None, False, ambient_k)
+        return np.log(max(rested, 1e-12)) - target
 
     lo, hi = 0.3 * p.ic0, 1.5 * p.ic0
     f_lo, f_hi = miss(lo), miss(hi)
     if not f_lo < 0 < f_hi:
         raise ValueError(
-            f"no write between 0.3 and 1.5 Ic0 fires a rested junction with p = {inputs.p_rested}"
+            f"no write between 0.3 and 1.5 Ic0 fires a rested junction with p = {inputs.p_rested} "
+            f"at {ambient_k:g} K"
         )
     for _ in range(30):  # regula falsi (Illinois), on the log of the probability
         mid = hi - f_hi * (hi - lo) / (f_hi - f_lo)
@@ -167,14 +181,15 @@ def write_amplitude(p: MtjParams, inputs: Inputs) -> float:
     return mid
 
 
-def memory_curve(p: MtjParams, inputs: Inputs) -> dict:
-    """Gain vs lag with its ablation control, and the write that produces it."""
-    amp = write_amplitude(p, inputs)
-    p0 = fire_probability(p, amp, inputs, None, False)
+def memory_curve(p: MtjParams, inputs: Inputs, ambient_k: float = AMBIENT_K) -> dict:
+    """Gain vs lag with its ablation control, and the write that produces it, at
+    ``ambient_k`` [K]."""
+    amp = write_amplitude(p, inputs, ambient_k)
+    p0 = fire_probability(p, amp, inputs, None, False, ambient_k)
     gains, controls = [], []
     for lag in inputs.lags_s:
-        gains.append(fire_probability(p, amp, inputs, lag, False) / p0)
-        controls.append(fire_probability(p, amp, inputs, lag, True) / p0)
+        gains.append(fire_probability(p, amp, inputs, lag, False, ambient_k) / p0)
+        controls.append(fire_probability(p, amp, inputs, lag, True, ambient_k) / p0)
     peak = float(ladder_rise(p, [p.rp * amp**2, 0.0], [0.0, inputs.width_s], [inputs.width_s])[0])
     return {
         "write_current_a": amp,
@@ -214,7 +229,8 @@ GRID = {
 }
 
 
-def spec_table(p: MtjParams, grid: dict = GRID) -> list[dict]:
+def spec_table(p: MtjParams, grid: dict = GRID, ambient_k: float = AMBIENT_K) -> list[dict]:
+    """One row per thermal network and write width of ``grid``, at ``ambient_k`` [K]."""
     rows = []
     for width in grid["width_s"]:
         inputs = Inputs.of_width(width)
@@ -223,7 +239,7 @@ def spec_table(p: MtjParams, grid: dict = GRID) -> list[dict]:
                 for tau2 in grid["tau2_s"]:
                     for share in grid["slow_share"]:
                         q = thermal_variant(p, rth_total, share, tau1, tau2)
-                        curve = memory_curve(q, inputs)
+                        curve = memory_curve(q, inputs, ambient_k)
                         rows.append(
                             {
                                 "width_s": width,
@@ -244,7 +260,7 @@ def _gain_at(curve: dict, lag_s: float) -> float:
     return float(np.interp(lag_s, curve["lags_s"], curve["gain_by_lag"]))
 
 
-def _figure(rows: list[dict], path: Path) -> None:
+def _figure(rows: list[dict], path: Path, ambient_k: float = AMBIENT_K) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -268,7 +284,8 @@ def _figure(rows: list[dict], path: Path) -> None:
     ax.set_ylabel("P(fire | previous write) / P(fire | rested)")
     ax.set_yscale("log")
     ax.set_title(
-        "Heat memory of one junction: gain of P(fire) after a write (dashed: 2x, dotted: 1.2x)"
+        f"Heat memory of one junction at {ambient_k:g} K ambient: gain of P(fire) after a "
+        "write\n(dashed: 2x, dotted: 1.2x)"
     )
     ax.legend(fontsize=6, ncol=2)
     fig.tight_layout()
@@ -284,6 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     add_device_argument(parser)
     commandline.add_out_argument(parser, OUT_DIR)
+    commandline.add_temperature_argument(parser, f"{AMBIENT_K:g}")
     parser.add_argument(
         "--quick", action="store_true", help="one thermal network (the device's own)"
     )
@@ -293,11 +311,15 @@ def main(argv: list[str] | None = None) -> int:
         device = load_device(checked_device_file(args.device) or DEFAULT_DEVICE)
     except ValueError as exc:
         parser.error(str(exc))
-    return commandline.run_main(parser.prog, lambda: _run(device, args.out, args.quick), args.debug)
+    ambient = AMBIENT_K if args.temp is None else args.temp
+    return commandline.run_main(
+        parser.prog, lambda: _run(device, args.out, args.quick, ambient), args.debug
+    )
 
 
-def _run(device, out_dir: Path, quick: bool) -> int:
-    """The spec of ``device`` (its own network only with ``quick``) into ``out_dir``."""
+def _run(device, out_dir: Path, quick: bool, ambient_k: float = AMBIENT_K) -> int:
+    """The spec of ``device`` (its own network only with ``quick``) at ``ambient_k`` [K]
+    into ``out_dir``."""
     out = commandline.checked_out_dir(out_dir)
     grid = GRID
     if quick:
@@ -309,10 +331,10 @@ def _run(device, out_dir: Path, quick: bool) -> int:
             "slow_share": (p.rth2 / p.rth_total,),
             "width_s": (Inputs().width_s,),
         }
-    rows = spec_table(device.params, grid)
+    rows = spec_table(device.params, grid, ambient_k)
     summary = {
         "device": device.name,
-        "ambient_k": AMBIENT_K,
+        "ambient_k": ambient_k,
         "p_rested": Inputs().p_rested,
         "grid": grid,
         "rows": rows,
@@ -326,7 +348,7 @@ def _run(device, out_dir: Path, quick: bool) -> int:
             writer = csv.DictWriter(fh, fieldnames=keys)
             writer.writeheader()
             writer.writerows({k: r[k] for k in keys} for r in rows)
-        _figure(rows, stage / "thermal_spec.png")
+        _figure(rows, stage / "thermal_spec.png", ambient_k)
         staging.commit_staged(stage, out, names)
     for r in rows:
         print(
@@ -336,7 +358,7 @@ def _run(device, out_dir: Path, quick: bool) -> int:
             f"gain {r['gain_at_1_interval']:.2f} at 1 interval, "
             f"{r['gain_at_3_intervals']:.2f} at 3"
         )
-    print(f"thermal spec -> {out}")
+    print(f"thermal spec at {ambient_k:g} K ambient -> {out}")
     return 0
 
 

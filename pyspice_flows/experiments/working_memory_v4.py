@@ -487,7 +487,7 @@ def parse_options(argv):
     )
     parser.add_argument("--design", type=Path, default=None, metavar="FILE", help="v4 design file")
     add_device_argument(parser, "of the v4 neuron")
-    commandline.add_temperature_argument(parser)
+    commandline.add_temperature_argument(parser, f"{NOMINAL_K:g}")
     commandline.add_out_argument(parser, OUT_DIR)
     parser.add_argument(
         "--quick",
