@@ -31,7 +31,18 @@ def _wm_summary() -> dict:
                             "probe": {"n": 60},
                         }
                     ]
-                }
+                },
+                "no_heat": {
+                    "by_lag": [
+                        {
+                            "lag_slots": 1,
+                            "gain": 0.9333,
+                            "gain_ci95": [0.4789, 1.8192],
+                            "probe": {"n": 200},
+                        }
+                    ]
+                },
+                "trials_per_point": 60,
             },
         },
         "free_recall": {
@@ -80,6 +91,9 @@ def test_section_shows_both_summaries_in_markdown_and_html(tmp_path):
     assert one == "3.22 (law); trials 2.79 [1.04, 7.17] (95 %, n = 60)"
     assert cells["recency: gain P(fire) / P(rested) 3 slot(s) after an item"] == "1.34 (law)"
     assert cells["recency, control no_heat, 3 slot(s)"] == "0.997"
+    # the heat-ablated trials beside the law's control where they ran (lag 1 here)
+    ablated = cells["recency, control no_heat, 1 slot(s)"]
+    assert ablated == "1.000 (law); trials 0.93 [0.48, 1.82] (95 %, n = 200)"
     assert cells["recency: fitted decay tau of the excess gain"] == "53.8 ns"
     recall = next(v for k, v in cells.items() if k.startswith("free recall"))
     assert recall == "0.05, 1.21; recalled: 2"

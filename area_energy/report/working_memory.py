@@ -46,6 +46,15 @@ def _interval(ci) -> str:
     return f" [{ci[0]:.2f}, {hi:.2f}]"
 
 
+def _trials_gain(point: dict | None, after_law: str = "") -> str:
+    """``"; trials 4.29 [2.58, 7.03] (95 %, n = 200)"`` for a lag the seeded trials ran
+    (``after_law`` marks the value before it as the law's), else nothing."""
+    if point is None or not math.isfinite(point["gain"]):
+        return ""
+    interval = _interval(point["gain_ci95"])
+    return f"{after_law}; trials {point['gain']:.2f}{interval} (95 %, n = {point['probe']['n']})"
+
+
 def _um(x) -> str:
     return "none in the scan" if x is None else f"{x * 1e6:.2f} um"
 
@@ -57,23 +66,30 @@ def working_memory_rows(s: dict, source: str) -> tuple[list[list[str]], str]:
     rows = []
     lags = r["lags_slots"]
     by_trials = {
-        x["lag_slots"]: x for x in (r.get("trials") or {}).get("normal", {}).get("by_lag", [])
+        condition: {x["lag_slots"]: x for x in runs.get("by_lag", [])}
+        for condition, runs in (r.get("trials") or {}).items()
+        if isinstance(runs, dict)
     }
     for lag in SHOWN_LAGS:
         if lag not in lags:
             continue
         k = lags.index(lag)
         value = f"{r['gain_by_lag'][k]:.2f} (law)"
-        if lag in by_trials and math.isfinite(by_trials[lag]["gain"]):
-            t = by_trials[lag]
-            value += (
-                f"; trials {t['gain']:.2f}{_interval(t['gain_ci95'])} (95 %, n = {t['probe']['n']})"
-            )
-        no_heat = r["controls"]["no_heat"]["gain_by_lag"][k]
+        no_heat = f"{r['controls']['no_heat']['gain_by_lag'][k]:.3f}"
         rows.append(
-            [f"recency: gain P(fire) / P(rested) {lag} slot(s) after an item", value, source]
+            [
+                f"recency: gain P(fire) / P(rested) {lag} slot(s) after an item",
+                value + _trials_gain(by_trials.get("normal", {}).get(lag)),
+                source,
+            ]
         )
-        rows.append([f"recency, control no_heat, {lag} slot(s)", f"{no_heat:.3f}", source])
+        rows.append(
+            [
+                f"recency, control no_heat, {lag} slot(s)",
+                no_heat + _trials_gain(by_trials.get("no_heat", {}).get(lag), " (law)"),
+                source,
+            ]
+        )
     tau = r.get("tau_s")
     rows.append(
         [
