@@ -138,6 +138,7 @@ def _large(n: int = 16) -> VacaskSession:
 
 
 @needs_vacask
+@pytest.mark.slow  # 3-5 s: 16-neuron VACASK runs
 def test_vacask_operating_point_of_16_neurons_is_the_same_in_fewer_iterations():
     own, own_its = _op(VacaskSession(timeout=300), 16, None)  # VACASK's defaults
     for session in (VacaskSession(timeout=300), _large()):  # with and without residual check
@@ -147,6 +148,7 @@ def test_vacask_operating_point_of_16_neurons_is_the_same_in_fewer_iterations():
 
 
 @needs_vacask
+@pytest.mark.slow  # 3-5 s: 16-neuron VACASK runs
 def test_vacask_waveforms_of_16_neurons_agree_from_either_start():
     """2 ns: the rest, then the first input spike (0.5-1.5 ns) charging every junction."""
     stop = 2e-9

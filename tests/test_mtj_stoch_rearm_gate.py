@@ -155,6 +155,7 @@ def test_the_re_arm_moves_the_draw_only_where_the_progress_cannot_fire_it():
         assert np.all((h / -np.log(e))[live] <= bound[live] * (1 + 1e-9))
 
 
+@pytest.mark.slow  # 5.5 s of transients
 def test_gates_that_do_not_read_the_draw_let_the_re_arm_fire():
     """Positive controls: both gates without e (on e - u) fire a draw near 1, the gate that
     read e does not (the ensemble's seed 23)."""

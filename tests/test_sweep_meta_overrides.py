@@ -19,6 +19,8 @@ from pyspice_flows.sweep.cli import main as sweep_main
 from pyspice_flows.sweep.designs import spec_with_design
 from pyspice_flows.sweep.spec import load_spec
 
+pytestmark = pytest.mark.slow  # every test reads the sweep of one module fixture (~9 s)
+
 V4_DEVICE = default_v4_params().device_file
 FIGURES = ("p_rested", "gain_1_slot", "gain_3_slots", "p_fire_strong", "p_fire_weak")
 PLANTED_K = 310.15

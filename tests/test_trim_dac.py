@@ -83,6 +83,7 @@ def transfers(p, session):
     return {c: tr.dac_transfer(p, *c) for c in CORNERS}
 
 
+@pytest.mark.slow  # 4-5 s: DAC transfers at every corner / a Monte Carlo count
 def test_dac_is_linear_within_a_quarter_step_at_every_corner(p, transfers):
     """ngspice on the DAC's devices (BSIM4, with their gate leakage): |INL| < 0.15 LSB and
     |DNL| < 0.25 LSB at 0/27/85 C and 0.81/0.9/0.99 V (the divider itself is exact; the
@@ -100,6 +101,7 @@ def test_dac_is_linear_within_a_quarter_step_at_every_corner(p, transfers):
         assert abs(i[dac.mid] / law - 1) < 0.2 * p.trim_step
 
 
+@pytest.mark.slow  # 4-5 s: DAC transfers at every corner / a Monte Carlo count
 def test_mismatch_estimate_against_a_hand_count():
     """The Monte Carlo's network at no spread is the design equation, and its DNL grows
     with the units' spread as the MSB transition's unit count says: at the middle code

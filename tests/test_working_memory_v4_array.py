@@ -177,6 +177,7 @@ def test_the_8_x_8_law_transient_carries_the_tiled_start(monkeypatch):
     assert ours == law and wa.array_start(small, wm.NOMINAL_K) is None
 
 
+@pytest.mark.slow  # 2.5 s: the 64-neuron operating point
 def test_the_8_x_8_operating_point_is_its_own_from_the_tiled_start():
     """The start guides Newton only: the array's operating point from the simulator's own
     start and from the tiled one agree within ngspice's tolerances (reltol 1e-3, vntol 1 uV)."""
