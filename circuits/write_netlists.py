@@ -257,7 +257,11 @@ def render_testbench(
         + "; spikes, energy_per_spike (control block): output spikes, energy_neuron / spikes [J]",
         *header,
         *_node_table(body),
-        *(f"* {name}: {node_note('', name)[0]} [{node_note('', name)[1]}]" for name in powers),
+        *(
+            f"* {name}: {meaning} [{unit}]"
+            for name in powers
+            for meaning, unit in [node_note("", name)]
+        ),
         *_annotated(body),
     ]
     after = [
